@@ -1,0 +1,439 @@
+// Package providers defines the interface every push provider client implements
+// and the types the campaign engine hands to it. Sub-packages (getui, mxpush,
+// wecom, sandbox) are protocol clients; providertest holds fake servers that
+// speak each protocol for tests.
+//
+// A provider never reaches into the database: the engine gives it one message
+// and one target (a broadcast or a batch of recipients) with a request id, and
+// records what comes back.
+package providers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Kind names a provider protocol. The values are part of the external contract
+// (the `kind` of a provider account).
+type Kind string
+
+// The provider kinds pushdeck speaks.
+const (
+	KindSandbox Kind = "sandbox"
+	KindGeTui   Kind = "getui"
+	KindMXPush  Kind = "mxpush"
+	KindWeCom   Kind = "wecom"
+)
+
+// AudienceKind is how a send addresses its recipients.
+type AudienceKind string
+
+// Audience kinds. The list kinds (alias, cid, user_id, push_token) carry
+// explicit recipients; all, tag and conditions are broadcasts the provider
+// resolves itself.
+const (
+	AudienceAll        AudienceKind = "all"
+	AudienceTag        AudienceKind = "tag"
+	AudienceConditions AudienceKind = "conditions"
+	AudienceAlias      AudienceKind = "alias"
+	AudienceCID        AudienceKind = "cid"
+	AudienceUserID     AudienceKind = "user_id"
+	AudiencePushToken  AudienceKind = "push_token"
+	// AudienceParty is WeCom's department list (toparty).
+	AudienceParty AudienceKind = "party"
+)
+
+// IsList reports whether the kind carries explicit recipients, each of which
+// ends with its own outcome.
+func (k AudienceKind) IsList() bool {
+	switch k {
+	case AudienceAlias, AudienceCID, AudienceUserID, AudiencePushToken, AudienceParty:
+		return true
+	}
+	return false
+}
+
+// MessageType is the kind of content sent. The values are part of the
+// external contract (campaign `message.type`).
+type MessageType string
+
+// Message types. Notification, transmission, link and image are for GeTui,
+// MX push and the sandbox; text, textcard, markdown and news are WeCom's.
+const (
+	TypeNotification MessageType = "notification"
+	TypeTransmission MessageType = "transmission"
+	TypeLink         MessageType = "link"
+	TypeImage        MessageType = "image"
+	TypeText         MessageType = "text"
+	TypeTextCard     MessageType = "textcard"
+	TypeMarkdown     MessageType = "markdown"
+	TypeNews         MessageType = "news"
+)
+
+// Capabilities declares what a provider does natively.
+type Capabilities struct {
+	// Audiences maps each natively supported audience kind to the largest
+	// number of values one request may carry (recipients for list kinds,
+	// tags for tag). Zero means the kind takes no values (all).
+	Audiences map[AudienceKind]int
+	// MessageTypes lists the message types the provider accepts.
+	MessageTypes []MessageType
+	// RequestsPerSecond is a safe default request rate for one account.
+	RequestsPerSecond float64
+}
+
+// Supports reports whether the audience kind is native to the provider.
+func (c Capabilities) Supports(k AudienceKind) bool {
+	_, ok := c.Audiences[k]
+	return ok
+}
+
+// SupportsType reports whether the message type is accepted.
+func (c Capabilities) SupportsType(t MessageType) bool {
+	for _, m := range c.MessageTypes {
+		if m == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Click is what happens when the user taps a notification.
+type Click struct {
+	// Action is one of none, startapp, url, intent, payload.
+	Action  string `json:"action"`
+	URL     string `json:"url,omitempty"`
+	Intent  string `json:"intent,omitempty"`
+	Payload string `json:"payload,omitempty"`
+}
+
+// Click actions.
+const (
+	ClickNone     = "none"
+	ClickStartApp = "startapp"
+	ClickURL      = "url"
+	ClickIntent   = "intent"
+	ClickPayload  = "payload"
+)
+
+// IOSOptions are APNs-specific fields.
+type IOSOptions struct {
+	Sound            string `json:"sound,omitempty"`
+	Subtitle         string `json:"subtitle,omitempty"`
+	ThreadID         string `json:"thread_id,omitempty"`
+	CollapseID       string `json:"collapse_id,omitempty"`
+	ContentAvailable bool   `json:"content_available,omitempty"`
+	MutableContent   bool   `json:"mutable_content,omitempty"`
+}
+
+// AndroidOptions are Android-wide fields.
+type AndroidOptions struct {
+	ChannelID string `json:"channel_id,omitempty"`
+}
+
+// MXOptions are MX push settings (seed 002).
+type MXOptions struct {
+	// Strategy is combined, mxpush_only or ospush_only.
+	Strategy string `json:"distribution_strategy,omitempty"`
+	// Sequence orders the vendor channels, e.g. ["huawei", "xiaomi"].
+	Sequence []string `json:"ospush_sequence,omitempty"`
+}
+
+// WeComOptions are WeCom message/send settings (seed 004).
+type WeComOptions struct {
+	Safe                   bool          `json:"safe,omitempty"`
+	EnableIDTrans          bool          `json:"enable_id_trans,omitempty"`
+	DuplicateCheck         bool          `json:"enable_duplicate_check,omitempty"`
+	DuplicateCheckInterval time.Duration `json:"duplicate_check_interval,omitempty"`
+	// ButtonText is the textcard button label ("btntxt").
+	ButtonText string `json:"btntxt,omitempty"`
+	// Articles are the items of a news message.
+	Articles []Article `json:"articles,omitempty"`
+}
+
+// Article is one item of a WeCom news message.
+type Article struct {
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	URL         string `json:"url,omitempty"`
+	PicURL      string `json:"picurl,omitempty"`
+}
+
+// Message is the content of a push, in provider-neutral terms plus typed
+// per-provider options. A client uses what its protocol supports; the
+// composer validates per provider so nothing is silently dropped.
+type Message struct {
+	Type     MessageType `json:"type"`
+	Title    string      `json:"title,omitempty"`
+	Body     string      `json:"body,omitempty"`
+	BigText  string      `json:"big_text,omitempty"`
+	ImageURL string      `json:"image_url,omitempty"`
+	Click    Click       `json:"click"`
+	// Badge is the app icon badge; nil leaves it unchanged.
+	Badge *int   `json:"badge,omitempty"`
+	Sound string `json:"sound,omitempty"`
+	// Ext is an application-defined JSON object delivered with the message.
+	Ext json.RawMessage `json:"ext,omitempty"`
+	// ShowBegin and ShowEnd bound when the notification may be displayed.
+	ShowBegin time.Time `json:"show_begin,omitempty"`
+	ShowEnd   time.Time `json:"show_end,omitempty"`
+	// TTL is how long the provider keeps the message for offline devices;
+	// zero is the provider's default.
+	TTL      time.Duration `json:"ttl,omitempty"`
+	WifiOnly bool          `json:"wifi_only,omitempty"`
+	// Speed asks the provider to pace a broadcast (messages per second);
+	// zero is no limit.
+	Speed int `json:"speed,omitempty"`
+	// Group is a task group name for A/B statistics (GeTui group_name).
+	Group string `json:"group,omitempty"`
+
+	IOS     IOSOptions     `json:"ios"`
+	Android AndroidOptions `json:"android"`
+	// Vendor holds per-vendor overrides keyed by vendor name (huawei, xiaomi,
+	// oppo, vivo, flyme, fcm, honor): objects passed through as the protocol
+	// names their fields.
+	Vendor map[string]json.RawMessage `json:"vendor,omitempty"`
+	MX     MXOptions                  `json:"mx"`
+	WeCom  WeComOptions               `json:"wecom"`
+}
+
+// Condition is one clause of a conditional audience, in GeTui's model:
+// Op (or, and, not) combines the Values of one Key; clauses are ANDed.
+type Condition struct {
+	// Key is phone_type, region or custom_tag.
+	Key    string   `json:"key"`
+	Values []string `json:"values"`
+	Op     string   `json:"opt_type"`
+}
+
+// Target addresses one request: a broadcast or one batch of recipients.
+type Target struct {
+	Kind AudienceKind
+	// Values are the recipients of a list kind, or the tags of a tag target.
+	Values []string
+	// Conditions is the clause list of a conditions target.
+	Conditions []Condition
+}
+
+// SendRequest is one request's worth of work.
+type SendRequest struct {
+	// RequestID is chosen by the caller (10–32 characters of [0-9A-Za-z_-])
+	// and is the same on every retry of the same batch, so the provider's
+	// own de-duplication makes a retry safe.
+	RequestID string
+	Message   Message
+	Target    Target
+}
+
+// DeliveryStatus is the terminal state of one recipient. The values are part
+// of the external contract (delivery `status`).
+type DeliveryStatus string
+
+// Delivery statuses.
+const (
+	StatusPending  DeliveryStatus = "pending"
+	StatusAccepted DeliveryStatus = "accepted"
+	StatusInvalid  DeliveryStatus = "invalid"
+	StatusFailed   DeliveryStatus = "failed"
+)
+
+// Outcome is the provider's answer for one recipient.
+type Outcome struct {
+	Recipient string
+	Status    DeliveryStatus
+	// Code and Message are the provider's own, e.g. "successed_offline".
+	Code    string
+	Message string
+}
+
+// Result is what a successful call returned.
+type Result struct {
+	// TaskID is the provider's id for the push, used for reports.
+	TaskID string
+	// Outcomes has an entry for every recipient of a list target for which
+	// the provider said something (accepted with a status code, invalid,
+	// failed). Recipients of the batch that are not listed were accepted.
+	Outcomes []Outcome
+}
+
+// Provider is one account's protocol client.
+type Provider interface {
+	// Kind names the protocol.
+	Kind() Kind
+	// Capabilities declares the native audience kinds, their batch limits
+	// and the message types.
+	Capabilities() Capabilities
+	// Send performs one request. A list target must not exceed the limit
+	// declared in Capabilities (the client refuses more with a Permanent
+	// *Error). Failures are returned as *Error.
+	Send(ctx context.Context, req SendRequest) (Result, error)
+	// Verify proves the credentials with a real call (GeTui auth, WeCom
+	// gettoken, MX push certificate). A refusal is a *Error carrying the
+	// provider's code and message.
+	Verify(ctx context.Context) error
+}
+
+// ChannelStats are one channel's figures in a provider report.
+type ChannelStats struct {
+	// Channel is getui, apns, fcm, huawei, xiaomi, oppo, vivo, flyme,
+	// honor, mxpush, wecom, sandbox or total.
+	Channel   string `json:"channel"`
+	Target    int64  `json:"target"`
+	Sent      int64  `json:"sent"`
+	Received  int64  `json:"received"`
+	Displayed int64  `json:"displayed"`
+	Clicked   int64  `json:"clicked"`
+}
+
+// Report is a provider's statistics for one task or task group.
+type Report struct {
+	Channels []ChannelStats
+}
+
+// Reporter is implemented by providers with a statistics API.
+type Reporter interface {
+	// Report fetches the figures of one task. Failures are *Error.
+	Report(ctx context.Context, taskID string) (Report, error)
+}
+
+// GroupReporter is implemented by providers with task-group statistics.
+type GroupReporter interface {
+	// GroupReport fetches the figures of a task group. Failures are *Error.
+	GroupReport(ctx context.Context, group string) (Report, error)
+}
+
+// Recaller is implemented by providers that can withdraw a sent message.
+type Recaller interface {
+	// Recall withdraws the message with the provider's task/message id.
+	Recall(ctx context.Context, taskID string) error
+}
+
+// Class says what the caller should do about a failure.
+type Class int
+
+// Failure classes.
+const (
+	// Permanent failures are not retried: bad parameters, permissions,
+	// invalid recipients.
+	Permanent Class = iota
+	// Retry failures may succeed later: 5xx, timeouts, frequency limits.
+	// RetryAfter carries the provider's wait when it gives one.
+	Retry
+	// Reauth failures mean the credentials or token were refused; the
+	// client has already dropped its cached token and one retry may succeed.
+	Reauth
+)
+
+func (c Class) String() string {
+	switch c {
+	case Retry:
+		return "retry"
+	case Reauth:
+		return "reauth"
+	default:
+		return "permanent"
+	}
+}
+
+// Error is a classified provider failure carrying the provider's own code
+// and message.
+type Error struct {
+	Class      Class
+	RetryAfter time.Duration
+	// Code is the provider's code as text ("10001", "81013", "http_503",
+	// "timeout").
+	Code string
+	// Msg is the provider's message, safe to show an operator.
+	Msg string
+	// Err is the underlying transport or decoding error, if any.
+	Err error
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("provider %s error %s: %s", e.Class, e.Code, e.Msg)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// AsError returns the *Error in err's chain, or a Retry *Error wrapping err
+// when there is none (an unclassified failure is assumed transient).
+func AsError(err error) *Error {
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return &Error{Class: Retry, Code: "error", Msg: "unclassified failure", Err: err}
+}
+
+// Config is what a Factory needs to build one account's client.
+type Config struct {
+	// BaseURL replaces the protocol's default root (scheme, host, port and an
+	// optional path prefix); empty means the default.
+	BaseURL string
+	// Credentials is the account's decrypted credentials object, whose
+	// fields depend on the kind (DESIGN.md "External contract").
+	Credentials json.RawMessage
+	// HTTPClient is used when set (tests); otherwise the client builds its
+	// own with timeouts and keep-alive.
+	HTTPClient *http.Client
+	// Logger receives debug logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// CredentialField describes one credential field, so the console can render
+// a form for any kind.
+type CredentialField struct {
+	Name     string
+	Secret   bool
+	Required bool
+	Integer  bool
+}
+
+// ConfigError reports invalid credentials or base URL by field
+// ("credentials.app_id", "base_url").
+type ConfigError struct {
+	Fields map[string]string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("providers: invalid configuration: %v", e.Fields)
+}
+
+// Factory builds a client for one account. It returns *ConfigError when the
+// credentials or base URL are unusable.
+type Factory func(cfg Config) (Provider, error)
+
+// Spec is a registry entry: how to build and describe one kind.
+type Spec struct {
+	Kind           Kind
+	New            Factory
+	Fields         []CredentialField
+	DefaultBaseURL string
+	// BaseURLRequired is true where the kind has no public default (MX push).
+	BaseURLRequired bool
+}
+
+// Registry maps kinds to their specs. main.go builds it explicitly.
+type Registry map[Kind]Spec
+
+// Build constructs a client for an account.
+func (r Registry) Build(kind Kind, cfg Config) (Provider, error) {
+	spec, ok := r[kind]
+	if !ok {
+		return nil, &ConfigError{Fields: map[string]string{"kind": fmt.Sprintf("unknown provider kind %q", kind)}}
+	}
+	p, err := spec.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("providers: build %s client: %w", kind, err)
+	}
+	return p, nil
+}

@@ -173,15 +173,15 @@ type Message struct {
 	Body     string      `json:"body,omitempty"`
 	BigText  string      `json:"big_text,omitempty"`
 	ImageURL string      `json:"image_url,omitempty"`
-	Click    Click       `json:"click"`
+	Click    Click       `json:"click,omitzero"`
 	// Badge is the app icon badge; nil leaves it unchanged.
 	Badge *int   `json:"badge,omitempty"`
 	Sound string `json:"sound,omitempty"`
 	// Ext is an application-defined JSON object delivered with the message.
 	Ext json.RawMessage `json:"ext,omitempty"`
 	// ShowBegin and ShowEnd bound when the notification may be displayed.
-	ShowBegin time.Time `json:"show_begin,omitempty"`
-	ShowEnd   time.Time `json:"show_end,omitempty"`
+	ShowBegin time.Time `json:"show_begin,omitzero"`
+	ShowEnd   time.Time `json:"show_end,omitzero"`
 	// TTL is how long the provider keeps the message for offline devices;
 	// zero is the provider's default.
 	TTL      time.Duration `json:"ttl,omitempty"`
@@ -192,14 +192,14 @@ type Message struct {
 	// Group is a task group name for A/B statistics (GeTui group_name).
 	Group string `json:"group,omitempty"`
 
-	IOS     IOSOptions     `json:"ios"`
-	Android AndroidOptions `json:"android"`
+	IOS     IOSOptions     `json:"ios,omitzero"`
+	Android AndroidOptions `json:"android,omitzero"`
 	// Vendor holds per-vendor overrides keyed by vendor name (huawei, xiaomi,
 	// oppo, vivo, flyme, fcm, honor): objects passed through as the protocol
 	// names their fields.
 	Vendor map[string]json.RawMessage `json:"vendor,omitempty"`
-	MX     MXOptions                  `json:"mx"`
-	WeCom  WeComOptions               `json:"wecom"`
+	MX     MXOptions                  `json:"mx,omitzero"`
+	WeCom  WeComOptions               `json:"wecom,omitzero"`
 }
 
 // Condition is one clause of a conditional audience, in GeTui's model:

@@ -1,0 +1,115 @@
+package getui
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sort"
+
+	"github.com/pushdeck/pushdeck/providers"
+)
+
+// counters are one channel's figures in a GeTui report. msg_num
+// (可下发数, what could be sent) appears only under total.
+type counters struct {
+	MsgNum     *int64 `json:"msg_num"`
+	TargetNum  int64  `json:"target_num"`
+	ReceiveNum int64  `json:"receive_num"`
+	DisplayNum int64  `json:"display_num"`
+	ClickNum   int64  `json:"click_num"`
+}
+
+// channelName maps GeTui's report keys to pushdeck channel names; unknown
+// keys (st, hx, ...) are kept as GeTui names them.
+func channelName(key string) string {
+	switch key {
+	case "total":
+		return "total"
+	case "gt":
+		return "getui"
+	case "ios":
+		return "apns"
+	case "hw":
+		return "huawei"
+	case "xm":
+		return "xiaomi"
+	case "op":
+		return "oppo"
+	case "vv":
+		return "vivo"
+	case "mz":
+		return "flyme"
+	case "ho":
+		return "honor"
+	case "fcm":
+		return "fcm"
+	}
+	return key
+}
+
+// Report fetches a list or app task's figures (GET
+// /report/push/task/{taskid}). GeTui keeps no report for single pushes:
+// their task answers an empty Report. Failures are *providers.Error.
+func (c *Client) Report(ctx context.Context, taskID string) (providers.Report, error) {
+	if taskID == "" {
+		return providers.Report{}, permanent("taskid", "a report needs a task id")
+	}
+	return c.report(ctx, "/report/push/task/"+url.PathEscape(taskID), taskID)
+}
+
+// GroupReport fetches a task group's figures (GET
+// /report/push/task_group/{group_name}). Failures are *providers.Error.
+func (c *Client) GroupReport(ctx context.Context, group string) (providers.Report, error) {
+	if !validName(group, 100) {
+		return providers.Report{}, permanent("group_name", "group must be 1–100 of [0-9A-Za-z_-], got %q", group)
+	}
+	return c.report(ctx, "/report/push/task_group/"+group, group)
+}
+
+// report fetches key → channel → counters and maps the entry for key.
+// Channel figures: target and sent are target_num (下发数), received,
+// displayed and clicked are receive_num, display_num and click_num; the
+// total's target is msg_num when GeTui gives it.
+func (c *Client) report(ctx context.Context, path, key string) (providers.Report, error) {
+	var data map[string]map[string]json.RawMessage
+	if err := c.call(ctx, http.MethodGet, path, nil, &data); err != nil {
+		return providers.Report{}, err
+	}
+	var rep providers.Report
+	for name, raw := range data[key] {
+		n, ok := decodeCounters(raw)
+		if !ok {
+			continue
+		}
+		st := providers.ChannelStats{
+			Channel: channelName(name), Target: n.TargetNum, Sent: n.TargetNum,
+			Received: n.ReceiveNum, Displayed: n.DisplayNum, Clicked: n.ClickNum,
+		}
+		if n.MsgNum != nil {
+			st.Target = *n.MsgNum
+		}
+		rep.Channels = append(rep.Channels, st)
+	}
+	sort.Slice(rep.Channels, func(i, j int) bool {
+		a, b := rep.Channels[i].Channel, rep.Channels[j].Channel
+		if (a == "total") != (b == "total") {
+			return a == "total"
+		}
+		return a < b
+	})
+	return rep, nil
+}
+
+// decodeCounters decodes one channel's figures; ok is false for entries
+// that are not channels (actionCntMap: action id → count).
+func decodeCounters(raw json.RawMessage) (counters, bool) {
+	var n counters
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(raw, &keys) != nil || json.Unmarshal(raw, &n) != nil {
+		return n, false
+	}
+	_, hasTarget := keys["target_num"]
+	_, hasMsg := keys["msg_num"]
+	return n, hasTarget || hasMsg
+}

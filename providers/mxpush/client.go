@@ -1,0 +1,212 @@
+// Package mxpush is the client for MX push (美信推送, now Lanying IM push by
+// MaxIM): POST /push/notify, GET /push/certificate and POST
+// /push/task/detail on the app's own API endpoint, authenticated by a static
+// console access-token (providers.md section 3, seed 002).
+package mxpush
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pushdeck/pushdeck/providers"
+)
+
+// MaxTargets is the longest tag, alias, user_id or push_token list one
+// /push/notify call may carry (seed 002: "列表长度不能超过500", code 12005).
+const MaxTargets = 500
+
+// maxResponse bounds how much of a response body is read.
+const maxResponse = 4 << 20
+
+// Client is one MX push app's protocol client. It is safe for concurrent
+// use. The access-token is a static console token, so there is no token
+// cache to refresh: every call sends the configured token.
+type Client struct {
+	base  string
+	creds credentials
+	http  *http.Client
+	log   *slog.Logger
+}
+
+// credentials is the decoded credentials object {app_id, access_token}.
+type credentials struct {
+	AppID       string
+	AccessToken string
+}
+
+// LogValue keeps the token out of logs.
+func (c credentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("app_id", c.AppID), slog.String("access_token", "[REDACTED]"))
+}
+
+// Spec describes the mxpush kind for the registry. MX push has no public
+// endpoint: each app has its own api_endpoint, so the base URL is required.
+func Spec() providers.Spec {
+	return providers.Spec{
+		Kind: providers.KindMXPush,
+		New:  New,
+		Fields: []providers.CredentialField{
+			{Name: "app_id", Required: true},
+			{Name: "access_token", Secret: true, Required: true},
+		},
+		DefaultBaseURL:  "",
+		BaseURLRequired: true,
+	}
+}
+
+// New builds a client from an account's configuration. It returns a
+// *providers.ConfigError naming base_url or credentials.<field> when they
+// are unusable.
+func New(cfg providers.Config) (providers.Provider, error) {
+	fields := map[string]string{}
+	base, err := providers.BaseURL(cfg.BaseURL, "")
+	if err != nil {
+		var ce *providers.ConfigError
+		if !errors.As(err, &ce) {
+			return nil, fmt.Errorf("mxpush: base url: %w", err)
+		}
+		for k, v := range ce.Fields {
+			fields[k] = v
+		}
+	}
+	creds := decodeCredentials(cfg.Credentials, fields)
+	if len(fields) > 0 {
+		return nil, &providers.ConfigError{Fields: fields}
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = providers.NewHTTPClient()
+	}
+	lg := cfg.Logger
+	if lg == nil {
+		lg = slog.Default()
+	}
+	return &Client{base: base, creds: creds, http: hc, log: lg.With(slog.String("provider", string(providers.KindMXPush)))}, nil
+}
+
+// decodeCredentials reads {app_id, access_token}, recording problems in
+// fields. Both are required strings; they travel as HTTP headers, so
+// control characters are refused.
+func decodeCredentials(raw json.RawMessage, fields map[string]string) credentials {
+	var obj map[string]json.RawMessage
+	if len(bytes.TrimSpace(raw)) == 0 || json.Unmarshal(raw, &obj) != nil || obj == nil {
+		fields["credentials"] = "must be a JSON object with app_id and access_token"
+		return credentials{}
+	}
+	var c credentials
+	c.AppID = credString(obj, "app_id", fields)
+	c.AccessToken = credString(obj, "access_token", fields)
+	return c
+}
+
+func credString(obj map[string]json.RawMessage, name string, fields map[string]string) string {
+	key := "credentials." + name
+	v, ok := obj[name]
+	if !ok || string(v) == "null" {
+		fields[key] = "is required"
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		fields[key] = "must be a string"
+		return ""
+	}
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		fields[key] = "is required"
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		fields[key] = "must not contain control characters"
+	}
+	return s
+}
+
+// Kind returns providers.KindMXPush.
+func (c *Client) Kind() providers.Kind { return providers.KindMXPush }
+
+// Capabilities declares the native audiences (all, tag and four recipient
+// lists of at most 500; a cid is sent as a push_token) and message types.
+func (c *Client) Capabilities() providers.Capabilities {
+	return providers.Capabilities{
+		Audiences: map[providers.AudienceKind]int{
+			providers.AudienceAll:       0,
+			providers.AudienceTag:       MaxTargets,
+			providers.AudienceAlias:     MaxTargets,
+			providers.AudienceUserID:    MaxTargets,
+			providers.AudiencePushToken: MaxTargets,
+			providers.AudienceCID:       MaxTargets,
+		},
+		MessageTypes: []providers.MessageType{
+			providers.TypeNotification, providers.TypeImage,
+			providers.TypeTransmission, providers.TypeLink,
+		},
+		// MX push documents no rate limit [I]; a modest default.
+		RequestsPerSecond: 10,
+	}
+}
+
+// call performs one API request and returns the envelope's data on
+// code 200. Every failure is a *providers.Error.
+func (c *Client) call(ctx context.Context, method, path string, query url.Values, in any) (json.RawMessage, error) {
+	op := method + " " + path
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, &providers.Error{Class: providers.Permanent, Code: "invalid_request", Msg: "cannot encode request", Err: fmt.Errorf("mxpush: %s: %w", op, err)}
+		}
+		body = bytes.NewReader(b)
+	}
+	u := c.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return nil, &providers.Error{Class: providers.Permanent, Code: "invalid_request", Msg: "cannot build request", Err: fmt.Errorf("mxpush: %s: %w", op, err)}
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("app_id", c.creds.AppID)
+	req.Header.Set("access-token", c.creds.AccessToken)
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, transportError(op, err)
+	}
+	defer func() { _ = resp.Body.Close() }() // nothing useful to do with a close error
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return nil, transportError(op, err)
+	}
+	var env envelope
+	decErr := json.Unmarshal(raw, &env)
+	c.log.DebugContext(ctx, "mxpush call", slog.String("op", op), slog.Int("status", resp.StatusCode), slog.Int("code", env.Code))
+	if resp.StatusCode != http.StatusOK {
+		var ep *envelope
+		if decErr == nil {
+			ep = &env
+		}
+		return nil, httpError(resp, ep)
+	}
+	if decErr != nil {
+		return nil, badResponse(op, decErr)
+	}
+	if env.Code != codeOK {
+		if env.Code == 0 {
+			return nil, badResponse(op, fmt.Errorf("response has no code"))
+		}
+		return nil, codeError(env.Code, env.Message)
+	}
+	return env.Data, nil
+}

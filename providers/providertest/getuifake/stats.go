@@ -1,0 +1,168 @@
+package getuifake
+
+import (
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// maxReportTasks is the most task ids one /report/push/task call takes.
+const maxReportTasks = 200
+
+// Counts are one channel's figures, named as GeTui's report names them.
+type Counts struct {
+	MsgNum     int64 `json:"msg_num,omitempty"`
+	TargetNum  int64 `json:"target_num"`
+	ReceiveNum int64 `json:"receive_num"`
+	DisplayNum int64 `json:"display_num"`
+	ClickNum   int64 `json:"click_num"`
+}
+
+// stats are per-channel figures of a task or task group.
+type stats struct {
+	msgNum   int64
+	channels map[string]*Counts
+}
+
+// task is a push the fake accepted.
+type task struct {
+	id, kind, group string // kind: single, list, app
+	until           time.Time
+	stats           stats
+}
+
+// newTask registers a task with a GeTui-looking id. Must hold s.mu.
+func (s *Server) newTask(prefix, kind, group string, ttl time.Duration) *task {
+	s.seq++
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s/%s/%d", s.appID, kind, s.seq))
+	now := time.Now()
+	t := &task{
+		id:   fmt.Sprintf("%s_%s_%s", prefix, now.Format("0102"), hex.EncodeToString(sum[:16])),
+		kind: kind, group: group, until: now.Add(ttl),
+	}
+	s.tasks[t.id] = t
+	return t
+}
+
+// deliver accounts one recipient of a task, and of its group. Online
+// recipients go through the GeTui channel, offline ones through a vendor
+// channel picked from the id; receipt, display and click follow fixed
+// rates keyed on the id, so figures are deterministic. Must hold s.mu.
+func (s *Server) deliver(t *task, id, status string) {
+	targets := []*stats{&t.stats}
+	if t.group != "" {
+		g, ok := s.groups[t.group]
+		if !ok {
+			g = &stats{}
+			s.groups[t.group] = g
+		}
+		targets = append(targets, g)
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id)) // hash writes never fail
+	n := h.Sum32()
+	channel := []string{"hw", "xm", "op", "vv", "ios"}[n%5]
+	if status == "successed_online" {
+		channel = "gt"
+	}
+	r := (n / 5) % 10
+	for _, st := range targets {
+		st.msgNum++
+		if status == "successed_ignore" {
+			continue
+		}
+		if st.channels == nil {
+			st.channels = map[string]*Counts{}
+		}
+		c, ok := st.channels[channel]
+		if !ok {
+			c = &Counts{}
+			st.channels[channel] = c
+		}
+		c.TargetNum++
+		if channel == "gt" || r < 9 {
+			c.ReceiveNum++
+		}
+		if r < 7 {
+			c.DisplayNum++
+		}
+		if r < 2 {
+			c.ClickNum++
+		}
+	}
+}
+
+// report renders stats as GeTui does: total plus one entry per channel.
+func (st *stats) report() map[string]any {
+	total := Counts{MsgNum: st.msgNum}
+	out := map[string]any{"actionCntMap": map[string]int{}}
+	for name, c := range st.channels {
+		cc := *c
+		out[name] = cc
+		total.TargetNum += c.TargetNum
+		total.ReceiveNum += c.ReceiveNum
+		total.DisplayNum += c.DisplayNum
+		total.ClickNum += c.ClickNum
+	}
+	out["total"] = total
+	return out
+}
+
+// reportTask is GET /report/push/task/{taskid[,taskid…]}: list and app
+// tasks only; single pushes have no task report (providers.md 1.8).
+func (s *Server) reportTask(r *http.Request, _ []byte) (any, *apiError) {
+	ids := strings.Split(strings.TrimPrefix(r.URL.Path, "/v2/"+s.appID+"/report/push/task/"), ",")
+	if len(ids) > maxReportTasks {
+		return nil, paramErr("taskid size over limit")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]any{}
+	for _, id := range ids {
+		if id == "" {
+			return nil, paramErr("taskid is invalid")
+		}
+		if t, ok := s.tasks[id]; ok && t.kind != "single" {
+			out[id] = t.stats.report()
+		}
+	}
+	return out, nil
+}
+
+// reportGroup is GET /report/push/task_group/{group_name}.
+func (s *Server) reportGroup(r *http.Request, _ []byte) (any, *apiError) {
+	g := strings.TrimPrefix(r.URL.Path, "/v2/"+s.appID+"/report/push/task_group/")
+	if !nameOK(g, 1, 100) {
+		return nil, paramErr("group_name is invalid")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.groups[g]
+	if !ok {
+		return map[string]any{}, nil
+	}
+	return map[string]any{g: st.report()}, nil
+}
+
+// TaskCounts returns the total figures of a task, for assertions.
+func (s *Server) TaskCounts(taskID string) (Counts, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tasks[taskID]
+	if !ok {
+		return Counts{}, false
+	}
+	c, _ := t.stats.report()["total"].(Counts) // report always sets a Counts total
+	return c, true
+}
+
+// aliasCID is the cid the fake binds to an alias, for alias details.
+func aliasCID(alias string) string {
+	sum := md5.Sum([]byte(alias))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,147 @@
+// Package sandbox is a built-in provider that simulates a device fleet, so
+// the console works end to end with no credentials. Everything is
+// deterministic: a device's platform, region, tags, whether it is online and
+// whether it displays and clicks follow from a hash of its client id, and a
+// task's report is a function of its id and the clock, so it survives
+// restarts without any state.
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pushdeck/pushdeck/providers"
+)
+
+// DefaultDevices is the size of the simulated fleet.
+const DefaultDevices = 10000
+
+// Rates of the simulated fleet, in per-mille.
+const (
+	onlinePermille    = 700 // delivered at once
+	deliveredPermille = 920 // delivered eventually (online + offline that come back)
+	displayedPermille = 810 // of delivered
+	clickedPermille   = 120 // of displayed
+)
+
+// rampUp is how long a task's report takes to fill in.
+const rampUp = 60 * time.Second
+
+// Regions and tags of the simulated fleet.
+var (
+	regions = [...]string{"Zhejiang", "Shanghai", "Beijing", "Guangdong", "Sichuan", "Jiangsu"}
+	tagSet  = [...]string{"vip", "beta", "news", "sports", "test"}
+)
+
+type credentials struct {
+	Devices *int `json:"devices,omitempty"`
+}
+
+// Client is one sandbox account.
+type Client struct {
+	devices int
+	now     func() time.Time
+}
+
+// New builds a sandbox client. Credentials may be {} or {"devices": N}.
+func New(cfg providers.Config) (providers.Provider, error) {
+	var cr credentials
+	if len(cfg.Credentials) > 0 {
+		dec := json.NewDecoder(strings.NewReader(string(cfg.Credentials)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cr); err != nil {
+			return nil, &providers.ConfigError{Fields: map[string]string{"credentials": "must be {} or {\"devices\": N}"}}
+		}
+	}
+	n := DefaultDevices
+	if cr.Devices != nil {
+		if *cr.Devices < 1 || *cr.Devices > 10_000_000 {
+			return nil, &providers.ConfigError{Fields: map[string]string{"credentials.devices": "must be between 1 and 10000000"}}
+		}
+		n = *cr.Devices
+	}
+	return &Client{devices: n, now: time.Now}, nil
+}
+
+// Spec describes the sandbox kind for the registry.
+func Spec() providers.Spec {
+	return providers.Spec{Kind: providers.KindSandbox, New: New}
+}
+
+// Kind implements providers.Provider.
+func (c *Client) Kind() providers.Kind { return providers.KindSandbox }
+
+// Capabilities implements providers.Provider.
+func (c *Client) Capabilities() providers.Capabilities {
+	return providers.Capabilities{
+		Audiences: map[providers.AudienceKind]int{
+			providers.AudienceAll: 0, providers.AudienceTag: 100, providers.AudienceConditions: 0,
+			providers.AudienceCID: 1000, providers.AudienceAlias: 1000,
+		},
+		MessageTypes:      []providers.MessageType{providers.TypeNotification, providers.TypeTransmission, providers.TypeLink, providers.TypeImage},
+		RequestsPerSecond: 500,
+	}
+}
+
+// Verify implements providers.Provider; the sandbox always accepts.
+func (c *Client) Verify(context.Context) error { return nil }
+
+// CID returns the client id of device i of the fleet.
+func CID(i int) string { return fmt.Sprintf("sandbox-%07d", i) }
+
+// Device describes a simulated device, for seeding an audience.
+type Device struct {
+	CID      string
+	Platform string
+	Region   string
+	Tags     []string
+}
+
+// Fleet returns the simulated devices.
+func (c *Client) Fleet() []Device {
+	out := make([]Device, c.devices)
+	for i := range out {
+		out[i] = deviceOf(CID(i))
+	}
+	return out
+}
+
+func hash(s string) uint32 {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(s)) // hash.Hash never returns an error
+	return h.Sum32()
+}
+
+func permille(cid, salt string) uint32 { return hash(salt+cid) % 1000 }
+
+func deviceOf(cid string) Device {
+	h := hash(cid)
+	d := Device{CID: cid, Platform: "android", Region: regions[h%uint32(len(regions))]}
+	if permille(cid, "ios") < 300 {
+		d.Platform = "ios"
+	}
+	for _, t := range tagSet {
+		if permille(cid, "tag:"+t) < 200 {
+			d.Tags = append(d.Tags, t)
+		}
+	}
+	return d
+}
+
+// index returns i for a fleet cid, or -1.
+func (c *Client) index(cid string) int {
+	rest, ok := strings.CutPrefix(cid, "sandbox-")
+	if !ok || len(rest) != 7 {
+		return -1
+	}
+	i, err := strconv.Atoi(rest)
+	if err != nil || i < 0 || i >= c.devices {
+		return -1
+	}
+	return i
+}

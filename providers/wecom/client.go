@@ -1,0 +1,232 @@
+// Package wecom is the client for WeCom (企业微信) application messages:
+// gettoken, message/send and message/recall (providers.md section 2, seed 004).
+//
+// WeCom silently drops messages past 30 per member per minute and 1000 per
+// member per hour for one app (no error is returned), and caps an app at
+// (licensed accounts × 200) person-times a day. The client cannot see those
+// drops, so the engine must pace sends to the same members; the declared
+// RequestsPerSecond is deliberately conservative.
+package wecom
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pushdeck/pushdeck/providers"
+)
+
+// DefaultBaseURL is the public WeCom API root; the client appends
+// /cgi-bin/gettoken, /cgi-bin/message/send and /cgi-bin/message/recall.
+const DefaultBaseURL = "https://qyapi.weixin.qq.com"
+
+// Batch limits of message/send (providers.md 2.3, seed 004).
+const (
+	MaxUsers   = 1000
+	MaxParties = 100
+	MaxTags    = 100
+)
+
+// requestsPerSecond is the declared default request rate. WeCom's documented
+// base limits (10 000 calls/min per corp and API) do not bind message/send;
+// the real constraint is the silent per-member drop above, which a request
+// rate cannot express, so this stays low and the engine paces members.
+const requestsPerSecond = 5
+
+// Client is one WeCom application's protocol client. It is safe for
+// concurrent use; the access token is cached per Client.
+type Client struct {
+	base       string
+	corpID     string
+	corpSecret string
+	agentID    int64
+	http       *http.Client
+	log        *slog.Logger
+	// now is the clock used for token expiry; tests replace it.
+	now func() time.Time
+	tok tokenCache
+}
+
+var (
+	_ providers.Provider = (*Client)(nil)
+	_ providers.Recaller = (*Client)(nil)
+)
+
+// credentials is the decoded credentials object of a wecom account.
+type credentials struct {
+	CorpID     string          `json:"corp_id"`
+	CorpSecret string          `json:"corp_secret"`
+	AgentID    json.RawMessage `json:"agent_id"`
+}
+
+// Spec returns the registry entry for the wecom kind.
+func Spec() providers.Spec {
+	return providers.Spec{
+		Kind: providers.KindWeCom,
+		New:  New,
+		Fields: []providers.CredentialField{
+			{Name: "corp_id", Required: true},
+			{Name: "corp_secret", Secret: true, Required: true},
+			{Name: "agent_id", Required: true, Integer: true},
+		},
+		DefaultBaseURL: DefaultBaseURL,
+	}
+}
+
+// New builds a client from an account's configuration. It returns a
+// *providers.ConfigError naming the offending fields when the credentials
+// or the base URL are unusable.
+func New(cfg providers.Config) (providers.Provider, error) {
+	base, err := providers.BaseURL(cfg.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, err
+	}
+	creds, agentID, err := decodeCredentials(cfg.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = providers.NewHTTPClient()
+	}
+	lg := cfg.Logger
+	if lg == nil {
+		lg = slog.Default()
+	}
+	return &Client{
+		base:       base,
+		corpID:     creds.CorpID,
+		corpSecret: creds.CorpSecret,
+		agentID:    agentID,
+		http:       hc,
+		log:        lg.With(slog.String("provider", string(providers.KindWeCom))),
+		now:        time.Now,
+	}, nil
+}
+
+// decodeCredentials validates {corp_id, corp_secret, agent_id}. agent_id must
+// be a JSON integer: a string or a fractional number is refused rather than
+// coerced, so a typo in the console cannot silently address another app.
+func decodeCredentials(raw json.RawMessage) (credentials, int64, error) {
+	var c credentials
+	fields := map[string]string{}
+	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		raw = []byte("{}")
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return c, 0, &providers.ConfigError{Fields: map[string]string{"credentials": "must be a JSON object with corp_id, corp_secret and agent_id"}}
+	}
+	if strings.TrimSpace(c.CorpID) == "" {
+		fields["credentials.corp_id"] = "is required"
+	}
+	if strings.TrimSpace(c.CorpSecret) == "" {
+		fields["credentials.corp_secret"] = "is required"
+	}
+	agentID, msg := parseAgentID(c.AgentID)
+	if msg != "" {
+		fields["credentials.agent_id"] = msg
+	}
+	if len(fields) > 0 {
+		return c, 0, &providers.ConfigError{Fields: fields}
+	}
+	return c, agentID, nil
+}
+
+// parseAgentID accepts a positive JSON integer and explains anything else.
+func parseAgentID(raw json.RawMessage) (int64, string) {
+	s := string(bytes.TrimSpace(raw))
+	switch {
+	case s == "" || s == "null":
+		return 0, "is required"
+	case strings.HasPrefix(s, `"`):
+		return 0, "must be a JSON integer, not a string"
+	case strings.ContainsAny(s, ".eE"):
+		return 0, "must be an integer"
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, "must be an integer"
+	}
+	if n <= 0 {
+		return 0, "must be a positive integer"
+	}
+	return n, ""
+}
+
+// Kind names the protocol.
+func (c *Client) Kind() providers.Kind { return providers.KindWeCom }
+
+// Capabilities declares touser/toparty/totag addressing and the four
+// supported message types. cid, user_id and alias all mean a WeCom userid.
+func (c *Client) Capabilities() providers.Capabilities {
+	return providers.Capabilities{
+		Audiences: map[providers.AudienceKind]int{
+			providers.AudienceAll:    0,
+			providers.AudienceCID:    MaxUsers,
+			providers.AudienceUserID: MaxUsers,
+			providers.AudienceAlias:  MaxUsers,
+			providers.AudienceParty:  MaxParties,
+			providers.AudienceTag:    MaxTags,
+		},
+		MessageTypes: []providers.MessageType{
+			providers.TypeText, providers.TypeTextCard, providers.TypeMarkdown, providers.TypeNews,
+		},
+		RequestsPerSecond: requestsPerSecond,
+	}
+}
+
+// Verify proves the credentials with a real gettoken call (bypassing the
+// cache). A refusal is a Permanent *providers.Error carrying WeCom's errcode
+// (e.g. 40001 for a bad secret) and errmsg.
+func (c *Client) Verify(ctx context.Context) error {
+	if _, err := c.accessToken(ctx, true); err != nil {
+		return fmt.Errorf("wecom: verify: %w", err)
+	}
+	return nil
+}
+
+// recallRequest is the body of message/recall.
+type recallRequest struct {
+	MsgID string `json:"msgid"`
+}
+
+// Recall withdraws a message by the msgid message/send returned (the
+// Result.TaskID). WeCom only recalls messages of the same app sent within
+// the last 24 hours (42052 otherwise); failures are *providers.Error.
+func (c *Client) Recall(ctx context.Context, taskID string) error {
+	if strings.TrimSpace(taskID) == "" {
+		return fmt.Errorf("wecom: recall: %w", refuse("40058", "msgid is required"))
+	}
+	body, err := json.Marshal(recallRequest{MsgID: taskID})
+	if err != nil {
+		return fmt.Errorf("wecom: recall: encode: %w", err)
+	}
+	_, env, err := c.authedPost(ctx, "/cgi-bin/message/recall", body)
+	if err != nil {
+		return fmt.Errorf("wecom: recall: %w", err)
+	}
+	if code := *env.ErrCode; code != 0 {
+		return fmt.Errorf("wecom: recall: %w", codeError(code, env.ErrMsg))
+	}
+	c.log.DebugContext(ctx, "wecom recall", slog.String("msgid", taskID))
+	return nil
+}
+
+// refuse is a Permanent error for a request the client will not send.
+func refuse(code, msg string) *providers.Error {
+	return &providers.Error{Class: providers.Permanent, Code: code, Msg: msg + " (refused before sending)"}
+}
+
+// asProviderError reports whether err carries a *providers.Error.
+func asProviderError(err error) (*providers.Error, bool) {
+	var pe *providers.Error
+	ok := errors.As(err, &pe)
+	return pe, ok
+}

@@ -1,0 +1,213 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
+)
+
+// Send starts a draft: scheduled when its schedule_at is in the future,
+// otherwise frozen into batches and sending. Forbidden transitions return
+// *models.TransitionError (ErrConflict).
+func (e *Engine) Send(ctx context.Context, id int64, actor string) (models.Campaign, error) {
+	c, err := e.store.CampaignByID(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	if c.Status == models.StatusDraft && c.ScheduleAt != nil && c.ScheduleAt.After(e.store.Now()) {
+		return e.store.Transition(ctx, id, models.StatusScheduled, actor, "")
+	}
+	return e.start(ctx, c, actor)
+}
+
+// start freezes the audience into batches and moves the campaign to
+// sending in one transaction, so a crash leaves either a draft or a fully
+// planned campaign.
+func (e *Engine) start(ctx context.Context, c models.Campaign, actor string) (models.Campaign, error) {
+	if !models.CanTransition(c.Status, models.StatusSending) || c.Status == models.StatusPaused {
+		return c, &models.TransitionError{From: c.Status, To: models.StatusSending}
+	}
+	acct, err := e.store.ProviderAccountByID(ctx, c.ProviderID)
+	if err != nil {
+		return c, err
+	}
+	p, err := e.clients.get(ctx, acct)
+	if err != nil {
+		return c, err
+	}
+	batches, err := plan(c.Audience, p.Capabilities())
+	if err != nil {
+		return c, err
+	}
+	var out models.Campaign
+	err = e.store.WithTx(ctx, func(tx *models.Store) error {
+		cur, err := tx.Transition(ctx, c.ID, models.StatusSending, actor, "")
+		if err != nil {
+			return err
+		}
+		if err := tx.AddBatches(ctx, cur, 1, batches); err != nil {
+			return err
+		}
+		out, err = tx.CampaignByID(ctx, c.ID)
+		return err
+	})
+	if err != nil {
+		return c, err
+	}
+	e.log.Info("campaign sending", slog.Int64("campaign", c.ID), slog.Int("batches", len(batches)), slog.Int64("recipients", out.Recipients), slog.String("actor", actor))
+	e.Wake()
+	return out, nil
+}
+
+// plan splits an audience into batches sized to the provider's limits.
+func plan(a models.Audience, caps providers.Capabilities) ([]models.NewBatch, error) {
+	kind := providers.AudienceKind(a.Kind)
+	limit, ok := caps.Audiences[kind]
+	if !ok {
+		v := &models.ValidationError{}
+		v.Add("audience.kind", "err.unsupported_audience", nil)
+		return nil, v
+	}
+	target := func(vals []string) (json.RawMessage, error) {
+		b, err := json.Marshal(providers.Target{Kind: kind, Values: vals})
+		if err != nil {
+			return nil, fmt.Errorf("dispatch: encode target: %w", err)
+		}
+		return b, nil
+	}
+	if len(a.Values) == 0 || limit <= 0 {
+		t, err := target(a.Values)
+		if err != nil {
+			return nil, err
+		}
+		return []models.NewBatch{{Target: t}}, nil
+	}
+	var out []models.NewBatch
+	for vals := range chunks(a.Values, limit) {
+		t, err := target(vals)
+		if err != nil {
+			return nil, err
+		}
+		nb := models.NewBatch{Target: t}
+		if kind.IsList() {
+			nb.Recipients = vals
+		}
+		out = append(out, nb)
+	}
+	return out, nil
+}
+
+func chunks(vs []string, n int) func(func([]string) bool) {
+	return func(yield func([]string) bool) {
+		for len(vs) > 0 {
+			k := min(n, len(vs))
+			if !yield(vs[:k]) {
+				return
+			}
+			vs = vs[k:]
+		}
+	}
+}
+
+// Pause stops claiming the campaign's batches; in-flight ones finish.
+func (e *Engine) Pause(ctx context.Context, id int64, actor string) (models.Campaign, error) {
+	return e.store.Transition(ctx, id, models.StatusPaused, actor, "")
+}
+
+// Resume continues a paused campaign.
+func (e *Engine) Resume(ctx context.Context, id int64, actor string) (models.Campaign, error) {
+	c, err := e.store.CampaignByID(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	if c.Status != models.StatusPaused {
+		return c, &models.TransitionError{From: c.Status, To: models.StatusSending}
+	}
+	c, err = e.store.Transition(ctx, id, models.StatusSending, actor, "")
+	if err == nil {
+		e.Wake()
+	}
+	return c, err
+}
+
+// Cancel stops a campaign for good; unsent recipients end as failed.
+func (e *Engine) Cancel(ctx context.Context, id int64, actor string) (models.Campaign, error) {
+	return e.store.CancelCampaign(ctx, id, actor, "")
+}
+
+// TestResult is the provider's answer to a test send.
+type TestResult struct {
+	RequestID string
+	TaskID    string
+	Outcomes  []providers.Outcome
+}
+
+// TestSend sends the campaign's message to the given client ids now,
+// synchronously, without touching its audience or counters.
+func (e *Engine) TestSend(ctx context.Context, id int64, cids []string) (TestResult, error) {
+	cids = dedupe(cids)
+	v := &models.ValidationError{}
+	if len(cids) == 0 {
+		v.Add("cids", "err.required", nil)
+	} else if len(cids) > 100 {
+		v.Add("cids", "err.too_many", map[string]any{"Max": 100})
+	}
+	if err := v.Err(); err != nil {
+		return TestResult{}, err
+	}
+	c, err := e.store.CampaignByID(ctx, id)
+	if err != nil {
+		return TestResult{}, err
+	}
+	d, err := DraftOf(c)
+	if err != nil {
+		return TestResult{}, err
+	}
+	acct, err := e.store.ProviderAccountByID(ctx, c.ProviderID)
+	if err != nil {
+		return TestResult{}, err
+	}
+	p, err := e.clients.get(ctx, acct)
+	if err != nil {
+		return TestResult{}, err
+	}
+	kind := providers.AudienceCID
+	if !p.Capabilities().Supports(kind) {
+		kind = providers.AudienceUserID
+	}
+	reqID := fmt.Sprintf("pdt%s%dt%d", c.Nonce, c.ID, time.Now().UnixMilli()%1_000_000_000)
+	res, err := p.Send(ctx, providers.SendRequest{RequestID: reqID, Message: e.messageFor(d), Target: providers.Target{Kind: kind, Values: cids}})
+	e.recordHealth(ctx, acct.ID, err)
+	if err != nil {
+		return TestResult{RequestID: reqID}, err
+	}
+	return TestResult{RequestID: reqID, TaskID: res.TaskID, Outcomes: res.Outcomes}, nil
+}
+
+// messageFor applies the campaign options to its message.
+func (e *Engine) messageFor(d Draft) providers.Message {
+	m := d.Message
+	m.TTL = time.Duration(d.Options.TTLSeconds) * time.Second
+	m.Group = d.Group
+	return m
+}
+
+func (e *Engine) recordHealth(ctx context.Context, acctID int64, callErr error) {
+	msg := ""
+	if callErr != nil {
+		msg = callErr.Error()
+		var pe *providers.Error
+		if errors.As(callErr, &pe) {
+			msg = pe.Code + ": " + pe.Msg
+		}
+	}
+	if err := e.store.RecordProviderHealth(ctx, acctID, msg); err != nil {
+		e.log.Warn("record provider health", slog.Any("error", err))
+	}
+}

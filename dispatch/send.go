@@ -1,0 +1,154 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
+)
+
+// worker claims due batches and sends them until ctx ends.
+func (e *Engine) worker(ctx context.Context, n int) {
+	log := e.log.With(slog.Int("worker", n))
+	for ctx.Err() == nil {
+		b, ok, err := e.store.ClaimBatch(ctx, e.cfg.Owner, e.cfg.Lease)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("claim batch", slog.Any("error", err))
+			}
+			e.sleep(ctx)
+			continue
+		}
+		if !ok {
+			e.sleep(ctx)
+			continue
+		}
+		e.process(ctx, log, b)
+	}
+}
+
+func (e *Engine) sleep(ctx context.Context) {
+	t := time.NewTimer(e.cfg.Idle)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-e.wake:
+	case <-t.C:
+	}
+}
+
+// process sends one leased batch and records its outcome. When ctx ends
+// mid-call the batch is left to its lease and claimed again later with the
+// same request id.
+func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) {
+	log = log.With(slog.Int64("campaign", b.CampaignID), slog.Int("batch", b.Seq), slog.String("request_id", b.RequestID))
+	c, err := e.store.CampaignByID(ctx, b.CampaignID)
+	if err != nil {
+		log.Error("load campaign", slog.Any("error", err))
+		return
+	}
+	d, err := DraftOf(c)
+	if err != nil {
+		e.finish(ctx, log, b, models.BatchResult{Final: models.DeliveryFailed, Code: "bad_campaign", Message: err.Error()})
+		return
+	}
+	var target providers.Target
+	if err := json.Unmarshal(b.Target, &target); err != nil {
+		e.finish(ctx, log, b, models.BatchResult{Final: models.DeliveryFailed, Code: "bad_batch", Message: err.Error()})
+		return
+	}
+	acct, err := e.store.ProviderAccountByID(ctx, c.ProviderID)
+	if err != nil {
+		log.Error("load provider account", slog.Any("error", err))
+		return
+	}
+	cl, err := e.clients.entry(ctx, acct)
+	if err != nil {
+		e.finish(ctx, log, b, models.BatchResult{Final: models.DeliveryFailed, Code: "provider_config", Message: err.Error()})
+		return
+	}
+	if l := e.campaignLimiter(c.ID, d.Options.Speed, max(1, b.Size)); l != nil {
+		if err := l.WaitN(ctx, max(1, b.Size)); err != nil {
+			return // shutting down: the lease expires and the batch is claimed again
+		}
+	}
+	if err := cl.limit.Wait(ctx); err != nil {
+		return
+	}
+	res, err := cl.p.Send(ctx, providers.SendRequest{RequestID: b.RequestID, Message: e.messageFor(d), Target: target})
+	if ctx.Err() != nil {
+		return
+	}
+	e.recordHealth(ctx, acct.ID, err)
+	if err != nil {
+		e.failed(ctx, log, b, err)
+		return
+	}
+	out := models.BatchResult{TaskID: res.TaskID}
+	for _, o := range res.Outcomes {
+		out.Outcomes = append(out.Outcomes, models.Outcome{Recipient: o.Recipient, Status: string(o.Status), Code: o.Code, Message: o.Message})
+	}
+	e.finish(ctx, log, b, out)
+}
+
+// failed decides between another attempt (same request id, backoff with
+// jitter, the provider's wait honoured) and ending the batch.
+func (e *Engine) failed(ctx context.Context, log *slog.Logger, b models.Batch, err error) {
+	pe := providers.AsError(err)
+	if pe.Class == providers.Permanent || b.Attempts >= e.cfg.MaxAttempts {
+		final := models.DeliveryFailed
+		if pe.Code == "81013" { // WeCom: every recipient of the batch is invalid
+			final = models.DeliveryInvalid
+		}
+		log.Warn("batch failed", slog.String("class", pe.Class.String()), slog.String("code", pe.Code), slog.Int("attempts", b.Attempts))
+		e.finish(ctx, log, b, models.BatchResult{Final: final, Code: pe.Code, Message: pe.Msg})
+		return
+	}
+	wait := e.backoff(b.Attempts)
+	if pe.RetryAfter > wait {
+		wait = pe.RetryAfter
+	}
+	if pe.Class == providers.Reauth && b.Attempts == 1 {
+		wait = 0 // the client dropped its token: one immediate retry
+	}
+	log.Info("batch retry", slog.String("class", pe.Class.String()), slog.String("code", pe.Code), slog.Duration("wait", wait), slog.Int("attempts", b.Attempts))
+	if err := e.store.RetryBatch(ctx, b, e.store.Now().Add(wait), pe.Code, pe.Msg); err != nil && !errors.Is(err, models.ErrConflict) {
+		log.Error("release batch", slog.Any("error", err))
+	}
+}
+
+// backoff is exponential from BackoffBase, capped at BackoffMax, with full
+// jitter over its upper half.
+func (e *Engine) backoff(attempts int) time.Duration {
+	d := e.cfg.BackoffBase << min(attempts-1, 20)
+	if d > e.cfg.BackoffMax || d <= 0 {
+		d = e.cfg.BackoffMax
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func (e *Engine) finish(ctx context.Context, log *slog.Logger, b models.Batch, res models.BatchResult) {
+	c, err := e.store.CompleteBatch(ctx, b, res)
+	if errors.Is(err, models.ErrConflict) {
+		log.Warn("batch lease lost; another worker owns it")
+		return
+	}
+	if err != nil {
+		log.Error("record batch outcome", slog.Any("error", err))
+		return
+	}
+	if c.Status == models.StatusCompleted {
+		e.log.Info("campaign completed", slog.Int64("campaign", c.ID), slog.Int64("accepted", c.Accepted), slog.Int64("invalid", c.Invalid), slog.Int64("failed", c.Failed))
+		e.mu.Lock()
+		delete(e.speeds, c.ID)
+		e.mu.Unlock()
+		// A first report right away, so figures appear without waiting for
+		// the poller's next round.
+		e.PollCampaign(ctx, c)
+	}
+}

@@ -1,0 +1,222 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
+	"github.com/pushdeck/pushdeck/web/i18n"
+	"github.com/pushdeck/pushdeck/web/pages/campaigns"
+)
+
+// parseLocalTime reads a datetime-local value; times are UTC until
+// operators get a time-zone setting.
+func parseLocalTime(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, errors.New("not a date and time")
+}
+
+func (s *Server) loadCampaign(c *gin.Context) (models.Campaign, bool) {
+	id, ok := parseID(c.Param("id"))
+	if !ok {
+		s.fail(c, models.ErrNotFound)
+		return models.Campaign{}, false
+	}
+	cm, err := s.store.CampaignByID(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return cm, false
+	}
+	return cm, true
+}
+
+func (s *Server) showCampaign(c *gin.Context) {
+	cm, ok := s.loadCampaign(c)
+	if !ok {
+		return
+	}
+	v, err := s.campaignView(c.Request.Context(), cm)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, campaigns.Show(v))
+}
+
+func (s *Server) campaignView(ctx context.Context, cm models.Campaign) (campaigns.ShowView, error) {
+	d, err := dispatch.DraftOf(cm)
+	if err != nil {
+		return campaigns.ShowView{}, err
+	}
+	acct, err := s.store.ProviderAccountByID(ctx, cm.ProviderID)
+	if err != nil {
+		return campaigns.ShowView{}, err
+	}
+	evs, err := s.store.CampaignEvents(ctx, cm.ID)
+	if err != nil {
+		return campaigns.ShowView{}, err
+	}
+	prog, err := s.progressView(ctx, cm)
+	if err != nil {
+		return campaigns.ShowView{}, err
+	}
+	aud := i18n.T(ctx, "audience."+cm.Audience.Kind)
+	if n := len(cm.Audience.Values); n > 0 {
+		shown := cm.Audience.Values[:min(n, 5)]
+		aud += ": " + strings.Join(shown, ", ")
+		if n > 5 {
+			aud += " " + i18n.T(ctx, "campaigns.and_more", map[string]any{"Count": n - 5})
+		}
+	}
+	v := campaigns.ShowView{
+		ID: cm.ID, Name: cm.Name, Provider: acct.Name + " (" + i18n.T(ctx, "kind."+acct.Kind) + ")", Audience: aud,
+		Type: string(d.Message.Type), Title: d.Message.Title, Body: d.Message.Body, Group: cm.GroupName,
+		Created: when(cm.CreatedAt), Schedule: whenPtr(cm.ScheduleAt),
+		CanSend:   cm.Status == models.StatusDraft || cm.Status == models.StatusScheduled,
+		CanPause:  models.CanTransition(cm.Status, models.StatusPaused),
+		CanResume: cm.Status == models.StatusPaused,
+		CanCancel: models.CanTransition(cm.Status, models.StatusCancelled),
+		Progress:  prog,
+		Test:      campaigns.TestView{ID: cm.ID},
+	}
+	for _, e := range evs {
+		v.Events = append(v.Events, campaigns.Event{When: when(e.CreatedAt), From: string(e.FromStatus), To: string(e.ToStatus), Actor: e.Actor, Reason: e.Reason})
+	}
+	return v, nil
+}
+
+// progressView is the live block: counters for listed audiences, provider
+// figures for every campaign that has a report.
+func (s *Server) progressView(ctx context.Context, cm models.Campaign) (campaigns.ProgressView, error) {
+	fig, err := s.engine.CampaignFigures(ctx, cm.ID)
+	if err != nil {
+		return campaigns.ProgressView{}, err
+	}
+	t := cm.Totals()
+	p := campaigns.ProgressView{
+		ID: cm.ID, Status: string(cm.Status), Reason: cm.StatusReason, Listed: t.Recipients > 0,
+		Recipients: num(t.Recipients), Pending: num(t.Pending), Accepted: num(t.Accepted), Invalid: num(t.Invalid), Failed: num(t.Failed),
+		Polled: fig.Polled, Stale: fig.Stale, Total: channelRow(ctx, fig.Total),
+	}
+	if t.Recipients > 0 {
+		p.Percent = int((t.Recipients - t.Pending) * 100 / t.Recipients)
+	}
+	for _, ch := range fig.Channels {
+		p.Channels = append(p.Channels, channelRow(ctx, ch))
+	}
+	// Live while sending, and for a few minutes after, while the provider's
+	// report is still filling in.
+	recent := cm.FinishedAt != nil && time.Since(*cm.FinishedAt) < 3*time.Minute
+	p.Live = cm.Status == models.StatusSending || cm.Status == models.StatusScheduled || (cm.Status == models.StatusCompleted && recent)
+	return p, nil
+}
+
+func channelRow(ctx context.Context, ch providers.ChannelStats) campaigns.Channel {
+	name := ch.Channel
+	if name == "total" {
+		name = i18n.T(ctx, "figures.total")
+	}
+	return campaigns.Channel{Name: name, Target: num(ch.Target), Sent: num(ch.Sent), Received: num(ch.Received),
+		Displayed: num(ch.Displayed), Clicked: num(ch.Clicked)}
+}
+
+// showProgress is the htmx partial the detail page polls.
+func (s *Server) showProgress(c *gin.Context) {
+	cm, ok := s.loadCampaign(c)
+	if !ok {
+		return
+	}
+	p, err := s.progressView(c.Request.Context(), cm)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !isPartial(c) {
+		c.Redirect(http.StatusSeeOther, c.Request.URL.Path[:strings.LastIndex(c.Request.URL.Path, "/")])
+		return
+	}
+	s.render(c, http.StatusOK, campaigns.Progress(p))
+}
+
+// testSendPage sends the campaign's message to typed client ids now and
+// shows each recipient's outcome.
+func (s *Server) testSendPage(c *gin.Context) {
+	cm, ok := s.loadCampaign(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	t := campaigns.TestView{ID: cm.ID, CIDs: c.PostForm("cids")}
+	res, err := s.engine.TestSend(ctx, cm.ID, splitValues(t.CIDs))
+	var ve *models.ValidationError
+	var pe *providers.Error
+	switch {
+	case errors.As(err, &ve):
+		for _, fe := range ve.Fields {
+			t.Error = i18n.T(ctx, fe.ID, fe.Data)
+		}
+	case errors.As(err, &pe):
+		t.Error = i18n.T(ctx, "test.provider_error", map[string]any{"Message": providerMessage(err)})
+	case err != nil:
+		s.fail(c, err)
+		return
+	default:
+		t.Done = true
+		s.audit(c, "campaign_test", "campaign:"+c.Param("id"), strings.Join(splitValues(t.CIDs), ","))
+		t.Outcomes = testOutcomes(splitValues(t.CIDs), res)
+	}
+	status := http.StatusOK
+	if t.Error != "" {
+		status = http.StatusUnprocessableEntity
+	}
+	if isPartial(c) {
+		if status != http.StatusOK {
+			// htmx swaps 2xx only by default; the form with its error is still the answer.
+			c.Header("HX-Reswap", "outerHTML")
+			status = http.StatusOK
+		}
+		s.render(c, status, campaigns.TestSend(t))
+		return
+	}
+	v, err := s.campaignView(ctx, cm)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v.Test = t
+	s.render(c, status, campaigns.Show(v))
+}
+
+// testOutcomes lists one line per recipient: the provider's outcome, or
+// accepted when it said nothing about that recipient.
+func testOutcomes(cids []string, res dispatch.TestResult) []campaigns.TestOutcome {
+	by := map[string]providers.Outcome{}
+	for _, o := range res.Outcomes {
+		by[o.Recipient] = o
+	}
+	seen := map[string]bool{}
+	var out []campaigns.TestOutcome
+	for _, cid := range cids {
+		if seen[cid] {
+			continue
+		}
+		seen[cid] = true
+		o, ok := by[cid]
+		if !ok {
+			o = providers.Outcome{Recipient: cid, Status: providers.StatusAccepted}
+		}
+		out = append(out, campaigns.TestOutcome{Recipient: cid, Status: string(o.Status), Code: o.Code, Message: o.Message})
+	}
+	return out
+}

@@ -1,0 +1,94 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/static"
+)
+
+// Route is one entry of the route table: every route with the role it
+// needs, in one screen. Public routes have an empty Role.
+type Route struct {
+	Method string
+	Path   string
+	// Role is the least role allowed; "" means no authentication.
+	Role models.Role
+	// API routes authenticate with a bearer key, pages with a session.
+	API     bool
+	handler gin.HandlerFunc
+}
+
+const (
+	admin    = models.RoleAdmin
+	operator = models.RoleOperator
+	viewer   = models.RoleViewer
+)
+
+// Routes is the route table. Roles are enforced from it, and the auth tests
+// walk it, so a new route is covered automatically.
+func (s *Server) Routes() []Route {
+	page := func(m, p string, r models.Role, h gin.HandlerFunc) Route {
+		return Route{Method: m, Path: p, Role: r, handler: h}
+	}
+	api := func(m, p string, r models.Role, h gin.HandlerFunc) Route {
+		return Route{Method: m, Path: "/api/v1" + p, Role: r, API: true, handler: h}
+	}
+	return []Route{
+		page(http.MethodGet, "/healthz", "", s.healthz),
+		page(http.MethodGet, "/setup", "", s.showSetup),
+		page(http.MethodPost, "/setup", "", s.saveSetup),
+		page(http.MethodGet, "/login", "", s.showLogin),
+		page(http.MethodPost, "/login", "", s.login),
+
+		page(http.MethodPost, "/logout", viewer, s.logout),
+		page(http.MethodGet, "/", viewer, s.showDashboard),
+		page(http.MethodGet, "/campaigns", viewer, s.showCampaigns),
+		page(http.MethodGet, "/campaigns/new", operator, s.showNewCampaign),
+		page(http.MethodPost, "/campaigns", operator, s.saveCampaign),
+		page(http.MethodGet, "/campaigns/:id", viewer, s.showCampaign),
+		page(http.MethodGet, "/campaigns/:id/progress", viewer, s.showProgress),
+		page(http.MethodPost, "/campaigns/:id/send", operator, s.campaignAction),
+		page(http.MethodPost, "/campaigns/:id/pause", operator, s.campaignAction),
+		page(http.MethodPost, "/campaigns/:id/resume", operator, s.campaignAction),
+		page(http.MethodPost, "/campaigns/:id/cancel", operator, s.campaignAction),
+		page(http.MethodPost, "/campaigns/:id/test", operator, s.testSendPage),
+		page(http.MethodGet, "/audience", viewer, s.showAudience),
+		page(http.MethodGet, "/providers", viewer, s.showProviders),
+		page(http.MethodGet, "/settings", viewer, s.showSettings),
+		page(http.MethodPost, "/settings/language", viewer, s.saveLanguage),
+
+		api(http.MethodGet, "/providers", viewer, s.apiListProviders),
+		api(http.MethodGet, "/campaigns", viewer, s.apiListCampaigns),
+		api(http.MethodPost, "/campaigns", operator, s.apiCreateCampaign),
+		api(http.MethodGet, "/campaigns/:id", viewer, s.apiGetCampaign),
+		api(http.MethodPost, "/campaigns/:id/send", operator, s.apiCampaignAction),
+		api(http.MethodPost, "/campaigns/:id/pause", operator, s.apiCampaignAction),
+		api(http.MethodPost, "/campaigns/:id/resume", operator, s.apiCampaignAction),
+		api(http.MethodPost, "/campaigns/:id/cancel", operator, s.apiCampaignAction),
+		api(http.MethodPost, "/campaigns/:id/test", operator, s.apiTestSend),
+		api(http.MethodGet, "/campaigns/:id/deliveries", viewer, s.apiListDeliveries),
+	}
+}
+
+func (s *Server) register(g *gin.Engine) {
+	g.StaticFS("/static", http.FS(static.FS))
+	for _, r := range s.Routes() {
+		var chain []gin.HandlerFunc
+		switch {
+		case r.Role == "":
+			chain = []gin.HandlerFunc{s.localize()}
+		case r.API:
+			chain = []gin.HandlerFunc{s.requireAPIKey(), s.requireRole(r.Role, true)}
+		default:
+			chain = []gin.HandlerFunc{s.requireSession(), s.requireCSRF(), s.requireRole(r.Role, false)}
+		}
+		g.Handle(r.Method, r.Path, append(chain, r.handler)...)
+	}
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}

@@ -1,0 +1,298 @@
+// Command pushdeck is a self-hosted web console for mobile push campaigns.
+//
+//	pushdeck [serve] [--addr :8080] [--db pushdeck.db]
+//	pushdeck migrate [--db …]
+//	pushdeck admin create --email E --password P [--db …]
+//	pushdeck apikey create --name N [--role admin|operator|viewer] [--db …]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/handlers"
+	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
+	"github.com/pushdeck/pushdeck/providers/getui"
+	"github.com/pushdeck/pushdeck/providers/mxpush"
+	"github.com/pushdeck/pushdeck/providers/sandbox"
+	"github.com/pushdeck/pushdeck/providers/wecom"
+	"github.com/pushdeck/pushdeck/web/i18n"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel(os.Getenv("PUSHDECK_LOG_LEVEL"))}))
+	if err := run(ctx, os.Args[1:], os.Stdout, log); err != nil {
+		stop()
+		var ue *usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(os.Stderr, "pushdeck:", ue.msg)
+			os.Exit(2)
+		}
+		log.Error("pushdeck", slog.Any("error", err))
+		os.Exit(1)
+	}
+}
+
+func logLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+// Config is the parsed command line and environment. Flags override
+// PUSHDECK_* variables.
+type Config struct {
+	Addr      string
+	DB        string
+	SecretKey secret
+}
+
+// secret keeps a key out of logs.
+type secret string
+
+// LogValue implements slog.LogValuer.
+func (secret) LogValue() slog.Value { return slog.StringValue("[REDACTED]") }
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// usageError is a command-line mistake: printed with usage, exit 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+const usage = `usage:
+  pushdeck [serve] [--addr :8080] [--db pushdeck.db]
+  pushdeck migrate [--db pushdeck.db]
+  pushdeck admin create --email E --password P [--db pushdeck.db]
+  pushdeck apikey create --name N [--role admin|operator|viewer] [--db pushdeck.db]
+environment: PUSHDECK_ADDR, PUSHDECK_DB, PUSHDECK_SECRET_KEY, PUSHDECK_LOG_LEVEL`
+
+func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, args, log)
+	case "migrate":
+		return cmdMigrate(ctx, args, log)
+	case "admin", "apikey":
+		if len(args) == 0 || args[0] != "create" {
+			return &usageError{msg: fmt.Sprintf("%s: expected \"create\"\n%s", cmd, usage)}
+		}
+		if cmd == "admin" {
+			return cmdAdminCreate(ctx, args[1:], stdout, log)
+		}
+		return cmdAPIKeyCreate(ctx, args[1:], stdout, log)
+	case "help", "-h", "--help":
+		_, err := fmt.Fprintln(stdout, usage)
+		return err
+	}
+	return &usageError{msg: fmt.Sprintf("unknown command %q\n%s", cmd, usage)}
+}
+
+// flags builds a subcommand's flag set with the common --db flag.
+func flags(name string, cfg *Config) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&cfg.DB, "db", envOr("PUSHDECK_DB", "pushdeck.db"), "SQLite database file (env PUSHDECK_DB)")
+	return fs
+}
+
+// openStore opens and migrates the database and builds the store with the
+// credentials key (PUSHDECK_SECRET_KEY, else pushdeck.key beside the DB).
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.Store, *gorm.DB, error) {
+	key, err := models.LoadOrCreateKey(string(cfg.SecretKey), filepath.Join(filepath.Dir(cfg.DB), "pushdeck.key"))
+	if err != nil {
+		return nil, nil, err
+	}
+	sealer, err := models.NewSealer(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := models.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := models.Migrate(ctx, db, log); err != nil {
+		_ = models.Close(db) // the migration error is the one to report
+		return nil, nil, err
+	}
+	store := models.NewStore(db, sealer)
+	if err := store.EnsureSandboxAccount(ctx); err != nil {
+		_ = models.Close(db) // as above
+		return nil, nil, err
+	}
+	return store, db, nil
+}
+
+// Registry is every provider kind pushdeck speaks, built explicitly.
+func Registry() providers.Registry {
+	return providers.Registry{
+		providers.KindSandbox: sandbox.Spec(),
+		providers.KindGeTui:   getui.Spec(),
+		providers.KindMXPush:  mxpush.Spec(),
+		providers.KindWeCom:   wecom.Spec(),
+	}
+}
+
+func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
+	cfg := Config{SecretKey: secret(os.Getenv("PUSHDECK_SECRET_KEY"))}
+	fs := flags("serve", &cfg)
+	fs.StringVar(&cfg.Addr, "addr", envOr("PUSHDECK_ADDR", ":8080"), "listen address (env PUSHDECK_ADDR)")
+	if err := fs.Parse(args); err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	store, db, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := models.Close(db); err != nil {
+			log.Error("close database", slog.Any("error", err))
+		}
+	}()
+	cat, err := i18n.New()
+	if err != nil {
+		return err
+	}
+	engine := dispatch.New(store, Registry(), dispatch.Config{}, log)
+	srv := handlers.New(handlers.Params{Store: store, Engine: engine, Registry: Registry(), Catalog: cat, Log: log})
+	hs := &http.Server{Addr: cfg.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+
+	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { engine.Run(engineCtx) })
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	log.Info("pushdeck listening", slog.String("addr", cfg.Addr), slog.String("db", cfg.DB))
+
+	select {
+	case err := <-errc:
+		stopEngine()
+		wg.Wait()
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		log.Error("http shutdown", slog.Any("error", err))
+	}
+	stopEngine()
+	wg.Wait()
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, log *slog.Logger) error {
+	cfg := Config{SecretKey: secret(os.Getenv("PUSHDECK_SECRET_KEY"))}
+	if err := flags("migrate", &cfg).Parse(args); err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	_, db, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info("database is up to date", slog.String("db", cfg.DB))
+	return models.Close(db)
+}
+
+func cmdAdminCreate(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+	cfg := Config{SecretKey: secret(os.Getenv("PUSHDECK_SECRET_KEY"))}
+	fs := flags("admin create", &cfg)
+	email := fs.String("email", "", "the administrator's e-mail address")
+	password := fs.String("password", "", "the password (at least 8 characters)")
+	if err := fs.Parse(args); err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	store, db, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = models.Close(db) }() // read-write work is committed; a close error changes nothing
+	u, err := store.CreateUser(ctx, models.NewUser{Email: *email, Password: *password, Role: models.RoleAdmin})
+	if err != nil {
+		return flagError(err)
+	}
+	if err := store.Audit(ctx, models.AuditEntry{Actor: "cli", Action: "operator_create", Target: u.Email, Detail: "admin"}); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "created administrator %s (id %d)\n", u.Email, u.ID)
+	return err
+}
+
+func cmdAPIKeyCreate(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+	cfg := Config{SecretKey: secret(os.Getenv("PUSHDECK_SECRET_KEY"))}
+	fs := flags("apikey create", &cfg)
+	name := fs.String("name", "", "a name for the key")
+	role := fs.String("role", "operator", "admin, operator or viewer")
+	if err := fs.Parse(args); err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	store, db, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = models.Close(db) }() // as above
+	k, plain, err := store.CreateAPIKey(ctx, *name, models.Role(*role), nil)
+	if err != nil {
+		return flagError(err)
+	}
+	if err := store.Audit(ctx, models.AuditEntry{Actor: "cli", Action: "apikey_create", Target: k.Name, Detail: string(k.Role)}); err != nil {
+		return err
+	}
+	// The key alone on the last line, so scripts can take it with tail -n1.
+	_, err = fmt.Fprintf(stdout, "created API key %q (id %d, role %s); it is shown only once:\n%s\n", k.Name, k.ID, k.Role, plain)
+	return err
+}
+
+// flagError turns a validation error into a usage error naming the flag,
+// in English from the catalog; other errors pass through.
+func flagError(err error) error {
+	var ve *models.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	cat, cerr := i18n.New()
+	if cerr != nil {
+		return errors.Join(err, cerr)
+	}
+	loc := cat.Localizer("en")
+	msgs := make([]string, 0, len(ve.Fields))
+	for f, fe := range ve.Fields {
+		msgs = append(msgs, fmt.Sprintf("--%s %s", f, loc.T(fe.ID, fe.Data)))
+	}
+	sort.Strings(msgs)
+	return &usageError{msg: strings.Join(msgs, "; ")}
+}

@@ -1,0 +1,324 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Audience is whom a campaign targets. Kind is all, tag, segment,
+// conditions, alias or cid (DESIGN.md "External contract").
+type Audience struct {
+	Kind   string          `json:"kind"`
+	Values []string        `json:"values,omitempty"`
+	Tree   json.RawMessage `json:"conditions,omitempty"`
+}
+
+// Totals are a campaign's per-recipient counters. The names are part of the
+// external contract.
+type Totals struct {
+	Recipients int64 `json:"recipients"`
+	Pending    int64 `json:"pending"`
+	Accepted   int64 `json:"accepted"`
+	Invalid    int64 `json:"invalid"`
+	Failed     int64 `json:"failed"`
+}
+
+// Campaign is a push campaign. Message and Options are JSON owned by the
+// engine (providers.Message and dispatch options); the store keeps them opaque.
+type Campaign struct {
+	ID             int64
+	Name           string
+	ProviderID     int64
+	GroupName      string
+	Status         Status
+	StatusReason   string
+	Audience       Audience        `gorm:"serializer:json"`
+	Message        json.RawMessage `gorm:"type:text"`
+	Options        json.RawMessage `gorm:"type:text"`
+	ScheduleAt     *time.Time
+	Nonce          string
+	IdempotencyKey *string
+	CreatedBy      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	StartedAt      *time.Time
+	FinishedAt     *time.Time
+	Recipients     int64
+	Pending        int64
+	Accepted       int64
+	Invalid        int64
+	Failed         int64
+}
+
+// Totals returns the counters in contract shape.
+func (c Campaign) Totals() Totals {
+	return Totals{Recipients: c.Recipients, Pending: c.Pending, Accepted: c.Accepted, Invalid: c.Invalid, Failed: c.Failed}
+}
+
+// NewCampaign is a validated draft ready to store.
+type NewCampaign struct {
+	Name           string
+	ProviderID     int64
+	GroupName      string
+	Audience       Audience
+	Message        json.RawMessage
+	Options        json.RawMessage
+	ScheduleAt     *time.Time
+	IdempotencyKey string
+	CreatedBy      string
+}
+
+// CreateCampaign stores a draft. With an idempotency key already used, it
+// returns the campaign first created with it and created=false.
+func (s *Store) CreateCampaign(ctx context.Context, in NewCampaign) (c Campaign, created bool, err error) {
+	if in.IdempotencyKey != "" {
+		var prev Campaign
+		err := s.conn(ctx).Where("idempotency_key = ?", in.IdempotencyKey).First(&prev).Error
+		if err == nil {
+			return prev, false, nil
+		}
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return Campaign{}, false, fmt.Errorf("models: idempotency lookup: %w", err)
+		}
+	}
+	nonce, err := randomToken(6)
+	if err != nil {
+		return Campaign{}, false, err
+	}
+	now := s.now()
+	c = Campaign{
+		Name: in.Name, ProviderID: in.ProviderID, GroupName: in.GroupName, Status: StatusDraft,
+		Audience: in.Audience, Message: in.Message, Options: in.Options, ScheduleAt: in.ScheduleAt,
+		Nonce: nonceChars(nonce), CreatedBy: in.CreatedBy, CreatedAt: now, UpdatedAt: now,
+	}
+	if c.Options == nil {
+		c.Options = json.RawMessage(`{}`)
+	}
+	if in.IdempotencyKey != "" {
+		k := in.IdempotencyKey
+		c.IdempotencyKey = &k
+	}
+	if err := s.conn(ctx).Create(&c).Error; err != nil {
+		if isConflict(notFound(err, "")) && in.IdempotencyKey != "" {
+			// A concurrent create with the same key won the race.
+			var prev Campaign
+			if err2 := s.conn(ctx).Where("idempotency_key = ?", in.IdempotencyKey).First(&prev).Error; err2 == nil {
+				return prev, false, nil
+			}
+		}
+		return Campaign{}, false, fmt.Errorf("models: create campaign %q: %w", in.Name, err)
+	}
+	return c, true, nil
+}
+
+// nonceChars keeps only request-id-safe characters ([0-9A-Za-z]).
+func nonceChars(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') {
+			out = append(out, ch)
+		}
+	}
+	for len(out) < 6 {
+		out = append(out, 'x')
+	}
+	return string(out[:6])
+}
+
+// CampaignUpdate changes a draft's content. Nil fields are kept.
+type CampaignUpdate struct {
+	Name       *string
+	ProviderID *int64
+	GroupName  *string
+	Audience   *Audience
+	Message    json.RawMessage
+	Options    json.RawMessage
+	ScheduleAt **time.Time
+}
+
+// UpdateDraft changes a campaign that is still a draft; otherwise ErrConflict.
+func (s *Store) UpdateDraft(ctx context.Context, id int64, u CampaignUpdate) (Campaign, error) {
+	var out Campaign
+	err := s.WithTx(ctx, func(tx *Store) error {
+		c, err := tx.CampaignByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if c.Status != StatusDraft {
+			return &TransitionError{From: c.Status, To: StatusDraft}
+		}
+		if u.Name != nil {
+			c.Name = *u.Name
+		}
+		if u.ProviderID != nil {
+			c.ProviderID = *u.ProviderID
+		}
+		if u.GroupName != nil {
+			c.GroupName = *u.GroupName
+		}
+		if u.Audience != nil {
+			c.Audience = *u.Audience
+		}
+		if u.Message != nil {
+			c.Message = u.Message
+		}
+		if u.Options != nil {
+			c.Options = u.Options
+		}
+		if u.ScheduleAt != nil {
+			c.ScheduleAt = *u.ScheduleAt
+		}
+		c.UpdatedAt = tx.now()
+		if err := tx.conn(ctx).Save(&c).Error; err != nil {
+			return fmt.Errorf("models: update campaign %d: %w", id, err)
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+// CampaignByID loads a campaign.
+func (s *Store) CampaignByID(ctx context.Context, id int64) (Campaign, error) {
+	var c Campaign
+	if err := s.conn(ctx).First(&c, id).Error; err != nil {
+		return Campaign{}, notFound(err, fmt.Sprintf("campaign %d", id))
+	}
+	return c, nil
+}
+
+// CampaignFilter selects one keyset page of campaigns, newest first.
+type CampaignFilter struct {
+	Status     Status
+	ProviderID int64
+	Group      string
+	// After is the id of the last campaign of the previous page.
+	After int64
+	Limit int
+}
+
+// ListCampaigns returns a page and the cursor of the next one (0 on the last).
+// Keyset on id (never OFFSET) keeps every page as fast as the first.
+func (s *Store) ListCampaigns(ctx context.Context, f CampaignFilter) ([]Campaign, int64, error) {
+	limit := clampLimit(f.Limit)
+	q := s.conn(ctx).Order("id DESC").Limit(limit + 1)
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.ProviderID > 0 {
+		q = q.Where("provider_id = ?", f.ProviderID)
+	}
+	if f.Group != "" {
+		q = q.Where("group_name = ?", f.Group)
+	}
+	if f.After > 0 {
+		q = q.Where("id < ?", f.After)
+	}
+	var cs []Campaign
+	if err := q.Find(&cs).Error; err != nil {
+		return nil, 0, fmt.Errorf("models: list campaigns: %w", err)
+	}
+	var next int64
+	if len(cs) > limit {
+		cs = cs[:limit]
+		next = cs[limit-1].ID
+	}
+	return cs, next, nil
+}
+
+// CampaignEvent records one status change with who and when.
+type CampaignEvent struct {
+	ID         int64
+	CampaignID int64
+	FromStatus Status
+	ToStatus   Status
+	Actor      string
+	Reason     string
+	CreatedAt  time.Time
+}
+
+// Transition moves a campaign through the status table, recording the
+// event. It returns *TransitionError (ErrConflict) when the table forbids it.
+func (s *Store) Transition(ctx context.Context, id int64, to Status, actor, reason string) (Campaign, error) {
+	var out Campaign
+	err := s.WithTx(ctx, func(tx *Store) error {
+		c, err := tx.CampaignByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		c, err = tx.transitionLoaded(ctx, c, to, actor, reason)
+		out = c
+		return err
+	})
+	return out, err
+}
+
+func (s *Store) transitionLoaded(ctx context.Context, c Campaign, to Status, actor, reason string) (Campaign, error) {
+	if !CanTransition(c.Status, to) {
+		return c, &TransitionError{From: c.Status, To: to}
+	}
+	now := s.now()
+	upd := map[string]any{"status": to, "status_reason": reason, "updated_at": now}
+	if to == StatusSending && c.StartedAt == nil {
+		upd["started_at"] = now
+		c.StartedAt = &now
+	}
+	if to.Terminal() {
+		upd["finished_at"] = now
+		c.FinishedAt = &now
+	}
+	res := s.conn(ctx).Model(&Campaign{}).Where("id = ? AND status = ?", c.ID, c.Status).Updates(upd)
+	if res.Error != nil {
+		return c, fmt.Errorf("models: campaign %d → %s: %w", c.ID, to, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return c, &TransitionError{From: c.Status, To: to}
+	}
+	ev := CampaignEvent{CampaignID: c.ID, FromStatus: c.Status, ToStatus: to, Actor: actor, Reason: reason, CreatedAt: now}
+	if err := s.conn(ctx).Create(&ev).Error; err != nil {
+		return c, fmt.Errorf("models: campaign %d event: %w", c.ID, err)
+	}
+	c.Status, c.StatusReason, c.UpdatedAt = to, reason, now
+	return c, nil
+}
+
+// CampaignEvents lists a campaign's status history, oldest first.
+func (s *Store) CampaignEvents(ctx context.Context, id int64) ([]CampaignEvent, error) {
+	var es []CampaignEvent
+	if err := s.conn(ctx).Where("campaign_id = ?", id).Order("id").Find(&es).Error; err != nil {
+		return nil, fmt.Errorf("models: events of campaign %d: %w", id, err)
+	}
+	return es, nil
+}
+
+// DueScheduled returns scheduled campaigns whose time has come.
+func (s *Store) DueScheduled(ctx context.Context, now time.Time) ([]Campaign, error) {
+	var cs []Campaign
+	err := s.conn(ctx).Where("status = ? AND schedule_at <= ?", StatusScheduled, now).Order("schedule_at").Limit(100).Find(&cs).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: due campaigns: %w", err)
+	}
+	return cs, nil
+}
+
+// CountCampaignsByStatus returns how many campaigns are in each state.
+func (s *Store) CountCampaignsByStatus(ctx context.Context) (map[Status]int64, error) {
+	var rows []struct {
+		Status Status
+		N      int64
+	}
+	if err := s.conn(ctx).Model(&Campaign{}).Select("status, COUNT(*) AS n").Group("status").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("models: count campaigns: %w", err)
+	}
+	out := map[Status]int64{}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}

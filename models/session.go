@@ -1,0 +1,172 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Session is a signed-in browser. Its ID is the SHA-256 of the cookie value.
+type Session struct {
+	ID         string
+	UserID     int64
+	CSRFToken  string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastSeenAt time.Time
+	IP         string
+	UserAgent  string
+}
+
+// SessionWithUser is a live session and its operator.
+type SessionWithUser struct {
+	Session Session
+	User    User
+}
+
+// CreateSession starts a session for a user and returns the cookie value,
+// which is not stored.
+func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Duration, ip, ua string) (string, Session, error) {
+	tok, err := randomToken(32)
+	if err != nil {
+		return "", Session{}, err
+	}
+	csrf, err := randomToken(32)
+	if err != nil {
+		return "", Session{}, err
+	}
+	now := s.now()
+	if len(ua) > 256 {
+		ua = ua[:256]
+	}
+	sess := Session{ID: hashToken(tok), UserID: userID, CSRFToken: csrf, CreatedAt: now, ExpiresAt: now.Add(ttl), LastSeenAt: now, IP: ip, UserAgent: ua}
+	if err := s.conn(ctx).Create(&sess).Error; err != nil {
+		return "", Session{}, fmt.Errorf("models: create session: %w", err)
+	}
+	return tok, sess, nil
+}
+
+// SessionByToken loads a live session by cookie value. Expired sessions and
+// sessions of disabled operators are ErrNotFound.
+func (s *Store) SessionByToken(ctx context.Context, tok string) (SessionWithUser, error) {
+	var sess Session
+	err := s.conn(ctx).Where("id = ? AND expires_at > ?", hashToken(tok), s.now()).First(&sess).Error
+	if err != nil {
+		return SessionWithUser{}, notFound(err, "session")
+	}
+	u, err := s.UserByID(ctx, sess.UserID)
+	if err != nil {
+		return SessionWithUser{}, err
+	}
+	if u.Disabled {
+		return SessionWithUser{}, fmt.Errorf("models: session of disabled user: %w", ErrNotFound)
+	}
+	return SessionWithUser{Session: sess, User: u}, nil
+}
+
+// TouchSession extends a session's expiry (sliding expiry), at most once a minute.
+func (s *Store) TouchSession(ctx context.Context, sess Session, ttl time.Duration) error {
+	now := s.now()
+	if now.Sub(sess.LastSeenAt) < time.Minute {
+		return nil
+	}
+	err := s.conn(ctx).Model(&Session{}).Where("id = ?", sess.ID).
+		Updates(map[string]any{"last_seen_at": now, "expires_at": now.Add(ttl)}).Error
+	if err != nil {
+		return fmt.Errorf("models: touch session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession ends one session by cookie value.
+func (s *Store) DeleteSession(ctx context.Context, tok string) error {
+	if err := s.conn(ctx).Where("id = ?", hashToken(tok)).Delete(&Session{}).Error; err != nil {
+		return fmt.Errorf("models: delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteUserSessions ends every session of an operator.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
+	if err := s.conn(ctx).Where("user_id = ?", userID).Delete(&Session{}).Error; err != nil {
+		return fmt.Errorf("models: delete sessions of user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// PruneSessions deletes expired sessions.
+func (s *Store) PruneSessions(ctx context.Context) (int64, error) {
+	res := s.conn(ctx).Where("expires_at <= ?", s.now()).Delete(&Session{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("models: prune sessions: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// LoginFailure counts failed logins for one key within a window.
+type LoginFailure struct {
+	Key         string `gorm:"primaryKey"`
+	Failures    int
+	WindowStart time.Time
+	LockedUntil *time.Time
+}
+
+// Throttle is the login-throttling policy.
+type Throttle struct {
+	MaxFailures int
+	Window      time.Duration
+	Lockout     time.Duration
+}
+
+// LoginLockedUntil returns when the key may try again, or the zero time.
+func (s *Store) LoginLockedUntil(ctx context.Context, key string) (time.Time, error) {
+	var f LoginFailure
+	err := s.conn(ctx).Where("key = ?", key).First(&f).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("models: login lock: %w", err)
+	}
+	if f.LockedUntil != nil && f.LockedUntil.After(s.now()) {
+		return *f.LockedUntil, nil
+	}
+	return time.Time{}, nil
+}
+
+// RecordLoginFailure counts a failure and locks the key once it reaches the
+// policy's limit within the window. It returns the lock's end, if any.
+func (s *Store) RecordLoginFailure(ctx context.Context, key string, p Throttle) (time.Time, error) {
+	var locked time.Time
+	err := s.WithTx(ctx, func(tx *Store) error {
+		now := tx.now()
+		var f LoginFailure
+		err := tx.conn(ctx).Where("key = ?", key).First(&f).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && now.Sub(f.WindowStart) > p.Window) {
+			f = LoginFailure{Key: key, WindowStart: now}
+		} else if err != nil {
+			return fmt.Errorf("models: login failure: %w", err)
+		}
+		f.Failures++
+		if f.Failures >= p.MaxFailures {
+			until := now.Add(p.Lockout)
+			f.LockedUntil = &until
+			locked = until
+			f.Failures = 0
+			f.WindowStart = now
+		}
+		return tx.conn(ctx).Save(&f).Error
+	})
+	return locked, err
+}
+
+// ClearLoginFailures forgets a key's failures after a successful login.
+func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
+	if err := s.conn(ctx).Where("key = ?", key).Delete(&LoginFailure{}).Error; err != nil {
+		return fmt.Errorf("models: clear login failures: %w", err)
+	}
+	return nil
+}

@@ -30,12 +30,25 @@ const (
 // Routes is the route table. Roles are enforced from it, and the auth tests
 // walk it, so a new route is covered automatically.
 func (s *Server) Routes() []Route {
-	page := func(m, p string, r models.Role, h gin.HandlerFunc) Route {
-		return Route{Method: m, Path: p, Role: r, handler: h}
-	}
-	api := func(m, p string, r models.Role, h gin.HandlerFunc) Route {
-		return Route{Method: m, Path: "/api/v1" + p, Role: r, API: true, handler: h}
-	}
+	var rs []Route
+	rs = append(rs, s.coreRoutes()...)
+	rs = append(rs, s.providerRoutes()...)
+	rs = append(rs, s.audienceRoutes()...)
+	rs = append(rs, s.settingsRoutes()...)
+	return rs
+}
+
+// page and api build route-table entries.
+func page(m, p string, r models.Role, h gin.HandlerFunc) Route {
+	return Route{Method: m, Path: p, Role: r, handler: h}
+}
+
+func api(m, p string, r models.Role, h gin.HandlerFunc) Route {
+	return Route{Method: m, Path: "/api/v1" + p, Role: r, API: true, handler: h}
+}
+
+// coreRoutes are sign-in, the dashboard and campaigns.
+func (s *Server) coreRoutes() []Route {
 	return []Route{
 		page(http.MethodGet, "/healthz", "", s.healthz),
 		page(http.MethodGet, "/setup", "", s.showSetup),
@@ -55,12 +68,7 @@ func (s *Server) Routes() []Route {
 		page(http.MethodPost, "/campaigns/:id/resume", operator, s.campaignAction),
 		page(http.MethodPost, "/campaigns/:id/cancel", operator, s.campaignAction),
 		page(http.MethodPost, "/campaigns/:id/test", operator, s.testSendPage),
-		page(http.MethodGet, "/audience", viewer, s.showAudience),
-		page(http.MethodGet, "/providers", viewer, s.showProviders),
-		page(http.MethodGet, "/settings", viewer, s.showSettings),
-		page(http.MethodPost, "/settings/language", viewer, s.saveLanguage),
 
-		api(http.MethodGet, "/providers", viewer, s.apiListProviders),
 		api(http.MethodGet, "/campaigns", viewer, s.apiListCampaigns),
 		api(http.MethodPost, "/campaigns", operator, s.apiCreateCampaign),
 		api(http.MethodGet, "/campaigns/:id", viewer, s.apiGetCampaign),

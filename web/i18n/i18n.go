@@ -8,6 +8,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -39,8 +40,13 @@ type Catalog struct {
 func New() (*Catalog, error) {
 	b := goi18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	for _, l := range Supported {
-		path := "locales/" + l.Tag + ".json"
+	// One file per area and language: locales/<area>.<lang>.json, so each
+	// feature keeps its own strings (the test checks both languages match).
+	paths, err := fs.Glob(localeFS, "locales/*.json")
+	if err != nil {
+		return nil, fmt.Errorf("i18n: list catalogs: %w", err)
+	}
+	for _, path := range paths {
 		buf, err := localeFS.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("i18n: read %s: %w", path, err)

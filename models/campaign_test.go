@@ -1,0 +1,194 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestTransitionTable(t *testing.T) {
+	allowed := map[[2]Status]bool{
+		{StatusDraft, StatusScheduled}: true, {StatusDraft, StatusSending}: true, {StatusDraft, StatusCancelled}: true,
+		{StatusScheduled, StatusDraft}: true, {StatusScheduled, StatusSending}: true, {StatusScheduled, StatusCancelled}: true,
+		{StatusSending, StatusPaused}: true, {StatusSending, StatusCompleted}: true, {StatusSending, StatusCancelled}: true, {StatusSending, StatusFailed}: true,
+		{StatusPaused, StatusSending}: true, {StatusPaused, StatusCancelled}: true, {StatusPaused, StatusFailed}: true,
+	}
+	for _, from := range Statuses {
+		for _, to := range Statuses {
+			t.Run(fmt.Sprintf("%s to %s", from, to), func(t *testing.T) {
+				if got := CanTransition(from, to); got != allowed[[2]Status{from, to}] {
+					t.Errorf("CanTransition = %v", got)
+				}
+			})
+		}
+	}
+}
+
+func TestTransitionRecordsAndRefuses(t *testing.T) {
+	s := mustOpenStore(t)
+	ctx := context.Background()
+	c := mustCreateCampaign(t, s, mustCreateAccount(t, s), Audience{Kind: "all"})
+	if _, err := s.Transition(ctx, c.ID, StatusPaused, "ann", ""); !errors.Is(err, ErrConflict) {
+		t.Fatalf("draft → paused: %v, want ErrConflict", err)
+	}
+	var te *TransitionError
+	if _, err := s.Transition(ctx, c.ID, StatusCompleted, "ann", ""); !errors.As(err, &te) || te.From != StatusDraft {
+		t.Fatalf("draft → completed: %v", err)
+	}
+	c, err := s.Transition(ctx, c.ID, StatusSending, "ann", "")
+	if err != nil || c.Status != StatusSending || c.StartedAt == nil {
+		t.Fatalf("draft → sending: %+v %v", c, err)
+	}
+	if c, err = s.Transition(ctx, c.ID, StatusPaused, "bob", "operator pause"); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.CampaignEvents(ctx, c.ID)
+	if err != nil || len(evs) != 2 || evs[1].Actor != "bob" || evs[1].FromStatus != StatusSending || evs[1].Reason != "operator pause" {
+		t.Fatalf("events: %+v %v", evs, err)
+	}
+	if _, err := s.Transition(ctx, 999, StatusSending, "x", ""); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing campaign: %v", err)
+	}
+}
+
+func TestIdempotentCreateAndKeysetList(t *testing.T) {
+	s := mustOpenStore(t)
+	ctx := context.Background()
+	a := mustCreateAccount(t, s)
+	in := NewCampaign{Name: "x", ProviderID: a.ID, Audience: Audience{Kind: "all"}, Message: json.RawMessage(`{}`), IdempotencyKey: "key"}
+	c1, created1, err := s.CreateCampaign(ctx, in)
+	if err != nil || !created1 {
+		t.Fatal(err)
+	}
+	c2, created2, err := s.CreateCampaign(ctx, in)
+	if err != nil || created2 || c2.ID != c1.ID {
+		t.Fatalf("retry created a second campaign: %v %v %v", c2.ID, created2, err)
+	}
+	for range 4 {
+		mustCreateCampaign(t, s, a, Audience{Kind: "all"})
+	}
+	var seen []int64
+	after := int64(0)
+	for {
+		page, next, err := s.ListCampaigns(ctx, CampaignFilter{After: after, Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range page {
+			seen = append(seen, c.ID)
+		}
+		if next == 0 {
+			break
+		}
+		after = next
+	}
+	if len(seen) != 5 || seen[0] != 5 || seen[4] != 1 {
+		t.Fatalf("keyset pages newest first: %v", seen)
+	}
+}
+
+func TestBatchLifecycle(t *testing.T) {
+	s := mustOpenStore(t)
+	ctx := context.Background()
+	c := mustCreateCampaign(t, s, mustCreateAccount(t, s), Audience{Kind: "cid"})
+	c, err := s.Transition(ctx, c.ID, StatusSending, "t", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.AddBatches(ctx, c, 1, []NewBatch{
+		{Target: json.RawMessage(`{}`), Recipients: []string{"a", "b", "c"}},
+		{Target: json.RawMessage(`{}`), Recipients: []string{"d", "e"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ = s.CampaignByID(ctx, c.ID)
+	if c.Recipients != 5 || c.Pending != 5 {
+		t.Fatalf("counters after freeze: %+v", c.Totals())
+	}
+	b1, ok, err := s.ClaimBatch(ctx, "w1", time.Minute)
+	if err != nil || !ok || b1.Seq != 1 || b1.Attempts != 1 || b1.RequestID != RequestID(c.Nonce, c.ID, 1) {
+		t.Fatalf("claim: %+v %v %v", b1, ok, err)
+	}
+	b2, ok, err := s.ClaimBatch(ctx, "w2", time.Minute)
+	if err != nil || !ok || b2.Seq != 2 {
+		t.Fatalf("second claim must take the other batch: %+v %v", b2, err)
+	}
+	if _, ok, _ := s.ClaimBatch(ctx, "w3", time.Minute); ok {
+		t.Fatal("a leased batch was claimed twice")
+	}
+	// w2 "crashes": its lease expires and w3 takes the batch with the same request id.
+	if err := s.DB().Exec(`UPDATE batches SET lease_expires_at = ? WHERE id = ?`, time.Now().UTC().Add(-time.Second), b2.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	b2again, ok, err := s.ClaimBatch(ctx, "w3", time.Minute)
+	if err != nil || !ok || b2again.ID != b2.ID || b2again.RequestID != b2.RequestID || b2again.Attempts != 2 {
+		t.Fatalf("reclaim: %+v %v", b2again, err)
+	}
+	if _, err := s.CompleteBatch(ctx, b2, BatchResult{}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("the old owner must not record an outcome: %v", err)
+	}
+	c, err = s.CompleteBatch(ctx, b1, BatchResult{TaskID: "t1", Outcomes: []Outcome{{Recipient: "b", Status: DeliveryInvalid, Code: "bad"}}})
+	if err != nil || c.Status != StatusSending {
+		t.Fatalf("complete b1: %v %v", c.Status, err)
+	}
+	c, err = s.CompleteBatch(ctx, b2again, BatchResult{Final: DeliveryFailed, Code: "500", Message: "boom"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Totals{Recipients: 5, Pending: 0, Accepted: 2, Invalid: 1, Failed: 2}
+	if c.Totals() != want || c.Status != StatusCompleted {
+		t.Fatalf("final %+v %s, want %+v completed", c.Totals(), c.Status, want)
+	}
+	ds, _, err := s.ListDeliveries(ctx, c.ID, DeliveryFilter{Status: DeliveryFailed})
+	if err != nil || len(ds) != 2 || ds[0].Code != "500" || ds[0].RequestID != b2.RequestID {
+		t.Fatalf("failed deliveries: %+v %v", ds, err)
+	}
+}
+
+func TestCancelEndsPendingRecipients(t *testing.T) {
+	s := mustOpenStore(t)
+	ctx := context.Background()
+	c := mustCreateCampaign(t, s, mustCreateAccount(t, s), Audience{Kind: "cid"})
+	c, _ = s.Transition(ctx, c.ID, StatusSending, "t", "")
+	if err := s.AddBatches(ctx, c, 1, []NewBatch{{Target: json.RawMessage(`{}`), Recipients: []string{"a", "b"}}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.CancelCampaign(ctx, c.ID, "ann", "")
+	if err != nil || c.Status != StatusCancelled || c.Pending != 0 || c.Failed != 2 {
+		t.Fatalf("cancel: %+v %v", c, err)
+	}
+	if _, ok, _ := s.ClaimBatch(ctx, "w", time.Minute); ok {
+		t.Fatal("a cancelled campaign's batch was claimed")
+	}
+	if _, err := s.CancelCampaign(ctx, c.ID, "ann", ""); !errors.Is(err, ErrConflict) {
+		t.Fatalf("cancel twice: %v", err)
+	}
+}
+
+func TestSealerRoundTripAndTamper(t *testing.T) {
+	s, err := NewSealer("secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := s.Seal([]byte(`{"master_secret":"m"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := s.Open(box)
+	if err != nil || string(plain) != `{"master_secret":"m"}` {
+		t.Fatalf("round trip: %s %v", plain, err)
+	}
+	box[len(box)-1] ^= 1
+	if _, err := s.Open(box); err == nil {
+		t.Fatal("tampered ciphertext opened")
+	}
+	other, _ := NewSealer("other")
+	box2, _ := s.Seal([]byte("x"))
+	if _, err := other.Open(box2); err == nil {
+		t.Fatal("wrong key opened")
+	}
+}

@@ -22,6 +22,20 @@ type Options struct {
 	// TTLSeconds is how long the provider keeps the message for offline
 	// devices; 0 is the provider's default.
 	TTLSeconds int `json:"ttl_seconds"`
+	// ErrorThreshold is the failed share (percent, 1–100) past which the
+	// campaign pauses itself; 0 is the default of 50 %, 100 never pauses.
+	ErrorThreshold int `json:"error_threshold,omitempty"`
+}
+
+// errorThreshold is the failed share as a fraction; 0 disables the check.
+func (o Options) errorThreshold() float64 {
+	switch {
+	case o.ErrorThreshold <= 0:
+		return 0.5
+	case o.ErrorThreshold >= 100:
+		return 0
+	}
+	return float64(o.ErrorThreshold) / 100
 }
 
 // Draft is a campaign as the composer and the API send it (DESIGN.md
@@ -72,6 +86,9 @@ func (d *Draft) Validate(acct models.ProviderAccount, caps providers.Capabilitie
 	d.validateMessage(v, providers.Kind(acct.Kind), caps)
 	if d.Options.Speed < 0 || d.Options.Speed > MaxSpeed {
 		v.Add("options.speed", "err.range", map[string]any{"Min": 0, "Max": MaxSpeed})
+	}
+	if d.Options.ErrorThreshold < 0 || d.Options.ErrorThreshold > 100 {
+		v.Add("options.error_threshold", "err.range", map[string]any{"Min": 0, "Max": 100})
 	}
 	if d.Options.TTLSeconds < 0 || d.Options.TTLSeconds > MaxTTLSeconds {
 		v.Add("options.ttl_seconds", "err.range", map[string]any{"Min": 0, "Max": MaxTTLSeconds})

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pushdeck/pushdeck/models"
@@ -33,6 +34,8 @@ type Config struct {
 	// BackoffBase and BackoffMax shape the exponential backoff with jitter.
 	BackoffBase time.Duration
 	BackoffMax  time.Duration
+	// MaxWait bounds how long a provider's own "retry after" is honoured.
+	MaxWait time.Duration
 	// PollEvery is the interval between provider report polls of a campaign;
 	// PollWindow is how long after its start a campaign is polled.
 	PollEvery  time.Duration
@@ -60,6 +63,9 @@ func (c *Config) defaults() {
 	if c.BackoffMax <= 0 {
 		c.BackoffMax = 5 * time.Minute
 	}
+	if c.MaxWait <= 0 {
+		c.MaxWait = 30 * time.Minute
+	}
 	if c.PollEvery <= 0 {
 		c.PollEvery = 30 * time.Second
 	}
@@ -80,9 +86,15 @@ type Engine struct {
 	cfg     Config
 	log     *slog.Logger
 	wake    chan struct{}
+	planq   chan struct{}
+
+	metrics *Metrics
+	// lastCampaign is the campaign a worker claimed last (round robin).
+	lastCampaign atomic.Int64
 
 	mu       sync.Mutex
 	speeds   map[int64]*speedLimit // per campaign
+	infos    map[int64]campaignInfo
 	lastPoll map[int64]time.Time
 }
 
@@ -94,7 +106,8 @@ func New(store *models.Store, reg providers.Registry, cfg Config, log *slog.Logg
 	}
 	return &Engine{
 		store: store, clients: newClients(store, reg, log), cfg: cfg, log: log.With(slog.String("component", "dispatch")),
-		wake: make(chan struct{}, 1), speeds: map[int64]*speedLimit{}, lastPoll: map[int64]time.Time{},
+		wake: make(chan struct{}, 1), planq: make(chan struct{}, 1), speeds: map[int64]*speedLimit{}, infos: map[int64]campaignInfo{}, lastPoll: map[int64]time.Time{},
+		metrics: newMetrics(),
 	}
 }
 
@@ -106,6 +119,7 @@ func (e *Engine) Run(ctx context.Context) {
 	for i := 0; i < e.cfg.Workers; i++ {
 		wg.Go(func() { e.worker(ctx, i) })
 	}
+	wg.Go(func() { e.planner(ctx) })
 	wg.Go(func() { e.every(ctx, e.cfg.Idle, e.startDue) })
 	wg.Go(func() { e.every(ctx, max(e.cfg.PollEvery/3, time.Second), e.pollReports) })
 	<-ctx.Done()
@@ -122,6 +136,29 @@ func (e *Engine) every(ctx context.Context, d time.Duration, fn func(context.Con
 		case <-t.C:
 			fn(ctx)
 		}
+	}
+}
+
+// planner freezes audiences: at start (resuming interrupted plans), when
+// a campaign starts, and periodically.
+func (e *Engine) planner(ctx context.Context) {
+	t := time.NewTicker(10 * e.cfg.Idle)
+	defer t.Stop()
+	for {
+		e.planPending(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.planq:
+		case <-t.C:
+		}
+	}
+}
+
+func (e *Engine) wakePlanner() {
+	select {
+	case e.planq <- struct{}{}:
+	default:
 	}
 }
 

@@ -2,7 +2,6 @@ package dispatch
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,11 +25,11 @@ func (e *Engine) Send(ctx context.Context, id int64, actor string) (models.Campa
 	return e.start(ctx, c, actor)
 }
 
-// start freezes the audience into batches and moves the campaign to
-// sending in one transaction, so a crash leaves either a draft or a fully
-// planned campaign.
+// start moves a draft or scheduled campaign to sending; the planner then
+// freezes its audience into batches (resuming after a crash) and the
+// workers send them.
 func (e *Engine) start(ctx context.Context, c models.Campaign, actor string) (models.Campaign, error) {
-	if !models.CanTransition(c.Status, models.StatusSending) || c.Status == models.StatusPaused {
+	if c.Status != models.StatusDraft && c.Status != models.StatusScheduled {
 		return c, &models.TransitionError{From: c.Status, To: models.StatusSending}
 	}
 	acct, err := e.store.ProviderAccountByID(ctx, c.ProviderID)
@@ -41,78 +40,16 @@ func (e *Engine) start(ctx context.Context, c models.Campaign, actor string) (mo
 	if err != nil {
 		return c, err
 	}
-	batches, err := plan(c.Audience, p.Capabilities())
+	if _, err := planMode(c.Audience, p.Capabilities()); err != nil {
+		return c, err
+	}
+	out, err := e.store.Transition(ctx, c.ID, models.StatusSending, actor, "")
 	if err != nil {
 		return c, err
 	}
-	var out models.Campaign
-	err = e.store.WithTx(ctx, func(tx *models.Store) error {
-		cur, err := tx.Transition(ctx, c.ID, models.StatusSending, actor, "")
-		if err != nil {
-			return err
-		}
-		if err := tx.AddBatches(ctx, cur, 1, batches); err != nil {
-			return err
-		}
-		out, err = tx.CampaignByID(ctx, c.ID)
-		return err
-	})
-	if err != nil {
-		return c, err
-	}
-	e.log.Info("campaign sending", slog.Int64("campaign", c.ID), slog.Int("batches", len(batches)), slog.Int64("recipients", out.Recipients), slog.String("actor", actor))
-	e.Wake()
+	e.log.Info("campaign sending", slog.Int64("campaign", c.ID), slog.String("audience", c.Audience.Kind), slog.String("actor", actor))
+	e.wakePlanner()
 	return out, nil
-}
-
-// plan splits an audience into batches sized to the provider's limits.
-func plan(a models.Audience, caps providers.Capabilities) ([]models.NewBatch, error) {
-	kind := providers.AudienceKind(a.Kind)
-	limit, ok := caps.Audiences[kind]
-	if !ok {
-		v := &models.ValidationError{}
-		v.Add("audience.kind", "err.unsupported_audience", nil)
-		return nil, v
-	}
-	target := func(vals []string) (json.RawMessage, error) {
-		b, err := json.Marshal(providers.Target{Kind: kind, Values: vals})
-		if err != nil {
-			return nil, fmt.Errorf("dispatch: encode target: %w", err)
-		}
-		return b, nil
-	}
-	if len(a.Values) == 0 || limit <= 0 {
-		t, err := target(a.Values)
-		if err != nil {
-			return nil, err
-		}
-		return []models.NewBatch{{Target: t}}, nil
-	}
-	var out []models.NewBatch
-	for vals := range chunks(a.Values, limit) {
-		t, err := target(vals)
-		if err != nil {
-			return nil, err
-		}
-		nb := models.NewBatch{Target: t}
-		if kind.IsList() {
-			nb.Recipients = vals
-		}
-		out = append(out, nb)
-	}
-	return out, nil
-}
-
-func chunks(vs []string, n int) func(func([]string) bool) {
-	return func(yield func([]string) bool) {
-		for len(vs) > 0 {
-			k := min(n, len(vs))
-			if !yield(vs[:k]) {
-				return
-			}
-			vs = vs[k:]
-		}
-	}
 }
 
 // Pause stops claiming the campaign's batches; in-flight ones finish.

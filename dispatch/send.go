@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -16,7 +17,7 @@ import (
 func (e *Engine) worker(ctx context.Context, n int) {
 	log := e.log.With(slog.Int("worker", n))
 	for ctx.Err() == nil {
-		b, ok, err := e.store.ClaimBatch(ctx, e.cfg.Owner, e.cfg.Lease)
+		b, ok, err := e.store.ClaimBatch(ctx, e.cfg.Owner, e.cfg.Lease, e.lastCampaign.Load())
 		if err != nil {
 			if ctx.Err() == nil {
 				log.Error("claim batch", slog.Any("error", err))
@@ -28,6 +29,7 @@ func (e *Engine) worker(ctx context.Context, n int) {
 			e.sleep(ctx)
 			continue
 		}
+		e.lastCampaign.Store(b.CampaignID)
 		e.process(ctx, log, b)
 	}
 }
@@ -47,32 +49,32 @@ func (e *Engine) sleep(ctx context.Context) {
 // same request id.
 func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) {
 	log = log.With(slog.Int64("campaign", b.CampaignID), slog.Int("batch", b.Seq), slog.String("request_id", b.RequestID))
-	c, err := e.store.CampaignByID(ctx, b.CampaignID)
-	if err != nil {
-		log.Error("load campaign", slog.Any("error", err))
-		return
-	}
-	d, err := DraftOf(c)
-	if err != nil {
-		e.finish(ctx, log, b, models.BatchResult{Final: models.DeliveryFailed, Code: "bad_campaign", Message: err.Error()})
-		return
-	}
 	var target providers.Target
 	if err := json.Unmarshal(b.Target, &target); err != nil {
 		e.finish(ctx, log, b, models.BatchResult{Final: models.DeliveryFailed, Code: "bad_batch", Message: err.Error()})
 		return
 	}
-	acct, err := e.store.ProviderAccountByID(ctx, c.ProviderID)
+	var recipients []string
+	if target.Kind.IsList() {
+		recipients = target.Values
+	}
+	info, err := e.sendInfo(ctx, b.CampaignID)
+	if err != nil {
+		log.Error("load campaign", slog.Any("error", err))
+		e.finish(ctx, log, b, models.BatchResult{Recipients: recipients, Final: models.DeliveryFailed, Code: "bad_campaign", Message: err.Error()})
+		return
+	}
+	acct, err := e.store.ProviderAccountByID(ctx, info.providerID)
 	if err != nil {
 		log.Error("load provider account", slog.Any("error", err))
 		return
 	}
 	cl, err := e.clients.entry(ctx, acct)
 	if err != nil {
-		e.finish(ctx, log, b, models.BatchResult{Final: models.DeliveryFailed, Code: "provider_config", Message: err.Error()})
+		e.finish(ctx, log, b, models.BatchResult{Recipients: recipients, Final: models.DeliveryFailed, Code: "provider_config", Message: err.Error()})
 		return
 	}
-	if l := e.campaignLimiter(c.ID, d.Options.Speed, max(1, b.Size)); l != nil {
+	if l := e.campaignLimiter(b.CampaignID, info.speed, max(1, b.Size)); l != nil {
 		if err := l.WaitN(ctx, max(1, b.Size)); err != nil {
 			return // shutting down: the lease expires and the batch is claimed again
 		}
@@ -80,25 +82,59 @@ func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) 
 	if err := cl.limit.Wait(ctx); err != nil {
 		return
 	}
-	res, err := cl.p.Send(ctx, providers.SendRequest{RequestID: b.RequestID, Message: e.messageFor(d), Target: target})
+	start := time.Now()
+	res, err := cl.p.Send(ctx, providers.SendRequest{RequestID: b.RequestID, Message: info.msg, Target: target})
+	e.metrics.observeCall(string(acct.Kind), time.Since(start), err)
 	if ctx.Err() != nil {
 		return
 	}
 	e.recordHealth(ctx, acct.ID, err)
 	if err != nil {
-		e.failed(ctx, log, b, err)
+		e.failed(ctx, log, b, recipients, err)
 		return
 	}
-	out := models.BatchResult{TaskID: res.TaskID}
+	out := models.BatchResult{Recipients: recipients, TaskID: res.TaskID}
 	for _, o := range res.Outcomes {
 		out.Outcomes = append(out.Outcomes, models.Outcome{Recipient: o.Recipient, Status: string(o.Status), Code: o.Code, Message: o.Message})
 	}
 	e.finish(ctx, log, b, out)
 }
 
+// campaignInfo is what a worker needs of a campaign, decoded once.
+type campaignInfo struct {
+	providerID int64
+	msg        providers.Message
+	speed      int
+	threshold  float64
+}
+
+// sendInfo returns the campaign's message and options, cached per campaign
+// (they cannot change once it has left draft).
+func (e *Engine) sendInfo(ctx context.Context, id int64) (campaignInfo, error) {
+	e.mu.Lock()
+	info, ok := e.infos[id]
+	e.mu.Unlock()
+	if ok {
+		return info, nil
+	}
+	c, err := e.store.CampaignByID(ctx, id)
+	if err != nil {
+		return info, err
+	}
+	d, err := DraftOf(c)
+	if err != nil {
+		return info, err
+	}
+	info = campaignInfo{providerID: c.ProviderID, msg: e.messageFor(d), speed: d.Options.Speed, threshold: d.Options.errorThreshold()}
+	e.mu.Lock()
+	e.infos[id] = info
+	e.mu.Unlock()
+	return info, nil
+}
+
 // failed decides between another attempt (same request id, backoff with
 // jitter, the provider's wait honoured) and ending the batch.
-func (e *Engine) failed(ctx context.Context, log *slog.Logger, b models.Batch, err error) {
+func (e *Engine) failed(ctx context.Context, log *slog.Logger, b models.Batch, recipients []string, err error) {
 	pe := providers.AsError(err)
 	if pe.Class == providers.Permanent || b.Attempts >= e.cfg.MaxAttempts {
 		final := models.DeliveryFailed
@@ -106,16 +142,17 @@ func (e *Engine) failed(ctx context.Context, log *slog.Logger, b models.Batch, e
 			final = models.DeliveryInvalid
 		}
 		log.Warn("batch failed", slog.String("class", pe.Class.String()), slog.String("code", pe.Code), slog.Int("attempts", b.Attempts))
-		e.finish(ctx, log, b, models.BatchResult{Final: final, Code: pe.Code, Message: pe.Msg})
+		e.finish(ctx, log, b, models.BatchResult{Recipients: recipients, Final: final, Code: pe.Code, Message: pe.Msg})
 		return
 	}
 	wait := e.backoff(b.Attempts)
 	if pe.RetryAfter > wait {
-		wait = pe.RetryAfter
+		wait = min(pe.RetryAfter, e.cfg.MaxWait)
 	}
 	if pe.Class == providers.Reauth && b.Attempts == 1 {
 		wait = 0 // the client dropped its token: one immediate retry
 	}
+	e.metrics.retries.Add(1)
 	log.Info("batch retry", slog.String("class", pe.Class.String()), slog.String("code", pe.Code), slog.Duration("wait", wait), slog.Int("attempts", b.Attempts))
 	if err := e.store.RetryBatch(ctx, b, e.store.Now().Add(wait), pe.Code, pe.Msg); err != nil && !errors.Is(err, models.ErrConflict) {
 		log.Error("release batch", slog.Any("error", err))
@@ -142,13 +179,44 @@ func (e *Engine) finish(ctx context.Context, log *slog.Logger, b models.Batch, r
 		log.Error("record batch outcome", slog.Any("error", err))
 		return
 	}
-	if c.Status == models.StatusCompleted {
+	e.metrics.batchDone(res)
+	switch c.Status {
+	case models.StatusCompleted:
 		e.log.Info("campaign completed", slog.Int64("campaign", c.ID), slog.Int64("accepted", c.Accepted), slog.Int64("invalid", c.Invalid), slog.Int64("failed", c.Failed))
-		e.mu.Lock()
-		delete(e.speeds, c.ID)
-		e.mu.Unlock()
+		e.forget(c.ID)
 		// A first report right away, so figures appear without waiting for
 		// the poller's next round.
 		e.PollCampaign(ctx, c)
+	case models.StatusSending:
+		e.checkThreshold(ctx, c)
 	}
+}
+
+// forget drops a finished campaign's cached state.
+func (e *Engine) forget(id int64) {
+	e.mu.Lock()
+	delete(e.speeds, id)
+	delete(e.infos, id)
+	e.mu.Unlock()
+}
+
+// Error threshold: once this many recipients are done, a campaign whose
+// failed share exceeds its threshold pauses itself and says why.
+const thresholdMinDone = 200
+
+func (e *Engine) checkThreshold(ctx context.Context, c models.Campaign) {
+	info, err := e.sendInfo(ctx, c.ID)
+	if err != nil || info.threshold <= 0 {
+		return
+	}
+	done := c.Accepted + c.Invalid + c.Failed
+	if done < thresholdMinDone || float64(c.Failed) <= info.threshold*float64(done) {
+		return
+	}
+	reason := fmt.Sprintf("error threshold: %d of %d recipients failed (over %.0f%%)", c.Failed, done, info.threshold*100)
+	if _, err := e.store.Transition(ctx, c.ID, models.StatusPaused, "engine", reason); err != nil && !errors.Is(err, models.ErrConflict) {
+		e.log.Error("auto-pause", slog.Int64("campaign", c.ID), slog.Any("error", err))
+		return
+	}
+	e.log.Warn("campaign paused by error threshold", slog.Int64("campaign", c.ID), slog.String("reason", reason))
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -51,6 +52,7 @@ func api(m, p string, r models.Role, h gin.HandlerFunc) Route {
 func (s *Server) coreRoutes() []Route {
 	return []Route{
 		page(http.MethodGet, "/healthz", "", s.healthz),
+		{Method: http.MethodGet, Path: "/metrics", Role: viewer, API: true, handler: s.metrics},
 		page(http.MethodGet, "/setup", "", s.showSetup),
 		page(http.MethodPost, "/setup", "", s.saveSetup),
 		page(http.MethodGet, "/login", "", s.showLogin),
@@ -94,6 +96,21 @@ func (s *Server) register(g *gin.Engine) {
 			chain = []gin.HandlerFunc{s.requireSession(), s.requireCSRF(), s.requireRole(r.Role, false)}
 		}
 		g.Handle(r.Method, r.Path, append(chain, r.handler)...)
+	}
+}
+
+// metrics serves the engine's Prometheus metrics; it authenticates like the
+// API (a bearer key of any role).
+func (s *Server) metrics(c *gin.Context) {
+	depth, err := s.store.PendingBatches(c.Request.Context())
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	c.Header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	c.Status(http.StatusOK)
+	if err := s.engine.Metrics().WriteText(c.Writer, depth); err != nil {
+		s.log.Warn("write metrics", slog.Any("error", err))
 	}
 }
 

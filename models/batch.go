@@ -72,15 +72,25 @@ func RequestID(nonce string, campaignID int64, seq int) string {
 	return fmt.Sprintf("pd%s%dx%d", nonce, campaignID, seq)
 }
 
-// AddBatches freezes batches (and their pending deliveries) for a campaign,
-// numbering them from firstSeq, and raises the campaign's recipient and
-// pending counters in the same transaction.
-func (s *Store) AddBatches(ctx context.Context, c Campaign, firstSeq int, bs []NewBatch) error {
+// FreezeBatches appends batches (and their pending deliveries) to a
+// sending campaign's plan, numbering them after the last frozen batch, and
+// moves the plan cursor to cursor — all in one transaction, so a planner
+// killed at any instant either froze a chunk completely or not at all.
+// final marks the audience fully frozen. It returns ErrConflict when the
+// campaign is no longer sending or paused, or is already planned.
+func (s *Store) FreezeBatches(ctx context.Context, campaignID int64, bs []NewBatch, cursor string, final bool) error {
 	return s.WithTx(ctx, func(tx *Store) error {
+		c, err := tx.CampaignByID(ctx, campaignID)
+		if err != nil {
+			return err
+		}
+		if c.Planned || (c.Status != StatusSending && c.Status != StatusPaused) {
+			return fmt.Errorf("models: freeze batches of campaign %d (%s, planned %v): %w", c.ID, c.Status, c.Planned, ErrConflict)
+		}
 		now := tx.now()
 		var added int64
 		for i, nb := range bs {
-			seq := firstSeq + i
+			seq := c.PlanSeq + 1 + i
 			b := Batch{CampaignID: c.ID, Seq: seq, RequestID: RequestID(c.Nonce, c.ID, seq), Target: nb.Target,
 				Size: len(nb.Recipients), Status: BatchPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
 			if err := tx.conn(ctx).Create(&b).Error; err != nil {
@@ -92,23 +102,38 @@ func (s *Store) AddBatches(ctx context.Context, c Campaign, firstSeq int, bs []N
 			}
 			added += n
 		}
-		err := tx.conn(ctx).Exec(`UPDATE campaigns SET recipients = recipients + ?, pending = pending + ?, updated_at = ? WHERE id = ?`,
-			added, added, now, c.ID).Error
+		err = tx.conn(ctx).Exec(`UPDATE campaigns SET recipients = recipients + ?, pending = pending + ?, plan_seq = plan_seq + ?, plan_cursor = ?, planned = ?, updated_at = ? WHERE id = ?`,
+			added, added, len(bs), cursor, final, now, c.ID).Error
 		if err != nil {
-			return fmt.Errorf("models: count recipients of campaign %d: %w", c.ID, err)
+			return fmt.Errorf("models: plan of campaign %d: %w", c.ID, err)
 		}
-		return nil
+		if final {
+			_, err = tx.finishIfDone(ctx, c.ID)
+		}
+		return err
 	})
 }
 
+// UnplannedCampaigns lists sending campaigns whose audience is not fully
+// frozen yet (new, or interrupted by a crash).
+func (s *Store) UnplannedCampaigns(ctx context.Context) ([]Campaign, error) {
+	var cs []Campaign
+	if err := s.conn(ctx).Where("planned = 0 AND status = ?", StatusSending).Order("id").Find(&cs).Error; err != nil {
+		return nil, fmt.Errorf("models: unplanned campaigns: %w", err)
+	}
+	return cs, nil
+}
+
 // insertPendingDeliveries writes rows 200 at a time with multi-row INSERTs
-// (FACTS.md: ≈20× faster than one statement per row).
+// (FACTS.md: ≈20× faster than one statement per row), in the recipients'
+// order, which the planner keeps in key order.
 func (s *Store) insertPendingDeliveries(ctx context.Context, campaignID int64, seq int, reqID string, rs []string, now time.Time) (int64, error) {
 	const chunk = 200
 	var total int64
 	for len(rs) > 0 {
 		n := min(chunk, len(rs))
 		var sb strings.Builder
+		sb.Grow(64 + n*14)
 		sb.WriteString("INSERT OR IGNORE INTO deliveries (campaign_id, recipient, batch_seq, status, request_id, updated_at) VALUES ")
 		args := make([]any, 0, n*6)
 		for i, r := range rs[:n] {
@@ -130,8 +155,10 @@ func (s *Store) insertPendingDeliveries(ctx context.Context, campaignID int64, s
 
 // claimSQL takes the next due batch of a sending campaign whose lease is
 // free or expired, in one statement, so two workers never hold the same
-// batch. Ordering by next_attempt_at interleaves campaigns that share a
-// worker pool instead of draining one first.
+// batch. Campaigns take turns: the first campaign after the one claimed
+// last (wrapping around) goes next, so several campaigns sharing the
+// workers and an account progress together instead of one draining first.
+// Within a campaign, batches go in number (= recipient key) order.
 const claimSQL = `
 UPDATE batches SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
 WHERE id = (
@@ -139,15 +166,16 @@ WHERE id = (
     WHERE b.status = 'pending' AND b.next_attempt_at <= ?
       AND (b.lease_expires_at IS NULL OR b.lease_expires_at < ?)
       AND c.status = 'sending'
-    ORDER BY b.next_attempt_at, b.id
+    ORDER BY b.campaign_id <= ?, b.campaign_id, b.seq
     LIMIT 1)
 RETURNING *`
 
-// ClaimBatch leases the next due batch to owner. ok is false when none is due.
-func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duration) (b Batch, ok bool, err error) {
+// ClaimBatch leases the next due batch to owner, preferring the campaign
+// after lastCampaign (round robin). ok is false when none is due.
+func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duration, lastCampaign int64) (b Batch, ok bool, err error) {
 	now := s.now()
 	var bs []Batch
-	if err := s.conn(ctx).Raw(claimSQL, owner, now.Add(lease), now, now, now).Scan(&bs).Error; err != nil {
+	if err := s.conn(ctx).Raw(claimSQL, owner, now.Add(lease), now, now, now, lastCampaign).Scan(&bs).Error; err != nil {
 		return Batch{}, false, fmt.Errorf("models: claim batch: %w", err)
 	}
 	if len(bs) == 0 {
@@ -166,8 +194,10 @@ type Outcome struct {
 
 // BatchResult is how a leased batch ended.
 type BatchResult struct {
-	TaskID   string
-	Outcomes []Outcome
+	// Recipients are the batch's recipients (none for a broadcast).
+	Recipients []string
+	TaskID     string
+	Outcomes   []Outcome
 	// Final, when set, ends every still-pending recipient with this status
 	// (failed or invalid) and Code/Message; otherwise they are accepted.
 	Final   string
@@ -206,50 +236,110 @@ func (s *Store) CompleteBatch(ctx context.Context, b Batch, res BatchResult) (Ca
 }
 
 func (s *Store) settleDeliveries(ctx context.Context, b Batch, res BatchResult, now time.Time) error {
+	byRecipient := make(map[string]Outcome, len(res.Outcomes))
 	for _, o := range res.Outcomes {
-		err := s.conn(ctx).Exec(`UPDATE deliveries SET status = ?, code = ?, message = ?, updated_at = ?
-			WHERE campaign_id = ? AND recipient = ? AND batch_seq = ? AND status = 'pending'`,
-			o.Status, o.Code, truncate(o.Message, 500), now, b.CampaignID, o.Recipient, b.Seq).Error
-		if err != nil {
-			return fmt.Errorf("models: delivery outcome: %w", err)
-		}
+		byRecipient[o.Recipient] = o
 	}
-	final, code, msg := DeliveryAccepted, "", ""
-	if res.Final != "" {
-		final, code, msg = res.Final, res.Code, truncate(res.Message, 500)
-	}
-	err := s.conn(ctx).Exec(`UPDATE deliveries SET status = ?, code = CASE WHEN ? = '' THEN code ELSE ? END, message = ?, updated_at = ?
-		WHERE campaign_id = ? AND batch_seq = ? AND status = 'pending'`, final, code, code, msg, now, b.CampaignID, b.Seq).Error
-	if err != nil {
-		return fmt.Errorf("models: settle batch %d: %w", b.ID, err)
-	}
-	// Every delivery of the batch was pending until now (a batch completes
-	// once), so the batch's counts are exactly the counters' deltas.
-	var counts []struct {
-		Status string
-		N      int64
-	}
-	if err := s.conn(ctx).Raw(`SELECT status, COUNT(*) AS n FROM deliveries WHERE campaign_id = ? AND batch_seq = ? GROUP BY status`,
-		b.CampaignID, b.Seq).Scan(&counts).Error; err != nil {
-		return fmt.Errorf("models: count batch %d: %w", b.ID, err)
-	}
+	type failKey struct{ status, code string }
+	fails := map[failKey]struct {
+		n   int64
+		msg string
+	}{}
 	var acc, inv, fail int64
-	for _, c := range counts {
-		switch c.Status {
+	rows := make([]Outcome, 0, len(res.Recipients))
+	for _, r := range res.Recipients {
+		o, ok := byRecipient[r]
+		if !ok {
+			o = Outcome{Recipient: r, Status: DeliveryAccepted}
+			if res.Final != "" {
+				o = Outcome{Recipient: r, Status: res.Final, Code: res.Code, Message: res.Message}
+			}
+		}
+		o.Message = truncate(o.Message, 500)
+		switch o.Status {
 		case DeliveryAccepted:
-			acc = c.N
+			acc++
 		case DeliveryInvalid:
-			inv = c.N
-		case DeliveryFailed:
-			fail = c.N
+			inv++
+		default:
+			o.Status = DeliveryFailed
+			fail++
+		}
+		if o.Status != DeliveryAccepted {
+			k := failKey{o.Status, o.Code}
+			f := fails[k]
+			f.n++
+			f.msg = o.Message
+			fails[k] = f
+		}
+		rows = append(rows, o)
+	}
+	if err := s.upsertOutcomes(ctx, b, rows, now); err != nil {
+		return err
+	}
+	for k, f := range fails {
+		err := s.conn(ctx).Exec(`INSERT INTO campaign_failures (campaign_id, status, code, message, n) VALUES (?,?,?,?,?)
+			ON CONFLICT (campaign_id, status, code) DO UPDATE SET n = n + excluded.n, message = excluded.message`,
+			b.CampaignID, k.status, k.code, f.msg, f.n).Error
+		if err != nil {
+			return fmt.Errorf("models: failures of campaign %d: %w", b.CampaignID, err)
 		}
 	}
-	err = s.conn(ctx).Exec(`UPDATE campaigns SET pending = pending - ?, accepted = accepted + ?, invalid = invalid + ?, failed = failed + ?, updated_at = ? WHERE id = ?`,
+	// Every recipient of the batch was pending until now (a batch completes
+	// once), so these counts are exactly the counters' deltas.
+	err := s.conn(ctx).Exec(`UPDATE campaigns SET pending = pending - ?, accepted = accepted + ?, invalid = invalid + ?, failed = failed + ?, updated_at = ? WHERE id = ?`,
 		acc+inv+fail, acc, inv, fail, now, b.CampaignID).Error
 	if err != nil {
 		return fmt.Errorf("models: campaign %d counters: %w", b.CampaignID, err)
 	}
 	return nil
+}
+
+// upsertOutcomes writes the batch's terminal states with multi-row upserts
+// in the batch's (key) order: one statement per 150 rows instead of one per
+// recipient keeps the single SQLite writer fast.
+func (s *Store) upsertOutcomes(ctx context.Context, b Batch, rows []Outcome, now time.Time) error {
+	const chunk = 150
+	for len(rows) > 0 {
+		n := min(chunk, len(rows))
+		var sb strings.Builder
+		sb.Grow(256 + n*20)
+		sb.WriteString("INSERT INTO deliveries (campaign_id, recipient, batch_seq, status, code, message, request_id, updated_at) VALUES ")
+		args := make([]any, 0, n*8)
+		for i, o := range rows[:n] {
+			if i > 0 {
+				sb.WriteString(",")
+			}
+			sb.WriteString("(?,?,?,?,?,?,?,?)")
+			args = append(args, b.CampaignID, o.Recipient, b.Seq, o.Status, o.Code, o.Message, b.RequestID, now)
+		}
+		sb.WriteString(` ON CONFLICT (campaign_id, recipient) DO UPDATE SET status = excluded.status, code = excluded.code,
+			message = excluded.message, updated_at = excluded.updated_at WHERE deliveries.status = 'pending'`)
+		if err := s.conn(ctx).Exec(sb.String(), args...).Error; err != nil {
+			return fmt.Errorf("models: outcomes of batch %d: %w", b.ID, err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// FailureCount is one line of "errors by reason".
+type FailureCount struct {
+	Status  string
+	Code    string
+	Message string
+	N       int64
+}
+
+// CampaignFailures returns a campaign's failures by status and code, most
+// frequent first.
+func (s *Store) CampaignFailures(ctx context.Context, id int64) ([]FailureCount, error) {
+	var out []FailureCount
+	err := s.conn(ctx).Raw(`SELECT status, code, message, n FROM campaign_failures WHERE campaign_id = ? ORDER BY n DESC, code`, id).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: failures of campaign %d: %w", id, err)
+	}
+	return out, nil
 }
 
 // finishIfDone completes a sending campaign that has no pending batch left.
@@ -258,7 +348,7 @@ func (s *Store) finishIfDone(ctx context.Context, campaignID int64) (Campaign, e
 	if err != nil {
 		return Campaign{}, err
 	}
-	if c.Status != StatusSending {
+	if c.Status != StatusSending || !c.Planned {
 		return c, nil
 	}
 	var left int64
@@ -373,4 +463,13 @@ func truncate(s string, n int) string {
 		n-- // do not split a UTF-8 sequence
 	}
 	return s[:n]
+}
+
+// PendingBatches counts batches waiting to be sent (the queue depth).
+func (s *Store) PendingBatches(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.conn(ctx).Model(&Batch{}).Where("status = 'pending'").Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("models: pending batches: %w", err)
+	}
+	return n, nil
 }

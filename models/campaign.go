@@ -53,6 +53,11 @@ type Campaign struct {
 	Accepted       int64
 	Invalid        int64
 	Failed         int64
+	// Planned is set once the whole audience is frozen into batches;
+	// PlanCursor and PlanSeq are where a resumed planner continues.
+	Planned    bool
+	PlanCursor string
+	PlanSeq    int
 }
 
 // Totals returns the counters in contract shape.

@@ -98,44 +98,46 @@ func TestBatchLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.AddBatches(ctx, c, 1, []NewBatch{
-		{Target: json.RawMessage(`{}`), Recipients: []string{"a", "b", "c"}},
-		{Target: json.RawMessage(`{}`), Recipients: []string{"d", "e"}},
-	})
-	if err != nil {
+	if err := s.FreezeBatches(ctx, c.ID, []NewBatch{{Target: json.RawMessage(`{}`), Recipients: []string{"a", "b", "c"}}}, "c", false); err != nil {
 		t.Fatal(err)
 	}
-	c, _ = s.CampaignByID(ctx, c.ID)
-	if c.Recipients != 5 || c.Pending != 5 {
-		t.Fatalf("counters after freeze: %+v", c.Totals())
+	if err := s.FreezeBatches(ctx, c.ID, []NewBatch{{Target: json.RawMessage(`{}`), Recipients: []string{"d", "e"}}}, "e", true); err != nil {
+		t.Fatal(err)
 	}
-	b1, ok, err := s.ClaimBatch(ctx, "w1", time.Minute)
+	if err := s.FreezeBatches(ctx, c.ID, []NewBatch{{Target: json.RawMessage(`{}`), Recipients: []string{"f"}}}, "f", true); !errors.Is(err, ErrConflict) {
+		t.Fatalf("freezing a planned campaign: %v", err)
+	}
+	c, _ = s.CampaignByID(ctx, c.ID)
+	if c.Recipients != 5 || c.Pending != 5 || !c.Planned || c.PlanSeq != 2 || c.PlanCursor != "e" {
+		t.Fatalf("after freeze: %+v planned=%v seq=%d cursor=%q", c.Totals(), c.Planned, c.PlanSeq, c.PlanCursor)
+	}
+	b1, ok, err := s.ClaimBatch(ctx, "w1", time.Minute, 0)
 	if err != nil || !ok || b1.Seq != 1 || b1.Attempts != 1 || b1.RequestID != RequestID(c.Nonce, c.ID, 1) {
 		t.Fatalf("claim: %+v %v %v", b1, ok, err)
 	}
-	b2, ok, err := s.ClaimBatch(ctx, "w2", time.Minute)
+	b2, ok, err := s.ClaimBatch(ctx, "w2", time.Minute, 0)
 	if err != nil || !ok || b2.Seq != 2 {
 		t.Fatalf("second claim must take the other batch: %+v %v", b2, err)
 	}
-	if _, ok, _ := s.ClaimBatch(ctx, "w3", time.Minute); ok {
+	if _, ok, _ := s.ClaimBatch(ctx, "w3", time.Minute, 0); ok {
 		t.Fatal("a leased batch was claimed twice")
 	}
 	// w2 "crashes": its lease expires and w3 takes the batch with the same request id.
 	if err := s.DB().Exec(`UPDATE batches SET lease_expires_at = ? WHERE id = ?`, time.Now().UTC().Add(-time.Second), b2.ID).Error; err != nil {
 		t.Fatal(err)
 	}
-	b2again, ok, err := s.ClaimBatch(ctx, "w3", time.Minute)
+	b2again, ok, err := s.ClaimBatch(ctx, "w3", time.Minute, 0)
 	if err != nil || !ok || b2again.ID != b2.ID || b2again.RequestID != b2.RequestID || b2again.Attempts != 2 {
 		t.Fatalf("reclaim: %+v %v", b2again, err)
 	}
-	if _, err := s.CompleteBatch(ctx, b2, BatchResult{}); !errors.Is(err, ErrConflict) {
+	if _, err := s.CompleteBatch(ctx, b2, BatchResult{Recipients: []string{"d", "e"}}); !errors.Is(err, ErrConflict) {
 		t.Fatalf("the old owner must not record an outcome: %v", err)
 	}
-	c, err = s.CompleteBatch(ctx, b1, BatchResult{TaskID: "t1", Outcomes: []Outcome{{Recipient: "b", Status: DeliveryInvalid, Code: "bad"}}})
+	c, err = s.CompleteBatch(ctx, b1, BatchResult{Recipients: []string{"a", "b", "c"}, TaskID: "t1", Outcomes: []Outcome{{Recipient: "b", Status: DeliveryInvalid, Code: "bad"}}})
 	if err != nil || c.Status != StatusSending {
 		t.Fatalf("complete b1: %v %v", c.Status, err)
 	}
-	c, err = s.CompleteBatch(ctx, b2again, BatchResult{Final: DeliveryFailed, Code: "500", Message: "boom"})
+	c, err = s.CompleteBatch(ctx, b2again, BatchResult{Recipients: []string{"d", "e"}, Final: DeliveryFailed, Code: "500", Message: "boom"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,6 +149,11 @@ func TestBatchLifecycle(t *testing.T) {
 	if err != nil || len(ds) != 2 || ds[0].Code != "500" || ds[0].RequestID != b2.RequestID {
 		t.Fatalf("failed deliveries: %+v %v", ds, err)
 	}
+	fs, err := s.CampaignFailures(ctx, c.ID)
+	want2 := []FailureCount{{Status: DeliveryFailed, Code: "500", Message: "boom", N: 2}, {Status: DeliveryInvalid, Code: "bad", N: 1}}
+	if err != nil || len(fs) != 2 || fs[0] != want2[0] || fs[1] != want2[1] {
+		t.Fatalf("failures by reason: %+v %v", fs, err)
+	}
 }
 
 func TestCancelEndsPendingRecipients(t *testing.T) {
@@ -154,14 +161,14 @@ func TestCancelEndsPendingRecipients(t *testing.T) {
 	ctx := context.Background()
 	c := mustCreateCampaign(t, s, mustCreateAccount(t, s), Audience{Kind: "cid"})
 	c, _ = s.Transition(ctx, c.ID, StatusSending, "t", "")
-	if err := s.AddBatches(ctx, c, 1, []NewBatch{{Target: json.RawMessage(`{}`), Recipients: []string{"a", "b"}}}); err != nil {
+	if err := s.FreezeBatches(ctx, c.ID, []NewBatch{{Target: json.RawMessage(`{}`), Recipients: []string{"a", "b"}}}, "b", true); err != nil {
 		t.Fatal(err)
 	}
 	c, err := s.CancelCampaign(ctx, c.ID, "ann", "")
 	if err != nil || c.Status != StatusCancelled || c.Pending != 0 || c.Failed != 2 {
 		t.Fatalf("cancel: %+v %v", c, err)
 	}
-	if _, ok, _ := s.ClaimBatch(ctx, "w", time.Minute); ok {
+	if _, ok, _ := s.ClaimBatch(ctx, "w", time.Minute, 0); ok {
 		t.Fatal("a cancelled campaign's batch was claimed")
 	}
 	if _, err := s.CancelCampaign(ctx, c.ID, "ann", ""); !errors.Is(err, ErrConflict) {

@@ -1,0 +1,379 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
+	"github.com/pushdeck/pushdeck/providers/getui"
+	"github.com/pushdeck/pushdeck/providers/mxpush"
+	"github.com/pushdeck/pushdeck/providers/providertest/getuifake"
+	"github.com/pushdeck/pushdeck/providers/providertest/mxfake"
+	"github.com/pushdeck/pushdeck/providers/providertest/wecomfake"
+	"github.com/pushdeck/pushdeck/providers/sandbox"
+	"github.com/pushdeck/pushdeck/providers/wecom"
+)
+
+func testRegistry() providers.Registry {
+	return providers.Registry{
+		providers.KindSandbox: sandbox.Spec(),
+		providers.KindGeTui:   getui.Spec(),
+		providers.KindMXPush:  mxpush.Spec(),
+		providers.KindWeCom:   wecom.Spec(),
+	}
+}
+
+type harness struct {
+	t      *testing.T
+	store  *models.Store
+	engine *Engine
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// newHarness opens a real SQLite file and builds an engine with fast
+// timings; start runs it.
+func newHarness(t *testing.T, cfg Config) *harness {
+	t.Helper()
+	ctx := context.Background()
+	db, err := models.Open(ctx, filepath.Join(t.TempDir(), "e.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := models.Migrate(ctx, db, log); err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := models.NewSealer("k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := models.NewStore(db, sealer)
+	if cfg.Idle == 0 {
+		cfg.Idle = 10 * time.Millisecond
+	}
+	if cfg.BackoffBase == 0 {
+		cfg.BackoffBase, cfg.BackoffMax = 5*time.Millisecond, 20*time.Millisecond
+	}
+	if cfg.PollEvery == 0 {
+		cfg.PollEvery = time.Hour
+	}
+	if cfg.MaxWait == 0 {
+		cfg.MaxWait = 100 * time.Millisecond
+	}
+	h := &harness{t: t, store: store, engine: New(store, testRegistry(), cfg, log)}
+	t.Cleanup(func() {
+		h.stop()
+		if err := models.Close(db); err != nil {
+			t.Error(err)
+		}
+	})
+	return h
+}
+
+func (h *harness) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel, h.done = cancel, make(chan struct{})
+	go func() { h.engine.Run(ctx); close(h.done) }()
+}
+
+func (h *harness) stop() {
+	if h.cancel != nil {
+		h.cancel()
+		<-h.done
+		h.cancel = nil
+	}
+}
+
+func (h *harness) account(kind, baseURL string, creds json.RawMessage) models.ProviderAccount {
+	h.t.Helper()
+	a, err := h.store.CreateProviderAccount(context.Background(), models.ProviderInput{Name: kind + h.t.Name(), Kind: kind, BaseURL: baseURL, Credentials: creds})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return a
+}
+
+func (h *harness) campaign(acct models.ProviderAccount, typ providers.MessageType, aud models.Audience, opts Options) models.Campaign {
+	h.t.Helper()
+	d := Draft{Name: "t", ProviderID: acct.ID, Audience: aud, Options: opts,
+		Message: providers.Message{Type: typ, Title: "Hello", Body: "World"}}
+	c, _, err := h.engine.CreateCampaign(context.Background(), d, "test", "")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+func (h *harness) send(c models.Campaign) {
+	h.t.Helper()
+	if _, err := h.engine.Send(context.Background(), c.ID, "test"); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// waitStatus waits until the campaign reaches one of the states.
+func (h *harness) waitStatus(id int64, timeout time.Duration, want ...models.Status) models.Campaign {
+	h.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := h.store.CampaignByID(context.Background(), id)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		for _, w := range want {
+			if c.Status == w {
+				return c
+			}
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("campaign %d is %s (%s) after %v, want %v; totals %+v", id, c.Status, c.StatusReason, timeout, want, c.Totals())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// checkInvariants: every recipient has exactly one delivery row in a
+// terminal state, and the counters equal the rows.
+func (h *harness) checkInvariants(c models.Campaign, recipients int) map[string]int64 {
+	h.t.Helper()
+	var rows []struct {
+		Status string
+		N      int64
+	}
+	if err := h.store.DB().Raw(`SELECT status, COUNT(*) AS n FROM deliveries WHERE campaign_id = ? GROUP BY status`, c.ID).Scan(&rows).Error; err != nil {
+		h.t.Fatal(err)
+	}
+	got := map[string]int64{}
+	var total int64
+	for _, r := range rows {
+		got[r.Status] = r.N
+		total += r.N
+	}
+	if total != int64(recipients) || got[models.DeliveryPending] != 0 {
+		h.t.Errorf("delivery rows %v (total %d), want %d terminal", got, total, recipients)
+	}
+	want := models.Totals{Recipients: int64(recipients), Accepted: got[models.DeliveryAccepted], Invalid: got[models.DeliveryInvalid], Failed: got[models.DeliveryFailed]}
+	if c.Totals() != want {
+		h.t.Errorf("counters %+v, rows say %+v", c.Totals(), want)
+	}
+	return got
+}
+
+func cids(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("cid-%06d", i)
+	}
+	return out
+}
+
+// TestFaultsLeaveEveryRecipientTerminal runs a listed campaign against the
+// GeTui fake with each fault injected mid-run.
+func TestFaultsLeaveEveryRecipientTerminal(t *testing.T) {
+	tests := []struct {
+		name    string
+		inject  func(f *getuifake.Server)
+		invalid int
+		failed  bool
+	}{
+		{"clean", func(*getuifake.Server) {}, 0, false},
+		{"5xx then recovery", func(f *getuifake.Server) { f.FailNext(3, http.StatusBadGateway) }, 0, false},
+		{"timeouts then recovery", func(f *getuifake.Server) {
+			f.SetDelay(300 * time.Millisecond)
+			go func() { time.Sleep(700 * time.Millisecond); f.SetDelay(0) }()
+		}, 0, false},
+		{"token expiry mid-run", func(f *getuifake.Server) { f.ExpireTokens() }, 0, false},
+		{"frequency limit", func(f *getuifake.Server) { f.FailNextCode(2, 10005, "api frequency limit") }, 0, false},
+		{"malformed answers", func(f *getuifake.Server) { f.MalformedNext(2) }, 0, false},
+		{"partial invalid", func(f *getuifake.Server) { f.SetInvalid("cid-000007", "cid-001500", "cid-002499") }, 3, false},
+		{"permanent refusal", func(f *getuifake.Server) { f.FailNextCode(100, 10002, "bad parameters") }, 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := getuifake.New(t)
+			h := newHarness(t, Config{Workers: 3, MaxAttempts: 6})
+			h.engine.clients.m = map[int64]*client{}
+			acct := h.account("getui", fake.URL(), fake.Credentials())
+			// A short HTTP timeout makes the delay fault a timeout.
+			cl, err := h.engine.clients.entry(context.Background(), acct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := getui.New(providers.Config{BaseURL: fake.URL(), Credentials: fake.Credentials(), HTTPClient: &http.Client{Timeout: 150 * time.Millisecond}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl.p = p
+			c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(2500)}, Options{ErrorThreshold: 100})
+			h.start()
+			h.send(c)
+			time.Sleep(30 * time.Millisecond)
+			tc.inject(fake)
+			c = h.waitStatus(c.ID, 20*time.Second, models.StatusCompleted)
+			got := h.checkInvariants(c, 2500)
+			if tc.failed {
+				if got[models.DeliveryFailed] == 0 {
+					t.Errorf("no failed recipients after a permanent refusal: %v", got)
+				}
+				fs, _ := h.store.CampaignFailures(context.Background(), c.ID)
+				if len(fs) == 0 || fs[0].Code != "10002" {
+					t.Errorf("failures by reason: %+v", fs)
+				}
+				return
+			}
+			if got[models.DeliveryInvalid] != int64(tc.invalid) || got[models.DeliveryFailed] != 0 {
+				t.Errorf("outcomes %v, want %d invalid and none failed", got, tc.invalid)
+			}
+		})
+	}
+}
+
+// TestRetriesReuseRequestID: a batch whose answer was lost is sent again
+// with the same request id, and the provider's dedupe means one push.
+func TestRetriesReuseRequestID(t *testing.T) {
+	fake := mxfake.New(t)
+	h := newHarness(t, Config{Workers: 2})
+	acct := h.account("mxpush", fake.URL(), fake.Credentials())
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(1200)}, Options{})
+	fake.FailNext(2, http.StatusServiceUnavailable)
+	h.start()
+	h.send(c)
+	c = h.waitStatus(c.ID, 10*time.Second, models.StatusCompleted)
+	h.checkInvariants(c, 1200)
+	seen := map[string]string{}
+	total := 0
+	for _, task := range fake.Tasks() {
+		for _, v := range task.Values {
+			if prev, dup := seen[v]; dup {
+				t.Errorf("%s pushed twice (%s and %s)", v, prev, task.RequestID)
+			}
+			seen[v] = task.RequestID
+			total++
+		}
+	}
+	if total != 1200 {
+		t.Errorf("pushed %d recipients, want 1200", total)
+	}
+	if got := len(fake.Tasks()); got != 3 {
+		t.Errorf("%d tasks, want 3 batches of ≤500", got)
+	}
+}
+
+// TestWeComAllInvalidAndPartial: 81013 marks the whole batch invalid;
+// invaliduser marks single users.
+func TestWeComAllInvalidAndPartial(t *testing.T) {
+	fake := wecomfake.New(t)
+	h := newHarness(t, Config{})
+	acct := h.account("wecom", fake.URL, fake.Credentials())
+	users := []string{"alice", "bob", "carol"}
+	fake.SetInvalidUsers("bob")
+	c := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: users}, Options{ErrorThreshold: 100})
+	h.start()
+	h.send(c)
+	c = h.waitStatus(c.ID, 10*time.Second, models.StatusCompleted)
+	got := h.checkInvariants(c, 3)
+	if got[models.DeliveryInvalid] != 1 || got[models.DeliveryAccepted] != 2 {
+		t.Errorf("partial: %v", got)
+	}
+	fake.SetInvalidUsers("dave", "erin")
+	c2 := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: []string{"dave", "erin"}}, Options{ErrorThreshold: 100})
+	h.send(c2)
+	c2 = h.waitStatus(c2.ID, 10*time.Second, models.StatusCompleted)
+	if got := h.checkInvariants(c2, 2); got[models.DeliveryInvalid] != 2 {
+		t.Errorf("all invalid: %v", got)
+	}
+}
+
+// TestErrorThresholdPauses: a provider refusing everything pauses the
+// campaign with a reason instead of burning through the audience.
+func TestErrorThresholdPauses(t *testing.T) {
+	fake := mxfake.New(t)
+	h := newHarness(t, Config{Workers: 1})
+	acct := h.account("mxpush", fake.URL(), fake.Credentials())
+	fake.FailNextCode(1000, 12006, "app not found")
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(3000)}, Options{})
+	h.start()
+	h.send(c)
+	c = h.waitStatus(c.ID, 10*time.Second, models.StatusPaused)
+	if c.StatusReason == "" || c.Pending == 0 {
+		t.Errorf("paused without a reason or after sending everything: %q %+v", c.StatusReason, c.Totals())
+	}
+	c, err := h.engine.Cancel(context.Background(), c.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.checkInvariants(c, 3000)
+}
+
+// TestPlannerResumesAfterInterruption: a plan cut short (as by kill -9)
+// continues from its cursor without duplicating or losing recipients.
+func TestPlannerResumesAfterInterruption(t *testing.T) {
+	h := newHarness(t, Config{})
+	acct := h.account("sandbox", "", json.RawMessage(`{}`))
+	vals := make([]string, 0, 2500)
+	for i := range 2500 {
+		vals = append(vals, sandbox.CID(i))
+	}
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: vals}, Options{})
+	ctx := context.Background()
+	if _, err := h.store.Transition(ctx, c.ID, models.StatusSending, "test", ""); err != nil {
+		t.Fatal(err)
+	}
+	// An earlier run froze the first two batches, then died.
+	sorted := append([]string(nil), vals...)
+	sort.Strings(sorted)
+	first := []models.NewBatch{{Target: mustTarget(t, sorted[:1000]), Recipients: sorted[:1000]}, {Target: mustTarget(t, sorted[1000:2000]), Recipients: sorted[1000:2000]}}
+	if err := h.store.FreezeBatches(ctx, c.ID, first, sorted[1999], false); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	c = h.waitStatus(c.ID, 10*time.Second, models.StatusCompleted)
+	h.checkInvariants(c, 2500)
+	if c.PlanSeq != 3 {
+		t.Errorf("plan_seq %d, want 3 batches", c.PlanSeq)
+	}
+}
+
+func mustTarget(t *testing.T, vals []string) json.RawMessage {
+	t.Helper()
+	b, err := json.Marshal(providers.Target{Kind: providers.AudienceCID, Values: vals})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestFairnessAcrossCampaigns: two campaigns on one account progress
+// together rather than one after the other.
+func TestFairnessAcrossCampaigns(t *testing.T) {
+	fake := mxfake.New(t)
+	h := newHarness(t, Config{Workers: 1})
+	acct := h.account("mxpush", fake.URL(), fake.Credentials())
+	a := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(5000)}, Options{})
+	b := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(5000)}, Options{})
+	h.send(a)
+	h.send(b)
+	h.start()
+	h.waitStatus(a.ID, 20*time.Second, models.StatusCompleted)
+	h.waitStatus(b.ID, 20*time.Second, models.StatusCompleted)
+	// In task order, the first ten pushes must include both campaigns.
+	campaignsSeen := map[bool]int{}
+	for _, task := range fake.Tasks()[:10] {
+		campaignsSeen[containsID(task.RequestID, a.Nonce)]++
+	}
+	if campaignsSeen[true] == 0 || campaignsSeen[false] == 0 {
+		t.Errorf("first ten pushes served one campaign only: %v", campaignsSeen)
+	}
+}
+
+func containsID(reqID, nonce string) bool { return len(reqID) > 8 && reqID[2:8] == nonce }

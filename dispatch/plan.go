@@ -1,0 +1,217 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
+)
+
+// How an audience reaches the provider.
+type mode int
+
+const (
+	// broadcast: one request the provider resolves itself (all, native tag).
+	broadcast mode = iota
+	// listed: the campaign's own value list (cid, or alias where native),
+	// sorted and de-duplicated, in batches of the provider's limit.
+	listed
+	// resolved: the device registry streams the matching client ids.
+	resolved
+)
+
+// planMode decides how an audience is sent with a provider, or explains
+// why it cannot be (a ValidationError on audience.kind).
+func planMode(a models.Audience, caps providers.Capabilities) (mode, error) {
+	unsupported := func() (mode, error) {
+		v := &models.ValidationError{}
+		v.Add("audience.kind", "err.unsupported_audience", nil)
+		return 0, v
+	}
+	switch a.Kind {
+	case "all":
+		if caps.Supports(providers.AudienceAll) {
+			return broadcast, nil
+		}
+		return resolved, nil
+	case "tag":
+		if caps.Supports(providers.AudienceTag) {
+			return broadcast, nil
+		}
+		return resolved, nil
+	case "cid":
+		if caps.Supports(providers.AudienceCID) {
+			return listed, nil
+		}
+		return unsupported()
+	case "alias":
+		if caps.Supports(providers.AudienceAlias) {
+			return listed, nil
+		}
+		return resolved, nil
+	case "segment", "conditions":
+		// Segments are nested AND/OR/NOT trees over fields only the
+		// registry knows (vendor, user_id); resolving them locally is exact
+		// for every provider.
+		return resolved, nil
+	}
+	return unsupported()
+}
+
+// audienceStreamer is the device registry's audience resolution, declared
+// here where it is used.
+type audienceStreamer interface {
+	StreamAudience(ctx context.Context, providerID int64, a models.Audience, batch int, fn func(cids []string) error) error
+}
+
+// chunkBatches is how many batches one freeze transaction writes: large
+// enough to keep the writer efficient, small enough not to hold the write
+// lock for long (≈20,000 recipients at 500 a batch).
+const chunkBatches = 40
+
+// planPending freezes the audiences of sending campaigns that are not fully
+// planned yet: new ones, and ones whose planner was interrupted.
+func (e *Engine) planPending(ctx context.Context) {
+	cs, err := e.store.UnplannedCampaigns(ctx)
+	if err != nil {
+		e.log.Error("unplanned campaigns", slog.Any("error", err))
+		return
+	}
+	for _, c := range cs {
+		if ctx.Err() != nil {
+			return
+		}
+		if err := e.plan(ctx, c); err != nil && ctx.Err() == nil {
+			e.log.Error("plan campaign", slog.Int64("campaign", c.ID), slog.Any("error", err))
+			if !errors.Is(err, models.ErrConflict) {
+				if _, terr := e.store.Transition(ctx, c.ID, models.StatusFailed, "engine", "planning failed: "+err.Error()); terr != nil {
+					e.log.Error("fail campaign", slog.Int64("campaign", c.ID), slog.Any("error", terr))
+				}
+			}
+		}
+	}
+}
+
+// plan streams the campaign's audience in key order from its plan cursor
+// and freezes it chunk by chunk.
+func (e *Engine) plan(ctx context.Context, c models.Campaign) error {
+	acct, err := e.store.ProviderAccountByID(ctx, c.ProviderID)
+	if err != nil {
+		return err
+	}
+	p, err := e.clients.get(ctx, acct)
+	if err != nil {
+		return err
+	}
+	caps := p.Capabilities()
+	m, err := planMode(c.Audience, caps)
+	if err != nil {
+		return err
+	}
+	if m == broadcast {
+		t, err := json.Marshal(providers.Target{Kind: providers.AudienceKind(c.Audience.Kind), Values: c.Audience.Values})
+		if err != nil {
+			return fmt.Errorf("dispatch: encode target: %w", err)
+		}
+		return e.store.FreezeBatches(ctx, c.ID, []models.NewBatch{{Target: t}}, "", true)
+	}
+	kind := providers.AudienceCID
+	if m == listed && c.Audience.Kind == "alias" {
+		kind = providers.AudienceAlias
+	}
+	fz := &freezer{e: e, c: c, kind: kind, limit: max(1, caps.Audiences[kind]), cursor: c.PlanCursor}
+	if m == listed {
+		vals := dedupe(c.Audience.Values)
+		slices.Sort(vals)
+		if err := fz.add(ctx, vals); err != nil {
+			return err
+		}
+	} else {
+		src, ok := any(e.store).(audienceStreamer)
+		if !ok {
+			v := &models.ValidationError{}
+			v.Add("audience.kind", "err.unsupported_audience", nil)
+			return v
+		}
+		err := src.StreamAudience(ctx, c.ProviderID, c.Audience, 5000, func(cids []string) error { return fz.add(ctx, cids) })
+		if err != nil {
+			return fmt.Errorf("dispatch: resolve audience of campaign %d: %w", c.ID, err)
+		}
+	}
+	if err := fz.flush(ctx, true); err != nil {
+		return err
+	}
+	e.log.Info("campaign planned", slog.Int64("campaign", c.ID), slog.Int("batches", c.PlanSeq+fz.batches))
+	e.Wake()
+	return nil
+}
+
+// freezer cuts a key-ordered recipient stream into batches and freezes
+// them in chunks, skipping what a previous run already froze.
+type freezer struct {
+	e       *Engine
+	c       models.Campaign
+	kind    providers.AudienceKind
+	limit   int
+	cursor  string
+	buf     []string
+	pending []models.NewBatch
+	batches int
+}
+
+func (f *freezer) add(ctx context.Context, cids []string) error {
+	for _, cid := range cids {
+		if f.cursor != "" && cid <= f.cursor {
+			continue // frozen by an earlier, interrupted run
+		}
+		f.buf = append(f.buf, cid)
+		if len(f.buf) == f.limit {
+			if err := f.cut(); err != nil {
+				return err
+			}
+			if len(f.pending) == chunkBatches {
+				if err := f.flush(ctx, false); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (f *freezer) cut() error {
+	if len(f.buf) == 0 {
+		return nil
+	}
+	t, err := json.Marshal(providers.Target{Kind: f.kind, Values: f.buf})
+	if err != nil {
+		return fmt.Errorf("dispatch: encode target: %w", err)
+	}
+	f.pending = append(f.pending, models.NewBatch{Target: t, Recipients: f.buf})
+	f.cursor = f.buf[len(f.buf)-1]
+	f.buf = nil
+	return nil
+}
+
+func (f *freezer) flush(ctx context.Context, final bool) error {
+	if final {
+		if err := f.cut(); err != nil {
+			return err
+		}
+	}
+	if len(f.pending) == 0 && !final {
+		return nil
+	}
+	if err := f.e.store.FreezeBatches(ctx, f.c.ID, f.pending, f.cursor, final); err != nil {
+		return err
+	}
+	f.batches += len(f.pending)
+	f.pending = f.pending[:0]
+	f.e.Wake() // workers may start on the first chunks while the rest is frozen
+	return nil
+}

@@ -182,7 +182,11 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	engine := dispatch.New(store, Registry(), dispatch.Config{}, log)
+	host, err := os.Hostname()
+	if err != nil {
+		host = "localhost"
+	}
+	engine := dispatch.New(store, Registry(), dispatch.Config{Owner: "pushdeck@" + host}, log)
 	srv := handlers.New(handlers.Params{Store: store, Engine: engine, Registry: Registry(), Catalog: cat, Log: log})
 	hs := &http.Server{Addr: cfg.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 

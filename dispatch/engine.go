@@ -40,7 +40,9 @@ type Config struct {
 	// PollWindow is how long after its start a campaign is polled.
 	PollEvery  time.Duration
 	PollWindow time.Duration
-	// Owner names this process in leases; random when empty.
+	// Owner names this process in leases. A stable name (main uses the
+	// host name) lets a restarted process take back its own batches at once;
+	// random when empty.
 	Owner string
 }
 
@@ -49,7 +51,7 @@ func (c *Config) defaults() {
 		c.Workers = 4
 	}
 	if c.Lease <= 0 {
-		c.Lease = 2 * time.Minute
+		c.Lease = time.Minute
 	}
 	if c.Idle <= 0 {
 		c.Idle = time.Second
@@ -115,6 +117,11 @@ func New(store *models.Store, reg providers.Registry, cfg Config, log *slog.Logg
 // ctx is done and every goroutine has stopped (an in-flight call finishes
 // or is abandoned to its lease).
 func (e *Engine) Run(ctx context.Context) {
+	if n, err := e.store.ReleaseLeases(ctx, e.cfg.Owner); err != nil {
+		e.log.Error("release leftover leases", slog.Any("error", err))
+	} else if n > 0 {
+		e.log.Info("resuming batches left by the previous run", slog.Int64("batches", n))
+	}
 	var wg sync.WaitGroup
 	for i := 0; i < e.cfg.Workers; i++ {
 		wg.Go(func() { e.worker(ctx, i) })

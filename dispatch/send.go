@@ -48,6 +48,7 @@ func (e *Engine) sleep(ctx context.Context) {
 // mid-call the batch is left to its lease and claimed again later with the
 // same request id.
 func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) {
+	claimed := time.Now()
 	log = log.With(slog.Int64("campaign", b.CampaignID), slog.Int("batch", b.Seq), slog.String("request_id", b.RequestID))
 	var target providers.Target
 	if err := json.Unmarshal(b.Target, &target); err != nil {
@@ -81,6 +82,14 @@ func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) 
 	}
 	if err := cl.limit.Wait(ctx); err != nil {
 		return
+	}
+	if time.Since(claimed) > e.cfg.Lease/2 {
+		// Pacing took a while: renew the lease before the call so no other
+		// worker takes the batch while it is in flight.
+		if err := e.store.ExtendLease(ctx, b, e.cfg.Lease); err != nil {
+			log.Warn("batch lease lost while pacing", slog.Any("error", err))
+			return
+		}
 	}
 	start := time.Now()
 	res, err := cl.p.Send(ctx, providers.SendRequest{RequestID: b.RequestID, Message: info.msg, Target: target})

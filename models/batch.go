@@ -473,3 +473,16 @@ func (s *Store) PendingBatches(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// ReleaseLeases frees the leases held by owner. An engine calls it when it
+// starts: a lease with its own name is a leftover of its previous life
+// (killed before it could record an outcome), so the batch is due again at
+// once instead of after the lease runs out; it is resent with its same
+// request id.
+func (s *Store) ReleaseLeases(ctx context.Context, owner string) (int64, error) {
+	r := s.conn(ctx).Exec(`UPDATE batches SET lease_owner = '', lease_expires_at = NULL WHERE lease_owner = ? AND status = 'pending'`, owner)
+	if r.Error != nil {
+		return 0, fmt.Errorf("models: release leases of %s: %w", owner, r.Error)
+	}
+	return r.RowsAffected, nil
+}

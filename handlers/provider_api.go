@@ -1,10 +1,30 @@
 package handlers
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
 )
+
+// verifyTimeout bounds a connection test, so the button answers in
+// reasonable time even when the provider does not.
+const verifyTimeout = 20 * time.Second
+
+// internalTestMessage is a failed test's message when the cause is not the
+// provider's answer; the detail is in the server log.
+const internalTestMessage = "internal error: see the server log"
 
 // apiProvider is a provider account as the API shows it: never credentials.
 type apiProvider struct {
@@ -18,6 +38,16 @@ type apiProvider struct {
 	CreatedAt string  `json:"created_at"`
 }
 
+func toAPIProvider(a models.ProviderAccount) apiProvider {
+	p := apiProvider{ID: a.ID, Name: a.Name, Kind: a.Kind, BaseURL: a.BaseURL, Disabled: a.Disabled, LastError: a.LastError,
+		CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339)}
+	if a.LastOKAt != nil {
+		t := a.LastOKAt.UTC().Format(time.RFC3339)
+		p.LastOKAt = &t
+	}
+	return p
+}
+
 func (s *Server) apiListProviders(c *gin.Context) {
 	as, err := s.store.ListProviderAccounts(c.Request.Context())
 	if err != nil {
@@ -26,13 +56,223 @@ func (s *Server) apiListProviders(c *gin.Context) {
 	}
 	items := make([]apiProvider, 0, len(as))
 	for _, a := range as {
-		p := apiProvider{ID: a.ID, Name: a.Name, Kind: a.Kind, BaseURL: a.BaseURL, Disabled: a.Disabled, LastError: a.LastError,
-			CreatedAt: a.CreatedAt.UTC().Format("2006-01-02T15:04:05Z07:00")}
-		if a.LastOKAt != nil {
-			t := a.LastOKAt.UTC().Format("2006-01-02T15:04:05Z07:00")
-			p.LastOKAt = &t
-		}
-		items = append(items, p)
+		items = append(items, toAPIProvider(a))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_after": nil})
+}
+
+// providerDraft is an account as the API body or the form gives it.
+type providerDraft struct {
+	Name        string          `json:"name"`
+	Kind        string          `json:"kind"`
+	BaseURL     string          `json:"base_url"`
+	Credentials json.RawMessage `json:"credentials"`
+}
+
+// checkProviderDraft validates a draft completely: the store's rules (name,
+// kind), the credential fields the kind's Spec declares, and finally the
+// registry's own factory, which is what will build the client. Every
+// problem lands in v under the contract's field names (name, kind,
+// base_url, credentials.<field>); the first reason per field wins. The
+// error is for a store or factory failure that is not about the input.
+// self is the account being edited (0 when adding).
+func (s *Server) checkProviderDraft(ctx context.Context, self int64, d *providerDraft, v *models.ValidationError) error {
+	d.Name, d.Kind, d.BaseURL = strings.TrimSpace(d.Name), strings.TrimSpace(d.Kind), strings.TrimSpace(d.BaseURL)
+	in := models.ProviderInput{Name: d.Name, Kind: d.Kind, BaseURL: d.BaseURL}
+	if ve, ok := in.Validate().(*models.ValidationError); ok {
+		for k, fe := range ve.Fields {
+			v.Add(k, fe.ID, fe.Data)
+		}
+	}
+	if d.Name != "" {
+		taken, err := s.store.ProviderNameTaken(ctx, d.Name, self)
+		if err != nil {
+			return err
+		}
+		if taken {
+			v.Add("name", "err.name_taken", nil)
+		}
+	}
+	spec, ok := s.reg[providers.Kind(d.Kind)]
+	if !ok {
+		v.Add("kind", "err.choice", nil)
+		return nil
+	}
+	if len(bytes.TrimSpace(d.Credentials)) == 0 || bytes.Equal(bytes.TrimSpace(d.Credentials), []byte("null")) {
+		d.Credentials = json.RawMessage(`{}`)
+	}
+	checkBaseURL(d.BaseURL, spec, v)
+	checkCredentialFields(d.Credentials, spec, v)
+	_, err := s.reg.Build(spec.Kind, providers.Config{BaseURL: d.BaseURL, Credentials: d.Credentials, Logger: s.log})
+	var ce *providers.ConfigError
+	if errors.As(err, &ce) {
+		for k, why := range ce.Fields {
+			// The factories explain in English; the one reason they share
+			// with the catalog is translated, the others are shown as given.
+			if why == "is required" {
+				why = "err.required"
+			}
+			v.Add(k, why, nil)
+		}
+		return nil
+	}
+	return err
+}
+
+// checkBaseURL applies the contract's base URL rule: scheme, host, port and
+// an optional path prefix; required where the kind has no default.
+func checkBaseURL(raw string, spec providers.Spec, v *models.ValidationError) {
+	if raw == "" {
+		if spec.BaseURLRequired {
+			v.Add("base_url", "err.required", nil)
+		}
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		v.Add("base_url", "providers.err_base_url", nil)
+	}
+}
+
+// checkCredentialFields checks the credentials object against the kind's
+// declared fields: required ones present and non-blank, integers integral,
+// strings strings, and no field the kind does not know (a typo in a
+// secret's name would otherwise be stored and ignored). Kinds that declare
+// no fields (the sandbox) validate their own options in their factory.
+func checkCredentialFields(raw json.RawMessage, spec providers.Spec, v *models.ValidationError) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
+		v.Add("credentials", "err.json_object", nil)
+		return
+	}
+	if len(spec.Fields) == 0 {
+		return
+	}
+	known := map[string]bool{}
+	for _, f := range spec.Fields {
+		known[f.Name] = true
+		key := "credentials." + f.Name
+		val, ok := obj[f.Name]
+		if !ok || string(bytes.TrimSpace(val)) == "null" {
+			if f.Required {
+				v.Add(key, "err.required", nil)
+			}
+			continue
+		}
+		if f.Integer {
+			var n json.Number
+			dec := json.NewDecoder(bytes.NewReader(val))
+			dec.UseNumber()
+			if err := dec.Decode(&n); err != nil || strings.ContainsAny(n.String(), ".eE") {
+				v.Add(key, "err.integer", nil)
+			}
+			continue
+		}
+		var str string
+		if err := json.Unmarshal(val, &str); err != nil {
+			v.Add(key, "providers.err_string", nil)
+		} else if f.Required && strings.TrimSpace(str) == "" {
+			v.Add(key, "err.required", nil)
+		}
+	}
+	for k := range obj {
+		if !known[k] {
+			v.Add("credentials."+k, "providers.err_unknown_credential", nil)
+		}
+	}
+}
+
+// apiCreateProvider adds an account: 201 with the account (never its
+// credentials), or 422 naming each bad field.
+func (s *Server) apiCreateProvider(c *gin.Context) {
+	var d providerDraft
+	if !s.decodeJSON(c, &d) {
+		return
+	}
+	v := &models.ValidationError{}
+	if err := s.checkProviderDraft(c.Request.Context(), 0, &d, v); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	if err := v.Err(); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	a, err := s.store.CreateProviderAccount(c.Request.Context(), models.ProviderInput{Name: d.Name, Kind: d.Kind, BaseURL: d.BaseURL, Credentials: compactJSON(d.Credentials)})
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	s.audit(c, "provider_create", providerTarget(a), providerSummary(a))
+	c.JSON(http.StatusCreated, toAPIProvider(a))
+}
+
+// apiTestProvider proves an account's credentials with a real call:
+// 200 {ok: true}, or 422 provider_auth_failed with the provider's own code
+// and message.
+func (s *Server) apiTestProvider(c *gin.Context) {
+	id, ok := parseID(c.Param("id"))
+	if !ok {
+		apiError(c, http.StatusNotFound, "not_found", "no such resource", nil)
+		return
+	}
+	acct, err := s.store.ProviderAccountByID(c.Request.Context(), id)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	if msg, ok := s.verifyProvider(c.Request.Context(), acct); !ok {
+		apiError(c, http.StatusUnprocessableEntity, "provider_auth_failed", msg, nil)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"ok": true})
+}
+
+// verifyProvider runs the client's Verify against the account and records
+// the outcome as the account's health. It returns the provider's
+// "code: message" on failure.
+func (s *Server) verifyProvider(ctx context.Context, acct models.ProviderAccount) (string, bool) {
+	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
+	defer cancel()
+	p, err := s.engine.Provider(ctx, acct)
+	if err == nil {
+		err = p.Verify(ctx)
+	}
+	msg := ""
+	if err != nil {
+		msg = providerMessage(err)
+		if msg == "" {
+			// Not the provider's answer (e.g. credentials that no longer
+			// open): the detail goes to the log, not to the operator.
+			s.log.Error("provider test", slog.Int64("account", acct.ID), slog.String("kind", acct.Kind), slog.Any("error", err))
+			msg = internalTestMessage
+		}
+	}
+	// The health is recorded without the request's deadline: the answer
+	// is already known and should not be lost to a cancelled request.
+	if herr := s.store.RecordProviderHealth(context.WithoutCancel(ctx), acct.ID, msg); herr != nil {
+		s.log.Warn("record provider health", slog.Int64("account", acct.ID), slog.Any("error", herr))
+	}
+	return msg, err == nil
+}
+
+// compactJSON stores credentials without insignificant whitespace; input
+// already validated as an object always compacts.
+func compactJSON(raw json.RawMessage) json.RawMessage {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return raw
+	}
+	return buf.Bytes()
+}
+
+func providerTarget(a models.ProviderAccount) string { return fmt.Sprintf("provider:%d", a.ID) }
+
+// providerSummary describes an account for the audit log: never credentials.
+func providerSummary(a models.ProviderAccount) string {
+	s := fmt.Sprintf("name=%q kind=%s", a.Name, a.Kind)
+	if a.BaseURL != "" {
+		s += " base_url=" + a.BaseURL
+	}
+	return s
 }

@@ -18,6 +18,9 @@ type ProviderAccount struct {
 	BaseURL     string
 	Credentials []byte `json:"-"`
 	Disabled    bool
+	// RateLimit is the account's request rate (requests/s) shared by all
+	// its campaigns; 0 uses the provider's default.
+	RateLimit   float64
 	LastOKAt    *time.Time
 	LastError   string
 	LastErrorAt *time.Time
@@ -36,9 +39,22 @@ type ProviderInput struct {
 	Disabled    bool
 }
 
-func (in *ProviderInput) validate() error {
+// providerKinds mirrors the CHECK constraint of provider_accounts.kind, so a
+// bad kind is a field error rather than a constraint failure.
+var providerKinds = map[string]bool{"sandbox": true, "getui": true, "mxpush": true, "wecom": true, "jpush": true}
+
+// Validate checks what the store itself requires (name, kind, base URL
+// length) and trims the name. It returns a *ValidationError.
+func (in *ProviderInput) Validate() error {
 	v := &ValidationError{}
 	in.Name = strings.TrimSpace(in.Name)
+	in.BaseURL = strings.TrimSpace(in.BaseURL)
+	switch {
+	case in.Kind == "":
+		v.Add("kind", "err.required", nil)
+	case !providerKinds[in.Kind]:
+		v.Add("kind", "err.choice", nil)
+	}
 	if in.Name == "" {
 		v.Add("name", "err.required", nil)
 	} else if utf8.RuneCountInString(in.Name) > 100 {
@@ -52,7 +68,7 @@ func (in *ProviderInput) validate() error {
 
 // CreateProviderAccount stores an account with sealed credentials.
 func (s *Store) CreateProviderAccount(ctx context.Context, in ProviderInput) (ProviderAccount, error) {
-	if err := in.validate(); err != nil {
+	if err := in.Validate(); err != nil {
 		return ProviderAccount{}, err
 	}
 	sealed, err := s.sealer.Seal(in.Credentials)
@@ -74,7 +90,7 @@ func (s *Store) CreateProviderAccount(ctx context.Context, in ProviderInput) (Pr
 
 // UpdateProviderAccount changes an account. Nil Credentials keep the stored ones.
 func (s *Store) UpdateProviderAccount(ctx context.Context, id int64, in ProviderInput) (ProviderAccount, error) {
-	if err := in.validate(); err != nil {
+	if err := in.Validate(); err != nil {
 		return ProviderAccount{}, err
 	}
 	upd := map[string]any{"name": in.Name, "base_url": in.BaseURL, "disabled": in.Disabled, "updated_at": s.now()}
@@ -98,6 +114,32 @@ func (s *Store) UpdateProviderAccount(ctx context.Context, id int64, in Provider
 		return ProviderAccount{}, fmt.Errorf("models: update provider account %d: %w", id, ErrNotFound)
 	}
 	return s.ProviderAccountByID(ctx, id)
+}
+
+// SetProviderDisabled disables or enables an account. A disabled account
+// keeps its campaigns but cannot be chosen for new ones.
+func (s *Store) SetProviderDisabled(ctx context.Context, id int64, disabled bool) (ProviderAccount, error) {
+	res := s.conn(ctx).Model(&ProviderAccount{}).Where("id = ?", id).
+		Updates(map[string]any{"disabled": disabled, "updated_at": s.now()})
+	if res.Error != nil {
+		return ProviderAccount{}, fmt.Errorf("models: set provider account %d disabled=%t: %w", id, disabled, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ProviderAccount{}, fmt.Errorf("models: set provider account %d disabled: %w", id, ErrNotFound)
+	}
+	return s.ProviderAccountByID(ctx, id)
+}
+
+// ProviderNameTaken reports whether another account than except (0 for
+// none) has name, so a form can report it together with its other errors;
+// the UNIQUE constraint still decides a race.
+func (s *Store) ProviderNameTaken(ctx context.Context, name string, except int64) (bool, error) {
+	var n int64
+	err := s.conn(ctx).Model(&ProviderAccount{}).Where("name = ? AND id <> ?", strings.TrimSpace(name), except).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("models: provider name %q taken: %w", name, err)
+	}
+	return n > 0, nil
 }
 
 // ProviderAccountByID loads an account.
@@ -130,6 +172,7 @@ func (s *Store) ProviderCredentials(a ProviderAccount) (json.RawMessage, error) 
 // RecordProviderHealth stores the result of a provider call: a nil error
 // marks the last success, otherwise the last error with its time.
 func (s *Store) RecordProviderHealth(ctx context.Context, id int64, callErr string) error {
+	defer s.lockWrite()()
 	now := s.now()
 	upd := map[string]any{"last_ok_at": now}
 	if callErr != "" {

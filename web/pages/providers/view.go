@@ -1,0 +1,164 @@
+// Package providers holds the provider-account pages: the list with each
+// account's health and connection test, and the add / edit form whose
+// credential fields follow the kind's registry Spec.
+package providers
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/a-h/templ"
+
+	"github.com/pushdeck/pushdeck/web"
+	"github.com/pushdeck/pushdeck/web/i18n"
+)
+
+// Row is one account.
+type Row struct {
+	ID        int64
+	Name      string
+	Kind      string
+	BaseURL   string
+	Disabled  bool
+	LastOK    string
+	LastError string
+	// LastErrorAt is when LastError happened (formatted).
+	LastErrorAt string
+	// Failing is true when the last error is newer than the last success.
+	Failing bool
+	// Test is the result of a connection test just run on this row.
+	Test *TestResult
+}
+
+// ListView is the providers page.
+type ListView struct {
+	Rows []Row
+}
+
+// TestResult is the outcome of "Test connection".
+type TestResult struct {
+	ID int64
+	OK bool
+	// Message is the provider's own "code: message" when it refused.
+	Message string
+	// Internal is true when the test could not run for a reason that is
+	// not the provider's answer (logged on the server).
+	Internal bool
+}
+
+// CredField is one credential input, as the kind's Spec declares it.
+type CredField struct {
+	// Name is the credential's JSON name (app_id, corp_secret…).
+	Name     string
+	Value    string
+	Secret   bool
+	Required bool
+	Integer  bool
+	// Stored is true on edit for a secret that has a value on file; the
+	// value itself is never put into the page.
+	Stored bool
+	// Retype is true for a secret that was typed in a form coming back
+	// with errors: it is not sent back, so the operator must type it again.
+	Retype bool
+}
+
+// FormView is the add / edit form.
+type FormView struct {
+	// ID is zero when adding an account.
+	ID int64
+	// Account is the stored name of the account being edited (the title
+	// keeps it while the name field is being changed).
+	Account string
+	// Kind is the chosen kind; it can change only while adding.
+	Kind  string
+	Kinds []web.Option
+	Name  string
+	// BaseURL is what the operator typed (empty for the kind's default).
+	BaseURL         string
+	BaseURLRequired bool
+	DefaultBaseURL  string
+	Fields          []CredField
+	Errors          web.Errors
+}
+
+// Editing reports whether the form edits an existing account.
+func (v FormView) Editing() bool { return v.ID > 0 }
+
+// Action is where the form posts.
+func (v FormView) Action() templ.SafeURL {
+	if v.Editing() {
+		return templ.SafeURL(fmt.Sprintf("/providers/%d", v.ID))
+	}
+	return "/providers"
+}
+
+// credentialField is the form control of one credential. Secrets are
+// password inputs that never carry a value; on edit a stored secret may be
+// left blank to keep it.
+func credentialField(ctx context.Context, f CredField, errs web.Errors) web.Field {
+	name := "credentials." + f.Name
+	labelID := "providers.cred_" + f.Name
+	label := i18n.T(ctx, labelID)
+	if label == labelID {
+		label = f.Name // a field this page has no label for yet
+	}
+	wf := web.Field{Name: name, Label: label, Value: f.Value, Error: errs[name], Required: f.Required && !f.Stored,
+		Attrs: templ.Attributes{"autocomplete": "off", "spellcheck": "false"}}
+	switch {
+	case f.Secret:
+		wf.Type, wf.Value = "password", ""
+		// new-password keeps browsers from filling in the operator's own
+		// sign-in password.
+		wf.Attrs["autocomplete"] = "new-password"
+		switch {
+		case f.Retype && f.Stored:
+			wf.Help = i18n.T(ctx, "providers.secret_retype_keep")
+		case f.Retype:
+			wf.Help = i18n.T(ctx, "providers.secret_retype")
+		case f.Stored:
+			wf.Help = i18n.T(ctx, "providers.secret_keep")
+		}
+	case f.Integer:
+		wf.Attrs["inputmode"] = "numeric"
+	}
+	return wf
+}
+
+// baseURLField is the optional (or, for MX push, required) base URL.
+func baseURLField(ctx context.Context, v FormView) web.Field {
+	f := web.Field{Name: "base_url", Label: i18n.T(ctx, "field.base_url"), Type: "url", Value: v.BaseURL, Error: v.Errors["base_url"],
+		Required: v.BaseURLRequired, Placeholder: v.DefaultBaseURL}
+	switch {
+	case v.BaseURLRequired:
+		f.Help = i18n.T(ctx, "providers.base_url_required")
+	case v.DefaultBaseURL != "":
+		f.Help = i18n.T(ctx, "providers.base_url_default", map[string]any{"Default": v.DefaultBaseURL})
+	}
+	return f
+}
+
+// kindSelect is the kind chooser of the add form: changing it re-renders
+// the form for that kind (htmx), keeping the name and base URL typed.
+func kindSelect(ctx context.Context, v FormView) web.Field {
+	return web.Field{Name: "kind", Label: i18n.T(ctx, "field.kind"), Type: "select", Value: v.Kind, Options: v.Kinds, Error: v.Errors["kind"],
+		Attrs: templ.Attributes{
+			"hx-get": "/providers/new", "hx-trigger": "change", "hx-target": "#provider-form", "hx-swap": "outerHTML",
+			"hx-include": "#provider-form [name='name'], #provider-form [name='base_url']", "hx-push-url": "true",
+		}}
+}
+
+func testSlotID(id int64) string { return fmt.Sprintf("test-%d", id) }
+
+func providerURL(id int64, action string) templ.SafeURL {
+	if action == "" {
+		return templ.SafeURL(fmt.Sprintf("/providers/%d", id))
+	}
+	return templ.SafeURL(fmt.Sprintf("/providers/%d/%s", id, action))
+}
+
+func formTitle(ctx context.Context, v FormView) string {
+	if v.Editing() {
+		return i18n.T(ctx, "providers.edit_title", map[string]any{"Name": v.Account})
+	}
+	return i18n.T(ctx, "providers.new_title")
+}

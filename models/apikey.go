@@ -90,3 +90,12 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// APIKeyByID loads a key, revoked or not.
+func (s *Store) APIKeyByID(ctx context.Context, id int64) (APIKey, error) {
+	var k APIKey
+	if err := s.conn(ctx).First(&k, id).Error; err != nil {
+		return APIKey{}, notFound(err, fmt.Sprintf("api key %d", id))
+	}
+	return k, nil
+}

@@ -170,3 +170,17 @@ func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// DeleteUserSessionsExcept ends every session of an operator but one (a
+// session id, as in Session.ID; "" keeps none): after a password change the
+// operator stays signed in where they made it, and nowhere else.
+func (s *Store) DeleteUserSessionsExcept(ctx context.Context, userID int64, keepID string) error {
+	q := s.conn(ctx).Where("user_id = ?", userID)
+	if keepID != "" {
+		q = q.Where("id <> ?", keepID)
+	}
+	if err := q.Delete(&Session{}).Error; err != nil {
+		return fmt.Errorf("models: delete sessions of user %d: %w", userID, err)
+	}
+	return nil
+}

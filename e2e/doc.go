@@ -1,0 +1,12 @@
+// Package e2e holds pushdeck's browser tests: they build the real binary,
+// start it on a loopback port with a temporary database, and drive Debian's
+// chromium headless through the journeys a person takes (first-run setup
+// to a completed campaign, composer validation, a viewer's read-only view,
+// the Chinese interface).
+//
+// Run them with `go test ./e2e`; add `-artifacts -outputdir DIR` to keep the
+// screenshots each journey takes (otherwise they go to a temporary
+// directory, whose path the tests log). Without chromium installed the
+// tests skip, unless CI is set, when they fail: .ci/install-chromium
+// installs it.
+package e2e

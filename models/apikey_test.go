@@ -1,0 +1,78 @@
+package models
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestAPIKeyLifecycle(t *testing.T) {
+	s := mustOpenStore(t)
+	u := mustCreateUser(t, s, "admin@example.com", RoleAdmin)
+	k, plain, err := s.CreateAPIKey(t.Context(), " deploy bot ", RoleOperator, &u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(plain, "pdk_") || !strings.HasPrefix(plain, k.Prefix) || len(k.Prefix) != 12 {
+		t.Errorf("key %q prefix %q", plain, k.Prefix)
+	}
+	if k.Name != "deploy bot" || strings.Contains(k.KeyHash, plain) {
+		t.Errorf("stored key: %+v", k)
+	}
+	got, err := s.APIKeyByToken(t.Context(), plain)
+	if err != nil || got.ID != k.ID || got.LastUsedAt == nil {
+		t.Fatalf("by token: %+v %v", got, err)
+	}
+	byID, err := s.APIKeyByID(t.Context(), k.ID)
+	if err != nil || byID.LastUsedAt == nil || byID.Role != RoleOperator {
+		t.Fatalf("by id: %+v %v", byID, err)
+	}
+	if err := s.RevokeAPIKey(t.Context(), k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.APIKeyByToken(t.Context(), plain); !errors.Is(err, ErrNotFound) {
+		t.Errorf("revoked key still works: %v", err)
+	}
+	if err := s.RevokeAPIKey(t.Context(), k.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second revoke: %v, want ErrNotFound", err)
+	}
+	byID, err = s.APIKeyByID(t.Context(), k.ID)
+	if err != nil || byID.RevokedAt == nil {
+		t.Errorf("revoked key by id: %+v %v", byID, err)
+	}
+	if _, err := s.APIKeyByID(t.Context(), 999); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown key: %v", err)
+	}
+}
+
+func TestCreateAPIKeyValidation(t *testing.T) {
+	s := mustOpenStore(t)
+	tests := []struct {
+		name       string
+		keyName    string
+		role       Role
+		wantFields map[string]string
+	}{
+		{"blank name", "  ", RoleViewer, map[string]string{"name": "err.required"}},
+		{"long name", strings.Repeat("k", 101), RoleViewer, map[string]string{"name": "err.too_long"}},
+		{"bad role", "bot", "owner", map[string]string{"role": "err.role"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, plain, err := s.CreateAPIKey(t.Context(), tc.keyName, tc.role, nil)
+			got := fieldIDs(err)
+			for f, id := range tc.wantFields {
+				if got[f] != id {
+					t.Errorf("field %s: %q, want %q", f, got[f], id)
+				}
+			}
+			if plain != "" {
+				t.Error("a refused key was handed out")
+			}
+		})
+	}
+	ks, err := s.ListAPIKeys(t.Context())
+	if err != nil || len(ks) != 0 {
+		t.Errorf("refused keys were stored: %d %v", len(ks), err)
+	}
+}

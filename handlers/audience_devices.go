@@ -1,0 +1,228 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
+	"github.com/pushdeck/pushdeck/providers/sandbox"
+	"github.com/pushdeck/pushdeck/web"
+	"github.com/pushdeck/pushdeck/web/i18n"
+	"github.com/pushdeck/pushdeck/web/pages/audience"
+)
+
+func (s *Server) showDevice(c *gin.Context) {
+	ctx := c.Request.Context()
+	d, ok := s.deviceParam(c)
+	if !ok {
+		return
+	}
+	acct, err := s.store.ProviderAccountByID(ctx, d.ProviderID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v := audience.DeviceView{ID: d.ID, Account: acct.Name, CID: d.CID, Alias: d.Alias, UserID: d.UserID, Platform: d.Platform,
+		Vendor: d.Vendor, Region: d.Region, OptedOut: d.OptedOut, Created: when(d.CreatedAt), Updated: when(d.UpdatedAt),
+		LastSeen: whenPtr(d.LastSeenAt), EditURL: fmt.Sprintf("/audience/devices/%d/edit", d.ID),
+		DeleteURL: fmt.Sprintf("/audience/devices/%d/delete", d.ID), BackURL: deviceListURL(d.ProviderID, audience.Filter{}, "")}
+	for _, t := range d.Tags {
+		v.Tags = append(v.Tags, audience.TagRow{Name: t, URL: deviceListURL(d.ProviderID, audience.Filter{Tag: t}, "")})
+	}
+	s.render(c, http.StatusOK, audience.Device(v))
+}
+
+// deviceParam loads the device named by :id, answering 404 itself.
+func (s *Server) deviceParam(c *gin.Context) (models.Device, bool) {
+	id, ok := parseID(c.Param("id"))
+	if !ok {
+		s.fail(c, models.ErrNotFound)
+		return models.Device{}, false
+	}
+	d, err := s.store.DeviceByID(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return models.Device{}, false
+	}
+	return d, true
+}
+
+func (s *Server) showNewDevice(c *gin.Context) {
+	vals := audience.DeviceFormValues{ProviderID: c.Query("provider_id"), Platform: "android"}
+	s.renderDeviceForm(c, http.StatusOK, true, "", vals, nil)
+}
+
+func (s *Server) showEditDevice(c *gin.Context) {
+	d, ok := s.deviceParam(c)
+	if !ok {
+		return
+	}
+	vals := audience.DeviceFormValues{ProviderID: strconv.FormatInt(d.ProviderID, 10), CID: d.CID, Alias: d.Alias, UserID: d.UserID,
+		Platform: d.Platform, Vendor: d.Vendor, Region: d.Region, Tags: strings.Join(d.Tags, ", "), OptedOut: d.OptedOut}
+	s.renderDeviceForm(c, http.StatusOK, false, fmt.Sprintf("/audience/devices/%d", d.ID), vals, nil)
+}
+
+// renderDeviceForm shows the add (action "") or edit form with the values
+// typed and the errors beside their fields.
+func (s *Server) renderDeviceForm(c *gin.Context, status int, isNew bool, action string, vals audience.DeviceFormValues, errs web.Errors) {
+	ctx := c.Request.Context()
+	accts, acct, err := s.audienceAccount(ctx, vals.ProviderID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v := audience.DeviceFormView{IsNew: isNew, Action: action, Accounts: accts, Platforms: platformOptions(ctx, false), Values: vals, Errors: errs,
+		Account: acct.Name, CancelURL: deviceListURL(acct.ID, audience.Filter{}, "")}
+	if isNew {
+		v.Action = "/audience/devices"
+		if vals.ProviderID == "" {
+			v.Values.ProviderID = strconv.FormatInt(acct.ID, 10)
+		}
+	} else {
+		v.CancelURL = action
+	}
+	s.render(c, status, audience.DeviceForm(v))
+}
+
+// deviceFromForm reads the device form: every field is set (the form shows
+// them all), tags replace the device's tags.
+func deviceFromForm(c *gin.Context) (audience.DeviceFormValues, models.DeviceInput) {
+	f := audience.DeviceFormValues{ProviderID: c.PostForm("provider_id"), CID: c.PostForm("cid"), Alias: c.PostForm("alias"),
+		UserID: c.PostForm("user_id"), Platform: c.PostForm("platform"), Vendor: c.PostForm("vendor"), Region: c.PostForm("region"),
+		Tags: c.PostForm("tags"), OptedOut: c.PostForm("opted_out") == "1"}
+	alias, user, platform, vendor, region, opted := f.Alias, f.UserID, f.Platform, f.Vendor, f.Region, f.OptedOut
+	tags := splitTags(f.Tags)
+	return f, models.DeviceInput{CID: f.CID, Alias: &alias, UserID: &user, Platform: &platform, Vendor: &vendor, Region: &region, Tags: &tags, OptedOut: &opted}
+}
+
+func (s *Server) createDevice(c *gin.Context) {
+	vals, in := deviceFromForm(c)
+	pid, ok := parseID(vals.ProviderID)
+	if !ok {
+		pid = -1
+	}
+	d, err := s.store.CreateDevice(c.Request.Context(), pid, in)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		s.renderDeviceForm(c, http.StatusUnprocessableEntity, true, "", vals, fieldErrors(c, ve))
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.audit(c, "device_create", fmt.Sprintf("provider:%d", d.ProviderID), d.CID)
+	s.flash(c, "success", "flash.device_saved")
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/audience/devices/%d", d.ID))
+}
+
+func (s *Server) updateDevice(c *gin.Context) {
+	old, ok := s.deviceParam(c)
+	if !ok {
+		return
+	}
+	vals, in := deviceFromForm(c)
+	vals.CID, vals.ProviderID = old.CID, strconv.FormatInt(old.ProviderID, 10)
+	d, err := s.store.UpdateDevice(c.Request.Context(), old.ID, in)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		s.renderDeviceForm(c, http.StatusUnprocessableEntity, false, fmt.Sprintf("/audience/devices/%d", old.ID), vals, fieldErrors(c, ve))
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.audit(c, "device_update", fmt.Sprintf("provider:%d", d.ProviderID), d.CID)
+	s.flash(c, "success", "flash.device_saved")
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/audience/devices/%d", d.ID))
+}
+
+func (s *Server) deleteDevice(c *gin.Context) {
+	id, ok := parseID(c.Param("id"))
+	if !ok {
+		s.fail(c, models.ErrNotFound)
+		return
+	}
+	d, err := s.store.DeleteDevice(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.audit(c, "device_delete", fmt.Sprintf("provider:%d", d.ProviderID), d.CID)
+	s.flash(c, "success", "flash.device_deleted")
+	s.redirect(c, deviceListURL(d.ProviderID, audience.Filter{}, ""))
+}
+
+// fleetSource is a provider that simulates devices (the sandbox).
+type fleetSource interface {
+	Fleet() []sandbox.Device
+}
+
+// seedSandbox imports a sandbox account's simulated fleet into the device
+// registry, so a fresh install has an audience to look at and target.
+func (s *Server) seedSandbox(c *gin.Context) {
+	ctx := c.Request.Context()
+	pid, ok := parseID(c.PostForm("provider_id"))
+	if !ok {
+		s.fail(c, models.ErrNotFound)
+		return
+	}
+	acct, err := s.store.ProviderAccountByID(ctx, pid)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	creds, err := s.store.ProviderCredentials(acct)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := s.reg.Build(providers.Kind(acct.Kind), providers.Config{Credentials: creds, BaseURL: acct.BaseURL, Logger: s.log})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	src, ok := p.(fleetSource)
+	if !ok {
+		s.flash(c, "error", "flash.seed_not_sandbox")
+		s.redirect(c, deviceListURL(pid, audience.Filter{}, ""))
+		return
+	}
+	var total models.UpsertResult
+	fleet := src.Fleet()
+	for start := 0; start < len(fleet); start += models.MaxDeviceBatch {
+		part := fleet[start:min(start+models.MaxDeviceBatch, len(fleet))]
+		in := make([]models.DeviceInput, len(part))
+		for i, d := range part {
+			platform, region, tags := d.Platform, d.Region, append([]string{}, d.Tags...)
+			in[i] = models.DeviceInput{CID: d.CID, Platform: &platform, Region: &region, Tags: &tags}
+			if d.Platform == "ios" {
+				apple := "apple"
+				in[i].Vendor = &apple
+			}
+		}
+		res, err := s.store.UpsertDevices(ctx, pid, in)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		total.Imported += res.Imported
+		total.Updated += res.Updated
+		total.Unchanged += res.Unchanged
+	}
+	s.audit(c, "device_seed", fmt.Sprintf("provider:%d", pid), fmt.Sprintf("%d new, %d updated", total.Imported, total.Updated))
+	s.flash(c, "success", "flash.seeded")
+	s.redirect(c, deviceListURL(pid, audience.Filter{}, ""))
+}
+
+// localizeRejection renders a CSV rejection in the page's language.
+func localizeRejection(c *gin.Context, r models.Rejection) audience.RejectedRow {
+	return audience.RejectedRow{Line: strconv.FormatInt(r.Line, 10), Field: r.Field, Reason: i18n.T(c.Request.Context(), r.ID, r.Data)}
+}

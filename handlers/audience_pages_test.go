@@ -1,0 +1,313 @@
+package handlers
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/pushdeck/pushdeck/models"
+)
+
+// sandboxID is the id of the sandbox account every test app starts with.
+func (a *testApp) sandboxID() int64 {
+	a.t.Helper()
+	as, err := a.store.ListProviderAccounts(a.t.Context())
+	if err != nil || len(as) == 0 {
+		a.t.Fatalf("no sandbox account: %v", err)
+	}
+	return as[0].ID
+}
+
+func TestAudiencePagesSeedFilterPage(t *testing.T) {
+	app := newTestApp(t)
+	b := app.browser()
+	b.setupAdmin("admin@example.com", "password123")
+	pid := app.sandboxID()
+
+	resp, body := b.get("/audience")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("audience page: %d", resp.StatusCode)
+	}
+	d := doc(t, body)
+	if d.Find(`[data-testid="empty"]`).Length() != 1 || d.Find(`[data-testid="seed-sandbox"]`).Length() != 1 {
+		t.Fatalf("fresh install: want the empty list and the seed button: %s", body)
+	}
+	resp, _ = b.post("/audience/seed", url.Values{"provider_id": {fmt.Sprint(pid)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("seed: %d", resp.StatusCode)
+	}
+	n, err := app.store.CountDevices(t.Context(), pid)
+	if err != nil || n != 10000 {
+		t.Fatalf("seeded %d devices (%v), want the 10,000 of the fleet", n, err)
+	}
+	_, body = b.get(fmt.Sprintf("/audience?provider_id=%d", pid))
+	d = doc(t, body)
+	if got := d.Find(`[data-testid="device-row"]`).Length(); got != devicePageSize {
+		t.Errorf("first page has %d rows", got)
+	}
+	if !strings.Contains(d.Find(`[data-testid="device-total"]`).Text(), "10,000") {
+		t.Errorf("total: %q", d.Find(`[data-testid="device-total"]`).Text())
+	}
+	firstCID := d.Find(`[data-testid="device-link"]`).First().Text()
+	tags := d.Find(`[data-testid="tag-row"]`)
+	if tags.Length() == 0 {
+		t.Fatal("no tag list")
+	}
+	// Keyset pages: the next page starts after the last cid of this one.
+	next, ok := d.Find(`[data-testid="pager"] a`).Attr("href")
+	if !ok || !strings.Contains(next, "after=") {
+		t.Fatalf("no next page link")
+	}
+	lastCID := d.Find(`[data-testid="device-link"]`).Last().Text()
+	_, body = b.get(next)
+	d2 := doc(t, body)
+	if got := d2.Find(`[data-testid="device-link"]`).First().Text(); got <= lastCID {
+		t.Errorf("page 2 starts at %q, not after %q", got, lastCID)
+	}
+	if d2.Find(`[data-testid="first-page"]`).Length() != 1 {
+		t.Error("page 2 has no link back to the first page")
+	}
+	// Filter by a tag from the list: every row carries it.
+	tagURL, _ := tags.First().Find("a").Attr("href")
+	tagName := tags.First().Find("a").Text()
+	_, body = b.get(tagURL)
+	d3 := doc(t, body)
+	d3.Find(`[data-testid="device-row"]`).Each(func(_ int, row *goquery.Selection) {
+		if !strings.Contains(row.Text(), tagName) {
+			t.Errorf("row without tag %q: %s", tagName, row.Text())
+		}
+	})
+	// Search by cid prefix finds exactly that device first.
+	_, body = b.get(fmt.Sprintf("/audience?provider_id=%d&q=%s", pid, url.QueryEscape(firstCID)))
+	if got := doc(t, body).Find(`[data-testid="device-link"]`).First().Text(); got != firstCID {
+		t.Errorf("search %q found %q", firstCID, got)
+	}
+	// Unknown filters give an empty, explained list, never an error.
+	resp, body = b.get(fmt.Sprintf("/audience?provider_id=%d&tag=nope&after=%s", pid, url.QueryEscape("zz")))
+	if resp.StatusCode != http.StatusOK || doc(t, body).Find(`[data-testid="empty"]`).Length() != 1 {
+		t.Errorf("unknown tag: %d", resp.StatusCode)
+	}
+}
+
+func TestDeviceFormAndDetail(t *testing.T) {
+	app := newTestApp(t)
+	b := app.browser()
+	b.setupAdmin("admin@example.com", "password123")
+	pid := fmt.Sprint(app.sandboxID())
+
+	resp, body := b.post("/audience/devices", url.Values{"provider_id": {pid}, "cid": {""}, "alias": {"ann"}, "platform": {"symbian"},
+		"region": {strings.Repeat("r", 65)}, "tags": {"vip, beta"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad device: %d", resp.StatusCode)
+	}
+	d := doc(t, body)
+	for _, f := range []string{"cid", "platform", "region"} {
+		if d.Find(`[data-testid="error-`+f+`"]`).Length() != 1 {
+			t.Errorf("no error beside %s", f)
+		}
+	}
+	if v, _ := d.Find(`input[name="alias"]`).Attr("value"); v != "ann" {
+		t.Errorf("typed alias lost: %q", v)
+	}
+	if v, _ := d.Find(`input[name="tags"]`).Attr("value"); v != "vip, beta" {
+		t.Errorf("typed tags lost: %q", v)
+	}
+	resp, _ = b.post("/audience/devices", url.Values{"provider_id": {pid}, "cid": {"dev-1"}, "alias": {"ann"}, "platform": {"ios"},
+		"vendor": {"Apple"}, "region": {"Zhejiang"}, "tags": {"vip, beta"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d", resp.StatusCode)
+	}
+	loc := resp.Header.Get("Location")
+	_, body = b.get(loc)
+	d = doc(t, body)
+	if d.Find(`[data-testid="device-cid"]`).Text() != "dev-1" || !strings.Contains(d.Find(`[data-testid="device-tags"]`).Text(), "beta") {
+		t.Errorf("detail: %s", d.Find(`[data-testid="device-detail"]`).Text())
+	}
+	// The same cid again is refused beside the field.
+	resp, body = b.post("/audience/devices", url.Values{"provider_id": {pid}, "cid": {"dev-1"}, "platform": {"ios"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || doc(t, body).Find(`[data-testid="error-cid"]`).Length() != 1 {
+		t.Errorf("duplicate cid: %d", resp.StatusCode)
+	}
+	// Edit: tags replaced, opted out set.
+	resp, _ = b.post(loc, url.Values{"alias": {"ann"}, "platform": {"android"}, "tags": {"vip"}, "opted_out": {"1"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d", resp.StatusCode)
+	}
+	dev, err := app.store.DeviceByCID(t.Context(), app.sandboxID(), "dev-1")
+	if err != nil || dev.Platform != "android" || !dev.OptedOut || len(dev.Tags) != 1 || dev.Vendor != "" {
+		t.Errorf("after edit: %+v %v", dev, err)
+	}
+	resp, body = b.post(loc, url.Values{"platform": {"bad"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || doc(t, body).Find(`[data-testid="form-cid"]`).Text() != "dev-1" {
+		t.Errorf("bad edit: %d", resp.StatusCode)
+	}
+	resp, _ = b.post(loc+"/delete", nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete: %d", resp.StatusCode)
+	}
+	if resp, _ := b.get(loc); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("deleted device: %d", resp.StatusCode)
+	}
+}
+
+func TestViewerSeesNoAudienceControls(t *testing.T) {
+	app := newTestApp(t)
+	app.createUser("admin@example.com", models.RoleAdmin)
+	app.createUser("viewer@example.com", models.RoleViewer)
+	b := app.browser()
+	b.login("viewer@example.com", "password123")
+	resp, body := b.get("/audience")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("viewer: %d", resp.StatusCode)
+	}
+	d := doc(t, body)
+	for _, id := range []string{"seed-sandbox", "new-device", "tab-import"} {
+		if d.Find(`[data-testid="`+id+`"]`).Length() != 0 {
+			t.Errorf("viewer sees %s", id)
+		}
+	}
+	if resp, _ := b.get("/audience/segments"); resp.StatusCode != http.StatusOK {
+		t.Errorf("viewer segments: %d", resp.StatusCode)
+	}
+}
+
+// upload posts a multipart CSV to the import page: as htmx (CSRF header,
+// streamed) or as a plain form (CSRF field).
+func (b *browser) upload(providerID, name, csv string, htmx bool) (*http.Response, string) {
+	b.app.t.Helper()
+	if b.csrf == "" {
+		b.get("/settings")
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	if !htmx {
+		if err := mw.WriteField("csrf_token", b.csrf); err != nil {
+			b.app.t.Fatal(err)
+		}
+	}
+	if err := mw.WriteField("provider_id", providerID); err != nil {
+		b.app.t.Fatal(err)
+	}
+	if name != "" {
+		fw, err := mw.CreateFormFile("file", name)
+		if err != nil {
+			b.app.t.Fatal(err)
+		}
+		if _, err := io.WriteString(fw, csv); err != nil {
+			b.app.t.Fatal(err)
+		}
+	}
+	if err := mw.Close(); err != nil {
+		b.app.t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, b.app.ts.URL+"/audience/import", &buf)
+	if err != nil {
+		b.app.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if htmx {
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("X-CSRF-Token", b.csrf)
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.app.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.app.t.Fatal(err)
+	}
+	return resp, string(raw)
+}
+
+func TestImportPage(t *testing.T) {
+	app := newTestApp(t)
+	b := app.browser()
+	b.setupAdmin("admin@example.com", "password123")
+	pid := fmt.Sprint(app.sandboxID())
+	var csv strings.Builder
+	csv.WriteString("\uFEFFcid,platform,tags\r\n")
+	for i := range 2500 {
+		fmt.Fprintf(&csv, "cid-%05d,android,vip;t%d\r\n", i, i%3)
+	}
+	csv.WriteString("bad,windows,\r\nshort\r\n")
+
+	resp, body := b.upload(pid, "devices.csv", csv.String(), true)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("htmx upload: %d %s", resp.StatusCode, body)
+	}
+	d := doc(t, body)
+	job := d.Find(`[data-testid="import-job"]`)
+	jobURL, ok := job.Attr("hx-get")
+	if !ok {
+		// Small files may finish before the answer: the card then shows the result.
+		jobURL = ""
+	}
+	if jobURL == "" {
+		app.srv.imports.wg.Wait()
+		recent := app.srv.imports.recent()
+		jobURL = fmt.Sprintf("/audience/import/%d", recent[0].id)
+	}
+	var final string
+	eventually(t, 20*time.Second, "import to finish", func() bool {
+		_, final = b.do(http.MethodGet, jobURL, nil, map[string]string{"HX-Request": "true"})
+		return !strings.Contains(final, `data-running="true"`)
+	})
+	d = doc(t, final)
+	if got := d.Find(`[data-testid="import-imported"]`).Text(); got != "2,500" {
+		t.Errorf("imported %q: %s", got, final)
+	}
+	if got := d.Find(`[data-testid="import-rejected"]`).Text(); got != "2" {
+		t.Errorf("rejected %q", got)
+	}
+	rows := d.Find(`[data-testid="rejection"]`)
+	if rows.Length() != 2 || !strings.HasPrefix(strings.TrimSpace(rows.First().Text()), "2502") {
+		t.Errorf("rejections: %q", rows.Text())
+	}
+	// The full job page renders too.
+	if resp, body := b.get(jobURL); resp.StatusCode != http.StatusOK || !strings.Contains(body, "devices.csv") {
+		t.Errorf("job page: %d", resp.StatusCode)
+	}
+	// A plain form post (no JavaScript) redirects to the job page; the
+	// same file again changes nothing.
+	resp, _ = b.upload(pid, "again.csv", csv.String(), false)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/audience/import/") {
+		t.Fatalf("plain upload: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	app.srv.imports.wg.Wait()
+	_, body = b.get(resp.Header.Get("Location"))
+	d = doc(t, body)
+	if d.Find(`[data-testid="import-unchanged"]`).Text() != "2,500" || d.Find(`[data-testid="import-imported"]`).Text() != "0" {
+		t.Errorf("re-import: unchanged %q imported %q", d.Find(`[data-testid="import-unchanged"]`).Text(), d.Find(`[data-testid="import-imported"]`).Text())
+	}
+
+	t.Run("file problems", func(t *testing.T) {
+		resp, body := b.upload(pid, "", "", false)
+		if resp.StatusCode != http.StatusUnprocessableEntity || doc(t, body).Find(`[data-testid="error-file"]`).Length() != 1 {
+			t.Errorf("no file: %d", resp.StatusCode)
+		}
+		resp, body = b.upload("999", "x.csv", "cid\na\n", false)
+		if resp.StatusCode != http.StatusUnprocessableEntity || doc(t, body).Find(`[data-testid="error-provider_id"]`).Length() != 1 {
+			t.Errorf("unknown account: %d", resp.StatusCode)
+		}
+		resp, _ = b.upload(pid, "bad.csv", "alias,tag\nx,y\n", true)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("bad header upload: %d", resp.StatusCode)
+		}
+		app.srv.imports.wg.Wait()
+		_, body = b.get(fmt.Sprintf("/audience/import/%d", app.srv.imports.recent()[0].id))
+		errs := doc(t, body).Find(`[data-testid="import-file-errors"]`).Text()
+		if !strings.Contains(errs, "cid") || !strings.Contains(errs, "tag") {
+			t.Errorf("header problems not shown: %q", errs)
+		}
+	})
+}

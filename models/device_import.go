@@ -1,0 +1,383 @@
+package models
+
+import (
+	"bufio"
+	"context"
+	"database/sql/driver"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// CSVColumns are the columns a device CSV may name in its header, in any
+// order (DESIGN.md "Devices and CSV"); cid is required.
+var CSVColumns = []string{"cid", "alias", "user_id", "platform", "vendor", "region", "tags"}
+
+// ImportOptions tunes ImportCSV. Zero values take the defaults.
+type ImportOptions struct {
+	// TxRows is how many rows one transaction writes (default 10,000:
+	// FACTS.md measured commits every 10k rows fastest).
+	TxRows int
+	// MaxRejections is how many rejected rows are kept with their reason
+	// (default 100); RejectedTotal counts them all.
+	MaxRejections int
+	// Progress, when set, is called after every committed transaction.
+	Progress func(ImportProgress)
+}
+
+// ImportProgress is how far an import has got.
+type ImportProgress struct {
+	// Bytes is how much of the file has been read.
+	Bytes int64
+	// Rows is how many data rows have been read.
+	Rows   int64
+	Result ImportResult
+}
+
+// ImportResult is the outcome of a CSV import: the upsert counts plus the
+// first rejected rows with their reasons and the total rejected.
+type ImportResult struct {
+	UpsertResult
+	Rejected      []Rejection
+	RejectedTotal int64
+}
+
+// Rejection is one refused CSV row: its physical line (the header is line
+// 1), the field at fault ("" for the row as a whole) and the reason as a
+// catalog id with data, rendered by the caller in the reader's language.
+type Rejection struct {
+	Line  int64
+	Field string
+	FieldError
+}
+
+// ImportCSV streams a device CSV into an account: the file is read once,
+// never held whole; good rows are upserted in transactions of TxRows, bad
+// rows are rejected with their line and reason while the rest go in. A
+// file-level problem (no header, no cid column, an unknown column, an
+// unknown account) is a *ValidationError on "provider_id" or "header" and
+// writes nothing. Rows written before a database error stay written; a
+// re-import is idempotent, so running it again finishes the job.
+//
+// One goroutine parses and validates the next transaction's rows while the
+// current one is written (the machine has two cores; the writer is the
+// bottleneck), so at most two transactions' worth of rows are in memory.
+func (s *Store) ImportCSV(ctx context.Context, providerID int64, r io.Reader, opt ImportOptions) (ImportResult, error) {
+	if opt.TxRows <= 0 {
+		opt.TxRows = 10000
+	}
+	if opt.MaxRejections <= 0 {
+		opt.MaxRejections = 100
+	}
+	if _, err := s.ProviderAccountByID(ctx, providerID); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			v := &ValidationError{}
+			v.Add("provider_id", "err.provider_unknown", nil)
+			return ImportResult{}, v
+		}
+		return ImportResult{}, err
+	}
+	im, err := newCSVImport(r, opt)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	ws, release, err := s.importConn(ctx)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	defer release()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan csvBatch, 1)
+	go im.readAll(ctx, opt.TxRows, batches)
+	var res ImportResult
+	for b := range batches {
+		res.Rejected, res.RejectedTotal = b.rejected, b.rejectedTotal
+		if b.err != nil {
+			return res, b.err
+		}
+		if len(b.rows) > 0 {
+			got, err := ws.writeImportTx(ctx, providerID, b.rows)
+			if err != nil {
+				return res, err
+			}
+			res.add(got)
+		}
+		if opt.Progress != nil {
+			p := res
+			p.Rejected = slices.Clone(res.Rejected)
+			opt.Progress(ImportProgress{Bytes: b.bytes, Rows: b.read, Result: p})
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("models: import devices: %w", err)
+	}
+	return res, nil
+}
+
+// importCacheKiB is the page cache of an import's connection. A million
+// devices make indexes of ≈100 MB written in cid order (the unique index)
+// and in random order (alias, user_id); with SQLite's default 2 MB cache
+// most inserts fetched and spilled pages: 32 MB cut the time of a
+// 1,000,000-row import by a quarter (64 MB did no better).
+const importCacheKiB = 32 << 10
+
+// importConn pins one pool connection for an import and gives it a larger
+// page cache; release restores the cache size (freeing the pages) and
+// returns the connection to the pool.
+func (s *Store) importConn(ctx context.Context) (*Store, func(), error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, nil, fmt.Errorf("models: import connection: %w", err)
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("models: import connection: %w", err)
+	}
+	var prev int64
+	if err := conn.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&prev); err != nil {
+		_ = conn.Close() // the query error is the one to report
+		return nil, nil, fmt.Errorf("models: import connection: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)); err != nil {
+		_ = conn.Close() // the pragma error is the one to report
+		return nil, nil, fmt.Errorf("models: import connection: %w", err)
+	}
+	// A session with a context gets its own Statement, so setting its
+	// ConnPool does not touch the store's shared handle.
+	db := s.db.Session(&gorm.Session{Context: ctx})
+	db.Statement.ConnPool = conn
+	release := func() {
+		// prev is an integer read from SQLite, never user input.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = %d`, prev)); err != nil {
+			// A connection that kept the big cache is closed rather than reused.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		_ = conn.Close() // returning a connection to the pool has nothing to report
+	}
+	pinned := *s
+	pinned.db = db
+	return &pinned, release, nil
+}
+
+// writeImportTx upserts one transaction's rows.
+func (s *Store) writeImportTx(ctx context.Context, providerID int64, rows []DeviceInput) (UpsertResult, error) {
+	var got UpsertResult
+	err := s.WithTx(ctx, func(tx *Store) error {
+		w := newDeviceWriter(tx, providerID)
+		var err error
+		if got, err = w.write(ctx, rows); err != nil {
+			return err
+		}
+		return w.finish(ctx)
+	})
+	if err != nil {
+		return got, fmt.Errorf("models: import devices into account %d: %w", providerID, err)
+	}
+	return got, nil
+}
+
+// csvBatch is one transaction's worth of good rows and where the reader
+// stands: rows and bytes read, rejections so far, or the error that ended
+// the read.
+type csvBatch struct {
+	rows          []DeviceInput
+	read, bytes   int64
+	rejected      []Rejection
+	rejectedTotal int64
+	err           error
+}
+
+// readAll sends batches of n good rows until the end of the file, an
+// error, or ctx's end, then closes out.
+func (im *csvImport) readAll(ctx context.Context, n int, out chan<- csvBatch) {
+	defer close(out)
+	for {
+		rows, done, err := im.next(n)
+		b := csvBatch{rows: rows, read: im.rows, bytes: im.counter.n, rejected: slices.Clone(im.res.Rejected),
+			rejectedTotal: im.res.RejectedTotal, err: err}
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return
+		}
+		if done || err != nil {
+			return
+		}
+	}
+}
+
+// csvImport reads and validates rows; it holds at most one transaction's
+// worth of rows, plus a 12-byte-per-row set of seen cids to refuse a cid
+// repeated in the same file.
+type csvImport struct {
+	counter *countingReader
+	cr      *csv.Reader
+	// col maps a column index to its name.
+	col   []string
+	rows  int64
+	seen  map[uint64]uint32
+	seed  maphash.Seed
+	res   ImportResult
+	limit int
+}
+
+func newCSVImport(r io.Reader, opt ImportOptions) (*csvImport, error) {
+	counter := &countingReader{r: r}
+	br := bufio.NewReaderSize(counter, 64<<10)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
+		if _, err := br.Discard(3); err != nil {
+			return nil, fmt.Errorf("models: import devices: %w", err)
+		}
+	}
+	cr := csv.NewReader(br)
+	cr.ReuseRecord = true
+	im := &csvImport{counter: counter, cr: cr, seen: map[uint64]uint32{}, seed: maphash.MakeSeed(), limit: opt.MaxRejections}
+	header, err := cr.Read()
+	v := &ValidationError{}
+	if errors.Is(err, io.EOF) {
+		v.Add("header", "err.csv_empty", nil)
+		return nil, v
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		v.Add("header", "err.csv_syntax", map[string]any{"Line": pe.StartLine})
+		return nil, v
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: import devices: read header: %w", err)
+	}
+	for _, h := range header {
+		name := strings.ToLower(strings.TrimSpace(h))
+		switch {
+		case !utf8.ValidString(name) || !slices.Contains(CSVColumns, name):
+			v.Add("header", "err.csv_unknown_column", map[string]any{"Name": clip(strings.ToValidUTF8(h, "?"), 64), "Columns": strings.Join(CSVColumns, ", ")})
+		case slices.Contains(im.col, name):
+			v.Add("header", "err.csv_duplicate_column", map[string]any{"Name": name})
+		}
+		im.col = append(im.col, name)
+	}
+	if !slices.Contains(im.col, "cid") {
+		v.Add("header", "err.csv_no_cid", nil)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	cr.FieldsPerRecord = len(header)
+	return im, nil
+}
+
+// next reads up to n good rows. done is set at the end of the file.
+func (im *csvImport) next(n int) (rows []DeviceInput, done bool, err error) {
+	rows = make([]DeviceInput, 0, min(n, 1024))
+	for len(rows) < n {
+		rec, err := im.cr.Read()
+		if errors.Is(err, io.EOF) {
+			return rows, true, nil
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			im.rows++
+			if errors.Is(pe.Err, csv.ErrFieldCount) {
+				im.reject(int64(pe.StartLine), "", "err.csv_columns", map[string]any{"Got": len(rec), "Want": len(im.col)})
+			} else {
+				im.reject(int64(pe.StartLine), "", "err.csv_syntax", map[string]any{"Line": pe.Line})
+			}
+			continue
+		}
+		if err != nil {
+			return rows, false, fmt.Errorf("models: import devices: read after row %d: %w", im.rows, err)
+		}
+		line, _ := im.cr.FieldPos(0)
+		im.rows++
+		in, ok := im.parse(int64(line), rec)
+		if ok {
+			rows = append(rows, in)
+		}
+	}
+	return rows, false, nil
+}
+
+// rejectOrder is the order in which a row's problems are reported (one
+// reason a row, the first in contract order).
+var rejectOrder = []string{"cid", "alias", "user_id", "platform", "vendor", "region", "tags"}
+
+// parse turns a record into a validated input, or rejects it.
+func (im *csvImport) parse(line int64, rec []string) (DeviceInput, bool) {
+	// The fields are substrings of one string the csv reader allocates per
+	// record (ReuseRecord reuses only the slice), so they are kept as they
+	// are; one backing struct holds the optional ones (one allocation, not
+	// one per field).
+	var in DeviceInput
+	opt := new(struct {
+		alias, user, platform, vendor, region string
+		tags                                  []string
+	})
+	for i, f := range rec {
+		switch im.col[i] {
+		case "cid":
+			in.CID = f
+		case "alias":
+			opt.alias, in.Alias = f, &opt.alias
+		case "user_id":
+			opt.user, in.UserID = f, &opt.user
+		case "platform":
+			opt.platform, in.Platform = f, &opt.platform
+		case "vendor":
+			opt.vendor, in.Vendor = f, &opt.vendor
+		case "region":
+			opt.region, in.Region = f, &opt.region
+		case "tags":
+			opt.tags = []string{}
+			if f != "" {
+				opt.tags = strings.Split(f, ";")
+			}
+			in.Tags = &opt.tags
+		}
+	}
+	in.Normalize()
+	v := &ValidationError{}
+	in.Validate(v, "")
+	if len(v.Fields) > 0 {
+		for _, name := range rejectOrder {
+			if fe, ok := v.Fields[name]; ok {
+				im.reject(line, name, fe.ID, fe.Data)
+				break
+			}
+		}
+		return in, false
+	}
+	h := maphash.String(im.seed, in.CID)
+	if first, dup := im.seen[h]; dup {
+		im.reject(line, "cid", "err.csv_duplicate_cid", map[string]any{"First": first})
+		return in, false
+	}
+	im.seen[h] = uint32(min(line, 1<<32-1))
+	return in, true
+}
+
+func (im *csvImport) reject(line int64, field, id string, data map[string]any) {
+	im.res.RejectedTotal++
+	if len(im.res.Rejected) < im.limit {
+		im.res.Rejected = append(im.res.Rejected, Rejection{Line: line, Field: field, FieldError: FieldError{ID: id, Data: data}})
+	}
+}
+
+// countingReader counts the bytes read, for progress.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

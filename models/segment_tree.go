@@ -1,0 +1,317 @@
+package models
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Node is one node of a condition tree, the GeTui conditional-push model
+// (seed 003) extended to nesting: a group or a condition.
+//
+//	group:     {"op": "and" | "or" | "not", "items": [node, …]}   ("not": exactly one item)
+//	condition: {"field": "tag" | "platform" | "vendor" | "region" | "user_id",
+//	            "op": "in" | "not_in" | "all", "values": ["…", …]}
+//
+// "in" matches a device whose field is any of the values (for tag: carries
+// any of the tags), "not_in" one whose field is none of them, and "all"
+// (tag only) one that carries every listed tag. Example, seed 003's
+// "region in (Zhejiang, Shanghai) AND NOT tag(test) AND platform = android":
+//
+//	{"op": "and", "items": [
+//	  {"field": "region", "op": "in", "values": ["Zhejiang", "Shanghai"]},
+//	  {"op": "not", "items": [{"field": "tag", "op": "in", "values": ["test"]}]},
+//	  {"field": "platform", "op": "in", "values": ["android"]}]}
+type Node struct {
+	Op     string   `json:"op"`
+	Field  string   `json:"field,omitempty"`
+	Values []string `json:"values,omitempty"`
+	Items  []Node   `json:"items,omitempty"`
+}
+
+// Tree limits keep a stored tree, and the one SQL statement it becomes,
+// small.
+const (
+	MaxTreeBytes  = 64 << 10
+	MaxTreeDepth  = 6
+	MaxTreeNodes  = 100
+	MaxTreeValues = 1000
+)
+
+// TreeFields are the device fields a condition may test.
+var TreeFields = []string{"tag", "platform", "vendor", "region", "user_id"}
+
+// IsGroup reports whether n combines other nodes.
+func (n Node) IsGroup() bool { return n.Op == "and" || n.Op == "or" || n.Op == "not" }
+
+// ParseTree decodes and validates a condition tree. Unknown keys, trailing
+// data, a wrong type, an unknown field or operator, missing or over-long
+// values, and trees that are too deep or too large are a *ValidationError
+// whose keys are paths under prefix ("conditions.items[1].values"). It
+// never panics, whatever the input. Values are normalized (trimmed,
+// de-duplicated; platform and vendor lower-cased).
+func ParseTree(raw []byte, prefix string) (Node, error) {
+	v := &ValidationError{}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		v.Add(prefix, "err.required", nil)
+		return Node{}, v
+	}
+	if len(raw) > MaxTreeBytes {
+		v.Add(prefix, "err.tree_too_large", map[string]any{"Max": MaxTreeNodes})
+		return Node{}, v
+	}
+	// Reject deep nesting before decoding, so the decoder never recurses
+	// far on hostile input.
+	if jsonDepth(raw) > 2*MaxTreeDepth+2 {
+		v.Add(prefix, "err.tree_too_deep", map[string]any{"Max": MaxTreeDepth})
+		return Node{}, v
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var n Node
+	if err := dec.Decode(&n); err != nil {
+		v.Add(prefix, "err.tree_json", map[string]any{"Reason": treeJSONProblem(err)})
+		return Node{}, v
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		v.Add(prefix, "err.tree_json", map[string]any{"Reason": "unexpected data after the tree"})
+		return Node{}, v
+	}
+	count := 0
+	n.validate(v, prefix, 1, &count)
+	if err := v.Err(); err != nil {
+		return Node{}, err
+	}
+	return n, nil
+}
+
+// Validate checks a tree built in code (the form) the way ParseTree does.
+func (n *Node) Validate(prefix string) error {
+	v := &ValidationError{}
+	count := 0
+	n.validate(v, prefix, 1, &count)
+	return v.Err()
+}
+
+// jsonDepth is the deepest nesting of objects and arrays in raw, ignoring
+// brackets inside strings.
+func jsonDepth(raw []byte) int {
+	depth, deepest, inStr, esc := 0, 0, false, false
+	for _, c := range raw {
+		switch {
+		case esc:
+			esc = false
+		case inStr && c == '\\':
+			esc = true
+		case c == '"':
+			inStr = !inStr
+		case inStr:
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
+func treeJSONProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return "invalid JSON at byte " + strconv.FormatInt(se.Offset, 10)
+	case errors.As(err, &te):
+		return "\"" + te.Field + "\" has the wrong type"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown key " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends too early"
+	}
+	return "not a condition tree"
+}
+
+func (n *Node) validate(v *ValidationError, path string, depth int, count *int) {
+	*count++
+	if *count > MaxTreeNodes {
+		v.Add(path, "err.tree_too_large", map[string]any{"Max": MaxTreeNodes})
+		return
+	}
+	if depth > MaxTreeDepth {
+		v.Add(path, "err.tree_too_deep", map[string]any{"Max": MaxTreeDepth})
+		return
+	}
+	switch n.Op {
+	case "and", "or", "not":
+		n.validateGroup(v, path, depth, count)
+	case "in", "not_in", "all":
+		n.validateCondition(v, path)
+	case "":
+		v.Add(join(path, "op"), "err.required", nil)
+	default:
+		v.Add(join(path, "op"), "err.tree_op", nil)
+	}
+}
+
+func (n *Node) validateGroup(v *ValidationError, path string, depth int, count *int) {
+	if n.Field != "" || len(n.Values) > 0 {
+		v.Add(path, "err.tree_group_shape", nil)
+		return
+	}
+	switch {
+	case len(n.Items) == 0:
+		v.Add(join(path, "items"), "err.required", nil)
+		return
+	case n.Op == "not" && len(n.Items) != 1:
+		v.Add(join(path, "items"), "err.tree_not_one", nil)
+		return
+	}
+	for i := range n.Items {
+		n.Items[i].validate(v, fmt.Sprintf("%s[%d]", join(path, "items"), i), depth+1, count)
+	}
+}
+
+func (n *Node) validateCondition(v *ValidationError, path string) {
+	if len(n.Items) > 0 {
+		v.Add(path, "err.tree_condition_shape", nil)
+		return
+	}
+	if n.Field == "" {
+		v.Add(join(path, "field"), "err.required", nil)
+		return
+	}
+	if !slices.Contains(TreeFields, n.Field) {
+		v.Add(join(path, "field"), "err.tree_field", nil)
+		return
+	}
+	if n.Op == "all" && n.Field != "tag" {
+		v.Add(join(path, "op"), "err.tree_all_tags", nil)
+		return
+	}
+	vals := make([]string, 0, len(n.Values))
+	for _, x := range n.Values {
+		x = strings.TrimSpace(x)
+		if n.Field == "platform" || n.Field == "vendor" {
+			x = strings.ToLower(x)
+		}
+		if x != "" && !slices.Contains(vals, x) {
+			vals = append(vals, x)
+		}
+	}
+	n.Values = vals
+	vp := join(path, "values")
+	switch {
+	case len(vals) == 0:
+		v.Add(vp, "err.required", nil)
+		return
+	case len(vals) > MaxTreeValues:
+		v.Add(vp, "err.too_many", map[string]any{"Max": MaxTreeValues})
+		return
+	}
+	limit := map[string]int{"tag": MaxTagLen, "platform": 16, "vendor": MaxVendorLen, "region": MaxRegionLen, "user_id": MaxUserIDLen}[n.Field]
+	for _, x := range vals {
+		if !checkText(v, vp, x, limit) {
+			return
+		}
+		if n.Field == "platform" && !validPlatform(x) {
+			v.Add(vp, "err.audience_platform", nil)
+			return
+		}
+	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// treeColumns whitelists the device columns a condition may name; they
+// are the only identifiers spliced into SQL, never a value.
+var treeColumns = map[string]string{"platform": "d.platform", "vendor": "d.vendor", "region": "d.region", "user_id": "d.user_id"}
+
+// sqlExpr is a WHERE fragment over "devices d" and its bound arguments.
+type sqlExpr struct {
+	sb   strings.Builder
+	args []any
+}
+
+// compile writes a validated tree as a boolean SQL expression over the
+// alias d (devices) of the account providerID. Values are bound
+// parameters; identifiers and operators come from fixed tables.
+func (n Node) compile(e *sqlExpr, providerID int64) {
+	switch n.Op {
+	case "and", "or":
+		e.sb.WriteByte('(')
+		for i, it := range n.Items {
+			if i > 0 {
+				e.sb.WriteString(map[string]string{"and": " AND ", "or": " OR "}[n.Op])
+			}
+			it.compile(e, providerID)
+		}
+		e.sb.WriteByte(')')
+	case "not":
+		if len(n.Items) != 1 {
+			e.sb.WriteString("0") // unreachable for a validated tree
+			return
+		}
+		e.sb.WriteString("NOT ")
+		n.Items[0].compile(e, providerID)
+	default:
+		n.compileCondition(e, providerID)
+	}
+}
+
+func (n Node) compileCondition(e *sqlExpr, providerID int64) {
+	if n.Field == "tag" {
+		n.compileTag(e, providerID)
+		return
+	}
+	col, ok := treeColumns[n.Field]
+	op, okOp := map[string]string{"in": " IN (", "not_in": " NOT IN ("}[n.Op]
+	if !ok || !okOp || len(n.Values) == 0 {
+		e.sb.WriteString("0") // unreachable for a validated tree
+		return
+	}
+	e.sb.WriteString(col + op + placeholders(len(n.Values), 1) + ")")
+	for _, x := range n.Values {
+		e.args = append(e.args, x)
+	}
+}
+
+// compileTag writes a tag condition as instr() tests on the device's own
+// tag_ids ("|3|17|"), evaluated in the row the scan already reads. Each
+// tag's "|id|" comes from a scalar subquery that is not correlated, so
+// SQLite runs it once per statement; an unknown tag becomes "||", which no
+// tag_ids contains, so "not in" an unknown tag holds for every device.
+func (n Node) compileTag(e *sqlExpr, providerID int64) {
+	var join, neg string
+	switch n.Op {
+	case "in":
+		join = " OR "
+	case "not_in":
+		join, neg = " OR ", "NOT "
+	case "all":
+		join = " AND "
+	}
+	if join == "" || len(n.Values) == 0 {
+		e.sb.WriteString("0") // unreachable for a validated tree
+		return
+	}
+	e.sb.WriteString(neg + "(")
+	for i, x := range n.Values {
+		if i > 0 {
+			e.sb.WriteString(join)
+		}
+		e.sb.WriteString("instr(d.tag_ids, coalesce((SELECT '|' || t.id || '|' FROM tags t WHERE t.provider_id = ? AND t.name = ?), '||')) > 0")
+		e.args = append(e.args, providerID, x)
+	}
+	e.sb.WriteString(")")
+}

@@ -1,14 +1,16 @@
 package dispatch
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	// The composer checks IANA time-zone names; the embedded database makes
+	// that work in minimal containers without /usr/share/zoneinfo.
+	_ "time/tzdata"
 	"unicode/utf8"
 
 	"github.com/pushdeck/pushdeck/models"
@@ -25,6 +27,10 @@ type Options struct {
 	// ErrorThreshold is the failed share (percent, 1–100) past which the
 	// campaign pauses itself; 0 is the default of 50 %, 100 never pauses.
 	ErrorThreshold int `json:"error_threshold,omitempty"`
+	// Timezone is the IANA zone the operator composed the campaign in: the
+	// composer reads and shows schedule_at and the show window in it. Times
+	// are stored in UTC whatever it is.
+	Timezone string `json:"timezone,omitempty"`
 }
 
 // errorThreshold is the failed share as a fraction; 0 disables the check.
@@ -36,6 +42,18 @@ func (o Options) errorThreshold() float64 {
 		return 0
 	}
 	return float64(o.ErrorThreshold) / 100
+}
+
+// Location returns the options' time zone, UTC when unset or unknown.
+func (o Options) Location() *time.Location {
+	if o.Timezone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(o.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // Draft is a campaign as the composer and the API send it (DESIGN.md
@@ -55,26 +73,21 @@ const (
 	MaxListValues = 1_000_000
 	MaxTTLSeconds = 3 * 24 * 3600
 	MaxSpeed      = 1_000_000
-	maxNameRunes  = 200
+	MaxNameRunes  = 200
+	maxTags       = 100
 )
 
-// textLimits are per-kind title/body limits in runes (GeTui's notification
-// limits, seed 003 / providers.md 1.6; WeCom's are in bytes, checked apart).
-var textLimits = map[providers.Kind][2]int{
-	providers.KindSandbox: {50, 256},
-	providers.KindGeTui:   {50, 256},
-	providers.KindMXPush:  {100, 1000},
-}
-
 // Validate checks a draft against the account it targets and returns a
-// *models.ValidationError naming every bad field.
+// *models.ValidationError naming every bad field. It checks the shape of a
+// segment or condition audience; whether the segment exists is the store's
+// to say (Engine.CreateCampaign asks it).
 func (d *Draft) Validate(acct models.ProviderAccount, caps providers.Capabilities) error {
 	v := &models.ValidationError{}
 	d.Name = strings.TrimSpace(d.Name)
 	if d.Name == "" {
 		v.Add("name", "err.required", nil)
-	} else if utf8.RuneCountInString(d.Name) > maxNameRunes {
-		v.Add("name", "err.too_long", map[string]any{"Max": maxNameRunes})
+	} else if utf8.RuneCountInString(d.Name) > MaxNameRunes {
+		v.Add("name", "err.too_long", map[string]any{"Max": MaxNameRunes})
 	}
 	if d.Group != "" && !validGroup(d.Group) {
 		v.Add("group", "err.group", nil)
@@ -92,6 +105,11 @@ func (d *Draft) Validate(acct models.ProviderAccount, caps providers.Capabilitie
 	}
 	if d.Options.TTLSeconds < 0 || d.Options.TTLSeconds > MaxTTLSeconds {
 		v.Add("options.ttl_seconds", "err.range", map[string]any{"Min": 0, "Max": MaxTTLSeconds})
+	}
+	if d.Options.Timezone != "" {
+		if _, err := time.LoadLocation(d.Options.Timezone); err != nil || d.Options.Timezone == "Local" {
+			v.Add("options.timezone", "err.campaign_timezone", nil)
+		}
 	}
 	if d.ScheduleAt != nil && !d.ScheduleAt.After(time.Now()) {
 		v.Add("schedule_at", "err.future", nil)
@@ -123,7 +141,7 @@ func (d *Draft) validateAudience(v *models.ValidationError, caps providers.Capab
 		a.Values = dedupe(a.Values)
 		max := MaxListValues
 		if a.Kind == "tag" {
-			max = 100
+			max = maxTags
 		}
 		if len(a.Values) == 0 {
 			v.Add("audience.values", "err.required", nil)
@@ -138,6 +156,20 @@ func (d *Draft) validateAudience(v *models.ValidationError, caps providers.Capab
 		}
 		if a.Kind == "tag" && !caps.Supports(providers.AudienceTag) {
 			v.Add("audience.kind", "err.unsupported_audience", nil)
+		}
+		if a.Kind == "cid" && !caps.Supports(providers.AudienceCID) {
+			v.Add("audience.kind", "err.unsupported_audience", nil)
+		}
+	case "segment":
+		a.Values = dedupe(a.Values)
+		if len(a.Values) != 1 {
+			v.Add("audience.values", "err.segment_pick", nil)
+		} else if id, err := strconv.ParseInt(a.Values[0], 10, 64); err != nil || id <= 0 {
+			v.Add("audience.values", "err.segment_pick", nil)
+		}
+	case "conditions":
+		if len(a.Tree) == 0 || string(a.Tree) == "null" {
+			v.Add("audience.conditions", "err.required", nil)
 		}
 	case "":
 		v.Add("audience.kind", "err.required", nil)
@@ -164,95 +196,82 @@ func dedupe(in []string) []string {
 	return out
 }
 
-func (d *Draft) validateMessage(v *models.ValidationError, kind providers.Kind, caps providers.Capabilities) {
-	m := &d.Message
-	m.Title, m.Body = strings.TrimSpace(m.Title), strings.TrimSpace(m.Body)
-	if m.Type == "" {
-		m.Type = providers.TypeNotification
-	}
-	if !caps.SupportsType(m.Type) {
-		v.Add("message.type", "err.unsupported_type", nil)
-		return
-	}
-	needTitle := m.Type != providers.TypeTransmission && m.Type != providers.TypeText && m.Type != providers.TypeMarkdown && m.Type != providers.TypeNews
-	if needTitle && m.Title == "" {
-		v.Add("message.title", "err.required", nil)
-	}
-	if m.Type != providers.TypeNews && m.Body == "" {
-		v.Add("message.body", "err.required", nil)
-	}
-	if lim, ok := textLimits[kind]; ok {
-		if utf8.RuneCountInString(m.Title) > lim[0] {
-			v.Add("message.title", "err.too_long", map[string]any{"Max": lim[0]})
-		}
-		if utf8.RuneCountInString(m.Body) > lim[1] {
-			v.Add("message.body", "err.too_long", map[string]any{"Max": lim[1]})
-		}
-	}
-	if kind == providers.KindWeCom && m.Type == providers.TypeText && len(m.Body) > 2048 {
-		v.Add("message.body", "err.too_long_bytes", map[string]any{"Max": 2048})
-	}
-	validateClick(v, m.Click)
-	if len(m.Ext) > 0 {
-		trimmed := bytes.TrimSpace(m.Ext)
-		var obj map[string]any
-		if len(trimmed) > 0 && !bytes.Equal(trimmed, []byte("null")) && json.Unmarshal(trimmed, &obj) != nil {
-			v.Add("message.ext", "err.json_object", nil)
-		}
-	}
-	if m.ImageURL != "" && !httpURL(m.ImageURL) {
-		v.Add("message.image_url", "err.url", nil)
-	}
-}
-
-func validateClick(v *models.ValidationError, c providers.Click) {
-	switch c.Action {
-	case "", providers.ClickNone, providers.ClickStartApp:
-	case providers.ClickURL:
-		if !httpURL(c.URL) {
-			v.Add("message.click.url", "err.url", nil)
-		}
-	case providers.ClickIntent:
-		if strings.TrimSpace(c.Intent) == "" {
-			v.Add("message.click.intent", "err.required", nil)
-		}
-	case providers.ClickPayload:
-		if strings.TrimSpace(c.Payload) == "" {
-			v.Add("message.click.payload", "err.required", nil)
-		}
-	default:
-		v.Add("message.click.action", "err.choice", nil)
-	}
-}
-
-func httpURL(s string) bool {
-	u, err := url.Parse(strings.TrimSpace(s))
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && len(s) <= 1024
-}
-
 // CreateCampaign validates a draft against its account and stores it. With
 // an idempotency key already used it returns the first campaign and
 // created=false.
 func (e *Engine) CreateCampaign(ctx context.Context, d Draft, actor, idemKey string) (models.Campaign, bool, error) {
-	acct, caps, err := e.accountCaps(ctx, d.ProviderID)
-	if err != nil {
+	if err := e.ValidateDraft(ctx, &d); err != nil {
 		return models.Campaign{}, false, err
 	}
-	if err := d.Validate(acct, caps); err != nil {
+	msg, opts, err := encodeDraft(d)
+	if err != nil {
 		return models.Campaign{}, false, err
-	}
-	msg, err := json.Marshal(d.Message)
-	if err != nil {
-		return models.Campaign{}, false, fmt.Errorf("dispatch: encode message: %w", err)
-	}
-	opts, err := json.Marshal(d.Options)
-	if err != nil {
-		return models.Campaign{}, false, fmt.Errorf("dispatch: encode options: %w", err)
 	}
 	return e.store.CreateCampaign(ctx, models.NewCampaign{
 		Name: d.Name, ProviderID: d.ProviderID, GroupName: d.Group, Audience: d.Audience,
 		Message: msg, Options: opts, ScheduleAt: d.ScheduleAt, IdempotencyKey: idemKey, CreatedBy: actor,
 	})
+}
+
+// ValidateDraft checks a draft against its account (Draft.Validate) and a
+// segment or condition audience against the store. It normalises d in place
+// (trimmed text, de-duplicated values) and returns a *models.ValidationError
+// for bad input.
+func (e *Engine) ValidateDraft(ctx context.Context, d *Draft) error {
+	acct, caps, err := e.accountCaps(ctx, d.ProviderID)
+	if err != nil {
+		return err
+	}
+	v := &models.ValidationError{}
+	if err := d.Validate(acct, caps); err != nil && !errors.As(err, &v) {
+		return err
+	}
+	_, badValues := v.Fields["audience.values"]
+	_, badTree := v.Fields["audience.conditions"]
+	if (d.Audience.Kind == "segment" && !badValues) || (d.Audience.Kind == "conditions" && !badTree) {
+		a := d.Audience
+		var ave *models.ValidationError
+		if err := e.store.ValidateAudience(ctx, &a); errors.As(err, &ave) {
+			for k, fe := range ave.Fields {
+				v.Add(k, fe.ID, fe.Data)
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	return v.Err()
+}
+
+func encodeDraft(d Draft) (msg, opts json.RawMessage, err error) {
+	if msg, err = json.Marshal(d.Message); err != nil {
+		return nil, nil, fmt.Errorf("dispatch: encode message: %w", err)
+	}
+	if opts, err = json.Marshal(d.Options); err != nil {
+		return nil, nil, fmt.Errorf("dispatch: encode options: %w", err)
+	}
+	return msg, opts, nil
+}
+
+// UpdateDraft replaces a draft's content after validating it. A campaign
+// that is no longer a draft is a *models.TransitionError (ErrConflict).
+func (e *Engine) UpdateDraft(ctx context.Context, id int64, d Draft) (models.Campaign, error) {
+	c, err := e.store.CampaignByID(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	if c.Status != models.StatusDraft {
+		return c, &models.TransitionError{From: c.Status, To: models.StatusDraft}
+	}
+	if err := e.ValidateDraft(ctx, &d); err != nil {
+		return c, err
+	}
+	msg, opts, err := encodeDraft(d)
+	if err != nil {
+		return c, err
+	}
+	sched := d.ScheduleAt
+	return e.store.UpdateDraft(ctx, id, models.CampaignUpdate{Name: &d.Name, ProviderID: &d.ProviderID, GroupName: &d.Group,
+		Audience: &d.Audience, Message: msg, Options: opts, ScheduleAt: &sched})
 }
 
 // accountCaps loads an account and its client's capabilities; an unknown

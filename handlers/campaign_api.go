@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"path"
@@ -84,7 +87,7 @@ func (s *Server) apiListCampaigns(c *gin.Context) {
 	if !ok {
 		return
 	}
-	f := models.CampaignFilter{Status: models.Status(c.Query("status")), Limit: limit}
+	f := models.CampaignFilter{Status: models.Status(c.Query("status")), Limit: limit, WithAudience: true}
 	if f.Status != "" && !f.Status.Valid() {
 		apiError(c, http.StatusUnprocessableEntity, "invalid", "some fields are invalid", map[string]string{"status": "must be one of draft, scheduled, sending, paused, completed, cancelled, failed"})
 		return
@@ -217,4 +220,171 @@ func (s *Server) apiListDeliveries(c *gin.Context) {
 		ds = []models.Delivery{}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": ds, "next_after": nextAfter})
+}
+
+// apiUpdateCampaign applies a JSON merge patch (RFC 7396) to a draft: the
+// body's members replace the draft's, objects merge member by member, null
+// removes a member (e.g. "schedule_at": null). The result is validated as a
+// whole, like a create. 409 when the campaign is no longer a draft.
+func (s *Server) apiUpdateCampaign(c *gin.Context) {
+	id, ok := s.apiCampaignID(c)
+	if !ok {
+		return
+	}
+	cm, err := s.store.CampaignByID(c.Request.Context(), id)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	if cm.Status != models.StatusDraft {
+		s.apiFail(c, &models.TransitionError{From: cm.Status, To: models.StatusDraft})
+		return
+	}
+	var patch any
+	if !s.decodeJSON(c, &patch) {
+		return
+	}
+	obj, isObj := patch.(map[string]any)
+	if !isObj {
+		apiError(c, http.StatusBadRequest, "malformed_json", "the body must be a JSON object", nil)
+		return
+	}
+	d, err := dispatch.DraftOf(cm)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	merged, err := mergeDraft(d, obj)
+	if err != nil {
+		apiError(c, http.StatusBadRequest, "malformed_json", jsonProblem(err), nil)
+		return
+	}
+	out, err := s.engine.UpdateDraft(c.Request.Context(), id, merged)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	s.audit(c, "campaign_update", fmt.Sprintf("campaign:%d", id), out.Name)
+	s.writeCampaign(c, http.StatusOK, out)
+}
+
+// mergeDraft applies a merge patch to a draft and decodes the result as
+// strictly as a create body.
+func mergeDraft(d dispatch.Draft, patch map[string]any) (dispatch.Draft, error) {
+	raw, err := json.Marshal(d)
+	if err != nil {
+		return d, fmt.Errorf("handlers: encode draft: %w", err)
+	}
+	var cur any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&cur); err != nil {
+		return d, fmt.Errorf("handlers: decode draft: %w", err)
+	}
+	raw, err = json.Marshal(mergePatch(cur, patch))
+	if err != nil {
+		return d, fmt.Errorf("handlers: encode merged draft: %w", err)
+	}
+	var out dispatch.Draft
+	dec = json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		return d, err
+	}
+	return out, nil
+}
+
+// mergePatch is RFC 7396: objects merge recursively, null deletes, anything
+// else replaces.
+func mergePatch(target, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = map[string]any{}
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+			continue
+		}
+		t[k] = mergePatch(t[k], v)
+	}
+	return t
+}
+
+// followUpName reads the optional {"name": "..."} body of duplicate and
+// resend-failed; an empty body takes the default name.
+func (s *Server) followUpName(c *gin.Context, def string) (string, bool) {
+	if c.Request.ContentLength == 0 {
+		return def, true
+	}
+	var body struct {
+		Name *string `json:"name"`
+	}
+	if !s.decodeJSON(c, &body) {
+		return "", false
+	}
+	if body.Name == nil {
+		return def, true
+	}
+	return *body.Name, true
+}
+
+// apiDuplicateCampaign copies a campaign into a new draft: 201 with it.
+func (s *Server) apiDuplicateCampaign(c *gin.Context) {
+	id, ok := s.apiCampaignID(c)
+	if !ok {
+		return
+	}
+	cm, err := s.store.CampaignByID(c.Request.Context(), id)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	name, ok := s.followUpName(c, "Copy of "+cm.Name)
+	if !ok {
+		return
+	}
+	out, err := s.engine.DuplicateCampaign(c.Request.Context(), id, name, actor(c))
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	s.audit(c, "campaign_duplicate", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d", id))
+	s.writeCampaign(c, http.StatusCreated, out)
+}
+
+// apiResendFailed creates the follow-up draft for the recipients that ended
+// failed: 201 with it, 409 while the campaign runs, 422 when none failed.
+func (s *Server) apiResendFailed(c *gin.Context) {
+	id, ok := s.apiCampaignID(c)
+	if !ok {
+		return
+	}
+	cm, err := s.store.CampaignByID(c.Request.Context(), id)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	name, ok := s.followUpName(c, cm.Name+" (resend to failed)")
+	if !ok {
+		return
+	}
+	out, err := s.engine.ResendFailed(c.Request.Context(), id, name, actor(c))
+	switch {
+	case errors.Is(err, dispatch.ErrNotFinished):
+		apiError(c, http.StatusConflict, "conflict", fmt.Sprintf("the campaign is %s; only a completed, cancelled or failed campaign can be resent", cm.Status), nil)
+		return
+	case errors.Is(err, dispatch.ErrNoFailed):
+		apiError(c, http.StatusUnprocessableEntity, "no_failed_recipients", "no recipient of this campaign ended failed", nil)
+		return
+	case err != nil:
+		s.apiFail(c, err)
+		return
+	}
+	s.audit(c, "campaign_resend_failed", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d, %d recipients", id, len(out.Audience.Values)))
+	s.writeCampaign(c, http.StatusCreated, out)
 }

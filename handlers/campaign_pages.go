@@ -8,13 +8,11 @@ import (
 	"net/url"
 	"path"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/models"
-	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web"
 	"github.com/pushdeck/pushdeck/web/i18n"
 	"github.com/pushdeck/pushdeck/web/pages/campaigns"
@@ -84,128 +82,186 @@ func (s *Server) providerNames(ctx context.Context) (map[int64]string, error) {
 	return m, nil
 }
 
+// campaignRoutes are the composer's and the follow-up actions' routes
+// (the list, detail and lifecycle routes are in coreRoutes).
+func (s *Server) campaignRoutes() []Route {
+	return []Route{
+		page(http.MethodPost, "/campaigns/preview", operator, s.previewCampaign),
+		page(http.MethodGet, "/campaigns/:id/edit", operator, s.showEditCampaign),
+		page(http.MethodPost, "/campaigns/:id", operator, s.updateCampaign),
+		page(http.MethodPost, "/campaigns/:id/duplicate", operator, s.duplicateCampaign),
+		page(http.MethodPost, "/campaigns/:id/resend-failed", operator, s.resendFailedPage),
+
+		api(http.MethodPatch, "/campaigns/:id", operator, s.apiUpdateCampaign),
+		api(http.MethodPost, "/campaigns/:id/duplicate", operator, s.apiDuplicateCampaign),
+		api(http.MethodPost, "/campaigns/:id/resend-failed", operator, s.apiResendFailed),
+	}
+}
+
 func (s *Server) showNewCampaign(c *gin.Context) {
-	vals := campaigns.FormValues{AudienceKind: "all", Type: "notification", ClickAction: "startapp"}
-	v, err := s.campaignForm(c, vals, nil)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.render(c, http.StatusOK, campaigns.Form(v))
+	vals := newFormValues()
+	vals.ProviderID = c.Query("provider_id")
+	s.renderComposer(c, http.StatusOK, 0, vals, nil)
 }
 
-func (s *Server) campaignForm(c *gin.Context, vals campaigns.FormValues, errs web.Errors) (campaigns.FormView, error) {
-	ctx := c.Request.Context()
-	as, err := s.store.ListProviderAccounts(ctx)
-	if err != nil {
-		return campaigns.FormView{}, err
+// validatedForm reads the composer and validates it without saving. A
+// form whose fields all parse is only checked by the save itself.
+func (s *Server) validatedForm(c *gin.Context) (campaigns.FormValues, dispatch.Draft, *models.ValidationError, error) {
+	vals, d, parseErr := draftFromForm(c, true)
+	if parseErr.Err() == nil {
+		return vals, d, nil, nil
 	}
-	v := campaigns.FormView{Values: vals, Errors: errs}
-	for _, a := range as {
-		if a.Disabled {
-			continue
-		}
-		v.Providers = append(v.Providers, web.Option{Value: strconv.FormatInt(a.ID, 10), Label: a.Name + " (" + i18n.T(ctx, "kind."+a.Kind) + ")"})
-	}
-	opt := func(prefix string, vals ...string) []web.Option {
-		out := make([]web.Option, 0, len(vals))
-		for _, x := range vals {
-			out = append(out, web.Option{Value: x, Label: i18n.T(ctx, prefix+x)})
-		}
-		return out
-	}
-	v.Audiences = opt("audience.", "all", "tag", "cid", "alias")
-	v.Types = opt("type.", "notification", "transmission", "link", "image", "text", "textcard", "markdown")
-	v.Actions = opt("click.", "startapp", "url", "intent", "payload", "none")
-	return v, nil
-}
-
-// draftFromForm turns the composer's fields into a draft. Numbers that do
-// not parse become field errors instead of zeros.
-func draftFromForm(c *gin.Context) (campaigns.FormValues, dispatch.Draft, *models.ValidationError) {
-	f := campaigns.FormValues{
-		Name: c.PostForm("name"), ProviderID: c.PostForm("provider_id"), Group: strings.TrimSpace(c.PostForm("group")),
-		AudienceKind: c.PostForm("audience_kind"), AudienceValues: c.PostForm("audience_values"), Type: c.PostForm("type"),
-		Title: c.PostForm("title"), Body: c.PostForm("body"), ClickAction: c.PostForm("click_action"), ClickValue: c.PostForm("click_value"),
-		Ext: c.PostForm("ext"), Speed: c.PostForm("speed"), TTLSeconds: c.PostForm("ttl_seconds"), ScheduleAt: c.PostForm("schedule_at"),
-	}
-	v := &models.ValidationError{}
-	d := dispatch.Draft{Name: f.Name, Group: f.Group}
-	d.ProviderID, _ = strconv.ParseInt(f.ProviderID, 10, 64)
-	d.Audience = models.Audience{Kind: f.AudienceKind, Values: splitValues(f.AudienceValues)}
-	d.Message = providers.Message{Type: providers.MessageType(f.Type), Title: f.Title, Body: f.Body,
-		Click: providers.Click{Action: f.ClickAction}}
-	switch f.ClickAction {
-	case providers.ClickURL:
-		d.Message.Click.URL = strings.TrimSpace(f.ClickValue)
-	case providers.ClickIntent:
-		d.Message.Click.Intent = f.ClickValue
-	case providers.ClickPayload:
-		d.Message.Click.Payload = f.ClickValue
-	}
-	if strings.TrimSpace(f.Ext) != "" {
-		d.Message.Ext = []byte(f.Ext)
-	}
-	intField(v, f.Speed, "options.speed", &d.Options.Speed)
-	intField(v, f.TTLSeconds, "options.ttl_seconds", &d.Options.TTLSeconds)
-	if f.ScheduleAt != "" {
-		t, err := parseLocalTime(f.ScheduleAt)
-		if err != nil {
-			v.Add("schedule_at", "err.datetime", nil)
-		} else {
-			d.ScheduleAt = &t
-		}
-	}
-	return f, d, v
-}
-
-func intField(v *models.ValidationError, raw, field string, dst *int) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil {
-		v.Add(field, "err.integer", nil)
-		return
-	}
-	*dst = n
-}
-
-// splitValues splits pasted ids on newlines, commas and spaces.
-func splitValues(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ' ' || r == '\t' || r == ';' })
-}
-
-func (s *Server) saveCampaign(c *gin.Context) {
-	vals, d, parseErr := draftFromForm(c)
-	cm, _, err := s.engine.CreateCampaign(c.Request.Context(), d, actor(c), "")
+	check := d
+	err := s.engine.ValidateDraft(c.Request.Context(), &check)
 	var ve *models.ValidationError
-	if errors.As(err, &ve) || parseErr.Err() != nil {
-		merged := &models.ValidationError{}
-		if ve != nil {
-			for k, fe := range ve.Fields {
-				merged.Add(k, fe.ID, fe.Data)
-			}
+	if err != nil && !errors.As(err, &ve) {
+		return vals, d, nil, err
+	}
+	if ve != nil {
+		for k, fe := range ve.Fields {
+			parseErr.Add(k, fe.ID, fe.Data)
 		}
-		for k, fe := range parseErr.Fields {
-			merged.Fields[k] = fe
-		}
-		v, ferr := s.campaignForm(c, vals, fieldErrors(c, merged))
-		if ferr != nil {
-			s.fail(c, ferr)
+	}
+	return vals, d, parseErr, nil
+}
+
+// saveCampaign creates a draft from the composer.
+func (s *Server) saveCampaign(c *gin.Context) {
+	vals, d, bad, err := s.validatedForm(c)
+	if err == nil && bad == nil {
+		var cm models.Campaign
+		cm, _, err = s.engine.CreateCampaign(c.Request.Context(), d, actor(c), "")
+		if err == nil {
+			s.audit(c, "campaign_create", fmt.Sprintf("campaign:%d", cm.ID), cm.Name)
+			s.flash(c, "success", "flash.campaign_saved")
+			c.Redirect(http.StatusSeeOther, fmt.Sprintf("/campaigns/%d", cm.ID))
 			return
 		}
-		s.render(c, http.StatusUnprocessableEntity, campaigns.Form(v))
+	}
+	if errors.As(err, &bad) || bad != nil {
+		s.renderComposer(c, http.StatusUnprocessableEntity, 0, vals, bad)
 		return
 	}
+	s.fail(c, err)
+}
+
+// showEditCampaign opens a draft in the composer.
+func (s *Server) showEditCampaign(c *gin.Context) {
+	cm, ok := s.loadCampaign(c)
+	if !ok {
+		return
+	}
+	if cm.Status != models.StatusDraft {
+		s.flash(c, "error", "flash.not_draft")
+		c.Redirect(http.StatusSeeOther, fmt.Sprintf("/campaigns/%d", cm.ID))
+		return
+	}
+	d, err := dispatch.DraftOf(cm)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, "campaign_create", fmt.Sprintf("campaign:%d", cm.ID), cm.Name)
-	s.flash(c, "success", "flash.campaign_saved")
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/campaigns/%d", cm.ID))
+	s.renderComposer(c, http.StatusOK, cm.ID, valuesOf(d), nil)
+}
+
+// updateCampaign saves the composer over a draft.
+func (s *Server) updateCampaign(c *gin.Context) {
+	cm, ok := s.loadCampaign(c)
+	if !ok {
+		return
+	}
+	vals, d, bad, err := s.validatedForm(c)
+	if err == nil && bad == nil {
+		_, err = s.engine.UpdateDraft(c.Request.Context(), cm.ID, d)
+		if err == nil {
+			s.audit(c, "campaign_update", fmt.Sprintf("campaign:%d", cm.ID), d.Name)
+			s.flash(c, "success", "flash.campaign_updated")
+			c.Redirect(http.StatusSeeOther, fmt.Sprintf("/campaigns/%d", cm.ID))
+			return
+		}
+	}
+	switch {
+	case errors.As(err, &bad) || bad != nil:
+		s.renderComposer(c, http.StatusUnprocessableEntity, cm.ID, vals, bad)
+	case errors.Is(err, models.ErrConflict):
+		s.flash(c, "error", "flash.not_draft")
+		c.Redirect(http.StatusSeeOther, fmt.Sprintf("/campaigns/%d", cm.ID))
+	default:
+		s.fail(c, err)
+	}
+}
+
+// duplicateCampaign copies a campaign into a new draft and opens it. When
+// the copy no longer validates (a disabled account, a deleted segment), the
+// composer shows the copy with its errors instead.
+func (s *Server) duplicateCampaign(c *gin.Context) {
+	cm, ok := s.loadCampaign(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	name := i18n.T(ctx, "campaigns.copy_of", map[string]any{"Name": cm.Name})
+	out, err := s.engine.DuplicateCampaign(ctx, cm.ID, name, actor(c))
+	var ve *models.ValidationError
+	switch {
+	case err == nil:
+		s.audit(c, "campaign_duplicate", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d", cm.ID))
+		s.flash(c, "success", "flash.campaign_duplicated")
+		s.redirect(c, fmt.Sprintf("/campaigns/%d/edit", out.ID))
+	case errors.As(err, &ve):
+		d, derr := dispatch.DraftOf(cm)
+		if derr != nil {
+			s.fail(c, derr)
+			return
+		}
+		d.Name, d.ScheduleAt = name, nil
+		s.renderComposer(c, http.StatusUnprocessableEntity, 0, valuesOf(d), ve)
+	default:
+		s.fail(c, err)
+	}
+}
+
+// resendFailedPage creates the follow-up draft for the recipients that
+// ended failed.
+func (s *Server) resendFailedPage(c *gin.Context) {
+	cm, ok := s.loadCampaign(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	out, err := s.engine.ResendFailed(ctx, cm.ID, i18n.T(ctx, "campaigns.resend_of", map[string]any{"Name": cm.Name}), actor(c))
+	var ve *models.ValidationError
+	switch {
+	case err == nil:
+		s.audit(c, "campaign_resend_failed", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d, %d recipients", cm.ID, len(out.Audience.Values)))
+		s.flash(c, "success", "flash.resend_created")
+		s.redirect(c, fmt.Sprintf("/campaigns/%d", out.ID))
+		return
+	case errors.Is(err, dispatch.ErrNotFinished):
+		s.flash(c, "error", "flash.not_finished")
+	case errors.Is(err, dispatch.ErrNoFailed):
+		s.flash(c, "error", "flash.no_failed")
+	case errors.As(err, &ve):
+		s.flash(c, "error", "flash.resend_invalid")
+	default:
+		s.fail(c, err)
+		return
+	}
+	s.redirect(c, fmt.Sprintf("/campaigns/%d", cm.ID))
+}
+
+// previewCampaign is the htmx partial of the composer's device preview.
+func (s *Server) previewCampaign(c *gin.Context) {
+	ctx := c.Request.Context()
+	_, d, _ := draftFromForm(c, false) // unparsable fields are simply not previewed
+	kind := ""
+	if acct, err := s.store.ProviderAccountByID(ctx, d.ProviderID); err == nil {
+		kind = acct.Kind
+	} else if !errors.Is(err, models.ErrNotFound) {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, campaigns.Preview(previewOf(ctx, kind, d.Message)))
 }
 
 // campaignAction runs send / pause / resume / cancel from the page buttons.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,17 +16,6 @@ import (
 	"github.com/pushdeck/pushdeck/web/i18n"
 	"github.com/pushdeck/pushdeck/web/pages/campaigns"
 )
-
-// parseLocalTime reads a datetime-local value; times are UTC until
-// operators get a time-zone setting.
-func parseLocalTime(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339} {
-		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, errors.New("not a date and time")
-}
 
 func (s *Server) loadCampaign(c *gin.Context) (models.Campaign, bool) {
 	id, ok := parseID(c.Param("id"))
@@ -71,29 +61,60 @@ func (s *Server) campaignView(ctx context.Context, cm models.Campaign) (campaign
 	if err != nil {
 		return campaigns.ShowView{}, err
 	}
-	aud := i18n.T(ctx, "audience."+cm.Audience.Kind)
-	if n := len(cm.Audience.Values); n > 0 {
-		shown := cm.Audience.Values[:min(n, 5)]
-		aud += ": " + strings.Join(shown, ", ")
-		if n > 5 {
-			aud += " " + i18n.T(ctx, "campaigns.and_more", map[string]any{"Count": n - 5})
-		}
-	}
 	v := campaigns.ShowView{
-		ID: cm.ID, Name: cm.Name, Provider: acct.Name + " (" + i18n.T(ctx, "kind."+acct.Kind) + ")", Audience: aud,
+		ID: cm.ID, Name: cm.Name, Provider: acct.Name + " (" + i18n.T(ctx, "kind."+acct.Kind) + ")", Audience: s.audienceText(ctx, cm.Audience),
 		Type: string(d.Message.Type), Title: d.Message.Title, Body: d.Message.Body, Group: cm.GroupName,
 		Created: when(cm.CreatedAt), Schedule: whenPtr(cm.ScheduleAt),
+		Details: messageDetails(ctx, d), Preview: previewOf(ctx, acct.Kind, d.Message),
 		CanSend:   cm.Status == models.StatusDraft || cm.Status == models.StatusScheduled,
 		CanPause:  models.CanTransition(cm.Status, models.StatusPaused),
 		CanResume: cm.Status == models.StatusPaused,
 		CanCancel: models.CanTransition(cm.Status, models.StatusCancelled),
+		CanEdit:   cm.Status == models.StatusDraft,
+		CanResend: cm.Status.Terminal() && cm.Failed > 0,
 		Progress:  prog,
 		Test:      campaigns.TestView{ID: cm.ID},
+	}
+	if cm.ScheduleAt != nil && d.Options.Timezone != "" && d.Options.Timezone != "UTC" {
+		v.ScheduleLocal = describeZone(*cm.ScheduleAt, d.Options.Timezone)
 	}
 	for _, e := range evs {
 		v.Events = append(v.Events, campaigns.Event{When: when(e.CreatedAt), From: string(e.FromStatus), To: string(e.ToStatus), Actor: e.Actor, Reason: e.Reason})
 	}
 	return v, nil
+}
+
+// pace fills done, rate (recipients per second since sending started,
+// until now or the end) and, while sending, the time left at that rate.
+func pace(ctx context.Context, p *campaigns.ProgressView, cm models.Campaign) {
+	t := cm.Totals()
+	done := t.Recipients - t.Pending
+	p.Done = num(done)
+	if cm.StartedAt == nil || done <= 0 {
+		return
+	}
+	end := time.Now()
+	if cm.FinishedAt != nil {
+		end = *cm.FinishedAt
+	}
+	secs := end.Sub(*cm.StartedAt).Seconds()
+	if secs <= 0 {
+		return
+	}
+	rate := float64(done) / secs
+	p.Rate = i18n.T(ctx, "figures.per_second", map[string]any{"Rate": rateText(rate)})
+	if cm.Status == models.StatusSending && t.Pending > 0 {
+		p.ETA = time.Duration(float64(t.Pending) / rate * float64(time.Second)).Round(time.Second).String()
+	}
+}
+
+// rateText shows a rate with one decimal below 100 and as a whole number
+// (with separators) above.
+func rateText(r float64) string {
+	if r < 100 {
+		return strconv.FormatFloat(r, 'f', 1, 64)
+	}
+	return num(int64(r + 0.5))
 }
 
 // progressView is the live block: counters for listed audiences, provider
@@ -114,6 +135,14 @@ func (s *Server) progressView(ctx context.Context, cm models.Campaign) (campaign
 	}
 	for _, ch := range fig.Channels {
 		p.Channels = append(p.Channels, channelRow(ctx, ch))
+	}
+	pace(ctx, &p, cm)
+	fails, err := s.store.CampaignFailures(ctx, cm.ID)
+	if err != nil {
+		return p, err
+	}
+	for _, f := range fails {
+		p.Failures = append(p.Failures, campaigns.Failure{Status: f.Status, Code: f.Code, Message: f.Message, Count: num(f.N)})
 	}
 	// Live while sending, and for a few minutes after, while the provider's
 	// report is still filling in.

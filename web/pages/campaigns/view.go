@@ -2,7 +2,12 @@
 // the live progress partial.
 package campaigns
 
-import "github.com/pushdeck/pushdeck/web"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/pushdeck/pushdeck/web"
+)
 
 // Row is one campaign in a list.
 type Row struct {
@@ -26,35 +31,6 @@ type ListView struct {
 	NextURL  string
 }
 
-// FormValues are the composer's fields as typed, so a failed validation
-// renders them back exactly.
-type FormValues struct {
-	Name           string
-	ProviderID     string
-	Group          string
-	AudienceKind   string
-	AudienceValues string
-	Type           string
-	Title          string
-	Body           string
-	ClickAction    string
-	ClickValue     string
-	Ext            string
-	Speed          string
-	TTLSeconds     string
-	ScheduleAt     string
-}
-
-// FormView is the composer.
-type FormView struct {
-	Values    FormValues
-	Errors    web.Errors
-	Providers []web.Option
-	Audiences []web.Option
-	Types     []web.Option
-	Actions   []web.Option
-}
-
 // Event is one status change.
 type Event struct {
 	When   string
@@ -74,6 +50,14 @@ type Channel struct {
 	Clicked   string
 }
 
+// Failure is one line of "errors by reason".
+type Failure struct {
+	Status  string
+	Code    string
+	Message string
+	Count   string
+}
+
 // ProgressView is the live part of the detail page.
 type ProgressView struct {
 	ID         int64
@@ -85,12 +69,19 @@ type ProgressView struct {
 	Accepted   string
 	Invalid    string
 	Failed     string
-	Listed     bool
-	Channels   []Channel
-	Total      Channel
-	Polled     bool
-	Stale      bool
-	Reason     string
+	// Done is recipients with a terminal state; Rate is recipients per
+	// second since sending started; ETA is the time left at that rate
+	// (empty when unknown or finished).
+	Done     string
+	Rate     string
+	ETA      string
+	Failures []Failure
+	Listed   bool
+	Channels []Channel
+	Total    Channel
+	Polled   bool
+	Stale    bool
+	Reason   string
 }
 
 // TestOutcome is one recipient of a test send.
@@ -111,23 +102,185 @@ type TestView struct {
 	Provider string
 }
 
+// Detail is one labelled line of the message summary.
+type Detail struct {
+	Label string
+	Value string
+}
+
 // ShowView is the campaign detail page.
 type ShowView struct {
-	ID        int64
-	Name      string
-	Provider  string
-	Audience  string
-	Type      string
-	Title     string
-	Body      string
-	Group     string
-	Created   string
-	Schedule  string
-	CanSend   bool
-	CanPause  bool
-	CanResume bool
-	CanCancel bool
-	Events    []Event
-	Progress  ProgressView
-	Test      TestView
+	ID       int64
+	Name     string
+	Provider string
+	Audience string
+	Type     string
+	Title    string
+	Body     string
+	Group    string
+	Created  string
+	// Schedule is the send time in UTC; ScheduleLocal the same instant in
+	// the zone the campaign was composed in (empty when that is UTC).
+	Schedule      string
+	ScheduleLocal string
+	Details       []Detail
+	Preview       PreviewView
+	CanSend       bool
+	CanPause      bool
+	CanResume     bool
+	CanCancel     bool
+	CanEdit       bool
+	CanResend     bool
+	Events        []Event
+	Progress      ProgressView
+	Test          TestView
+}
+
+// Article is one news article in the preview.
+type Article struct {
+	Title  string
+	URL    string
+	PicURL string
+}
+
+// PreviewView is the notification as a device would show it.
+type PreviewView struct {
+	// Kind is the provider kind: wecom previews as an app message, every
+	// other kind as an Android and an iOS notification.
+	Kind     string
+	Type     string
+	AppName  string
+	Title    string
+	Subtitle string
+	Body     string
+	BigText  string
+	ImageURL string
+	// Silent is a transmission: delivered to the app, never displayed.
+	Silent   bool
+	Button   string
+	Articles []Article
+	Empty    bool
+}
+
+// WeCom reports whether the preview is a WeCom app message.
+func (p PreviewView) WeCom() bool { return p.Kind == "wecom" }
+
+// ProviderOption is an account in the composer's provider select.
+type ProviderOption struct {
+	Value string
+	Label string
+	Kind  string
+}
+
+// KindOption is a select option offered to some provider kinds only.
+type KindOption struct {
+	Value string
+	Label string
+	Kinds string
+}
+
+// FormValues are the composer's fields as typed, so a failed validation
+// renders them back exactly.
+type FormValues struct {
+	Name                string
+	ProviderID          string
+	Group               string
+	AudienceKind        string
+	AudienceValues      string
+	SegmentID           string
+	Type                string
+	Title               string
+	Body                string
+	BigText             string
+	ImageURL            string
+	ClickAction         string
+	ClickValue          string
+	Badge               string
+	Sound               string
+	Ext                 string
+	ShowBegin           string
+	ShowEnd             string
+	TTLSeconds          string
+	WifiOnly            bool
+	IOSSound            string
+	IOSSubtitle         string
+	IOSThreadID         string
+	IOSCollapseID       string
+	IOSContentAvailable bool
+	IOSMutableContent   bool
+	AndroidChannel      string
+	Vendor              string
+	MXStrategy          string
+	MXSequence          string
+	WeComSafe           bool
+	WeComIDTrans        bool
+	WeComDupCheck       bool
+	WeComDupInterval    string
+	WeComButton         string
+	WeComArticles       string
+	Speed               string
+	ErrorThreshold      string
+	ScheduleAt          string
+	Timezone            string
+}
+
+// FormView is the composer, for a new campaign (ID 0) or a draft.
+type FormView struct {
+	ID     int64
+	Values FormValues
+	// Errors are keyed by form field name; Other holds problems that
+	// belong to no field of the form.
+	Errors    web.Errors
+	Other     []string
+	Providers []ProviderOption
+	// Kind is the selected account's kind; the field groups of other
+	// kinds start hidden (and disabled, so they are not submitted).
+	Kind       string
+	Audiences  []web.Option
+	Segments   []web.Option
+	Types      []KindOption
+	Actions    []web.Option
+	Strategies []web.Option
+	Timezones  []web.Option
+	// AutoTimezone asks the page script to preselect the browser's zone.
+	AutoTimezone bool
+	// FieldKinds maps a field group (dispatch.Field*) to the kinds that
+	// use it, space separated, for data-kinds.
+	FieldKinds map[string]string
+	// VendorKeys lists the vendor keys the selected kind accepts.
+	VendorKeys string
+	Preview    PreviewView
+}
+
+// Action is where the form posts.
+func (v FormView) Action() string {
+	if v.ID > 0 {
+		return "/campaigns/" + strconv.FormatInt(v.ID, 10)
+	}
+	return "/campaigns"
+}
+
+// KindsOf returns the data-kinds value of a field group.
+func (v FormView) KindsOf(group string) string { return v.FieldKinds[group] }
+
+// Shows reports whether a field group starts visible: it applies to the
+// selected kind (or no kind is selected), or one of its fields has an error
+// the operator must see.
+func (v FormView) Shows(group string, fields ...string) bool {
+	for _, f := range fields {
+		if v.Errors[f] != "" {
+			return true
+		}
+	}
+	kinds, ok := v.FieldKinds[group]
+	if !ok || v.Kind == "" {
+		return true
+	}
+	return strings.Contains(" "+kinds+" ", " "+v.Kind+" ")
+}
+
+// OptionShown reports whether a kind-specific option applies to the
+// selected kind.
+func (v FormView) OptionShown(kinds string) bool {
+	return v.Kind == "" || kinds == "" || strings.Contains(" "+kinds+" ", " "+v.Kind+" ")
 }

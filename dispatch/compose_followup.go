@@ -1,0 +1,107 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
+)
+
+// Errors of the follow-up actions.
+var (
+	// ErrNotFinished: resend-to-failed needs a completed, cancelled or
+	// failed campaign. It wraps models.ErrConflict (409).
+	ErrNotFinished = fmt.Errorf("dispatch: the campaign has not finished: %w", models.ErrConflict)
+	// ErrNoFailed: no recipient of the campaign ended failed, so there is
+	// nothing to resend.
+	ErrNoFailed = errors.New("dispatch: no recipient ended failed")
+)
+
+// failedPage is how many failed recipients one keyset query reads.
+const failedPage = 10_000
+
+// DuplicateCampaign stores a new draft named name with the campaign's
+// audience, message and options. The schedule is not copied: a copy is sent
+// when its operator decides.
+func (e *Engine) DuplicateCampaign(ctx context.Context, id int64, name, actor string) (models.Campaign, error) {
+	c, err := e.store.CampaignByID(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	d, err := DraftOf(c)
+	if err != nil {
+		return c, err
+	}
+	d.Name, d.ScheduleAt = clipRunes(name, MaxNameRunes), nil
+	out, _, err := e.CreateCampaign(ctx, d, actor, "")
+	return out, err
+}
+
+// ResendFailed stores a follow-up draft of a finished campaign whose
+// audience is exactly the recipients that ended failed, with the same
+// message and options. The recipients are client ids (kind cid), or aliases
+// when the campaign sent an alias list natively (its deliveries are keyed by
+// alias then). It returns ErrNotFinished for a campaign still running and
+// ErrNoFailed when nothing failed.
+func (e *Engine) ResendFailed(ctx context.Context, id int64, name, actor string) (models.Campaign, error) {
+	c, err := e.store.CampaignByID(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	if !c.Status.Terminal() {
+		return c, ErrNotFinished
+	}
+	d, err := DraftOf(c)
+	if err != nil {
+		return c, err
+	}
+	kind := "cid"
+	if c.Audience.Kind == "alias" {
+		_, caps, err := e.accountCaps(ctx, c.ProviderID)
+		if err != nil {
+			return c, err
+		}
+		if caps.Supports(providers.AudienceAlias) {
+			kind = "alias"
+		}
+	}
+	var values []string
+	after := ""
+	for {
+		page, err := e.store.FailedRecipients(ctx, id, after, failedPage)
+		if err != nil {
+			return c, err
+		}
+		values = append(values, page...)
+		if len(values) > MaxListValues {
+			v := &models.ValidationError{}
+			v.Add("audience.values", "err.too_many", map[string]any{"Max": MaxListValues})
+			return c, v
+		}
+		if len(page) < failedPage {
+			break
+		}
+		after = page[len(page)-1]
+	}
+	if len(values) == 0 {
+		return c, ErrNoFailed
+	}
+	d.Name, d.ScheduleAt = clipRunes(name, MaxNameRunes), nil
+	d.Audience = models.Audience{Kind: kind, Values: values}
+	out, _, err := e.CreateCampaign(ctx, d, actor, "")
+	return out, err
+}
+
+// clipRunes shortens s to at most n runes.
+func clipRunes(s string, n int) string {
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
+}

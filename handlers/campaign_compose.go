@@ -1,0 +1,191 @@
+package handlers
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
+	"github.com/pushdeck/pushdeck/web"
+	"github.com/pushdeck/pushdeck/web/i18n"
+	"github.com/pushdeck/pushdeck/web/pages/campaigns"
+)
+
+// timezones are offered by the composer's zone select. The page script
+// preselects the browser's own zone on a new campaign, adding it when it is
+// not listed; the server accepts any IANA name.
+var timezones = []string{
+	"UTC", "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Tokyo", "Asia/Seoul", "Asia/Singapore",
+	"Asia/Bangkok", "Asia/Jakarta", "Asia/Kolkata", "Asia/Dubai", "Australia/Sydney", "Pacific/Auckland",
+	"Europe/London", "Europe/Paris", "Europe/Berlin", "Europe/Madrid", "Europe/Istanbul", "Europe/Moscow",
+	"Africa/Cairo", "Africa/Johannesburg", "America/Sao_Paulo", "America/New_York", "America/Toronto",
+	"America/Chicago", "America/Mexico_City", "America/Denver", "America/Los_Angeles",
+}
+
+// composerGroups are the field groups whose kinds the form marks.
+var composerGroups = []string{
+	dispatch.FieldBigText, dispatch.FieldImageURL, dispatch.FieldBadge, dispatch.FieldSound, dispatch.FieldExt,
+	dispatch.FieldShowWindow, dispatch.FieldWifiOnly, dispatch.FieldIOS, dispatch.FieldMutableContent,
+	dispatch.FieldAndroidChannel, dispatch.FieldVendor, dispatch.FieldMX, dispatch.FieldWeCom, dispatch.FieldTTL,
+}
+
+var (
+	mobileTypes = []string{"notification", "transmission", "link", "image"}
+	weComTypes  = []string{"text", "textcard", "markdown", "news"}
+)
+
+// composerView builds the composer around values and errors. id is the
+// draft being edited (0 for a new campaign).
+func (s *Server) composerView(ctx context.Context, id int64, vals campaigns.FormValues, ve *models.ValidationError) (campaigns.FormView, error) {
+	as, err := s.store.ListProviderAccounts(ctx)
+	if err != nil {
+		return campaigns.FormView{}, err
+	}
+	v := campaigns.FormView{ID: id, Values: vals, Errors: web.Errors{}, FieldKinds: map[string]string{}}
+	for _, a := range as {
+		idStr := strconv.FormatInt(a.ID, 10)
+		if a.Disabled && idStr != vals.ProviderID {
+			continue
+		}
+		if v.Values.ProviderID == "" {
+			v.Values.ProviderID = idStr
+		}
+		if idStr == v.Values.ProviderID {
+			v.Kind = a.Kind
+		}
+		v.Providers = append(v.Providers, campaigns.ProviderOption{Value: idStr, Label: a.Name + " (" + i18n.T(ctx, "kind."+a.Kind) + ")", Kind: a.Kind})
+	}
+	// A fresh form (or a draft whose account changed kind) starts on a type
+	// the account sends; a refused form keeps what was chosen.
+	fits := slices.Contains(weComTypes, v.Values.Type) == (v.Kind == string(providers.KindWeCom))
+	if v.Values.Type == "" || (ve == nil && !fits) {
+		v.Values.Type = defaultType(v.Kind)
+	}
+	if ve != nil {
+		for k, fe := range ve.Fields {
+			msg := i18n.T(ctx, fe.ID, fe.Data)
+			f := formFieldOf(k)
+			if f == "audience_values" && vals.AudienceKind == "segment" {
+				f = "segment_id"
+			}
+			if f != "" {
+				v.Errors[f] = msg
+			} else {
+				v.Other = append(v.Other, k+": "+msg)
+			}
+		}
+		slices.Sort(v.Other)
+	}
+	s.composerChoices(ctx, &v)
+	for _, g := range composerGroups {
+		ks := dispatch.FieldKinds(g)
+		names := make([]string, len(ks))
+		for i, k := range ks {
+			names[i] = string(k)
+		}
+		v.FieldKinds[g] = strings.Join(names, " ")
+	}
+	v.VendorKeys = strings.Join(dispatch.VendorKeys(providers.Kind(v.Kind)), ", ")
+	segs, err := s.store.ListSegments(ctx)
+	if err != nil {
+		return v, err
+	}
+	v.Segments = []web.Option{{Value: "", Label: i18n.T(ctx, "campaigns.segment_choose")}}
+	for _, sg := range segs {
+		v.Segments = append(v.Segments, web.Option{Value: strconv.FormatInt(sg.ID, 10), Label: sg.Name})
+	}
+	v.Preview = previewOf(ctx, v.Kind, messageFromForm(v.Values, &models.ValidationError{}, time.UTC))
+	return v, nil
+}
+
+func defaultType(kind string) string {
+	if kind == string(providers.KindWeCom) {
+		return "text"
+	}
+	return "notification"
+}
+
+// composerChoices fills the selects.
+func (s *Server) composerChoices(ctx context.Context, v *campaigns.FormView) {
+	opt := func(prefix string, vals ...string) []web.Option {
+		out := make([]web.Option, 0, len(vals))
+		for _, x := range vals {
+			out = append(out, web.Option{Value: x, Label: i18n.T(ctx, prefix+x)})
+		}
+		return out
+	}
+	v.Audiences = opt("audience.", "all", "tag", "segment", "alias", "cid")
+	for _, t := range mobileTypes {
+		v.Types = append(v.Types, campaigns.KindOption{Value: t, Label: i18n.T(ctx, "type."+t), Kinds: "getui mxpush sandbox"})
+	}
+	for _, t := range weComTypes {
+		v.Types = append(v.Types, campaigns.KindOption{Value: t, Label: i18n.T(ctx, "type."+t), Kinds: "wecom"})
+	}
+	v.Actions = opt("click.", "startapp", "url", "intent", "payload", "none")
+	v.Strategies = append([]web.Option{{Value: "", Label: i18n.T(ctx, "strategy.default")}}, opt("strategy.", dispatch.MXStrategies...)...)
+	if st := v.Values.MXStrategy; st != "" && !slices.Contains(dispatch.MXStrategies, st) {
+		v.Strategies = append(v.Strategies, web.Option{Value: st, Label: st}) // kept as typed, beside its error
+	}
+	zones := timezones
+	if tz := v.Values.Timezone; tz != "" && !slices.Contains(zones, tz) {
+		zones = append([]string{tz}, zones...)
+	}
+	for _, z := range zones {
+		v.Timezones = append(v.Timezones, web.Option{Value: z, Label: strings.ReplaceAll(z, "_", " ")})
+	}
+}
+
+// newFormValues are a new campaign's defaults. The zone is UTC until the
+// page script reads the browser's.
+func newFormValues() campaigns.FormValues {
+	return campaigns.FormValues{AudienceKind: "all", ClickAction: "startapp", Timezone: "UTC"}
+}
+
+// renderComposer renders the composer with status.
+func (s *Server) renderComposer(c *gin.Context, status int, id int64, vals campaigns.FormValues, ve *models.ValidationError) {
+	v, err := s.composerView(c.Request.Context(), id, vals, ve)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v.AutoTimezone = id == 0 && c.Request.Method == "GET"
+	s.render(c, status, campaigns.Form(v))
+}
+
+// previewOf renders a message as a device would show it.
+func previewOf(ctx context.Context, kind string, m providers.Message) campaigns.PreviewView {
+	p := campaigns.PreviewView{Kind: kind, Type: string(m.Type), AppName: i18n.T(ctx, "campaigns.preview_app"),
+		Title: strings.TrimSpace(m.Title), Subtitle: strings.TrimSpace(m.IOS.Subtitle), Body: strings.TrimSpace(m.Body),
+		BigText: strings.TrimSpace(m.BigText), Silent: m.Type == providers.TypeTransmission}
+	if imageURL(m.ImageURL) {
+		p.ImageURL = strings.TrimSpace(m.ImageURL)
+	}
+	if kind == string(providers.KindWeCom) {
+		p.Button = m.WeCom.ButtonText
+		if p.Button == "" {
+			p.Button = i18n.T(ctx, "campaigns.preview_button")
+		}
+		for _, a := range m.WeCom.Articles {
+			ar := campaigns.Article{Title: a.Title, URL: a.URL}
+			if imageURL(a.PicURL) {
+				ar.PicURL = a.PicURL
+			}
+			p.Articles = append(p.Articles, ar)
+		}
+	}
+	p.Empty = p.Title == "" && p.Body == "" && p.BigText == "" && len(p.Articles) == 0
+	return p
+}
+
+// imageURL accepts only absolute http(s) URLs for <img src>.
+func imageURL(s string) bool {
+	u, err := url.Parse(strings.TrimSpace(s))
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}

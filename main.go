@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -91,7 +92,7 @@ const usage = `usage:
   pushdeck migrate [--db pushdeck.db]
   pushdeck admin create --email E --password P [--db pushdeck.db]
   pushdeck apikey create --name N [--role admin|operator|viewer] [--db pushdeck.db]
-environment: PUSHDECK_ADDR, PUSHDECK_DB, PUSHDECK_SECRET_KEY, PUSHDECK_LOG_LEVEL`
+environment: PUSHDECK_ADDR, PUSHDECK_DB, PUSHDECK_SECRET_KEY, PUSHDECK_LOG_LEVEL, PUSHDECK_RETENTION_DAYS`
 
 func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	cmd := "serve"
@@ -127,29 +128,36 @@ func flags(name string, cfg *Config) *flag.FlagSet {
 
 // openStore opens and migrates the database and builds the store with the
 // credentials key (PUSHDECK_SECRET_KEY, else pushdeck.key beside the DB).
-func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.Store, *gorm.DB, error) {
+// The returned close function closes both pools.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.Store, *gorm.DB, func() error, error) {
 	key, err := models.LoadOrCreateKey(string(cfg.SecretKey), filepath.Join(filepath.Dir(cfg.DB), "pushdeck.key"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	sealer, err := models.NewSealer(key)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	db, err := models.Open(ctx, cfg.DB)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := models.Migrate(ctx, db, log); err != nil {
 		_ = models.Close(db) // the migration error is the one to report
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	store := models.NewStore(db, sealer)
-	if err := store.EnsureSandboxAccount(ctx); err != nil {
+	rdb, err := models.OpenReader(ctx, cfg.DB)
+	if err != nil {
 		_ = models.Close(db) // as above
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return store, db, nil
+	closeAll := func() error { return errors.Join(models.Close(rdb), models.Close(db)) }
+	store := models.NewStore(db, sealer).WithReader(rdb)
+	if err := store.EnsureSandboxAccount(ctx); err != nil {
+		_ = closeAll() // as above
+		return nil, nil, nil, err
+	}
+	return store, db, closeAll, nil
 }
 
 // Registry is every provider kind pushdeck speaks, built explicitly.
@@ -169,12 +177,12 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	if err := fs.Parse(args); err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	store, db, err := openStore(ctx, cfg, log)
+	store, db, closeDB, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if err := models.Close(db); err != nil {
+		if err := closeDB(); err != nil {
 			log.Error("close database", slog.Any("error", err))
 		}
 	}()
@@ -186,13 +194,18 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		host = "localhost"
 	}
-	engine := dispatch.New(store, Registry(), dispatch.Config{Owner: "pushdeck@" + host}, log)
+	retention, err := retentionFromEnv()
+	if err != nil {
+		return err
+	}
+	engine := dispatch.New(store, Registry(), dispatch.Config{Owner: "pushdeck@" + host, Retention: retention}, log)
 	srv := handlers.New(handlers.Params{Store: store, Engine: engine, Registry: Registry(), Catalog: cat, Log: log})
 	hs := &http.Server{Addr: cfg.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { engine.Run(engineCtx) })
+	wg.Go(func() { models.RunCheckpoints(engineCtx, db, 2*time.Second, log) })
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
 	log.Info("pushdeck listening", slog.String("addr", cfg.Addr), slog.String("db", cfg.DB))
@@ -224,12 +237,12 @@ func cmdMigrate(ctx context.Context, args []string, log *slog.Logger) error {
 	if err := flags("migrate", &cfg).Parse(args); err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	_, db, err := openStore(ctx, cfg, log)
+	_, _, closeDB, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	log.Info("database is up to date", slog.String("db", cfg.DB))
-	return models.Close(db)
+	return closeDB()
 }
 
 func cmdAdminCreate(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
@@ -240,11 +253,11 @@ func cmdAdminCreate(ctx context.Context, args []string, stdout io.Writer, log *s
 	if err := fs.Parse(args); err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	store, db, err := openStore(ctx, cfg, log)
+	store, _, closeDB, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = models.Close(db) }() // read-write work is committed; a close error changes nothing
+	defer func() { _ = closeDB() }() // the work is committed; a close error changes nothing
 	u, err := store.CreateUser(ctx, models.NewUser{Email: *email, Password: *password, Role: models.RoleAdmin})
 	if err != nil {
 		return flagError(err)
@@ -264,11 +277,11 @@ func cmdAPIKeyCreate(ctx context.Context, args []string, stdout io.Writer, log *
 	if err := fs.Parse(args); err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	store, db, err := openStore(ctx, cfg, log)
+	store, _, closeDB, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = models.Close(db) }() // as above
+	defer func() { _ = closeDB() }() // as above
 	k, plain, err := store.CreateAPIKey(ctx, *name, models.Role(*role), nil)
 	if err != nil {
 		return flagError(err)
@@ -279,6 +292,20 @@ func cmdAPIKeyCreate(ctx context.Context, args []string, stdout io.Writer, log *
 	// The key alone on the last line, so scripts can take it with tail -n1.
 	_, err = fmt.Fprintf(stdout, "created API key %q (id %d, role %s); it is shown only once:\n%s\n", k.Name, k.ID, k.Role, plain)
 	return err
+}
+
+// retentionFromEnv reads PUSHDECK_RETENTION_DAYS (default 90): how long
+// delivery rows of finished campaigns are kept.
+func retentionFromEnv() (time.Duration, error) {
+	raw := os.Getenv("PUSHDECK_RETENTION_DAYS")
+	if raw == "" {
+		return 90 * 24 * time.Hour, nil
+	}
+	days, err := strconv.Atoi(raw)
+	if err != nil || days < 1 || days > 3650 {
+		return 0, &usageError{msg: "PUSHDECK_RETENTION_DAYS must be a whole number of days from 1 to 3650"}
+	}
+	return time.Duration(days) * 24 * time.Hour, nil
 }
 
 // flagError turns a validation error into a usage error naming the flag,

@@ -52,6 +52,9 @@ func (cs *clients) entry(ctx context.Context, acct models.ProviderAccount) (*cli
 		return nil, fmt.Errorf("dispatch: client for account %d: %w", acct.ID, err)
 	}
 	rps := p.Capabilities().RequestsPerSecond
+	if acct.RateLimit > 0 {
+		rps = acct.RateLimit
+	}
 	if rps <= 0 {
 		rps = 10
 	}

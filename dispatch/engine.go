@@ -40,6 +40,11 @@ type Config struct {
 	// PollWindow is how long after its start a campaign is polled.
 	PollEvery  time.Duration
 	PollWindow time.Duration
+	// Retention is how long delivery rows of finished campaigns are kept
+	// (aggregates and snapshots are kept for good); PruneEvery is how often
+	// the pruner runs.
+	Retention  time.Duration
+	PruneEvery time.Duration
 	// Owner names this process in leases. A stable name (main uses the
 	// host name) lets a restarted process take back its own batches at once;
 	// random when empty.
@@ -65,6 +70,12 @@ func (c *Config) defaults() {
 	if c.BackoffMax <= 0 {
 		c.BackoffMax = 5 * time.Minute
 	}
+	if c.Retention <= 0 {
+		c.Retention = 90 * 24 * time.Hour
+	}
+	if c.PruneEvery <= 0 {
+		c.PruneEvery = time.Hour
+	}
 	if c.MaxWait <= 0 {
 		c.MaxWait = 30 * time.Minute
 	}
@@ -89,6 +100,7 @@ type Engine struct {
 	log     *slog.Logger
 	wake    chan struct{}
 	planq   chan struct{}
+	done    chan models.Completion
 
 	metrics *Metrics
 	// lastCampaign is the campaign a worker claimed last (round robin).
@@ -97,6 +109,8 @@ type Engine struct {
 	mu       sync.Mutex
 	speeds   map[int64]*speedLimit // per campaign
 	infos    map[int64]campaignInfo
+	lastOK   map[int64]time.Time
+	accounts map[int64]cachedAccount
 	lastPoll map[int64]time.Time
 }
 
@@ -108,7 +122,7 @@ func New(store *models.Store, reg providers.Registry, cfg Config, log *slog.Logg
 	}
 	return &Engine{
 		store: store, clients: newClients(store, reg, log), cfg: cfg, log: log.With(slog.String("component", "dispatch")),
-		wake: make(chan struct{}, 1), planq: make(chan struct{}, 1), speeds: map[int64]*speedLimit{}, infos: map[int64]campaignInfo{}, lastPoll: map[int64]time.Time{},
+		wake: make(chan struct{}, 1), planq: make(chan struct{}, 1), done: make(chan models.Completion, 64), speeds: map[int64]*speedLimit{}, infos: map[int64]campaignInfo{}, lastOK: map[int64]time.Time{}, accounts: map[int64]cachedAccount{}, lastPoll: map[int64]time.Time{},
 		metrics: newMetrics(),
 	}
 }
@@ -122,14 +136,22 @@ func (e *Engine) Run(ctx context.Context) {
 	} else if n > 0 {
 		e.log.Info("resuming batches left by the previous run", slog.Int64("batches", n))
 	}
-	var wg sync.WaitGroup
+	var wg, workers sync.WaitGroup
 	for i := 0; i < e.cfg.Workers; i++ {
-		wg.Go(func() { e.worker(ctx, i) })
+		workers.Go(func() { e.worker(ctx, i) })
 	}
+	// The recorder outlives the workers so their last outcomes are kept.
+	recCtx, stopRecorder := context.WithCancel(context.WithoutCancel(ctx))
+	recDone := make(chan struct{})
+	go func() { e.recorder(recCtx); close(recDone) }()
 	wg.Go(func() { e.planner(ctx) })
-	wg.Go(func() { e.every(ctx, e.cfg.Idle, e.startDue) })
+	wg.Go(func() { e.every(ctx, time.Second, e.startDue) })
 	wg.Go(func() { e.every(ctx, max(e.cfg.PollEvery/3, time.Second), e.pollReports) })
+	wg.Go(func() { e.every(ctx, e.cfg.PruneEvery, e.pruneDeliveries) })
 	<-ctx.Done()
+	workers.Wait()
+	stopRecorder()
+	<-recDone
 	wg.Wait()
 }
 

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/getui"
@@ -33,7 +35,8 @@ func testRegistry() providers.Registry {
 }
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
+	rdb    *gorm.DB
 	store  *models.Store
 	engine *Engine
 	cancel context.CancelFunc
@@ -42,10 +45,11 @@ type harness struct {
 
 // newHarness opens a real SQLite file and builds an engine with fast
 // timings; start runs it.
-func newHarness(t *testing.T, cfg Config) *harness {
+func newHarness(t testing.TB, cfg Config) *harness {
 	t.Helper()
 	ctx := context.Background()
-	db, err := models.Open(ctx, filepath.Join(t.TempDir(), "e.db"))
+	dir := t.TempDir()
+	db, err := models.Open(ctx, filepath.Join(dir, "e.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +61,11 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := models.NewStore(db, sealer)
+	rdb, err := models.OpenReader(ctx, filepath.Join(dir, "e.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := models.NewStore(db, sealer).WithReader(rdb)
 	if cfg.Idle == 0 {
 		cfg.Idle = 10 * time.Millisecond
 	}
@@ -70,11 +78,13 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	if cfg.MaxWait == 0 {
 		cfg.MaxWait = 100 * time.Millisecond
 	}
-	h := &harness{t: t, store: store, engine: New(store, testRegistry(), cfg, log)}
+	h := &harness{t: t, rdb: rdb, store: store, engine: New(store, testRegistry(), cfg, log)}
 	t.Cleanup(func() {
 		h.stop()
-		if err := models.Close(db); err != nil {
-			t.Error(err)
+		for _, d := range []*gorm.DB{rdb, db} {
+			if err := models.Close(d); err != nil {
+				t.Error(err)
+			}
 		}
 	})
 	return h
@@ -201,7 +211,7 @@ func TestFaultsLeaveEveryRecipientTerminal(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := getuifake.New(t)
-			h := newHarness(t, Config{Workers: 3, MaxAttempts: 6})
+			h := newHarness(t, Config{Workers: 3, MaxAttempts: 30})
 			h.engine.clients.m = map[int64]*client{}
 			acct := h.account("getui", fake.URL(), fake.Credentials())
 			// A short HTTP timeout makes the delay fault a timeout.
@@ -332,7 +342,7 @@ func TestPlannerResumesAfterInterruption(t *testing.T) {
 	// An earlier run froze the first two batches, then died.
 	sorted := append([]string(nil), vals...)
 	sort.Strings(sorted)
-	first := []models.NewBatch{{Target: mustTarget(t, sorted[:1000]), Recipients: sorted[:1000]}, {Target: mustTarget(t, sorted[1000:2000]), Recipients: sorted[1000:2000]}}
+	first := []models.NewBatch{{Target: mustTarget(t), Recipients: sorted[:1000]}, {Target: mustTarget(t), Recipients: sorted[1000:2000]}}
 	if err := h.store.FreezeBatches(ctx, c.ID, first, sorted[1999], false); err != nil {
 		t.Fatal(err)
 	}
@@ -344,9 +354,9 @@ func TestPlannerResumesAfterInterruption(t *testing.T) {
 	}
 }
 
-func mustTarget(t *testing.T, vals []string) json.RawMessage {
+func mustTarget(t *testing.T) json.RawMessage {
 	t.Helper()
-	b, err := json.Marshal(providers.Target{Kind: providers.AudienceCID, Values: vals})
+	b, err := json.Marshal(providers.Target{Kind: providers.AudienceCID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -127,6 +127,8 @@ func (e *Engine) TestSend(ctx context.Context, id int64, cids []string) (TestRes
 	return TestResult{RequestID: reqID, TaskID: res.TaskID, Outcomes: res.Outcomes}, nil
 }
 
+const healthEvery = 10 * time.Second
+
 // messageFor applies the campaign options to its message.
 func (e *Engine) messageFor(d Draft) providers.Message {
 	m := d.Message
@@ -135,7 +137,21 @@ func (e *Engine) messageFor(d Draft) providers.Message {
 	return m
 }
 
+// recordHealth stores an account's last success or error. Successes are
+// written at most every healthEvery per account (the page shows minutes),
+// errors always, so the hot path does not add a write per batch.
 func (e *Engine) recordHealth(ctx context.Context, acctID int64, callErr error) {
+	if callErr == nil {
+		now := time.Now()
+		e.mu.Lock()
+		last := e.lastOK[acctID]
+		if now.Sub(last) < healthEvery {
+			e.mu.Unlock()
+			return
+		}
+		e.lastOK[acctID] = now
+		e.mu.Unlock()
+	}
 	msg := ""
 	if callErr != nil {
 		msg = callErr.Error()

@@ -64,14 +64,14 @@ func (m *Metrics) observeCall(kind string, d time.Duration, err error) {
 	}
 }
 
-func (m *Metrics) batchDone(res models.BatchResult) {
+func (m *Metrics) batchDone(b models.Batch, res models.BatchResult) {
 	m.batches.Add(1)
 	byStatus := map[string]int64{}
 	out := map[string]string{}
 	for _, o := range res.Outcomes {
 		out[o.Recipient] = o.Status
 	}
-	for _, r := range res.Recipients {
+	for _, r := range b.Recipients {
 		st, ok := out[r]
 		switch {
 		case ok:

@@ -188,7 +188,9 @@ func (f *freezer) cut() error {
 	if len(f.buf) == 0 {
 		return nil
 	}
-	t, err := json.Marshal(providers.Target{Kind: f.kind, Values: f.buf})
+	// The recipients travel in the batch's own column; the target keeps
+	// only the kind.
+	t, err := json.Marshal(providers.Target{Kind: f.kind})
 	if err != nil {
 		return fmt.Errorf("dispatch: encode target: %w", err)
 	}

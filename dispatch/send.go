@@ -13,11 +13,16 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
-// worker claims due batches and sends them until ctx ends.
+// claimPerWorker is how many batches a worker leases at once: fewer claim
+// statements on the single SQLite writer, still well inside the lease.
+const claimPerWorker = 4
+
+// worker claims due batches and sends them until ctx ends. Outcomes go to
+// the recorder, which commits them in groups.
 func (e *Engine) worker(ctx context.Context, n int) {
 	log := e.log.With(slog.Int("worker", n))
 	for ctx.Err() == nil {
-		b, ok, err := e.store.ClaimBatch(ctx, e.cfg.Owner, e.cfg.Lease, e.lastCampaign.Load())
+		bs, err := e.store.ClaimBatches(ctx, e.cfg.Owner, e.cfg.Lease, e.lastCampaign.Load(), claimPerWorker)
 		if err != nil {
 			if ctx.Err() == nil {
 				log.Error("claim batch", slog.Any("error", err))
@@ -25,12 +30,17 @@ func (e *Engine) worker(ctx context.Context, n int) {
 			e.sleep(ctx)
 			continue
 		}
-		if !ok {
+		if len(bs) == 0 {
 			e.sleep(ctx)
 			continue
 		}
-		e.lastCampaign.Store(b.CampaignID)
-		e.process(ctx, log, b)
+		e.lastCampaign.Store(bs[len(bs)-1].CampaignID)
+		for _, b := range bs {
+			if ctx.Err() != nil {
+				return // the rest stay leased until they expire or this engine restarts
+			}
+			e.process(ctx, log, b)
+		}
 	}
 }
 
@@ -55,24 +65,23 @@ func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) 
 		e.finish(ctx, log, b, models.BatchResult{Final: models.DeliveryFailed, Code: "bad_batch", Message: err.Error()})
 		return
 	}
-	var recipients []string
 	if target.Kind.IsList() {
-		recipients = target.Values
+		target.Values = b.Recipients
 	}
 	info, err := e.sendInfo(ctx, b.CampaignID)
 	if err != nil {
 		log.Error("load campaign", slog.Any("error", err))
-		e.finish(ctx, log, b, models.BatchResult{Recipients: recipients, Final: models.DeliveryFailed, Code: "bad_campaign", Message: err.Error()})
+		e.finish(ctx, log, b, models.BatchResult{Final: models.DeliveryFailed, Code: "bad_campaign", Message: err.Error()})
 		return
 	}
-	acct, err := e.store.ProviderAccountByID(ctx, info.providerID)
+	acct, err := e.account(ctx, info.providerID)
 	if err != nil {
 		log.Error("load provider account", slog.Any("error", err))
 		return
 	}
 	cl, err := e.clients.entry(ctx, acct)
 	if err != nil {
-		e.finish(ctx, log, b, models.BatchResult{Recipients: recipients, Final: models.DeliveryFailed, Code: "provider_config", Message: err.Error()})
+		e.finish(ctx, log, b, models.BatchResult{Final: models.DeliveryFailed, Code: "provider_config", Message: err.Error()})
 		return
 	}
 	if l := e.campaignLimiter(b.CampaignID, info.speed, max(1, b.Size)); l != nil {
@@ -99,14 +108,42 @@ func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) 
 	}
 	e.recordHealth(ctx, acct.ID, err)
 	if err != nil {
-		e.failed(ctx, log, b, recipients, err)
+		e.failed(ctx, log, b, err)
 		return
 	}
-	out := models.BatchResult{Recipients: recipients, TaskID: res.TaskID}
+	out := models.BatchResult{TaskID: res.TaskID}
 	for _, o := range res.Outcomes {
 		out.Outcomes = append(out.Outcomes, models.Outcome{Recipient: o.Recipient, Status: string(o.Status), Code: o.Code, Message: o.Message})
 	}
 	e.finish(ctx, log, b, out)
+}
+
+// accountTTL is how long a worker trusts its copy of an account; an edit
+// (new credentials, rate) takes effect within it.
+const accountTTL = 5 * time.Second
+
+type cachedAccount struct {
+	acct models.ProviderAccount
+	at   time.Time
+}
+
+// account returns a provider account, read from the store at most once per
+// accountTTL: workers would otherwise read it for every batch.
+func (e *Engine) account(ctx context.Context, id int64) (models.ProviderAccount, error) {
+	e.mu.Lock()
+	ca, ok := e.accounts[id]
+	e.mu.Unlock()
+	if ok && time.Since(ca.at) < accountTTL {
+		return ca.acct, nil
+	}
+	a, err := e.store.ProviderAccountByID(ctx, id)
+	if err != nil {
+		return a, err
+	}
+	e.mu.Lock()
+	e.accounts[id] = cachedAccount{acct: a, at: time.Now()}
+	e.mu.Unlock()
+	return a, nil
 }
 
 // campaignInfo is what a worker needs of a campaign, decoded once.
@@ -143,7 +180,7 @@ func (e *Engine) sendInfo(ctx context.Context, id int64) (campaignInfo, error) {
 
 // failed decides between another attempt (same request id, backoff with
 // jitter, the provider's wait honoured) and ending the batch.
-func (e *Engine) failed(ctx context.Context, log *slog.Logger, b models.Batch, recipients []string, err error) {
+func (e *Engine) failed(ctx context.Context, log *slog.Logger, b models.Batch, err error) {
 	pe := providers.AsError(err)
 	if pe.Class == providers.Permanent || b.Attempts >= e.cfg.MaxAttempts {
 		final := models.DeliveryFailed
@@ -151,7 +188,7 @@ func (e *Engine) failed(ctx context.Context, log *slog.Logger, b models.Batch, r
 			final = models.DeliveryInvalid
 		}
 		log.Warn("batch failed", slog.String("class", pe.Class.String()), slog.String("code", pe.Code), slog.Int("attempts", b.Attempts))
-		e.finish(ctx, log, b, models.BatchResult{Recipients: recipients, Final: final, Code: pe.Code, Message: pe.Msg})
+		e.finish(ctx, log, b, models.BatchResult{Final: final, Code: pe.Code, Message: pe.Msg})
 		return
 	}
 	wait := e.backoff(b.Attempts)
@@ -179,25 +216,71 @@ func (e *Engine) backoff(attempts int) time.Duration {
 }
 
 func (e *Engine) finish(ctx context.Context, log *slog.Logger, b models.Batch, res models.BatchResult) {
-	c, err := e.store.CompleteBatch(ctx, b, res)
-	if errors.Is(err, models.ErrConflict) {
-		log.Warn("batch lease lost; another worker owns it")
-		return
+	select {
+	case e.done <- models.Completion{Batch: b, Result: res}:
+	case <-ctx.Done():
+		// Shutting down before the outcome was queued: the batch stays
+		// leased and is sent again (same request id) after a restart.
 	}
+}
+
+// recorder commits batch outcomes in groups (one transaction for up to
+// recordGroup batches) and reacts to what they did to their campaigns.
+// After ctx ends it records what is already queued, then returns.
+func (e *Engine) recorder(ctx context.Context) {
+	const recordGroup = 16
+	wctx := context.WithoutCancel(ctx)
+	for {
+		var group []models.Completion
+		select {
+		case c := <-e.done:
+			group = append(group, c)
+		case <-ctx.Done():
+			for {
+				select {
+				case c := <-e.done:
+					e.record(wctx, []models.Completion{c})
+				default:
+					return
+				}
+			}
+		}
+	fill:
+		for len(group) < recordGroup {
+			select {
+			case c := <-e.done:
+				group = append(group, c)
+			default:
+				break fill
+			}
+		}
+		e.record(wctx, group)
+	}
+}
+
+func (e *Engine) record(ctx context.Context, group []models.Completion) {
+	cs, lost, err := e.store.CompleteBatches(ctx, group)
 	if err != nil {
-		log.Error("record batch outcome", slog.Any("error", err))
-		return
+		e.log.Error("record batch outcomes", slog.Int("batches", len(group)), slog.Any("error", err))
+		return // the batches stay leased and are sent again after the lease
 	}
-	e.metrics.batchDone(res)
-	switch c.Status {
-	case models.StatusCompleted:
-		e.log.Info("campaign completed", slog.Int64("campaign", c.ID), slog.Int64("accepted", c.Accepted), slog.Int64("invalid", c.Invalid), slog.Int64("failed", c.Failed))
-		e.forget(c.ID)
-		// A first report right away, so figures appear without waiting for
-		// the poller's next round.
-		e.PollCampaign(ctx, c)
-	case models.StatusSending:
-		e.checkThreshold(ctx, c)
+	for _, b := range lost {
+		e.log.Warn("batch lease lost; another worker owns it", slog.Int64("campaign", b.CampaignID), slog.Int("batch", b.Seq))
+	}
+	for _, g := range group {
+		e.metrics.batchDone(g.Batch, g.Result)
+	}
+	for _, c := range cs {
+		switch c.Status {
+		case models.StatusCompleted:
+			e.log.Info("campaign completed", slog.Int64("campaign", c.ID), slog.Int64("accepted", c.Accepted), slog.Int64("invalid", c.Invalid), slog.Int64("failed", c.Failed))
+			e.forget(c.ID)
+			// A first report right away, so figures appear without waiting
+			// for the poller's next round.
+			e.PollCampaign(ctx, c)
+		case models.StatusSending:
+			e.checkThreshold(ctx, c)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/mail"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -103,7 +104,13 @@ func (s *Server) login(c *gin.Context) {
 				s.log.Error("record login failure", slog.Any("error", err))
 			}
 		}
-		s.auditAs(c, email, "login_failed", email, "")
+		// What was typed may be a password pasted in the wrong box: record it
+		// only when it is shaped like an address.
+		who := "unknown"
+		if a, err := mail.ParseAddress(email); err == nil && a.Address == email && len(email) <= 254 {
+			who = email
+		}
+		s.auditAs(c, who, "login_failed", who, "")
 		v.Error = i18n.T(ctx, "login.failed")
 		s.render(c, http.StatusUnauthorized, auth.Login(v))
 		return

@@ -1,29 +1,90 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/web/i18n"
 	"github.com/pushdeck/pushdeck/web/pages/dashboard"
 )
 
 func (s *Server) showDashboard(c *gin.Context) {
 	ctx := c.Request.Context()
-	counts, err := s.store.CountCampaignsByStatus(ctx)
+	v := dashboard.View{}
+	now := s.store.Now()
+	for _, p := range []struct {
+		id string
+		d  time.Duration
+	}{{"dashboard.period_24h", 24 * time.Hour}, {"dashboard.period_7d", 7 * 24 * time.Hour}, {"dashboard.period_30d", 30 * 24 * time.Hour}} {
+		t, err := s.store.TotalsSince(ctx, now.Add(-p.d))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		v.Periods = append(v.Periods, dashboard.Period{Label: i18n.T(ctx, p.id), Campaigns: num(t.Campaigns), Recipients: num(t.Recipients),
+			Accepted: num(t.Accepted), Failed: num(t.Failed)})
+	}
+	live, err := s.liveCampaigns(ctx)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	rows, _, err := s.campaignRows(ctx, models.CampaignFilter{Limit: 10})
+	v.Sending = live
+	sched, err := s.store.CampaignsByStatus(ctx, models.StatusScheduled, 5)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	v := dashboard.View{Recent: rows}
-	for _, st := range []models.Status{models.StatusDraft, models.StatusScheduled, models.StatusSending, models.StatusCompleted} {
-		v.Counts = append(v.Counts, dashboard.Count{Status: string(st), N: num(counts[st])})
+	for _, cm := range sched {
+		v.Scheduled = append(v.Scheduled, dashboard.Live{ID: cm.ID, Name: cm.Name, Schedule: whenPtr(cm.ScheduleAt)})
+	}
+	if v.Recent, _, err = s.campaignRows(ctx, models.CampaignFilter{Limit: 10}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	as, err := s.store.ListProviderAccounts(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, a := range as {
+		acc := dashboard.Account{Name: a.Name, Kind: a.Kind, Disabled: a.Disabled, LastOK: whenPtr(a.LastOKAt), LastError: a.LastError}
+		acc.Failing = a.LastErrorAt != nil && (a.LastOKAt == nil || a.LastErrorAt.After(*a.LastOKAt))
+		if acc.LastError != "" {
+			acc.LastError = whenPtr(a.LastErrorAt) + " " + acc.LastError
+		}
+		v.Accounts = append(v.Accounts, acc)
 	}
 	s.render(c, http.StatusOK, dashboard.Dashboard(v))
+}
+
+// liveCampaigns lists the campaigns sending now with their progress.
+func (s *Server) liveCampaigns(ctx context.Context) ([]dashboard.Live, error) {
+	cs, err := s.store.CampaignsByStatus(ctx, models.StatusSending, 10)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dashboard.Live, 0, len(cs))
+	for _, cm := range cs {
+		l := dashboard.Live{ID: cm.ID, Name: cm.Name, Done: num(cm.Recipients - cm.Pending), Total: num(cm.Recipients)}
+		if cm.Recipients > 0 {
+			l.Percent = int((cm.Recipients - cm.Pending) * 100 / cm.Recipients)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// showDashboardLive is the htmx partial of the campaigns sending now.
+func (s *Server) showDashboardLive(c *gin.Context) {
+	live, err := s.liveCampaigns(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, dashboard.LivePanel(live))
 }

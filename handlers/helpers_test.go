@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -29,7 +30,7 @@ import (
 // testApp is a real server on a real SQLite file in a temp dir, with the
 // engine running, served over real HTTP.
 type testApp struct {
-	t      *testing.T
+	t      testing.TB
 	store  *models.Store
 	engine *dispatch.Engine
 	srv    *Server
@@ -47,10 +48,11 @@ func testRegistry() providers.Registry {
 
 // newTestApp builds the whole stack. The engine polls fast so tests see
 // progress within a second or two.
-func newTestApp(t *testing.T) *testApp {
+func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	db, err := models.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
+	path := filepath.Join(t.TempDir(), "test.db")
+	db, err := models.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +64,11 @@ func newTestApp(t *testing.T) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := models.NewStore(db, sealer)
+	rdb, err := models.OpenReader(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := models.NewStore(db, sealer).WithReader(rdb)
 	if err := store.EnsureSandboxAccount(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +87,7 @@ func newTestApp(t *testing.T) *testApp {
 		ts.Close()
 		cancel()
 		<-done
-		if err := models.Close(db); err != nil {
+		if err := errors.Join(models.Close(rdb), models.Close(db)); err != nil {
 			t.Errorf("close db: %v", err)
 		}
 	})

@@ -33,9 +33,11 @@ const (
 func (s *Server) Routes() []Route {
 	var rs []Route
 	rs = append(rs, s.coreRoutes()...)
+	rs = append(rs, s.campaignRoutes()...)
 	rs = append(rs, s.providerRoutes()...)
 	rs = append(rs, s.audienceRoutes()...)
 	rs = append(rs, s.settingsRoutes()...)
+	rs = append(rs, s.statsRoutes()...)
 	return rs
 }
 

@@ -52,6 +52,8 @@ type Server struct {
 	log    *slog.Logger
 	cfg    Config
 	gin    *gin.Engine
+	// imports tracks the CSV imports running in the background.
+	imports *importer
 }
 
 // New builds the server and its route table.
@@ -61,6 +63,7 @@ func New(p Params) *Server {
 		p.Log = slog.Default()
 	}
 	s := &Server{store: p.Store, engine: p.Engine, reg: p.Registry, cat: p.Catalog, log: p.Log, cfg: p.Config}
+	s.imports = newImporter(p.Store, p.Log)
 	gin.SetMode(gin.ReleaseMode)
 	g := gin.New()
 	g.HandleMethodNotAllowed = true

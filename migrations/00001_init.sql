@@ -78,7 +78,7 @@ CREATE TABLE campaigns (
     group_name      TEXT    NOT NULL DEFAULT '',
     status          TEXT    NOT NULL CHECK (status IN ('draft', 'scheduled', 'sending', 'paused', 'completed', 'cancelled', 'failed')),
     status_reason   TEXT    NOT NULL DEFAULT '',
-    audience        TEXT    NOT NULL,  -- JSON {kind, values, ...}
+    audience_kind   TEXT    NOT NULL,
     message         TEXT    NOT NULL,  -- JSON providers.Message
     options         TEXT    NOT NULL DEFAULT '{}',
     schedule_at     DATETIME,
@@ -102,6 +102,15 @@ CREATE INDEX campaigns_status_id ON campaigns (status, id);
 CREATE INDEX campaigns_provider ON campaigns (provider_id);
 CREATE INDEX campaigns_group ON campaigns (group_name) WHERE group_name <> '';
 
+-- The audience (up to a million listed values) lives apart from the
+-- campaign row: the engine reads and updates a campaign's status and
+-- counters on every batch, and SQLite would otherwise walk (and rewrite) the
+-- audience's overflow pages each time.
+CREATE TABLE campaign_audiences (
+    campaign_id INTEGER PRIMARY KEY REFERENCES campaigns (id) ON DELETE CASCADE,
+    audience    TEXT    NOT NULL  -- JSON {kind, values, conditions}
+);
+
 CREATE TABLE campaign_events (
     id          INTEGER PRIMARY KEY,
     campaign_id INTEGER NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
@@ -116,12 +125,20 @@ CREATE INDEX campaign_events_campaign ON campaign_events (campaign_id, id);
 -- A batch is one provider request's worth of a campaign. request_id is fixed
 -- when the batch is written, before the first call, and reused on every retry.
 -- A worker owns a batch while lease_expires_at is in the future.
+-- batch_recipients holds the frozen audience slice (a JSON array, in key
+-- order), apart from the batch row, which the engine updates at every claim
+-- and outcome and should stay small. Delivery rows are written once, with
+-- their terminal state, when the batch ends, so each recipient costs one
+-- insert; until then it is pending in its batch (first/last_recipient let
+-- keyset pages find it).
 CREATE TABLE batches (
     id               INTEGER PRIMARY KEY,
     campaign_id      INTEGER NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
     seq              INTEGER NOT NULL,
     request_id       TEXT    NOT NULL UNIQUE,
-    target           TEXT    NOT NULL,  -- JSON providers.Target
+    target           TEXT    NOT NULL,  -- JSON providers.Target (values in recipients)
+    first_recipient  TEXT    NOT NULL DEFAULT '',
+    last_recipient   TEXT    NOT NULL DEFAULT '',
     size             INTEGER NOT NULL,
     status           TEXT    NOT NULL CHECK (status IN ('pending', 'done', 'failed', 'cancelled')),
     attempts         INTEGER NOT NULL DEFAULT 0,
@@ -135,23 +152,32 @@ CREATE TABLE batches (
     updated_at       DATETIME NOT NULL,
     UNIQUE (campaign_id, seq)
 );
+CREATE TABLE batch_recipients (
+    batch_id   INTEGER PRIMARY KEY REFERENCES batches (id) ON DELETE CASCADE,
+    recipients TEXT    NOT NULL
+);
 -- The claim query scans pending batches in due order.
 CREATE INDEX batches_due ON batches (status, next_attempt_at) WHERE status = 'pending';
 
--- One row per recipient of a listed audience. The primary key is the keyset
--- order of the deliveries pages and keeps inserts in key order per campaign.
+-- One row per recipient of a listed audience that reached a terminal state
+-- (pending ones are in their batch). The primary key is the keyset order of
+-- the deliveries pages and keeps inserts in key order per campaign.
+-- Rows are kept narrow because the engine writes one per recipient on its
+-- hot path: the request id and the time come from the row's batch.
 CREATE TABLE deliveries (
     campaign_id INTEGER NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
     recipient   TEXT    NOT NULL,
     batch_seq   INTEGER NOT NULL,
-    status      TEXT    NOT NULL CHECK (status IN ('pending', 'accepted', 'invalid', 'failed')),
+    status      TEXT    NOT NULL CHECK (status IN ('accepted', 'invalid', 'failed')),
     code        TEXT    NOT NULL DEFAULT '',
     message     TEXT    NOT NULL DEFAULT '',
-    request_id  TEXT    NOT NULL,
-    updated_at  DATETIME NOT NULL,
     PRIMARY KEY (campaign_id, recipient)
 ) WITHOUT ROWID;
-CREATE INDEX deliveries_batch ON deliveries (campaign_id, batch_seq);
+-- Pages filtered to the invalid or failed recipients (and "resend to
+-- failed") walk this partial index; accepted rows, the bulk, stay out of it
+-- so the hot-path insert updates one B-tree per row, and an "accepted" page
+-- walks the primary key, where nearly every row matches.
+CREATE INDEX deliveries_problems ON deliveries (campaign_id, status, recipient) WHERE status <> 'accepted';
 
 -- Provider-side report figures, kept as snapshots so they can be charted over
 -- time; the newest is the campaign's current figure. channels is JSON
@@ -180,8 +206,10 @@ CREATE INDEX audit_log_action ON audit_log (action, id);
 DROP TABLE audit_log;
 DROP TABLE report_snapshots;
 DROP TABLE deliveries;
+DROP TABLE batch_recipients;
 DROP TABLE batches;
 DROP TABLE campaign_events;
+DROP TABLE campaign_audiences;
 DROP TABLE campaigns;
 DROP TABLE provider_accounts;
 DROP TABLE api_keys;

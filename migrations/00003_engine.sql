@@ -11,7 +11,12 @@
 -- moved in the same transaction as the batch outcome, so "errors by reason"
 -- is a small lookup on the progress page and survives delivery-row pruning.
 
+-- provider_accounts.rate_limit is the account's request rate (requests per
+-- second) shared by every campaign using it; 0 takes the provider's safe
+-- default. Operators raise it where their contract allows.
+
 -- +goose Up
+ALTER TABLE provider_accounts ADD COLUMN rate_limit REAL NOT NULL DEFAULT 0;
 ALTER TABLE campaigns ADD COLUMN planned INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE campaigns ADD COLUMN plan_cursor TEXT NOT NULL DEFAULT '';
 ALTER TABLE campaigns ADD COLUMN plan_seq INTEGER NOT NULL DEFAULT 0;
@@ -31,6 +36,7 @@ CREATE TABLE campaign_failures (
 CREATE INDEX campaigns_unplanned ON campaigns (status) WHERE planned = 0;
 
 -- +goose Down
+ALTER TABLE provider_accounts DROP COLUMN rate_limit;
 DROP INDEX campaigns_unplanned;
 DROP TABLE campaign_failures;
 ALTER TABLE campaigns DROP COLUMN plan_seq;

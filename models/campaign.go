@@ -31,13 +31,16 @@ type Totals struct {
 // Campaign is a push campaign. Message and Options are JSON owned by the
 // engine (providers.Message and dispatch options); the store keeps them opaque.
 type Campaign struct {
-	ID             int64
-	Name           string
-	ProviderID     int64
-	GroupName      string
-	Status         Status
-	StatusReason   string
-	Audience       Audience        `gorm:"serializer:json"`
+	ID           int64
+	Name         string
+	ProviderID   int64
+	GroupName    string
+	Status       Status
+	StatusReason string
+	AudienceKind string
+	// Audience is loaded from campaign_audiences by CampaignByID and
+	// ListCampaigns (WithAudience); CampaignHead leaves it empty.
+	Audience       Audience        `gorm:"-"`
 	Message        json.RawMessage `gorm:"type:text"`
 	Options        json.RawMessage `gorm:"type:text"`
 	ScheduleAt     *time.Time
@@ -98,7 +101,7 @@ func (s *Store) CreateCampaign(ctx context.Context, in NewCampaign) (c Campaign,
 	now := s.now()
 	c = Campaign{
 		Name: in.Name, ProviderID: in.ProviderID, GroupName: in.GroupName, Status: StatusDraft,
-		Audience: in.Audience, Message: in.Message, Options: in.Options, ScheduleAt: in.ScheduleAt,
+		AudienceKind: in.Audience.Kind, Audience: in.Audience, Message: in.Message, Options: in.Options, ScheduleAt: in.ScheduleAt,
 		Nonce: nonceChars(nonce), CreatedBy: in.CreatedBy, CreatedAt: now, UpdatedAt: now,
 	}
 	if c.Options == nil {
@@ -108,7 +111,13 @@ func (s *Store) CreateCampaign(ctx context.Context, in NewCampaign) (c Campaign,
 		k := in.IdempotencyKey
 		c.IdempotencyKey = &k
 	}
-	if err := s.conn(ctx).Create(&c).Error; err != nil {
+	err = s.WithTx(ctx, func(tx *Store) error {
+		if err := tx.conn(ctx).Create(&c).Error; err != nil {
+			return err
+		}
+		return tx.saveAudience(ctx, c.ID, c.Audience)
+	})
+	if err != nil {
 		if isConflict(notFound(err, "")) && in.IdempotencyKey != "" {
 			// A concurrent create with the same key won the race.
 			var prev Campaign
@@ -169,6 +178,10 @@ func (s *Store) UpdateDraft(ctx context.Context, id int64, u CampaignUpdate) (Ca
 		}
 		if u.Audience != nil {
 			c.Audience = *u.Audience
+			c.AudienceKind = c.Audience.Kind
+			if err := tx.saveAudience(ctx, c.ID, c.Audience); err != nil {
+				return err
+			}
 		}
 		if u.Message != nil {
 			c.Message = u.Message
@@ -189,8 +202,73 @@ func (s *Store) UpdateDraft(ctx context.Context, id int64, u CampaignUpdate) (Ca
 	return out, err
 }
 
-// CampaignByID loads a campaign.
+// CampaignByID loads a campaign with its audience.
 func (s *Store) CampaignByID(ctx context.Context, id int64) (Campaign, error) {
+	var c Campaign
+	if err := s.conn(ctx).First(&c, id).Error; err != nil {
+		return Campaign{}, notFound(err, fmt.Sprintf("campaign %d", id))
+	}
+	if err := s.loadAudiences(ctx, []*Campaign{&c}); err != nil {
+		return Campaign{}, err
+	}
+	return c, nil
+}
+
+// campaignAudience is the side table holding a campaign's audience JSON.
+type campaignAudience struct {
+	CampaignID int64 `gorm:"primaryKey"`
+	Audience   string
+}
+
+func (campaignAudience) TableName() string { return "campaign_audiences" }
+
+func (s *Store) saveAudience(ctx context.Context, id int64, a Audience) error {
+	b, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("models: encode audience of campaign %d: %w", id, err)
+	}
+	err = s.conn(ctx).Exec(`INSERT INTO campaign_audiences (campaign_id, audience) VALUES (?, ?)
+		ON CONFLICT (campaign_id) DO UPDATE SET audience = excluded.audience`, id, string(b)).Error
+	if err != nil {
+		return fmt.Errorf("models: save audience of campaign %d: %w", id, err)
+	}
+	return nil
+}
+
+// loadAudiences fills the campaigns' Audience from the side table.
+func (s *Store) loadAudiences(ctx context.Context, cs []*Campaign) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	var rows []campaignAudience
+	if err := s.conn(ctx).Where("campaign_id IN ?", ids).Find(&rows).Error; err != nil {
+		return fmt.Errorf("models: load audiences: %w", err)
+	}
+	by := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		by[r.CampaignID] = r.Audience
+	}
+	for _, c := range cs {
+		raw, ok := by[c.ID]
+		if !ok {
+			c.Audience = Audience{Kind: c.AudienceKind}
+			continue
+		}
+		if err := json.Unmarshal([]byte(raw), &c.Audience); err != nil {
+			return fmt.Errorf("models: decode audience of campaign %d: %w", c.ID, err)
+		}
+	}
+	return nil
+}
+
+// CampaignHead loads a campaign without its audience, which for a listed
+// audience holds up to a million values: the engine's hot paths need only
+// the status and counters.
+func (s *Store) CampaignHead(ctx context.Context, id int64) (Campaign, error) {
 	var c Campaign
 	if err := s.conn(ctx).First(&c, id).Error; err != nil {
 		return Campaign{}, notFound(err, fmt.Sprintf("campaign %d", id))
@@ -206,6 +284,9 @@ type CampaignFilter struct {
 	// After is the id of the last campaign of the previous page.
 	After int64
 	Limit int
+	// WithAudience loads each campaign's audience (values included);
+	// pages that show only the kind leave it off.
+	WithAudience bool
 }
 
 // ListCampaigns returns a page and the cursor of the next one (0 on the last).
@@ -233,6 +314,18 @@ func (s *Store) ListCampaigns(ctx context.Context, f CampaignFilter) ([]Campaign
 	if len(cs) > limit {
 		cs = cs[:limit]
 		next = cs[limit-1].ID
+	}
+	for i := range cs {
+		cs[i].Audience = Audience{Kind: cs[i].AudienceKind}
+	}
+	if f.WithAudience {
+		ptrs := make([]*Campaign, len(cs))
+		for i := range cs {
+			ptrs[i] = &cs[i]
+		}
+		if err := s.loadAudiences(ctx, ptrs); err != nil {
+			return nil, 0, err
+		}
 	}
 	return cs, next, nil
 }
@@ -309,6 +402,9 @@ func (s *Store) DueScheduled(ctx context.Context, now time.Time) ([]Campaign, er
 	if err != nil {
 		return nil, fmt.Errorf("models: due campaigns: %w", err)
 	}
+	for i := range cs {
+		cs[i].Audience = Audience{Kind: cs[i].AudienceKind}
+	}
 	return cs, nil
 }
 
@@ -324,6 +420,24 @@ func (s *Store) CountCampaignsByStatus(ctx context.Context) (map[Status]int64, e
 	out := map[Status]int64{}
 	for _, r := range rows {
 		out[r.Status] = r.N
+	}
+	return out, nil
+}
+
+// FailedRecipients returns up to limit recipients of a campaign whose
+// delivery ended failed, in recipient order after the recipient after
+// ("" for the first page): a keyset walk over the deliveries primary key
+// (campaign_id, recipient), so a follow-up of a million failures streams in
+// constant-cost pages.
+func (s *Store) FailedRecipients(ctx context.Context, campaignID int64, after string, limit int) ([]string, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	var out []string
+	err := s.conn(ctx).Raw(`SELECT recipient FROM deliveries WHERE campaign_id = ? AND recipient > ? AND status = 'failed' ORDER BY recipient LIMIT ?`,
+		campaignID, after, limit).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: failed recipients of campaign %d: %w", campaignID, err)
 	}
 	return out, nil
 }

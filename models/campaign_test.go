@@ -130,14 +130,14 @@ func TestBatchLifecycle(t *testing.T) {
 	if err != nil || !ok || b2again.ID != b2.ID || b2again.RequestID != b2.RequestID || b2again.Attempts != 2 {
 		t.Fatalf("reclaim: %+v %v", b2again, err)
 	}
-	if _, err := s.CompleteBatch(ctx, b2, BatchResult{Recipients: []string{"d", "e"}}); !errors.Is(err, ErrConflict) {
+	if _, err := s.CompleteBatch(ctx, b2, BatchResult{}); !errors.Is(err, ErrConflict) {
 		t.Fatalf("the old owner must not record an outcome: %v", err)
 	}
-	c, err = s.CompleteBatch(ctx, b1, BatchResult{Recipients: []string{"a", "b", "c"}, TaskID: "t1", Outcomes: []Outcome{{Recipient: "b", Status: DeliveryInvalid, Code: "bad"}}})
+	c, err = s.CompleteBatch(ctx, b1, BatchResult{TaskID: "t1", Outcomes: []Outcome{{Recipient: "b", Status: DeliveryInvalid, Code: "bad"}}})
 	if err != nil || c.Status != StatusSending {
 		t.Fatalf("complete b1: %v %v", c.Status, err)
 	}
-	c, err = s.CompleteBatch(ctx, b2again, BatchResult{Recipients: []string{"d", "e"}, Final: DeliveryFailed, Code: "500", Message: "boom"})
+	c, err = s.CompleteBatch(ctx, b2again, BatchResult{Final: DeliveryFailed, Code: "500", Message: "boom"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,12 +3,14 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -23,7 +25,23 @@ import (
 // and immediate transactions. FACTS.md measured 53–66 % "database is locked"
 // failures for read-then-write transactions with deferred locking; BEGIN
 // IMMEDIATE takes the write lock up front so they wait instead of failing.
+//
+// The pool has one connection: SQLite has one writer anyway, and a single
+// connection keeps its page cache warm across the engine's write
+// transactions (with several, each transaction lands on a connection whose
+// cache the others' writes made stale). Heavy reads go through a separate
+// pool from OpenReader, so they never wait behind writes (WAL readers see
+// the last commit).
 func Open(ctx context.Context, path string) (*gorm.DB, error) {
+	return open(ctx, path, 1)
+}
+
+// OpenReader opens a read pool on the same file, for Store.WithReader.
+func OpenReader(ctx context.Context, path string) (*gorm.DB, error) {
+	return open(ctx, path, 8)
+}
+
+func open(ctx context.Context, path string, conns int) (*gorm.DB, error) {
 	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
 		return nil, fmt.Errorf("models: open %q: PostgreSQL is not supported yet; use a SQLite file path", "postgres://…")
 	}
@@ -35,7 +53,19 @@ func Open(ctx context.Context, path string) (*gorm.DB, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_loc", "UTC")
 	dsn := "file:" + path + "?" + q.Encode()
-	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+	// Every connection turns off the automatic WAL checkpoint: it would run
+	// (with its fsyncs) inside whichever write transaction crosses the
+	// threshold, stalling the engine's single writer for tens of
+	// milliseconds. RunCheckpoints does it in the background instead, and
+	// SQLite checkpoints when the last connection closes.
+	drv := &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error {
+		if _, err := conn.Exec("PRAGMA wal_autocheckpoint = 0", nil); err != nil {
+			return fmt.Errorf("models: wal_autocheckpoint: %w", err)
+		}
+		return nil
+	}}
+	pool := sql.OpenDB(connector{dsn: dsn, drv: drv})
+	db, err := gorm.Open(sqlite.New(sqlite.Config{Conn: pool}), &gorm.Config{
 		Logger:                 logger.Discard,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		SkipDefaultTransaction: true,
@@ -48,14 +78,45 @@ func Open(ctx context.Context, path string) (*gorm.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models: open %s: %w", path, err)
 	}
-	sqlDB.SetMaxOpenConns(8)
-	sqlDB.SetMaxIdleConns(8)
+	sqlDB.SetMaxOpenConns(conns)
+	sqlDB.SetMaxIdleConns(conns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		_ = sqlDB.Close() // the ping error is the one worth returning
 		return nil, fmt.Errorf("models: open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// connector opens mattn connections with our driver settings, without
+// registering a driver name in database/sql's global table.
+type connector struct {
+	dsn string
+	drv *sqlite3.SQLiteDriver
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return c.drv }
+
+// RunCheckpoints checkpoints the WAL every interval until ctx ends: a
+// PASSIVE checkpoint from its own connection copies committed pages into
+// the database without blocking the writer or readers, keeping the WAL
+// (and read cost) bounded.
+func RunCheckpoints(ctx context.Context, db *gorm.DB, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			var busy, logFrames, done int
+			err := db.WithContext(ctx).Raw("PRAGMA wal_checkpoint(PASSIVE)").Row().Scan(&busy, &logFrames, &done)
+			if err != nil && ctx.Err() == nil {
+				log.Warn("wal checkpoint", slog.Any("error", err))
+			}
+		}
+	}
 }
 
 // Migrate applies every pending migration in migrations/ and logs each one.

@@ -5,6 +5,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -12,14 +13,52 @@ import (
 
 // Store is the data layer. It is safe for concurrent use.
 type Store struct {
-	db     *gorm.DB
+	db *gorm.DB
+	// rdb is the read pool for heavy reads (lists, exports, counts); the
+	// write pool when none was given.
+	rdb    *gorm.DB
 	sealer *Sealer
 	now    func() time.Time
+	// wmu serialises this process's write transactions. SQLite has one
+	// writer; letting transactions queue here instead of in SQLite's busy
+	// handler (which sleeps 1–100 ms between tries) keeps the engine's
+	// many short write transactions back to back. inTx marks a Store bound
+	// to a transaction, which already holds the lock.
+	wmu  *sync.Mutex
+	inTx bool
 }
 
 // NewStore wraps an open database. sealer encrypts provider credentials.
 func NewStore(db *gorm.DB, sealer *Sealer) *Store {
-	return &Store{db: db, sealer: sealer, now: func() time.Time { return time.Now().UTC() }}
+	return &Store{db: db, rdb: db, sealer: sealer, now: func() time.Time { return time.Now().UTC() }, wmu: &sync.Mutex{}}
+}
+
+// WithReader makes heavy reads use a separate read pool (OpenReader).
+func (s *Store) WithReader(rdb *gorm.DB) *Store {
+	c := *s
+	c.rdb = rdb
+	return &c
+}
+
+// read is the handle for read-only queries that may scan many rows: the
+// read pool, or the transaction when s is bound to one. Code that streams
+// rows must load each page before calling back into the store, so it never
+// holds a connection while waiting for another.
+func (s *Store) read(ctx context.Context) *gorm.DB {
+	if s.inTx {
+		return s.db.WithContext(ctx)
+	}
+	return s.rdb.WithContext(ctx)
+}
+
+// lockWrite takes the write lock unless s is inside a transaction; the
+// returned func releases it.
+func (s *Store) lockWrite() func() {
+	if s.inTx {
+		return func() {}
+	}
+	s.wmu.Lock()
+	return s.wmu.Unlock
 }
 
 // DB exposes the handle for benchmarks and tests that build data sets.
@@ -30,8 +69,9 @@ func (s *Store) Now() time.Time { return s.now() }
 
 // WithTx runs fn in one transaction, committed when fn returns nil.
 func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
+	defer s.lockWrite()()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, sealer: s.sealer, now: s.now})
+		return fn(&Store{db: tx, rdb: tx, sealer: s.sealer, now: s.now, wmu: s.wmu, inTx: true})
 	})
 	if err != nil {
 		return fmt.Errorf("models: transaction: %w", err)

@@ -9,3 +9,93 @@ function pushdeckConfirm(message) {
   }
   return true;
 }
+
+// The composer shows only the field groups the selected provider kind can
+// send: elements with data-kinds="getui mxpush sandbox" are hidden and
+// disabled (so they are not submitted) for other kinds. The server renders
+// the same state first; this keeps it in step when the provider changes.
+function pushdeckApplyKind(form) {
+  var src = form.querySelector("[data-kind-source]");
+  if (!src || !src.selectedOptions.length) return;
+  var kind = src.selectedOptions[0].getAttribute("data-kind") || "";
+  form.querySelectorAll("[data-kinds]").forEach(function (el) {
+    var kinds = (el.getAttribute("data-kinds") || "").split(" ");
+    var on = kind === "" || kinds.indexOf(kind) >= 0 || el.querySelector("[aria-invalid='true']") !== null;
+    el.hidden = !on;
+    el.disabled = !on;
+  });
+  var type = form.querySelector("select[name='type']");
+  if (type && type.selectedOptions.length && type.selectedOptions[0].disabled) {
+    var first = type.querySelector("option:not([disabled])");
+    if (first) {
+      type.value = first.value;
+      type.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  }
+}
+
+// The audience kind shows the inputs it uses (data-audience="tag alias cid").
+function pushdeckApplyAudience(form) {
+  var src = form.querySelector("[data-audience-source]");
+  if (!src) return;
+  form.querySelectorAll("[data-audience]").forEach(function (el) {
+    var kinds = el.getAttribute("data-audience").split(" ");
+    el.hidden = kinds.indexOf(src.value) < 0 && el.querySelector("[aria-invalid='true']") === null;
+  });
+}
+
+// A new campaign starts in the browser's time zone (the server falls back
+// to UTC without this script).
+function pushdeckBrowserZone(form) {
+  var sel = form.querySelector("select[data-auto-timezone]");
+  if (!sel || !window.Intl) return;
+  var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!tz) return;
+  var found = Array.prototype.some.call(sel.options, function (o) { return o.value === tz; });
+  if (!found) {
+    var o = document.createElement("option");
+    o.value = tz;
+    o.textContent = tz.replace(/_/g, " ");
+    sel.insertBefore(o, sel.firstChild);
+  }
+  sel.value = tz;
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.getElementById("campaign-form");
+  if (!form) return;
+  pushdeckApplyKind(form);
+  pushdeckApplyAudience(form);
+  pushdeckBrowserZone(form);
+  form.addEventListener("change", function (ev) {
+    if (ev.target.matches("[data-kind-source]")) pushdeckApplyKind(form);
+    if (ev.target.matches("[data-audience-source]")) pushdeckApplyAudience(form);
+  });
+});
+
+// Charts: every [data-chart] element is drawn with uPlot from the JSON
+// script of the same id. Lines differ by dash pattern as well as colour,
+// and the legend names them, so the chart reads without colour.
+(function () {
+  var colours = ["#0b6bcb", "#1e7d45", "#a15c00", "#6a1b9a", "#b71c1c"];
+  function draw(root) {
+    if (typeof uPlot === "undefined") return;
+    (root || document).querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el.dataset.drawn) return;
+      var src = document.getElementById(el.dataset.chart);
+      if (!src) return;
+      var data = JSON.parse(src.textContent);
+      var series = [{ label: "" }];
+      var cols = [data.x];
+      data.series.forEach(function (s, i) {
+        series.push({ label: s.label, stroke: colours[i % colours.length], width: 2, dash: s.dash || [], points: { show: true, size: 5 } });
+        cols.push(s.data);
+      });
+      var width = Math.max(280, el.clientWidth || 600);
+      new uPlot({ width: width, height: 260, series: series, scales: { x: { time: data.x.length && data.x[0] > 1e9 } } }, cols, el);
+      el.dataset.drawn = "1";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { draw(); });
+  document.addEventListener("htmx:afterSwap", function (e) { draw(e.target); });
+})();

@@ -44,13 +44,6 @@ func (f Field) inputType() string {
 	return f.Type
 }
 
-func (f Field) invalid() string {
-	if f.Error != "" {
-		return "true"
-	}
-	return ""
-}
-
 // T is a shorthand for translating inside Go view-model code.
 func T(ctx context.Context, id string, data ...map[string]any) string {
 	return i18n.T(ctx, id, data...)

@@ -1,0 +1,154 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// ChannelFigures are one channel's funnel figures (a provider report line,
+// or the engine's own figures). The names are part of the external contract.
+type ChannelFigures struct {
+	Channel   string `json:"channel"`
+	Target    int64  `json:"target"`
+	Sent      int64  `json:"sent"`
+	Received  int64  `json:"received"`
+	Displayed int64  `json:"displayed"`
+	Clicked   int64  `json:"clicked"`
+	Failed    int64  `json:"failed"`
+}
+
+// SnapshotPoint is one poll's totals, for the chart over time.
+type SnapshotPoint struct {
+	At        time.Time `json:"at"`
+	Received  int64     `json:"received"`
+	Displayed int64     `json:"displayed"`
+	Clicked   int64     `json:"clicked"`
+}
+
+// SnapshotSeries returns the totals of a campaign's successful snapshots,
+// oldest first, at most max points (evenly thinned).
+func (s *Store) SnapshotSeries(ctx context.Context, campaignID int64, max int) ([]SnapshotPoint, error) {
+	var snaps []ReportSnapshot
+	if err := s.read(ctx).Where("campaign_id = ? AND error = ''", campaignID).Order("taken_at").Find(&snaps).Error; err != nil {
+		return nil, fmt.Errorf("models: snapshots of campaign %d: %w", campaignID, err)
+	}
+	step := 1
+	if max > 0 && len(snaps) > max {
+		step = (len(snaps) + max - 1) / max
+	}
+	out := make([]SnapshotPoint, 0, len(snaps)/step+1)
+	for i := 0; i < len(snaps); i += step {
+		if i+step >= len(snaps) {
+			i = len(snaps) - 1 // always end on the newest
+		}
+		var chs []ChannelFigures
+		if err := json.Unmarshal(snaps[i].Channels, &chs); err != nil {
+			return nil, fmt.Errorf("models: decode snapshot %d: %w", snaps[i].ID, err)
+		}
+		p := SnapshotPoint{At: snaps[i].TakenAt}
+		for _, c := range chs {
+			p.Received += c.Received
+			p.Displayed += c.Displayed
+			p.Clicked += c.Clicked
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// PeriodTotals are the dashboard's figures for one period.
+type PeriodTotals struct {
+	Campaigns  int64
+	Recipients int64
+	Accepted   int64
+	Failed     int64
+}
+
+// TotalsSince sums the campaigns started since t.
+func (s *Store) TotalsSince(ctx context.Context, t time.Time) (PeriodTotals, error) {
+	var out PeriodTotals
+	err := s.read(ctx).Raw(`SELECT COUNT(*) AS campaigns, COALESCE(SUM(recipients), 0) AS recipients,
+		COALESCE(SUM(accepted), 0) AS accepted, COALESCE(SUM(invalid + failed), 0) AS failed
+		FROM campaigns WHERE started_at >= ?`, t).Scan(&out).Error
+	if err != nil {
+		return out, fmt.Errorf("models: totals since %v: %w", t, err)
+	}
+	return out, nil
+}
+
+// CampaignsByStatus lists up to limit campaigns in a state, ordered by
+// schedule (scheduled) or id.
+func (s *Store) CampaignsByStatus(ctx context.Context, st Status, limit int) ([]Campaign, error) {
+	order := "id DESC"
+	if st == StatusScheduled {
+		order = "schedule_at"
+	}
+	var cs []Campaign
+	if err := s.read(ctx).Where("status = ?", st).Order(order).Limit(clampLimit(limit)).Find(&cs).Error; err != nil {
+		return nil, fmt.Errorf("models: %s campaigns: %w", st, err)
+	}
+	for i := range cs {
+		cs[i].Audience = Audience{Kind: cs[i].AudienceKind}
+	}
+	return cs, nil
+}
+
+// LatestSnapshots returns the newest successful snapshot of each campaign
+// among ids (campaigns without one are absent).
+func (s *Store) LatestSnapshots(ctx context.Context, ids []int64) (map[int64]ReportSnapshot, error) {
+	out := map[int64]ReportSnapshot{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var snaps []ReportSnapshot
+	err := s.read(ctx).Raw(`SELECT r.* FROM report_snapshots r
+		JOIN (SELECT campaign_id, MAX(id) AS id FROM report_snapshots WHERE error = '' AND campaign_id IN ? GROUP BY campaign_id) m ON m.id = r.id`, ids).
+		Scan(&snaps).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: latest snapshots: %w", err)
+	}
+	for _, sn := range snaps {
+		out[sn.CampaignID] = sn
+	}
+	return out, nil
+}
+
+// StreamDeliveries calls fn with the campaign's deliveries (terminal rows
+// and pending recipients) in recipient order, a page at a time, for the CSV
+// export; memory stays constant whatever the campaign's size.
+func (s *Store) StreamDeliveries(ctx context.Context, campaignID int64, status string, fn func([]Delivery) error) error {
+	after := ""
+	for {
+		page, next, err := s.ListDeliveries(ctx, campaignID, DeliveryFilter{Status: status, After: after, Limit: 500})
+		if err != nil {
+			return err
+		}
+		if len(page) > 0 {
+			if err := fn(page); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		after = next
+	}
+}
+
+// PruneDeliveries deletes up to limit delivery rows of campaigns that
+// finished before cutoff, oldest campaigns first, and returns how many it
+// deleted. Counters, failures by reason and snapshots stay, so history
+// outlives the rows. Small calls keep each write transaction short.
+func (s *Store) PruneDeliveries(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+	defer s.lockWrite()()
+	r := s.conn(ctx).Exec(`DELETE FROM deliveries WHERE (campaign_id, recipient) IN (
+		SELECT d.campaign_id, d.recipient FROM deliveries d
+		WHERE d.campaign_id IN (SELECT id FROM campaigns WHERE finished_at IS NOT NULL AND finished_at < ? ORDER BY id LIMIT 20)
+		LIMIT ?)`, cutoff, limit)
+	if r.Error != nil {
+		return 0, fmt.Errorf("models: prune deliveries: %w", r.Error)
+	}
+	return r.RowsAffected, nil
+}

@@ -1,0 +1,86 @@
+// Package stats holds the statistics pages: a campaign's funnel, chart,
+// failures and delivery log, and a task group's side-by-side comparison.
+package stats
+
+// Row is one funnel line, formatted.
+type Row struct {
+	Channel       string
+	Target        string
+	Sent          string
+	Received      string
+	Displayed     string
+	Clicked       string
+	Failed        string
+	ReceivedRate  string
+	DisplayedRate string
+	ClickedRate   string
+}
+
+// Failure is one "errors by reason" line.
+type Failure struct {
+	Status  string
+	Code    string
+	Message string
+	N       string
+}
+
+// Delivery is one line of the delivery log.
+type Delivery struct {
+	CID       string
+	Status    string
+	Code      string
+	Message   string
+	RequestID string
+	UpdatedAt string
+}
+
+// Chart is the data of a uPlot chart: x in Unix seconds, one series per line.
+type Chart struct {
+	X      []int64       `json:"x"`
+	Series []ChartSeries `json:"series"`
+}
+
+// ChartSeries is one line of a chart.
+type ChartSeries struct {
+	Label string  `json:"label"`
+	Dash  []int   `json:"dash,omitempty"`
+	Data  []int64 `json:"data"`
+}
+
+// CampaignView is a campaign's statistics page.
+type CampaignView struct {
+	ID          int64
+	Name        string
+	Status      string
+	Group       string
+	UpdatedAt   string
+	Reported    bool
+	Stale       bool
+	Rows        []Row
+	Total       Row
+	Failures    []Failure
+	Chart       Chart
+	Filter      string
+	Filters     []string
+	Deliveries  []Delivery
+	NextURL     string
+	CSVURL      string
+	CampaignURL string
+	GroupURL    string
+}
+
+// GroupCampaign is one campaign of a task group.
+type GroupCampaign struct {
+	ID     int64
+	URL    string
+	Name   string
+	Status string
+	Total  Row
+}
+
+// GroupView is a task group's comparison page.
+type GroupView struct {
+	Name      string
+	Campaigns []GroupCampaign
+	Chart     Chart
+}

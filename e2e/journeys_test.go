@@ -114,6 +114,23 @@ func TestNewcomerJourney(t *testing.T) {
 	row := b.text(`[data-testid="campaign-row"]`)
 	b.check("listed as completed", strings.Contains(row, "Spring sale") && strings.Contains(row, "Completed"), "row %q", row)
 	b.shot("campaign-list")
+
+	// Statistics: the funnel, a chart actually drawn by uPlot, and the CSV
+	// export served to the signed-in browser.
+	b.open("/campaigns/" + m[1] + "/stats")
+	b.check("funnel", b.count(`[data-testid="funnel-total"]`) == 1, "no funnel total")
+	target := b.text(`[data-testid="funnel-total"] [data-testid="target"]`)
+	b.check("funnel target", target == "10,000", "target %q", target)
+	b.waitFor("chart drawn", `!!document.querySelector('[data-testid="chart"] .uplot canvas')`, 20*time.Second)
+	legend := b.text(`[data-testid="chart"] .u-legend`)
+	b.check("chart legend names its lines", strings.Contains(legend, "Received") && strings.Contains(legend, "Clicked"), "legend %q", legend)
+	b.shot("stats")
+	csvHead := eval[string](b, "fetch the CSV export", `(async () => {
+		const a = document.querySelector('[data-testid="export-csv"]');
+		const r = await fetch(a.href);
+		return r.status + " " + (await r.text()).split("\n")[0];
+	})()`)
+	b.check("csv export", csvHead == "200 cid,status,code,message,request_id,updated_at", "got %q", csvHead)
 }
 
 // TestComposerValidationJourney: bad values come back with errors beside

@@ -67,7 +67,7 @@ func (s *Server) showCampaignStats(c *gin.Context) {
 		return
 	}
 	v := stats.CampaignView{ID: cm.ID, Name: cm.Name, Status: string(cm.Status), Group: cm.GroupName, Reported: f.Reported, Stale: f.Stale,
-		Total: funnelRow(f.Totals), Filter: st, Filters: deliveryFilters, Chart: campaignChart(ctx, series),
+		Total: totalRow(ctx, f.Totals), Filter: st, Filters: deliveryFilters, Chart: campaignChart(ctx, series),
 		CSVURL: fmt.Sprintf("/campaigns/%d/deliveries.csv", cm.ID), CampaignURL: fmt.Sprintf("/campaigns/%d", cm.ID)}
 	if f.UpdatedAt != nil {
 		v.UpdatedAt = when(*f.UpdatedAt)
@@ -99,6 +99,13 @@ func funnelRow(f models.ChannelFigures) stats.Row {
 	return stats.Row{Channel: f.Channel, Target: num(f.Target), Sent: num(f.Sent), Received: num(f.Received), Displayed: num(f.Displayed),
 		Clicked: num(f.Clicked), Failed: num(f.Failed), ReceivedRate: pct(f.Received, f.Sent), DisplayedRate: pct(f.Displayed, f.Received),
 		ClickedRate: pct(f.Clicked, f.Displayed)}
+}
+
+// totalRow is the funnel's total line, labelled in the operator's language.
+func totalRow(ctx context.Context, f models.ChannelFigures) stats.Row {
+	r := funnelRow(f)
+	r.Channel = i18n.T(ctx, "figures.total")
+	return r
 }
 
 // campaignChart lays out received / displayed / clicked over time; each

@@ -60,6 +60,7 @@ func (s *Store) CreateSegment(ctx context.Context, in SegmentInput) (Segment, er
 	if err != nil {
 		return Segment{}, err
 	}
+	defer s.lockWrite()()
 	now := s.now()
 	sg := Segment{Name: in.Name, Description: in.Description, Tree: tree, CreatedBy: in.Actor, CreatedAt: now, UpdatedAt: now}
 	if err := s.conn(ctx).Create(&sg).Error; err != nil {
@@ -78,8 +79,10 @@ func (s *Store) UpdateSegment(ctx context.Context, id int64, in SegmentInput) (S
 	if err != nil {
 		return Segment{}, fmt.Errorf("models: encode segment tree: %w", err)
 	}
+	unlock := s.lockWrite()
 	res := s.conn(ctx).Model(&Segment{}).Where("id = ?", id).
 		Updates(map[string]any{"name": in.Name, "description": in.Description, "tree": string(tb), "updated_at": s.now()})
+	unlock()
 	if res.Error != nil {
 		return Segment{}, segmentWriteErr(res.Error, in.Name)
 	}

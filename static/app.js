@@ -92,7 +92,16 @@ document.addEventListener("DOMContentLoaded", function () {
         cols.push(s.data);
       });
       var width = Math.max(280, el.clientWidth || 600);
-      new uPlot({ width: width, height: 260, series: series, scales: { x: { time: data.x.length && data.x[0] > 1e9 } } }, cols, el);
+      var isTime = data.x.length > 0 && data.x[0] > 1e9;
+      // A single point (or equal ends) gets a ten-minute window instead of
+      // uPlot's default of years.
+      var x = { time: isTime };
+      var lo = data.x[0], hi = data.x[data.x.length - 1];
+      if (lo === hi) {
+        x.auto = false;
+        x.range = [lo - 300, hi + 300];
+      }
+      new uPlot({ width: width, height: 260, series: series, scales: { x: x } }, cols, el);
       el.dataset.drawn = "1";
     });
   }

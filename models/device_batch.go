@@ -209,8 +209,14 @@ func (w *deviceWriter) insertBatch(ctx context.Context, doc string, rows []Devic
 			return 0, nil, err
 		}
 		if ok {
-			add, err := w.pairNew(ctx, want, idx, before, n)
-			return n, add, err
+			var add [][2]int64
+			for k, i := range idx {
+				for _, t := range want[i] {
+					add = append(add, [2]int64{t, before + 1 + int64(k)})
+					w.tagDelta[t]++
+				}
+			}
+			return n, add, nil
 		}
 	}
 	for key, q := range map[string]string{"newPairs": newPairsSQL, "newTagCounts": newTagCountsSQL} {
@@ -241,54 +247,4 @@ func (w *deviceWriter) idsAsExpected(ctx context.Context, before int64, first, l
 		got = append(got, cid)
 	}
 	return got[0] == first && got[1] == last, nil
-}
-
-// maxTagScans bounds the per-tag statements of pairNew; a batch with more
-// distinct tags binds its pairs one by one instead.
-const maxTagScans = 64
-
-// pairTagSQL pairs one tag with the batch's new devices that carry it. The
-// pairs of a tag land together at the end of its key range, and a batch
-// needs one statement per distinct tag instead of two bound integers per
-// pair (binding 3M pairs through cgo cost more than inserting them).
-const pairTagSQL = `INSERT INTO device_tags (tag_id, device_id)
-SELECT ?1, id FROM devices WHERE id > ?2 AND id <= ?3 AND instr(tag_ids, ?4) > 0`
-
-// pairNew adds the tag pairs of a fresh batch whose devices hold the
-// rowids before+1 … before+n in batch order, and moves the tag counts. It
-// returns the pairs to bind one by one when the batch has many tags.
-func (w *deviceWriter) pairNew(ctx context.Context, want [][]int64, idx []int, before, n int64) ([][2]int64, error) {
-	counts := map[int64]int64{}
-	for _, i := range idx {
-		for _, t := range want[i] {
-			counts[t]++
-		}
-	}
-	for t, c := range counts {
-		w.tagDelta[t] += c
-	}
-	if len(counts) > maxTagScans {
-		var add [][2]int64
-		for k, i := range idx {
-			for _, t := range want[i] {
-				add = append(add, [2]int64{t, before + 1 + int64(k)})
-			}
-		}
-		return add, nil
-	}
-	st, err := w.stmt(ctx, "pairTag", func() string { return pairTagSQL })
-	if err != nil {
-		return nil, err
-	}
-	tags := make([]int64, 0, len(counts))
-	for t := range counts {
-		tags = append(tags, t)
-	}
-	slices.Sort(tags)
-	for _, t := range tags {
-		if _, err := st.ExecContext(ctx, t, before, before+n, encodeTagIDs([]int64{t})); err != nil {
-			return nil, fmt.Errorf("models: pair tag %d: %w", t, err)
-		}
-	}
-	return nil, nil
 }

@@ -78,7 +78,7 @@ func (s *Server) showSegment(c *gin.Context) {
 		return
 	}
 	v := audience.SegmentFormView{Action: fmt.Sprintf("/audience/segments/%d", id), DeleteURL: fmt.Sprintf("/audience/segments/%d/delete", id),
-		Name: sg.Name, Description: sg.Description}
+		Name: sg.Name, Description: sg.Description, SegmentID: strconv.FormatInt(id, 10)}
 	if b, ok := builderFromTree(sg.Tree); ok {
 		v.Builder = reindex(b)
 	} else {

@@ -28,9 +28,12 @@
 -- carries no foreign keys for the same reason (two parent lookups per pair),
 -- and the store deletes a device's pairs itself.
 --
--- Segment conditions on platform, vendor and region are evaluated while
--- scanning: a covering index over those low-cardinality columns made every
--- import insert mid-tree into it and measured about 3× slower.
+-- Segment counts scan devices_scan, a narrow copy of the columns conditions
+-- test, instead of the wide table rows (≈170 ms instead of ≈330 ms for a
+-- 3-condition count over 1M devices). It leads with (provider_id, id) so an
+-- import appends to it in rowid order: an index led by platform, vendor and
+-- region instead took inserts in the middle of the tree and made imports
+-- about 3× slower.
 
 -- +goose Up
 CREATE TABLE devices (
@@ -53,7 +56,16 @@ CREATE UNIQUE INDEX devices_cid ON devices (provider_id, cid);
 -- alias → cid resolution and prefix search; most devices have none.
 CREATE INDEX devices_alias ON devices (provider_id, alias) WHERE alias <> '';
 CREATE INDEX devices_user ON devices (provider_id, user_id) WHERE user_id <> '';
+-- Covering index for segment counts (see above).
 CREATE INDEX devices_scan ON devices (provider_id, id, opted_out, platform, vendor, region, user_id, tag_ids);
+
+-- Each account's number of devices, moved in the same transaction as every
+-- insert and delete, so the audience page shows it without counting a
+-- million index entries (≈80 ms) on every view.
+CREATE TABLE device_counts (
+    provider_id INTEGER PRIMARY KEY REFERENCES provider_accounts (id) ON DELETE CASCADE,
+    devices     INTEGER NOT NULL DEFAULT 0
+);
 
 CREATE TABLE tags (
     id          INTEGER PRIMARY KEY,
@@ -94,4 +106,5 @@ DROP TABLE segments;
 DROP TRIGGER tags_delete_pairs;
 DROP TABLE device_tags;
 DROP TABLE tags;
+DROP TABLE device_counts;
 DROP TABLE devices;

@@ -242,6 +242,7 @@ func (s *Store) DeleteDevices(ctx context.Context, providerID int64, cids []stri
 				return fmt.Errorf("models: delete devices of account %d: %w", providerID, res.Error)
 			}
 			n += res.RowsAffected
+			w.countDelta -= res.RowsAffected
 		}
 		return w.finish(ctx)
 	})
@@ -270,10 +271,10 @@ func (s *Store) ListTags(ctx context.Context, providerID int64, limit int) ([]Ta
 }
 
 // CountDevices returns how many devices an account has (opted-out ones
-// included).
+// included), from the count kept with every change.
 func (s *Store) CountDevices(ctx context.Context, providerID int64) (int64, error) {
 	var n int64
-	if err := s.read(ctx).Raw(`SELECT COUNT(*) FROM devices WHERE provider_id = ?`, providerID).Scan(&n).Error; err != nil {
+	if err := s.read(ctx).Raw(`SELECT coalesce((SELECT devices FROM device_counts WHERE provider_id = ?), 0)`, providerID).Scan(&n).Error; err != nil {
 		return 0, fmt.Errorf("models: count devices of account %d: %w", providerID, err)
 	}
 	return n, nil

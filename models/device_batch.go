@@ -203,6 +203,7 @@ func (w *deviceWriter) insertBatch(ctx context.Context, doc string, rows []Devic
 	if err != nil {
 		return 0, nil, fmt.Errorf("models: insert devices of account %d: %w", w.providerID, err)
 	}
+	w.countDelta += n
 	if n == int64(len(idx)) {
 		ok, err := w.idsAsExpected(ctx, before, rows[idx[0]].CID, rows[idx[len(idx)-1]].CID, n)
 		if err != nil {

@@ -300,4 +300,16 @@ func BenchmarkDevicePage(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/page")
 		})
 	}
+	// The rest of the page: the account's total and its tag list.
+	b.Run("total-and-tags", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.CountDevices(ctx, acct.ID); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.ListTags(ctx, acct.ID, 100); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/page")
+	})
 }

@@ -3,7 +3,6 @@ package models
 import (
 	"bufio"
 	"context"
-	"database/sql/driver"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -12,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"gorm.io/gorm"
 )
 
 // CSVColumns are the columns a device CSV may name in its header, in any
@@ -88,11 +85,11 @@ func (s *Store) ImportCSV(ctx context.Context, providerID int64, r io.Reader, op
 	if err != nil {
 		return ImportResult{}, err
 	}
-	ws, release, err := s.importConn(ctx)
+	prevCache, err := s.cacheSize(ctx)
 	if err != nil {
 		return ImportResult{}, err
 	}
-	defer release()
+	defer s.restoreCacheSize(ctx, prevCache)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan csvBatch, 1)
@@ -104,7 +101,7 @@ func (s *Store) ImportCSV(ctx context.Context, providerID int64, r io.Reader, op
 			return res, b.err
 		}
 		if len(b.rows) > 0 {
-			got, err := ws.writeImportTx(ctx, providerID, b.rows)
+			got, err := s.writeImportTx(ctx, providerID, b.rows)
 			if err != nil {
 				return res, err
 			}
@@ -122,55 +119,23 @@ func (s *Store) ImportCSV(ctx context.Context, providerID int64, r io.Reader, op
 	return res, nil
 }
 
-// importCacheKiB is the page cache of an import's connection. A million
+// importCacheKiB is the page cache of an import's transactions. A million
 // devices make indexes of ≈100 MB written in cid order (the unique index)
 // and in random order (alias, user_id); with SQLite's default 2 MB cache
 // most inserts fetched and spilled pages: 32 MB cut the time of a
-// 1,000,000-row import by a quarter (64 MB did no better).
+// 1,000,000-row import by a quarter (64 MB did no better). Each import
+// transaction sets it on its connection; the import puts the previous size
+// back when it ends, so the write connection keeps its usual size (putting
+// it back after every transaction would drop the cached pages each time).
 const importCacheKiB = 32 << 10
-
-// importConn pins one pool connection for an import and gives it a larger
-// page cache; release restores the cache size (freeing the pages) and
-// returns the connection to the pool.
-func (s *Store) importConn(ctx context.Context) (*Store, func(), error) {
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return nil, nil, fmt.Errorf("models: import connection: %w", err)
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("models: import connection: %w", err)
-	}
-	var prev int64
-	if err := conn.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&prev); err != nil {
-		_ = conn.Close() // the query error is the one to report
-		return nil, nil, fmt.Errorf("models: import connection: %w", err)
-	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)); err != nil {
-		_ = conn.Close() // the pragma error is the one to report
-		return nil, nil, fmt.Errorf("models: import connection: %w", err)
-	}
-	// A session with a context gets its own Statement, so setting its
-	// ConnPool does not touch the store's shared handle.
-	db := s.db.Session(&gorm.Session{Context: ctx})
-	db.Statement.ConnPool = conn
-	release := func() {
-		// prev is an integer read from SQLite, never user input.
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = %d`, prev)); err != nil {
-			// A connection that kept the big cache is closed rather than reused.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-		_ = conn.Close() // returning a connection to the pool has nothing to report
-	}
-	pinned := *s
-	pinned.db = db
-	return &pinned, release, nil
-}
 
 // writeImportTx upserts one transaction's rows.
 func (s *Store) writeImportTx(ctx context.Context, providerID int64, rows []DeviceInput) (UpsertResult, error) {
 	var got UpsertResult
 	err := s.WithTx(ctx, func(tx *Store) error {
+		if err := tx.conn(ctx).Exec(fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)).Error; err != nil {
+			return fmt.Errorf("models: cache size: %w", err)
+		}
 		w := newDeviceWriter(tx, providerID)
 		var err error
 		if got, err = w.write(ctx, rows); err != nil {
@@ -182,6 +147,25 @@ func (s *Store) writeImportTx(ctx context.Context, providerID int64, rows []Devi
 		return got, fmt.Errorf("models: import devices into account %d: %w", providerID, err)
 	}
 	return got, nil
+}
+
+// cacheSize reads the write connection's page cache setting.
+func (s *Store) cacheSize(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.conn(ctx).Raw(`PRAGMA cache_size`).Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("models: cache size: %w", err)
+	}
+	return n, nil
+}
+
+// restoreCacheSize puts the page cache back after an import (freeing the
+// pages beyond it). The store writes through one connection; were there
+// several, one could keep the larger cache until it is closed.
+func (s *Store) restoreCacheSize(ctx context.Context, n int64) {
+	// n is an integer SQLite gave, never input. On failure only memory is
+	// at stake (the connection keeps the larger cache), so it is not
+	// reported over the import's own result.
+	_ = s.conn(context.WithoutCancel(ctx)).Exec(fmt.Sprintf(`PRAGMA cache_size = %d`, n)).Error
 }
 
 // csvBatch is one transaction's worth of good rows and where the reader

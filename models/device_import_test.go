@@ -142,6 +142,16 @@ OR NOT EXISTS (SELECT 1 FROM tags t WHERE t.id = dt.tag_id)`).Scan(&orphans).Err
 	if orphans > 0 {
 		t.Errorf("%d device_tags rows point nowhere", orphans)
 	}
+	var kept, real int64
+	if err := s.DB().Raw(`SELECT coalesce((SELECT devices FROM device_counts WHERE provider_id = ?), 0)`, a.ID).Scan(&kept).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB().Raw(`SELECT COUNT(*) FROM devices WHERE provider_id = ?`, a.ID).Scan(&real).Error; err != nil {
+		t.Fatal(err)
+	}
+	if kept != real {
+		t.Errorf("device count kept %d, real %d", kept, real)
+	}
 	// Every device's tag_ids lists exactly its pairs.
 	var devs []struct {
 		ID     int64

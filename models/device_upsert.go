@@ -80,9 +80,11 @@ type deviceWriter struct {
 	s          *Store
 	providerID int64
 	tagIDs     map[string]int64
-	// tagDelta is the change of each tag's device count, applied by finish.
-	tagDelta map[int64]int64
-	stmts    map[string]*sql.Stmt
+	// tagDelta is the change of each tag's device count, and countDelta of
+	// the account's; finish applies them.
+	tagDelta   map[int64]int64
+	countDelta int64
+	stmts      map[string]*sql.Stmt
 	// buf is reused for each batch's JSON.
 	buf []byte
 	now time.Time
@@ -451,10 +453,18 @@ func (w *deviceWriter) deletePairs(ctx context.Context, pairs [][2]int64) error 
 	return nil
 }
 
-// finish applies the tag count changes and drops tags no device carries
-// any more (forgetting their cached ids).
+// finish applies the account's and the tags' count changes and drops tags
+// no device carries any more (forgetting their cached ids).
 func (w *deviceWriter) finish(ctx context.Context) error {
 	ctx = rowContext(ctx)
+	if w.countDelta != 0 {
+		_, err := w.pool(ctx).ExecContext(ctx, `INSERT INTO device_counts (provider_id, devices) VALUES (?, ?)
+ON CONFLICT (provider_id) DO UPDATE SET devices = devices + excluded.devices`, w.providerID, w.countDelta)
+		if err != nil {
+			return fmt.Errorf("models: device count of account %d: %w", w.providerID, err)
+		}
+		w.countDelta = 0
+	}
 	for id, d := range w.tagDelta {
 		if d == 0 {
 			continue

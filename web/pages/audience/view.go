@@ -192,7 +192,10 @@ type SegmentRow struct {
 
 // SegmentFormView is the segment builder.
 type SegmentFormView struct {
-	IsNew       bool
+	IsNew bool
+	// SegmentID is set for a stored segment: a viewer's count (whose form
+	// is disabled and so not sent) counts the stored tree.
+	SegmentID   string
 	Action      string
 	DeleteURL   string
 	Name        string
@@ -279,6 +282,19 @@ func segmentFormTitle(ctx context.Context, v SegmentFormView) string {
 		return i18n.T(ctx, "audience.new_segment")
 	}
 	return i18n.T(ctx, "audience.edit_segment")
+}
+
+// storedCountVals is the hx-vals of a viewer's live count: the stored
+// segment ("{}" for an operator, whose count follows the form).
+func storedCountVals(ctx context.Context, v SegmentFormView) string {
+	if web.CanEdit(ctx) || v.SegmentID == "" {
+		return "{}"
+	}
+	b, err := json.Marshal(map[string]string{"segment_id": v.SegmentID})
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
 }
 
 // segmentVals is the hx-vals JSON of a segment list row's count request.

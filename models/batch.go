@@ -562,7 +562,7 @@ func (s *Store) pendingDeliveries(ctx context.Context, campaignID int64, after s
 	lastSeq := 0
 	for len(out) < n {
 		var bs []Batch
-		err := s.conn(ctx).Where("campaign_id = ? AND status = 'pending' AND last_recipient > ? AND seq > ?", campaignID, after, lastSeq).
+		err := s.read(ctx).Where("campaign_id = ? AND status = 'pending' AND last_recipient > ? AND seq > ?", campaignID, after, lastSeq).
 			Order("seq").Limit(4).Find(&bs).Error
 		if err != nil {
 			return nil, fmt.Errorf("models: pending batches of campaign %d: %w", campaignID, err)

@@ -15,8 +15,9 @@ import (
 	"github.com/pushdeck/pushdeck/models"
 )
 
-// BenchmarkPages builds the issue's data set — 10,000 campaigns and
-// 1,000,000 delivery rows on one of them, with report snapshots — and prints
+// BenchmarkPages builds the issue's data set — 10,000 campaigns, as many
+// registered devices as delivery rows, and 1,000,000 delivery rows on one
+// campaign, with report snapshots — and prints
 // the p50 / p95 server time of each statistics page over 100 requests, and
 // the memory the CSV export of all rows takes. PUSHDECK_BENCH_ROWS sets the
 // delivery rows (default 100,000 so a CI smoke run stays quick):
@@ -41,6 +42,7 @@ func BenchmarkPages(b *testing.B) {
 		{"stats page, failed only", fmt.Sprintf("/campaigns/%d/stats?status=failed", big)},
 		{"stats page, 100th accepted page", fmt.Sprintf("/campaigns/%d/stats?status=accepted&after=r%07d", big, rows/2)},
 		{"group page", "/groups/g7"},
+		{"audience page", "/audience?provider_id=1"},
 	}
 	for range b.N {
 		for _, p := range pages {
@@ -182,6 +184,11 @@ func seedStats(b *testing.B, s *models.Store, n, rows int) int64 {
 		exec(`INSERT INTO report_snapshots (campaign_id, taken_at, channels) VALUES (?, ?, CAST(? AS BLOB))`, big, now.Add(time.Duration(i)*time.Minute),
 			fmt.Sprintf(`[{"channel":"huawei","target":%d,"sent":%d,"received":%d,"displayed":%d,"clicked":%d}]`, rows, rows, rows*i/60, rows*i/80, rows*i/900))
 	}
+	// The audience registry of the sandbox account: as many devices as
+	// delivery rows, so the data set matches the issue's (1M / 1M).
+	exec(`WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ? - 1)
+		INSERT INTO devices (provider_id, cid, platform, region, created_at, updated_at)
+		SELECT 1, printf('r%07d', i), CASE i % 3 WHEN 0 THEN 'ios' ELSE 'android' END, 'Zhejiang', ?, ? FROM seq`, rows, now, now)
 	exec(`ANALYZE`)
 	return big
 }

@@ -128,7 +128,9 @@ func flags(name string, cfg *Config) *flag.FlagSet {
 
 // openStore opens and migrates the database and builds the store with the
 // credentials key (PUSHDECK_SECRET_KEY, else pushdeck.key beside the DB).
-// The returned close function closes both pools.
+// It also returns the read pool (where background checkpoints run, so they
+// never occupy the single write connection) and a function that closes both
+// pools.
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.Store, *gorm.DB, func() error, error) {
 	key, err := models.LoadOrCreateKey(string(cfg.SecretKey), filepath.Join(filepath.Dir(cfg.DB), "pushdeck.key"))
 	if err != nil {
@@ -157,7 +159,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.Store
 		_ = closeAll() // as above
 		return nil, nil, nil, err
 	}
-	return store, db, closeAll, nil
+	return store, rdb, closeAll, nil
 }
 
 // Registry is every provider kind pushdeck speaks, built explicitly.
@@ -177,7 +179,7 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	if err := fs.Parse(args); err != nil {
 		return &usageError{msg: err.Error()}
 	}
-	store, db, closeDB, err := openStore(ctx, cfg, log)
+	store, rdb, closeDB, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -205,7 +207,7 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { engine.Run(engineCtx) })
-	wg.Go(func() { models.RunCheckpoints(engineCtx, db, 2*time.Second, log) })
+	wg.Go(func() { models.RunCheckpoints(engineCtx, rdb, 2*time.Second, log) })
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
 	log.Info("pushdeck listening", slog.String("addr", cfg.Addr), slog.String("db", cfg.DB))

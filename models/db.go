@@ -99,9 +99,9 @@ func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.
 func (c connector) Driver() driver.Driver                        { return c.drv }
 
 // RunCheckpoints checkpoints the WAL every interval until ctx ends: a
-// PASSIVE checkpoint from its own connection copies committed pages into
-// the database without blocking the writer or readers, keeping the WAL
-// (and read cost) bounded.
+// PASSIVE checkpoint copies committed pages into the database without
+// blocking the writer or readers, keeping the WAL (and read cost) bounded.
+// Give it the read pool, so it never holds the single write connection.
 func RunCheckpoints(ctx context.Context, db *gorm.DB, interval time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()

@@ -154,10 +154,14 @@ func (e *Engine) recordHealth(ctx context.Context, acctID int64, callErr error) 
 	}
 	msg := ""
 	if callErr != nil {
-		msg = callErr.Error()
+		// Operators see this on the providers page: the provider's own code
+		// and message, never internal error text (that goes to the log).
+		msg = "internal error (see the server log)"
 		var pe *providers.Error
 		if errors.As(callErr, &pe) {
 			msg = pe.Code + ": " + pe.Msg
+		} else {
+			e.log.Error("provider call", slog.Int64("account", acctID), slog.Any("error", callErr))
 		}
 	}
 	if err := e.store.RecordProviderHealth(ctx, acctID, msg); err != nil {

@@ -304,40 +304,51 @@ func (s *Store) settleDeliveries(ctx context.Context, b Batch, res BatchResult, 
 	for _, o := range res.Outcomes {
 		byRecipient[o.Recipient] = o
 	}
+	// Most recipients share the batch's outcome (accepted, or Final with
+	// its code and message); only the others need a row of their own.
+	common := Outcome{Status: DeliveryAccepted}
+	if res.Final != "" {
+		common = Outcome{Status: normalStatus(res.Final), Code: res.Code, Message: truncate(res.Message, 500)}
+	}
 	type failKey struct{ status, code string }
 	fails := map[failKey]struct {
 		n   int64
 		msg string
 	}{}
-	rows := make([]Outcome, 0, len(b.Recipients))
-	for _, r := range b.Recipients {
-		o, ok := byRecipient[r]
-		if !ok {
-			o = Outcome{Recipient: r, Status: DeliveryAccepted}
-			if res.Final != "" {
-				o = Outcome{Recipient: r, Status: res.Final, Code: res.Code, Message: res.Message}
-			}
-		}
-		o.Message = truncate(o.Message, 500)
+	count := func(o Outcome, n int64) {
 		switch o.Status {
 		case DeliveryAccepted:
-			t.Accepted++
+			t.Accepted += n
+			return
 		case DeliveryInvalid:
-			t.Invalid++
+			t.Invalid += n
 		default:
-			o.Status = DeliveryFailed
-			t.Failed++
+			t.Failed += n
 		}
-		if o.Status != DeliveryAccepted {
-			k := failKey{o.Status, o.Code}
-			f := fails[k]
-			f.n++
-			f.msg = o.Message
-			fails[k] = f
-		}
-		rows = append(rows, o)
+		k := failKey{o.Status, o.Code}
+		f := fails[k]
+		f.n += n
+		f.msg = o.Message
+		fails[k] = f
 	}
-	if err := s.insertOutcomes(ctx, b, rows); err != nil {
+	bulk := make([]string, 0, len(b.Recipients))
+	var own []Outcome
+	for _, r := range b.Recipients {
+		o, ok := byRecipient[r]
+		if ok {
+			o.Status, o.Message = normalStatus(o.Status), truncate(o.Message, 500)
+		}
+		if !ok || (o.Status == common.Status && o.Code == common.Code && o.Message == common.Message) {
+			bulk = append(bulk, r)
+			continue
+		}
+		count(o, 1)
+		own = append(own, o)
+	}
+	if len(bulk) > 0 {
+		count(common, int64(len(bulk)))
+	}
+	if err := s.insertOutcomes(ctx, b, bulk, common, own); err != nil {
 		return err
 	}
 	for k, f := range fails {
@@ -351,28 +362,49 @@ func (s *Store) settleDeliveries(ctx context.Context, b Batch, res BatchResult, 
 	return nil
 }
 
-// insertOutcomes writes the batch's delivery rows in one statement: the
-// rows travel as one JSON array that SQLite's json_each expands in order
-// (key order), so a batch costs one parameter bind instead of six per row —
-// through cgo, binding was the largest cost of the engine's hot path after
-// the B-tree inserts themselves. OR IGNORE keeps a row already written (a
-// recipient settled once stays settled).
-func (s *Store) insertOutcomes(ctx context.Context, b Batch, rows []Outcome) error {
-	if len(rows) == 0 {
-		return nil
+// normalStatus maps an outcome status to a delivery row's terminal state:
+// anything but accepted or invalid is a failure.
+func normalStatus(st string) string {
+	if st == DeliveryAccepted || st == DeliveryInvalid {
+		return st
 	}
-	arr := make([][4]string, len(rows))
-	for i, o := range rows {
-		arr[i] = [4]string{o.Recipient, o.Status, o.Code, o.Message}
+	return DeliveryFailed
+}
+
+// insertOutcomes writes the batch's delivery rows: the recipients that
+// share the common outcome in one statement whose only per-row input is a
+// JSON array of cids that SQLite's json_each expands in key order (one
+// parameter bind per batch instead of six per row: through cgo, binding was
+// the largest cost of the engine's hot path after the B-tree inserts), and
+// the few with an outcome of their own (invalid tokens, per-recipient
+// errors) in a second one. Every row is new: a batch completes once, under
+// its lease, and its recipients were de-duplicated when it was frozen.
+func (s *Store) insertOutcomes(ctx context.Context, b Batch, bulk []string, common Outcome, own []Outcome) error {
+	if len(bulk) > 0 {
+		payload, err := json.Marshal(bulk)
+		if err != nil {
+			return fmt.Errorf("models: encode outcomes of batch %d: %w", b.ID, err)
+		}
+		_, err = s.rawExec(ctx, `INSERT INTO deliveries (campaign_id, recipient, batch_seq, status, code, message)
+			SELECT ?, j.value, ?, ?, ?, ? FROM json_each(?) AS j`, b.CampaignID, b.Seq, common.Status, common.Code, common.Message, string(payload))
+		if err != nil {
+			return fmt.Errorf("models: outcomes of batch %d: %w", b.ID, err)
+		}
 	}
-	payload, err := json.Marshal(arr)
-	if err != nil {
-		return fmt.Errorf("models: encode outcomes of batch %d: %w", b.ID, err)
-	}
-	_, err = s.rawExec(ctx, `INSERT OR IGNORE INTO deliveries (campaign_id, recipient, batch_seq, status, code, message)
-		SELECT ?, j.value ->> 0, ?, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?) AS j`, b.CampaignID, b.Seq, string(payload))
-	if err != nil {
-		return fmt.Errorf("models: outcomes of batch %d: %w", b.ID, err)
+	if len(own) > 0 {
+		arr := make([][4]string, len(own))
+		for i, o := range own {
+			arr[i] = [4]string{o.Recipient, o.Status, o.Code, o.Message}
+		}
+		payload, err := json.Marshal(arr)
+		if err != nil {
+			return fmt.Errorf("models: encode outcomes of batch %d: %w", b.ID, err)
+		}
+		_, err = s.rawExec(ctx, `INSERT INTO deliveries (campaign_id, recipient, batch_seq, status, code, message)
+			SELECT ?, j.value ->> 0, ?, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?) AS j`, b.CampaignID, b.Seq, string(payload))
+		if err != nil {
+			return fmt.Errorf("models: outcomes of batch %d: %w", b.ID, err)
+		}
 	}
 	return nil
 }
@@ -465,14 +497,11 @@ func (s *Store) CancelCampaign(ctx context.Context, id int64, actor, reason stri
 		now := tx.now()
 		var n int64
 		for _, b := range pending {
-			rows := make([]Outcome, len(b.Recipients))
-			for i, r := range b.Recipients {
-				rows[i] = Outcome{Recipient: r, Status: DeliveryFailed, Code: "cancelled", Message: "campaign cancelled"}
-			}
-			if err := tx.insertOutcomes(ctx, b, rows); err != nil {
+			cancelled := Outcome{Status: DeliveryFailed, Code: "cancelled", Message: "campaign cancelled"}
+			if err := tx.insertOutcomes(ctx, b, b.Recipients, cancelled, nil); err != nil {
 				return err
 			}
-			n += int64(len(rows))
+			n += int64(len(b.Recipients))
 		}
 		if err := tx.conn(ctx).Exec(`UPDATE batches SET status = 'cancelled', lease_owner = '', lease_expires_at = NULL, updated_at = ? WHERE campaign_id = ? AND status = 'pending'`, now, id).Error; err != nil {
 			return fmt.Errorf("models: cancel batches of campaign %d: %w", id, err)
@@ -605,8 +634,8 @@ func (s *Store) loadRecipients(ctx context.Context, bs []Batch) error {
 		}
 		bs[i].Recipients = nil
 		if len(raw) == 1 {
-			if err := json.Unmarshal([]byte(raw[0]), &bs[i].Recipients); err != nil {
-				return fmt.Errorf("models: decode recipients of batch %d: %w", bs[i].ID, err)
+			if bs[i].Recipients, err = decodeStringList(raw[0]); err != nil {
+				return fmt.Errorf("models: recipients of batch %d: %w", bs[i].ID, err)
 			}
 		}
 	}

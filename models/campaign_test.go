@@ -199,3 +199,68 @@ func TestSealerRoundTripAndTamper(t *testing.T) {
 		t.Fatal("wrong key opened")
 	}
 }
+
+// TestOutcomesMixCommonAndOwn: recipients sharing the batch's outcome and
+// those with their own answer each end in exactly one row with the right
+// state, code and message, and the counters and failures agree with them.
+func TestOutcomesMixCommonAndOwn(t *testing.T) {
+	s := mustOpenStore(t)
+	ctx := context.Background()
+	c := mustCreateCampaign(t, s, mustCreateAccount(t, s), Audience{Kind: "cid"})
+	c, err := s.Transition(ctx, c.ID, StatusSending, "t", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs := []NewBatch{
+		{Target: json.RawMessage(`{}`), Recipients: []string{"a", "b", "c", "d", "e"}},
+		{Target: json.RawMessage(`{}`), Recipients: []string{"f", "g", "h"}},
+	}
+	if err := s.FreezeBatches(ctx, c.ID, bs, "h", true); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := s.ClaimBatches(ctx, "w", time.Minute, 0, 2)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	_, lost, err := s.CompleteBatches(ctx, []Completion{
+		{Batch: claimed[0], Result: BatchResult{Outcomes: []Outcome{
+			{Recipient: "a", Status: DeliveryAccepted, Code: "successed_online"},
+			{Recipient: "b", Status: DeliveryInvalid, Code: "bad", Message: "no such cid"},
+			{Recipient: "c", Status: "mystery", Code: "x1"},
+			{Recipient: "d", Status: DeliveryAccepted},
+			{Recipient: "zz", Status: DeliveryInvalid}, // not in the batch: ignored
+		}}},
+		{Batch: claimed[1], Result: BatchResult{Final: DeliveryFailed, Code: "500", Message: "boom", Outcomes: []Outcome{
+			{Recipient: "g", Status: DeliveryAccepted},
+			{Recipient: "h", Status: DeliveryFailed, Code: "500", Message: "boom"},
+		}}},
+	})
+	if err != nil || len(lost) != 0 {
+		t.Fatalf("complete: %v lost %v", err, lost)
+	}
+	want := map[string][3]string{
+		"a": {DeliveryAccepted, "successed_online", ""}, "b": {DeliveryInvalid, "bad", "no such cid"}, "c": {DeliveryFailed, "x1", ""},
+		"d": {DeliveryAccepted, "", ""}, "e": {DeliveryAccepted, "", ""},
+		"f": {DeliveryFailed, "500", "boom"}, "g": {DeliveryAccepted, "", ""}, "h": {DeliveryFailed, "500", "boom"},
+	}
+	var rows []Delivery
+	if err := s.DB().Raw(`SELECT recipient, status, code, message FROM deliveries WHERE campaign_id = ? ORDER BY recipient`, c.ID).Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows, want %d: %+v", len(rows), len(want), rows)
+	}
+	for _, r := range rows {
+		if w := want[r.Recipient]; [3]string{r.Status, r.Code, r.Message} != w {
+			t.Errorf("%s: %s/%s/%q, want %v", r.Recipient, r.Status, r.Code, r.Message, w)
+		}
+	}
+	c, _ = s.CampaignByID(ctx, c.ID)
+	if tot := (Totals{Recipients: 8, Accepted: 4, Invalid: 1, Failed: 3}); c.Totals() != tot || c.Status != StatusCompleted {
+		t.Errorf("counters %+v %s, want %+v completed", c.Totals(), c.Status, tot)
+	}
+	fs, err := s.CampaignFailures(ctx, c.ID)
+	if err != nil || len(fs) != 3 || fs[0] != (FailureCount{Status: DeliveryFailed, Code: "500", Message: "boom", N: 2}) {
+		t.Errorf("failures by reason: %+v %v", fs, err)
+	}
+}

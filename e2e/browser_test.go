@@ -238,3 +238,41 @@ func (b *tab) fail(step string, err error) {
 	b.t.Fatalf("step %q: %v\npage: %s\n--- page text ---\n%s\n--- end of page (screenshot error: %v) ---\n--- server log (end) ---\n%s",
 		step, err, where, body, shotErr, b.srv.logTail())
 }
+
+// upload puts a local file into a file input, as choosing it in the
+// file dialog would.
+func (b *tab) upload(step, sel, path string) {
+	b.t.Helper()
+	b.do(step, chromedp.SetUploadFiles(chromedp.CSS(sel), []string{path}, chromedp.NodeReady))
+}
+
+// typeText types into a field key by key (focus, keydown, input, keyup),
+// as a person would.
+func (b *tab) typeText(step, sel, text string) {
+	b.t.Helper()
+	b.do(step, chromedp.SendKeys(chromedp.CSS(sel), text, chromedp.NodeVisible))
+}
+
+// click clicks an element that changes the page in place (a checkbox, an
+// htmx button): no new page is awaited.
+func (b *tab) click(step, sel string) {
+	b.t.Helper()
+	b.do(step, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+}
+
+// waitText waits until the first element matching sel shows want (its
+// visible text, trimmed), and fails with what it showed last.
+func (b *tab) waitText(step, sel, want string, timeout time.Duration) {
+	b.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		got := strings.TrimSpace(b.text(sel))
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.fail(step, fmt.Errorf("%s shows %q after %s, want %q", sel, got, timeout, want))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

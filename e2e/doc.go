@@ -1,8 +1,9 @@
 // Package e2e holds pushdeck's browser tests: they build the real binary,
 // start it on a loopback port with a temporary database, and drive Debian's
-// chromium headless through the journeys a person takes (first-run setup
-// to a completed campaign, composer validation, a viewer's read-only view,
-// the Chinese interface).
+// chromium headless through the journeys a person takes (first-run setup,
+// a device CSV import and a segment to a completed campaign and its
+// statistics, composer validation, a viewer's read-only view, the Chinese
+// interface).
 //
 // Run them with `go test ./e2e`; add `-artifacts -outputdir DIR` to keep the
 // screenshots each journey takes (otherwise they go to a temporary

@@ -2,9 +2,14 @@ package e2e
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -57,15 +62,81 @@ func (b *tab) noChangeControls(page string) {
 	b.check(page+" is read-only", n == 0, "%d change controls on %s", n, page)
 }
 
-var campaignPath = regexp.MustCompile(`^/campaigns/(\d+)$`)
+var (
+	campaignPath = regexp.MustCompile(`^/campaigns/(\d+)$`)
+	segmentPath  = regexp.MustCompile(`^/audience/segments/(\d+)$`)
+)
 
-// TestNewcomerJourney: first-run setup → dashboard → the sandbox provider
-// → compose → save → send → progress reaches completed and the provider's
-// figures appear without a reload (htmx polling) → the list shows it.
+// newcomerDevice is one line of the newcomer's device CSV. The cids are
+// the sandbox fleet's, so a send accepts them; bad says why the import
+// refuses the line ("" for a good one).
+type newcomerDevice struct {
+	cid, alias, platform, vendor, region string
+	tags                                 []string
+	bad                                  string
+}
+
+// newcomerDevices: twelve devices, one with a platform the import refuses.
+var newcomerDevices = []newcomerDevice{
+	{cid: "sandbox-0000001", alias: "alice", platform: "android", vendor: "huawei", region: "Zhejiang", tags: []string{"vip", "beta"}},
+	{cid: "sandbox-0000002", alias: "bob", platform: "ios", vendor: "apple", region: "Zhejiang", tags: []string{"vip"}},
+	{cid: "sandbox-0000003", alias: "carol", platform: "android", vendor: "xiaomi", region: "Zhejiang", tags: []string{"test"}},
+	{cid: "sandbox-0000004", alias: "dave", platform: "android", vendor: "oppo", region: "Shanghai", tags: []string{"vip"}},
+	{cid: "sandbox-0000005", alias: "erin", platform: "android", vendor: "vivo", region: "Zhejiang", tags: []string{"news"}},
+	{cid: "sandbox-0000006", alias: "frank", platform: "android", vendor: "huawei", region: "Zhejiang"},
+	{cid: "sandbox-0000007", alias: "grace", platform: "ios", vendor: "apple", region: "Beijing", tags: []string{"beta"}},
+	{cid: "sandbox-0000008", alias: "heidi", platform: "android", vendor: "honor", region: "Zhejiang", tags: []string{"test", "vip"}},
+	{cid: "sandbox-0000009", alias: "ivan", platform: "windows", vendor: "microsoft", region: "Zhejiang", tags: []string{"vip"}, bad: "platform"},
+	{cid: "sandbox-0000010", alias: "judy", platform: "android", vendor: "xiaomi", region: "Zhejiang", tags: []string{"sports"}},
+	{cid: "sandbox-0000011", alias: "mallory", platform: "other", vendor: "", region: "Zhejiang"},
+	{cid: "sandbox-0000012", alias: "niaj", platform: "android", vendor: "huawei", region: "Guangdong", tags: []string{"vip"}},
+}
+
+// newcomerCSV writes the devices as the import expects them (the header
+// is line 1, several tags in a cell separated by ";").
+func newcomerCSV(t *testing.T) string {
+	t.Helper()
+	var sb strings.Builder
+	sb.WriteString("cid,alias,platform,vendor,region,tags\n")
+	for _, d := range newcomerDevices {
+		fmt.Fprintf(&sb, "%s,%s,%s,%s,%s,%s\n", d.cid, d.alias, d.platform, d.vendor, d.region, strings.Join(d.tags, ";"))
+	}
+	path := filepath.Join(t.TempDir(), "devices.csv")
+	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// inNewcomerSegment is the segment the newcomer builds: region in
+// (Zhejiang) AND platform in (android) AND NOT tag in (test).
+func inNewcomerSegment(d newcomerDevice) bool {
+	return d.bad == "" && d.region == "Zhejiang" && d.platform == "android" && !slices.Contains(d.tags, "test")
+}
+
+// TestNewcomerJourney: first-run setup → login → the sandbox provider is
+// there → import a small CSV of devices (one line refused) → build a
+// segment with the form → compose a campaign for that segment, with the
+// live count and the device preview following the form → send → progress
+// reaches completed and the provider's figures appear without a reload
+// (htmx polling) → the stats page shows the funnel and a drawn chart →
+// the CSV export lists exactly the segment's devices.
 func TestNewcomerJourney(t *testing.T) {
 	srv := newServer(t)
 	requireBrowser(t)
 	srv.start()
+	en := catalog(t).Localizer("en")
+	devicesText := func(n int) string { return en.T("audience.count", map[string]any{"N": strconv.Itoa(n)}) }
+	var good, matching []string
+	for _, d := range newcomerDevices {
+		if d.bad == "" {
+			good = append(good, d.cid)
+		}
+		if inNewcomerSegment(d) {
+			matching = append(matching, d.cid)
+		}
+	}
+	slices.Sort(matching)
 	b := newTab(t, srv)
 
 	b.open("/")
@@ -79,22 +150,108 @@ func TestNewcomerJourney(t *testing.T) {
 	b.check("signed in as the admin", strings.Contains(b.text(`[data-testid="viewer"]`), adminEmail), "viewer %q", b.text(`[data-testid="viewer"]`))
 	b.shot("dashboard")
 
+	// Sign out and back in, as the newcomer will every morning.
+	b.submit("sign out", `[data-testid="logout"]`)
+	b.check("signed out", b.path() == "/login", "at %s", b.path())
+	b.login(adminEmail, adminPassword)
+
 	b.open("/providers")
 	b.check("sandbox listed", strings.Contains(b.text(`[data-testid="provider-table"]`), "Sandbox"),
 		"providers table: %q", b.text(`[data-testid="provider-table"]`))
+	sandboxID := eval[string](b, "find the sandbox account", `(() => {
+		const row = [...document.querySelectorAll('[data-testid="provider-row"]')]
+			.find(r => r.querySelector('[data-testid="provider-kind"]').innerText.trim() === "Sandbox");
+		return row ? row.dataset.id : "";
+	})()`)
+	b.check("sandbox account", sandboxID != "", "no provider row of kind Sandbox")
 	b.shot("providers")
 
+	// Import the devices through the audience page.
+	b.submit("open the audience", `[data-testid="nav"] a[href="/audience"]`)
+	b.submit("open the import tab", `[data-testid="tab-import"]`)
+	b.fill("choose the sandbox account", `[data-testid="import-form"]`, map[string]string{"provider_id": sandboxID})
+	b.upload("choose the CSV file", `[data-testid="import-form"] input[type="file"][name="file"]`, newcomerCSV(t))
+	b.click("start the import", `[data-testid="start-import"]`)
+	b.waitFor("import finishes", `!!document.querySelector('#import-job [data-testid="import-done"]')`, stepTimeout)
+	rejectedLines := 0
+	for i, d := range newcomerDevices {
+		if d.bad != "" {
+			rejectedLines++
+			row := fmt.Sprintf(`[data-testid="rejections"] [data-testid="rejection"]:nth-child(%d)`, rejectedLines)
+			cells := strings.Fields(b.text(row))
+			line := strconv.Itoa(i + 2) // the header is line 1
+			b.check("rejected line shown", len(cells) >= 2 && cells[0] == line && cells[1] == d.bad,
+				"rejection %d: %q, want line %s, column %s", rejectedLines, b.text(row), line, d.bad)
+		}
+	}
+	for id, want := range map[string]int{"import-imported": len(good), "import-updated": 0, "import-unchanged": 0,
+		"import-rejected": len(newcomerDevices) - len(good)} {
+		got := b.text(fmt.Sprintf(`#import-job [data-testid=%q]`, id))
+		b.check("import figures", got == strconv.Itoa(want), "%s shows %q, want %d", id, got, want)
+	}
+	b.check("one rejection row per bad line", b.count(`[data-testid="rejection"]`) == rejectedLines,
+		"%d rejection rows, want %d", b.count(`[data-testid="rejection"]`), rejectedLines)
+	b.shot("import")
+
+	// Build the segment with the form's controls only.
+	segmentName := "Zhejiang Android, no testers"
+	b.submit("open the segments tab", `[data-testid="tab-segments"]`)
+	b.submit("new segment", `[data-testid="new-segment"]`)
+	b.fill("first condition", `[data-testid="segment-form"]`, map[string]string{
+		"provider_id": sandboxID, "name": segmentName, "g0_r0_field": "region", "g0_r0_op": "in", "g0_r0_values": "Zhejiang"})
+	b.submit("add a condition", `[data-testid="seg-group"] [data-testid="add-row"]`)
+	b.check("first condition kept", b.value(`[name="g0_r0_values"]`) == "Zhejiang" && b.value(`[name="name"]`) == segmentName,
+		"values %q, name %q", b.value(`[name="g0_r0_values"]`), b.value(`[name="name"]`))
+	b.fill("second condition", `[data-testid="segment-form"]`, map[string]string{
+		"g0_op": "and", "g0_r1_field": "platform", "g0_r1_op": "in", "g0_r1_values": "android"})
+	b.submit("add a group", `[data-testid="add-group"]`)
+	b.fill("excluded group", `[data-testid="segment-form"]`, map[string]string{
+		"top_op": "and", "g1_r0_field": "tag", "g1_r0_op": "in", "g1_r0_values": "test"})
+	b.click("exclude the group", `[name="g1_not"]`)
+	b.waitText("live count of the builder", `#segment-count [data-testid="audience-count"]`, devicesText(len(matching)), stepTimeout)
+	b.shot("segment-builder")
+	status = b.submit("save the segment", `[data-testid="save-segment"]`)
+	sm := segmentPath.FindStringSubmatch(b.path())
+	b.check("segment saved", status == http.StatusOK && sm != nil && b.count(`[data-testid="flash-success"]`) == 1, "status %d at %s", status, b.path())
+	b.submit("back to the audience", `[data-testid="nav"] a[href="/audience"]`)
+	b.submit("back to the segments", `[data-testid="tab-segments"]`)
+	b.check("segment listed", strings.Contains(b.text(`[data-testid="segment-row"]`), segmentName) &&
+		strings.Contains(b.text(`[data-testid="segment-row"]`), "NOT tag in (test)"), "row %q", b.text(`[data-testid="segment-row"]`))
+	b.waitText("segment count in the list", `[data-testid="segment-row"] [data-testid="segment-count"]`, devicesText(len(matching)), stepTimeout)
+	b.shot("segments")
+
+	// Compose for the segment: the live count and the device preview
+	// follow the form.
 	b.open("/")
 	b.submit("open the composer", `[data-testid="new-campaign"]`)
 	b.check("composer", b.path() == "/campaigns/new", "at %s", b.path())
-	b.fill("compose", `[data-testid="campaign-form"]`, map[string]string{
-		"name": "Spring sale", "audience_kind": "all", "type": "notification", "title": "Spring is here", "body": "Everything 20% off today."})
+	b.check("empty preview", b.count(`[data-testid="device-preview"] [data-testid="preview-empty"]`) == 1, "preview %q", b.text(`[data-testid="device-preview"]`))
+	b.fill("name, account and audience kind", `[data-testid="campaign-form"]`, map[string]string{
+		"name": "Spring sale", "provider_id": sandboxID, "audience_kind": "segment"})
+	b.check("segment choice shown", eval[bool](b, "segment field", `!document.querySelector('[name="segment_id"]').closest("[data-audience]").hidden`), "segment select hidden")
+	segOption := eval[string](b, "find the segment by name", fmt.Sprintf(`(() => {
+		const o = [...document.querySelectorAll('[data-testid="campaign-form"] [name="segment_id"] option')].find(o => o.innerText.trim() === %s);
+		return o ? o.value : "";
+	})()`, jsString(segmentName)))
+	b.check("segment offered by name", segOption == sm[1], "option value %q, want the saved segment %s", segOption, sm[1])
+	b.fill("pick the segment", `[data-testid="campaign-form"]`, map[string]string{"segment_id": segOption})
+	b.waitText("live audience count", `#audience-count [data-testid="audience-count"]`, devicesText(len(matching)), stepTimeout)
+	title, body := "Spring is here", "Everything 20% off today."
+	b.typeText("type the title", `[data-testid="campaign-form"] [name="title"]`, title)
+	b.waitText("title in the Android preview", `[data-testid="device-preview"] [data-testid="preview-android"] [data-testid="preview-title"]`, title, stepTimeout)
+	b.waitText("title in the iOS preview", `[data-testid="device-preview"] [data-testid="preview-ios"] .notif-title`, title, stepTimeout)
+	b.typeText("type the body", `[data-testid="campaign-form"] [name="body"]`, body)
+	b.waitText("body in the Android preview", `[data-testid="device-preview"] [data-testid="preview-android"] [data-testid="preview-body"]`, body, stepTimeout)
+	b.waitText("body in the iOS preview", `[data-testid="device-preview"] [data-testid="preview-ios"] .notif-body`, body, stepTimeout)
+	b.check("count kept", strings.TrimSpace(b.text(`#audience-count`)) == devicesText(len(matching)), "count %q", b.text(`#audience-count`))
 	b.shot("composer")
 	status = b.submit("save the draft", `[data-testid="save-draft"]`)
 	m := campaignPath.FindStringSubmatch(b.path())
 	b.check("draft saved", status == http.StatusOK && m != nil, "status %d at %s", status, b.path())
 	st := eval[string](b, "status", `document.querySelector('[data-testid="progress"]').dataset.status`)
 	b.check("draft status", st == "draft", "status %q", st)
+	b.check("audience is the segment", strings.Contains(b.text(`[data-testid="campaign-summary"] [data-testid="audience"]`), segmentName),
+		"audience %q", b.text(`[data-testid="campaign-summary"] [data-testid="audience"]`))
 	b.shot("draft")
 
 	b.submit("send (confirming the dialog)", `[data-testid="action-send"]`)
@@ -115,22 +272,43 @@ func TestNewcomerJourney(t *testing.T) {
 	b.check("listed as completed", strings.Contains(row, "Spring sale") && strings.Contains(row, "Completed"), "row %q", row)
 	b.shot("campaign-list")
 
-	// Statistics: the funnel, a chart actually drawn by uPlot, and the CSV
-	// export served to the signed-in browser.
+	// Statistics: the funnel over the segment, a chart actually drawn by
+	// uPlot, and the CSV export served to the signed-in browser.
 	b.open("/campaigns/" + m[1] + "/stats")
 	b.check("funnel", b.count(`[data-testid="funnel-total"]`) == 1, "no funnel total")
 	target := b.text(`[data-testid="funnel-total"] [data-testid="target"]`)
-	b.check("funnel target", target == "10,000", "target %q", target)
+	b.check("funnel target is the segment", target == strconv.Itoa(len(matching)), "target %q, want %d", target, len(matching))
 	b.waitFor("chart drawn", `!!document.querySelector('[data-testid="chart"] .uplot canvas')`, 20*time.Second)
 	legend := b.text(`[data-testid="chart"] .u-legend`)
 	b.check("chart legend names its lines", strings.Contains(legend, "Received") && strings.Contains(legend, "Clicked"), "legend %q", legend)
 	b.shot("stats")
-	csvHead := eval[string](b, "fetch the CSV export", `(async () => {
+	export := eval[string](b, "fetch the CSV export", `(async () => {
 		const a = document.querySelector('[data-testid="export-csv"]');
 		const r = await fetch(a.href);
-		return r.status + " " + (await r.text()).split("\n")[0];
+		return r.status + "\n" + (await r.text());
 	})()`)
-	b.check("csv export", csvHead == "200 cid,status,code,message,request_id,updated_at", "got %q", csvHead)
+	code, rest, _ := strings.Cut(export, "\n")
+	b.check("csv export served", code == "200", "status %s", code)
+	recs, err := csv.NewReader(strings.NewReader(rest)).ReadAll()
+	b.check("csv export parses", err == nil && len(recs) > 0, "csv %q: %v", rest, err)
+	b.check("csv header", strings.Join(recs[0], ",") == "cid,status,code,message,request_id,updated_at", "header %q", recs[0])
+	var cids []string
+	for _, r := range recs[1:] {
+		cids = append(cids, r[0])
+		b.check("delivery accepted", r[1] == "accepted", "delivery %q", r)
+	}
+	slices.Sort(cids)
+	b.check("csv lists exactly the segment", slices.Equal(cids, matching), "cids %q, want %q", cids, matching)
+}
+
+// catalog loads the message catalog, to read pages in either language.
+func catalog(t *testing.T) *i18n.Catalog {
+	t.Helper()
+	cat, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }
 
 // TestComposerValidationJourney: bad values come back with errors beside
@@ -245,11 +423,7 @@ func TestLanguageJourney(t *testing.T) {
 	key := srv.adminAndKey(adminEmail, adminPassword)
 	srv.start()
 	id := srv.createCampaign(key, "双十一预热")
-	cat, err := i18n.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	zh := cat.Localizer("zh-Hans")
+	zh := catalog(t).Localizer("zh-Hans")
 	b := newTab(t, srv)
 	b.login(adminEmail, adminPassword)
 

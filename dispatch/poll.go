@@ -13,9 +13,10 @@ import (
 )
 
 // pollReports stores a report snapshot for every recent campaign whose
-// provider has a statistics API, at most once per PollEvery per campaign.
-// A failed poll is stored as an error snapshot: the figures go stale, they
-// are never zeroed.
+// provider has a statistics API, at most once per PollEvery per campaign,
+// then the task-group reports (poll_groups.go) and the per-app daily
+// figures (poll_accounts.go) of recently used accounts. A failed poll is
+// stored as an error snapshot: the figures go stale, they are never zeroed.
 func (e *Engine) pollReports(ctx context.Context) {
 	now := e.store.Now()
 	cs, err := e.store.CampaignsToPoll(ctx, now.Add(-e.cfg.PollWindow))
@@ -38,6 +39,8 @@ func (e *Engine) pollReports(ctx context.Context) {
 			e.PollCampaign(ctx, c)
 		}
 	}
+	e.pollGroupReports(ctx, now)
+	e.pollAccountStats(ctx, now)
 }
 
 // PollCampaign fetches and stores one campaign's provider figures now.
@@ -73,6 +76,12 @@ func (e *Engine) PollCampaign(ctx context.Context, c models.Campaign) {
 			return
 		}
 		for _, ch := range r.Channels {
+			if ch.Channel == "total" {
+				// GeTui's own total line is the sum of its channel lines:
+				// kept, it would be counted twice in the funnel and the
+				// chart, which sum the lines.
+				continue
+			}
 			s, ok := sum[ch.Channel]
 			if !ok {
 				s = &providers.ChannelStats{Channel: ch.Channel}

@@ -71,8 +71,8 @@ func TestPollerSnapshots(t *testing.T) {
 	}
 }
 
-// TestPollerGeTuiReportPartialFields: GeTui reports with missing fields
-// still make a snapshot with what is there.
+// TestPollerGeTuiListReport: a GeTui list push's report makes a snapshot
+// whose figures are the provider's, each counted once.
 func TestPollerGeTuiListReport(t *testing.T) {
 	fake := getuifake.New(t)
 	h := newHarness(t, Config{})
@@ -95,6 +95,25 @@ func TestPollerGeTuiListReport(t *testing.T) {
 	f, err := h.engine.CampaignFunnel(ctx, c)
 	if err != nil || f.Totals.Target != 30 || f.Totals.Sent != 30 {
 		t.Fatalf("funnel %+v %v", f, err)
+	}
+	// GeTui's own total line is not a channel: kept, it doubled the
+	// received / displayed / clicked figures.
+	ids, err := h.store.CampaignTaskIDs(ctx, c.ID)
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("task ids %v %v", ids, err)
+	}
+	want, _ := fake.TaskCounts(ids[0])
+	for _, ch := range f.Channels {
+		if ch.Channel == "total" {
+			t.Fatalf("a total line among the channels: %+v", f.Channels)
+		}
+	}
+	if f.Totals.Received != want.ReceiveNum || f.Totals.Displayed != want.DisplayNum || f.Totals.Clicked != want.ClickNum {
+		t.Fatalf("funnel totals %+v, provider's %+v", f.Totals, want)
+	}
+	fig, err := h.engine.CampaignFigures(ctx, c.ID)
+	if err != nil || fig.Total.Received != want.ReceiveNum {
+		t.Fatalf("figures %+v %v, provider's %+v", fig, err, want)
 	}
 }
 

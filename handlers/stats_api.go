@@ -8,6 +8,7 @@ import (
 
 	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
 )
 
 // apiStats is the contract's stats shape.
@@ -57,8 +58,42 @@ func (s *Server) apiCampaignStats(c *gin.Context) {
 	c.JSON(http.StatusOK, toAPIStats(f))
 }
 
+// apiGroupReport is a provider's own report of a task group on one
+// account, in the stats shape: channels without the total line, totals,
+// updated_at (of the figures, null before the first good poll) and stale
+// with the newest poll's error.
+type apiGroupReport struct {
+	ProviderID  int64                    `json:"provider_id"`
+	Provider    string                   `json:"provider"`
+	Kind        string                   `json:"kind"`
+	Channels    []providers.ChannelStats `json:"channels"`
+	Totals      providers.ChannelStats   `json:"totals"`
+	UpdatedAt   *time.Time               `json:"updated_at"`
+	Stale       bool                     `json:"stale"`
+	LastError   string                   `json:"last_error"`
+	LastErrorAt *time.Time               `json:"last_error_at"`
+}
+
+func toAPIGroupReport(r dispatch.GroupReport) apiGroupReport {
+	out := apiGroupReport{ProviderID: r.ProviderID, Provider: r.Account, Kind: r.Kind, Channels: r.Channels, Totals: r.Total,
+		UpdatedAt: r.TakenAt, Stale: r.Stale, LastError: r.LastError, LastErrorAt: r.LastErrorAt}
+	if out.Channels == nil {
+		out.Channels = []providers.ChannelStats{}
+	}
+	return out
+}
+
+// apiGroupStats answers a group's campaigns (items, pushdeck's figures per
+// campaign) and, under provider_reports, the providers' own group reports,
+// one per account polled for the group ([] when none).
 func (s *Server) apiGroupStats(c *gin.Context) {
-	cs, fs, err := s.groupFunnels(c.Request.Context(), c.Param("name"))
+	ctx := c.Request.Context()
+	cs, fs, err := s.groupFunnels(ctx, c.Param("name"))
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	reports, err := s.engine.GroupReports(ctx, c.Param("name"))
 	if err != nil {
 		s.apiFail(c, err)
 		return
@@ -69,5 +104,9 @@ func (s *Server) apiGroupStats(c *gin.Context) {
 		st.CampaignID, st.Name = cm.ID, cm.Name
 		items = append(items, st)
 	}
-	c.JSON(http.StatusOK, gin.H{"group": c.Param("name"), "items": items, "next_after": nil})
+	prs := make([]apiGroupReport, 0, len(reports))
+	for _, r := range reports {
+		prs = append(prs, toAPIGroupReport(r))
+	}
+	c.JSON(http.StatusOK, gin.H{"group": c.Param("name"), "items": items, "next_after": nil, "provider_reports": prs})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web/i18n"
 	"github.com/pushdeck/pushdeck/web/pages/stats"
 )
@@ -77,6 +78,19 @@ func (s *Server) showCampaignStats(c *gin.Context) {
 	}
 	for _, ch := range f.Channels {
 		v.Rows = append(v.Rows, funnelRow(ch))
+	}
+	acct, err := s.store.ProviderAccountByID(ctx, cm.ProviderID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if providers.Kind(acct.Kind) == providers.KindWeCom {
+		ws, err := s.weComStats(ctx, acct)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		v.WeCom = &ws
 	}
 	for _, fc := range f.Failures {
 		v.Failures = append(v.Failures, stats.Failure{Status: fc.Status, Code: fc.Code, Message: fc.Message, N: num(fc.N)})
@@ -235,6 +249,14 @@ func (s *Server) showGroup(c *gin.Context) {
 		series = append(series, pts)
 	}
 	v.Chart = groupChart(cs, series)
+	reports, err := s.engine.GroupReports(ctx, name)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, r := range reports {
+		v.Reports = append(v.Reports, providerReport(ctx, r))
+	}
 	s.render(c, http.StatusOK, stats.Group(v))
 }
 
@@ -268,4 +290,48 @@ func groupChart(cs []models.Campaign, series [][]models.SnapshotPoint) stats.Cha
 		ch.Series = append(ch.Series, line)
 	}
 	return ch
+}
+
+// providerReport formats a provider's task-group report: per channel and
+// in total, with the step rates of the campaign funnel.
+func providerReport(ctx context.Context, r dispatch.GroupReport) stats.ProviderReport {
+	v := stats.ProviderReport{Account: r.Account, Kind: r.Kind, Polled: r.TakenAt != nil, Poll: pollState(r.PollState)}
+	if r.TakenAt == nil {
+		return v
+	}
+	v.TakenAt = when(*r.TakenAt)
+	for _, ch := range r.Channels {
+		v.Rows = append(v.Rows, funnelRow(reportFigures(ch)))
+	}
+	v.Total = totalRow(ctx, reportFigures(r.Total))
+	return v
+}
+
+func reportFigures(ch providers.ChannelStats) models.ChannelFigures {
+	return models.ChannelFigures{Channel: ch.Channel, Target: ch.Target, Sent: ch.Sent, Received: ch.Received, Displayed: ch.Displayed, Clicked: ch.Clicked}
+}
+
+func pollState(p models.PollState) stats.PollState {
+	return stats.PollState{Stale: p.Stale, LastError: p.LastError, LastErrorAt: whenPtr(p.LastErrorAt)}
+}
+
+// weComStats returns a WeCom account's daily app figures, WeCom's only
+// statistics, shown beside a campaign's funnel and never in it.
+func (s *Server) weComStats(ctx context.Context, acct models.ProviderAccount) (stats.AppStats, error) {
+	days, err := s.store.LatestAccountStats(ctx, acct.ID)
+	if err != nil {
+		return stats.AppStats{}, err
+	}
+	v := stats.AppStats{Account: acct.Name}
+	for _, d := range days {
+		day := stats.AppDay{Key: "today", Polled: d.Good.ID != 0, Poll: pollState(d.PollState)}
+		if d.Day == 1 {
+			day.Key = "yesterday"
+		}
+		if day.Polled {
+			day.Date, day.App, day.Count, day.TakenAt = d.Good.StatDate, d.Good.AppName, num(d.Good.Count), when(d.Good.TakenAt)
+		}
+		v.Days = append(v.Days, day)
+	}
+	return v, nil
 }

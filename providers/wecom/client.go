@@ -1,5 +1,6 @@
 // Package wecom is the client for WeCom (企业微信) application messages:
-// gettoken, message/send and message/recall (providers.md section 2, seed 004).
+// gettoken, message/send, message/recall and message/get_statistics
+// (providers.md section 2, seed 004).
 //
 // WeCom silently drops messages past 30 per member per minute and 1000 per
 // member per hour for one app (no error is returned), and caps an app at
@@ -24,7 +25,7 @@ import (
 )
 
 // DefaultBaseURL is the public WeCom API root; the client appends
-// /cgi-bin/gettoken, /cgi-bin/message/send and /cgi-bin/message/recall.
+// /cgi-bin/gettoken and /cgi-bin/message/{send,recall,get_statistics}.
 const DefaultBaseURL = "https://qyapi.weixin.qq.com"
 
 // Batch limits of message/send (providers.md 2.3, seed 004).

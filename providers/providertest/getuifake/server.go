@@ -68,6 +68,7 @@ type Server struct {
 	dupReplay  bool
 	tasks      map[string]*task
 	groups     map[string]*stats
+	groupRaw   map[string]json.RawMessage
 	invalid    map[string]bool
 	online     map[string]bool
 	appUsers   int
@@ -98,6 +99,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		requestIDs: map[string]any{},
 		tasks:      map[string]*task{},
 		groups:     map[string]*stats{},
+		groupRaw:   map[string]json.RawMessage{},
 		invalid:    map[string]bool{},
 		online:     map[string]bool{},
 		appUsers:   1000,

@@ -4,9 +4,11 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -134,19 +136,90 @@ func (s *Server) reportTask(r *http.Request, _ []byte) (any, *apiError) {
 	return out, nil
 }
 
-// reportGroup is GET /report/push/task_group/{group_name}.
-func (s *Server) reportGroup(r *http.Request, _ []byte) (any, *apiError) {
+// reportGroup is GET /report/push/task_group/{group_name} with the
+// optional query needGetuiByBrand (true|false), startDate and endDate
+// (yyyy-MM-dd, start not after end); any other parameter, or a body, is
+// refused with 20001 (providers.md 1.8). The dates are checked but not
+// applied: the fake keeps no per-day figures. A group nothing was pushed
+// to answers empty data, keyed by nothing [I].
+func (s *Server) reportGroup(r *http.Request, body []byte) (any, *apiError) {
 	g := strings.TrimPrefix(r.URL.Path, "/v2/"+s.appID+"/report/push/task_group/")
 	if !nameOK(g, 1, 100) {
 		return nil, paramErr("group_name is invalid")
 	}
+	if len(body) > 0 {
+		return nil, paramErr("request body must be empty")
+	}
+	if e := checkGroupQuery(r.URL.Query()); e != nil {
+		return nil, e
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if raw, ok := s.groupRaw[g]; ok {
+		return map[string]json.RawMessage{g: raw}, nil
+	}
 	st, ok := s.groups[g]
 	if !ok {
 		return map[string]any{}, nil
 	}
 	return map[string]any{g: st.report()}, nil
+}
+
+// checkGroupQuery checks the task_group report's query parameters.
+func checkGroupQuery(q url.Values) *apiError {
+	dates := map[string]time.Time{}
+	for k, vs := range q {
+		if len(vs) != 1 {
+			return paramErr("contains duplicate %s", k)
+		}
+		switch k {
+		case "needGetuiByBrand":
+			if vs[0] != "true" && vs[0] != "false" {
+				return paramErr("needGetuiByBrand type error")
+			}
+		case "startDate", "endDate":
+			d, err := time.Parse(time.DateOnly, vs[0])
+			if err != nil {
+				return paramErr("%s is invalid", k)
+			}
+			dates[k] = d
+		default:
+			return paramErr("%s is invalid", k)
+		}
+	}
+	start, okS := dates["startDate"]
+	end, okE := dates["endDate"]
+	if okS && okE && end.Before(start) {
+		return paramErr("startDate must not be after endDate")
+	}
+	return nil
+}
+
+// SetGroupReport makes the task_group report of group answer raw as the
+// group's entry, verbatim (a channel → counters object, as GeTui sends
+// it), instead of the figures the fake counted: for reports with missing
+// fields or odd channels. nil goes back to the counted figures.
+func (s *Server) SetGroupReport(group string, raw json.RawMessage) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if raw == nil {
+		delete(s.groupRaw, group)
+		return
+	}
+	s.groupRaw[group] = append(json.RawMessage(nil), raw...)
+}
+
+// GroupCounts returns the counted total figures of a task group, for
+// assertions.
+func (s *Server) GroupCounts(group string) (Counts, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.groups[group]
+	if !ok {
+		return Counts{}, false
+	}
+	c, _ := st.report()["total"].(Counts) // report always sets a Counts total
+	return c, true
 }
 
 // TaskCounts returns the total figures of a task, for assertions.

@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// FailNext makes the next n message calls (send and recall; not gettoken)
-// answer HTTP status (e.g. 502) with an HTML body, without processing them.
+// FailNext makes the next n message calls (send, recall and
+// get_statistics; not gettoken) answer HTTP status (e.g. 502) with an HTML
+// body, without processing them.
 func (s *Server) FailNext(n, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,6 +1,7 @@
 // Package wecomfake is an httptest fake of WeCom (企业微信) application
-// messages: /cgi-bin/gettoken, /cgi-bin/message/send and
-// /cgi-bin/message/recall (providers.md section 2, seed 004).
+// messages: /cgi-bin/gettoken, /cgi-bin/message/send,
+// /cgi-bin/message/recall and /cgi-bin/message/get_statistics
+// (providers.md section 2, seed 004).
 //
 // It checks each request as strictly as the real service (method, query
 // token, JSON field names and types with unknown fields refused, per-msgtype
@@ -42,6 +43,8 @@ const (
 	PathToken  = "/cgi-bin/gettoken"
 	PathSend   = "/cgi-bin/message/send"
 	PathRecall = "/cgi-bin/message/recall"
+	// PathStatistics is the per-app daily statistics (doc 92369).
+	PathStatistics = "/cgi-bin/message/get_statistics"
 )
 
 // Option configures a Server.
@@ -136,6 +139,8 @@ type Server struct {
 	dedupe         map[string]dupEntry
 	messages       []Message
 	requests       []Request
+	appName        string
+	otherApps      map[int]otherApp
 }
 
 // New starts a fake and registers its shutdown with t.Cleanup.
@@ -146,6 +151,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		tokens: map[string]*token{}, dedupe: map[string]dupEntry{},
 		invalidUsers: map[string]bool{}, invalidParties: map[string]bool{},
 		invalidTags: map[string]bool{}, unlicensed: map[string]bool{},
+		appName: DefaultAppName, otherApps: map[int]otherApp{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -204,6 +210,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		rep = s.handleMessage(r, body, s.send)
 	case PathRecall:
 		rep = s.handleMessage(r, body, s.recall)
+	case PathStatistics:
+		rep = s.handleMessage(r, body, s.statistics)
 	default:
 		rep = reply{status: http.StatusNotFound, body: []byte("404 page not found")}
 	}

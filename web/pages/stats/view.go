@@ -1,5 +1,7 @@
 // Package stats holds the statistics pages: a campaign's funnel, chart,
-// failures and delivery log, and a task group's side-by-side comparison.
+// failures and delivery log (with WeCom's per-app daily figures for a
+// WeCom campaign), and a task group's side-by-side comparison with the
+// providers' own group reports.
 package stats
 
 // Row is one funnel line, formatted.
@@ -67,6 +69,47 @@ type CampaignView struct {
 	CSVURL      string
 	CampaignURL string
 	GroupURL    string
+	// WeCom is set for a WeCom campaign: WeCom has no per-message figures,
+	// only the app's successful person-times per day.
+	WeCom *AppStats
+}
+
+// AppStats are a WeCom app's daily figures (message/get_statistics).
+type AppStats struct {
+	Account string
+	Days    []AppDay
+}
+
+// AppDay is one day's figure of the app: Key is "today" or "yesterday" as
+// asked when polled; Date the calendar day WeCom counted.
+type AppDay struct {
+	Key     string
+	Polled  bool
+	Date    string
+	App     string
+	Count   string
+	TakenAt string
+	Poll    PollState
+}
+
+// PollState says whether the newest poll of stored figures failed.
+type PollState struct {
+	Stale       bool
+	LastError   string
+	LastErrorAt string
+}
+
+// ProviderReport is a provider's own report of a task group on one
+// account (GeTui task_group), beside pushdeck's per-campaign sums.
+type ProviderReport struct {
+	Account string
+	Kind    string
+	// Polled is false until a poll has succeeded (Rows and Total empty).
+	Polled  bool
+	TakenAt string
+	Poll    PollState
+	Rows    []Row
+	Total   Row
 }
 
 // GroupCampaign is one campaign of a task group.
@@ -83,4 +126,5 @@ type GroupView struct {
 	Name      string
 	Campaigns []GroupCampaign
 	Chart     Chart
+	Reports   []ProviderReport
 }

@@ -1,0 +1,180 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
+)
+
+// pollGroupReports stores a snapshot of the task-group report of every
+// group with a campaign sent in the poll window, per account whose client
+// has group reports (GeTui), at most once per PollEvery per (account,
+// group). "Due" is read from the newest stored poll, failed ones included,
+// so it holds across restarts and a failing provider is not hammered.
+func (e *Engine) pollGroupReports(ctx context.Context, now time.Time) {
+	gs, err := e.store.GroupsToPoll(ctx, now.Add(-e.cfg.PollWindow))
+	if err != nil {
+		e.log.Error("groups to poll", slog.Any("error", err))
+		return
+	}
+	for _, g := range gs {
+		if ctx.Err() != nil {
+			return
+		}
+		p, ok := e.pollClient(ctx, g.ProviderID)
+		if !ok {
+			continue
+		}
+		gr, ok := p.(providers.GroupReporter)
+		if !ok {
+			continue
+		}
+		last, polled, err := e.store.LastGroupPoll(ctx, g.ProviderID, g.GroupName)
+		if err != nil {
+			e.log.Error("last group poll", slog.Int64("account", g.ProviderID), slog.Any("error", err))
+			continue
+		}
+		if polled && now.Sub(last) < e.cfg.PollEvery {
+			continue
+		}
+		e.pollGroup(ctx, gr, g.ProviderID, g.GroupName)
+	}
+}
+
+// pollClient returns the client of an enabled account for polling; a
+// disabled account is left alone (its credentials may be revoked, and
+// WeCom bans IPs that keep presenting a refused secret).
+func (e *Engine) pollClient(ctx context.Context, providerID int64) (providers.Provider, bool) {
+	log := e.log.With(slog.Int64("account", providerID))
+	acct, err := e.store.ProviderAccountByID(ctx, providerID)
+	if err != nil {
+		log.Error("poll: provider account", slog.Any("error", err))
+		return nil, false
+	}
+	if acct.Disabled {
+		return nil, false
+	}
+	p, err := e.clients.get(ctx, acct)
+	if err != nil {
+		log.Error("poll: provider client", slog.Any("error", err))
+		return nil, false
+	}
+	return p, true
+}
+
+// PollGroup fetches and stores a task group's report on one account now;
+// it does nothing when the account's client has no group reports.
+func (e *Engine) PollGroup(ctx context.Context, providerID int64, group string) {
+	p, ok := e.pollClient(ctx, providerID)
+	if !ok {
+		return
+	}
+	if gr, ok := p.(providers.GroupReporter); ok {
+		e.pollGroup(ctx, gr, providerID, group)
+	}
+}
+
+// pollGroup stores the report's lines as the provider gave them, its own
+// total line included; a failure is stored as an error snapshot, so the
+// previous figures stay current but stale.
+func (e *Engine) pollGroup(ctx context.Context, gr providers.GroupReporter, providerID int64, group string) {
+	log := e.log.With(slog.Int64("account", providerID), slog.String("group", group))
+	r, err := gr.GroupReport(ctx, group)
+	if err != nil {
+		if ctx.Err() != nil {
+			return // shutting down: not the provider's failure
+		}
+		pe := providers.AsError(err)
+		log.Warn("poll group report", slog.String("code", pe.Code), slog.Any("error", err))
+		if err := e.store.SaveGroupSnapshot(ctx, providerID, group, nil, pe.Code+": "+pe.Msg); err != nil {
+			log.Error("save group snapshot", slog.Any("error", err))
+		}
+		return
+	}
+	lines := r.Channels
+	if lines == nil {
+		lines = []providers.ChannelStats{}
+	}
+	b, err := json.Marshal(lines)
+	if err != nil {
+		log.Error("encode group snapshot", slog.Any("error", err))
+		return
+	}
+	if err := e.store.SaveGroupSnapshot(ctx, providerID, group, b, ""); err != nil {
+		log.Error("save group snapshot", slog.Any("error", err))
+	}
+}
+
+// GroupReport is a task group's provider figures on one account.
+type GroupReport struct {
+	ProviderID int64
+	Account    string
+	Kind       string
+	// Channels are the per-channel lines (without the provider's total).
+	Channels []providers.ChannelStats
+	// Total is the provider's own total line when it sends one (GeTui's
+	// target there is msg_num, what could be sent), else the lines' sum.
+	Total providers.ChannelStats
+	// TakenAt is when the figures were polled; nil when no poll has
+	// succeeded yet.
+	TakenAt *time.Time
+	models.PollState
+}
+
+// GroupReports returns the newest provider figures of a task group, one
+// per account that polled it, ordered by account.
+func (e *Engine) GroupReports(ctx context.Context, group string) ([]GroupReport, error) {
+	sts, err := e.store.LatestGroupSnapshots(ctx, group)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]GroupReport, 0, len(sts))
+	for _, st := range sts {
+		acct, err := e.store.ProviderAccountByID(ctx, st.ProviderID)
+		if err != nil {
+			return nil, err
+		}
+		r := GroupReport{ProviderID: st.ProviderID, Account: acct.Name, Kind: acct.Kind, PollState: st.PollState, Channels: []providers.ChannelStats{}}
+		r.Total.Channel = "total"
+		if st.Good.ID != 0 {
+			var lines []providers.ChannelStats
+			if err := json.Unmarshal(st.Good.Channels, &lines); err != nil {
+				return nil, fmt.Errorf("dispatch: decode snapshot %d of group %q: %w", st.Good.ID, group, err)
+			}
+			r.Channels, r.Total = splitTotal(lines)
+			t := st.Good.TakenAt
+			r.TakenAt = &t
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// splitTotal separates a report's total line from its channel lines; with
+// no total line, the total is the channels' sum.
+func splitTotal(lines []providers.ChannelStats) ([]providers.ChannelStats, providers.ChannelStats) {
+	chs := make([]providers.ChannelStats, 0, len(lines))
+	sum := providers.ChannelStats{Channel: "total"}
+	var given *providers.ChannelStats
+	for i, l := range lines {
+		if l.Channel == "total" {
+			given = &lines[i]
+			continue
+		}
+		chs = append(chs, l)
+		sum.Target += l.Target
+		sum.Sent += l.Sent
+		sum.Received += l.Received
+		sum.Displayed += l.Displayed
+		sum.Clicked += l.Clicked
+	}
+	if given != nil {
+		return chs, *given
+	}
+	return chs, sum
+}

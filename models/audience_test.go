@@ -442,3 +442,34 @@ func TestListDevicesKeyset(t *testing.T) {
 		})
 	}
 }
+
+// TestTagPairsBeyondPackedRange: tag pairs whose ids do not fit the packed
+// form (tag id ≥ 2^31) go in through the general path, and both kinds of
+// pair are found by tag audiences.
+func TestTagPairsBeyondPackedRange(t *testing.T) {
+	s := mustOpenStore(t)
+	acct := mustCreateAccount(t, s)
+	ctx := t.Context()
+	if err := s.DB().Exec(`INSERT INTO tags (id, provider_id, name, devices) VALUES (?, ?, 'big', 0)`, int64(1)<<31, acct.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	tags := func(v ...string) *[]string { return &v }
+	in := []DeviceInput{{CID: "d1", Tags: tags("big", "small")}, {CID: "d2", Tags: tags("small")}, {CID: "d3", Tags: tags("big")}}
+	if _, err := s.UpsertDevices(ctx, acct.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	for tag, want := range map[string]int64{"big": 2, "small": 2} {
+		if n, err := s.CountAudience(ctx, acct.ID, Audience{Kind: "tag", Values: []string{tag}}); err != nil || n != want {
+			t.Errorf("tag %s: %d devices (%v), want %d", tag, n, err, want)
+		}
+	}
+	assertTagCounts(t, s, acct)
+	if keys, ok := packPairs([][2]int64{{1, 1}, {1<<31 - 1, 1<<32 - 1}}); !ok || keys[1] != (1<<31-1)<<32|(1<<32-1) {
+		t.Errorf("pack of the largest packable pair: %v %v", keys, ok)
+	}
+	for _, p := range [][2]int64{{1 << 31, 1}, {1, 1 << 32}, {0, 1}, {1, 0}} {
+		if _, ok := packPairs([][2]int64{p}); ok {
+			t.Errorf("pair %v packed", p)
+		}
+	}
+}

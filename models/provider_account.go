@@ -170,7 +170,9 @@ func (s *Store) ProviderCredentials(a ProviderAccount) (json.RawMessage, error) 
 }
 
 // RecordProviderHealth stores the result of a provider call: a nil error
-// marks the last success, otherwise the last error with its time.
+// marks the last success, otherwise the last error with its time. It leaves
+// updated_at alone: the engine keys its provider clients (token cache, rate
+// limiter) on it, and health is not a change of the account.
 func (s *Store) RecordProviderHealth(ctx context.Context, id int64, callErr string) error {
 	defer s.lockWrite()()
 	now := s.now()
@@ -178,7 +180,7 @@ func (s *Store) RecordProviderHealth(ctx context.Context, id int64, callErr stri
 	if callErr != "" {
 		upd = map[string]any{"last_error": callErr, "last_error_at": now}
 	}
-	if err := s.conn(ctx).Model(&ProviderAccount{}).Where("id = ?", id).Updates(upd).Error; err != nil {
+	if err := s.conn(ctx).Model(&ProviderAccount{}).Where("id = ?", id).UpdateColumns(upd).Error; err != nil {
 		return fmt.Errorf("models: provider %d health: %w", id, err)
 	}
 	return nil

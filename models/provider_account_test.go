@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 )
 
 // TestProviderCredentialsSealedAtRest reads the credentials column straight
@@ -153,5 +154,35 @@ func TestSetProviderDisabled(t *testing.T) {
 	}
 	if _, err := s.SetProviderDisabled(ctx, a.ID+100, true); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown account: %v, want ErrNotFound", err)
+	}
+}
+
+// TestProviderHealthKeepsUpdatedAt: recording health does not look like an
+// edit of the account (the engine rebuilds a client, dropping its token,
+// when updated_at moves).
+func TestProviderHealthKeepsUpdatedAt(t *testing.T) {
+	s := mustOpenStore(t)
+	ctx := t.Context()
+	a := mustCreateAccount(t, s)
+	before, err := s.ProviderAccountByID(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond)
+	if err := s.RecordProviderHealth(ctx, a.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordProviderHealth(ctx, a.ID, "10001: token expired"); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.ProviderAccountByID(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.UpdatedAt.Equal(before.UpdatedAt) {
+		t.Errorf("updated_at moved from %v to %v", before.UpdatedAt, after.UpdatedAt)
+	}
+	if after.LastOKAt == nil || after.LastError != "10001: token expired" || after.LastErrorAt == nil {
+		t.Errorf("health not recorded: ok %v, error %q at %v", after.LastOKAt, after.LastError, after.LastErrorAt)
 	}
 }

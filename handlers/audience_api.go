@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -219,7 +220,11 @@ func (s *Server) apiDeleteDevices(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"deleted": n})
 }
 
-// apiAudiencePreview counts an audience: {provider_id, audience} → {count}.
+// apiAudiencePreview counts an audience: {provider_id, audience} →
+// {count, native}. native is true when the provider is sent the audience
+// natively (all, tag where native): it then reaches every device it knows,
+// count is only the matching devices registered here, and no per-recipient
+// deliveries are recorded. When native is false, count is exact.
 func (s *Server) apiAudiencePreview(c *gin.Context) {
 	var body struct {
 		ProviderID int64           `json:"provider_id"`
@@ -228,7 +233,9 @@ func (s *Server) apiAudiencePreview(c *gin.Context) {
 	if !s.decodeJSON(c, &body) {
 		return
 	}
-	if _, err := s.store.ProviderAccountByID(c.Request.Context(), body.ProviderID); err != nil {
+	ctx := c.Request.Context()
+	acct, err := s.store.ProviderAccountByID(ctx, body.ProviderID)
+	if err != nil {
 		if errors.Is(err, models.ErrNotFound) {
 			apiError(c, http.StatusUnprocessableEntity, "invalid", "some fields are invalid", map[string]string{"provider_id": "does not exist"})
 			return
@@ -236,12 +243,19 @@ func (s *Server) apiAudiencePreview(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	n, err := s.store.CountAudience(c.Request.Context(), body.ProviderID, body.Audience)
+	n, err := s.store.CountAudience(ctx, body.ProviderID, body.Audience)
 	if err != nil {
 		s.apiFail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"count": n})
+	native, err := s.nativeKind(ctx, acct, body.Audience)
+	if err != nil {
+		s.log.Error("audience preview: provider client", slog.Int64("account", acct.ID), slog.String("kind", acct.Kind), slog.Any("error", err))
+		apiError(c, http.StatusUnprocessableEntity, "invalid", "some fields are invalid",
+			map[string]string{"provider_id": "cannot be used as configured (test the account)"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"count": n, "native": native != ""})
 }
 
 // apiSegment is a segment in the API's shape.

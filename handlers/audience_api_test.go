@@ -259,3 +259,47 @@ func TestAudiencePreviewAndSegmentsAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestAudiencePreviewAPINative: the API answers the same fact as the
+// composer: native is true where the provider is sent the audience itself
+// (its count is then the registered devices only), false where the count
+// is exact; count keeps its name and meaning.
+func TestAudiencePreviewAPINative(t *testing.T) {
+	app := newTestApp(t)
+	viewer := app.apiKey(models.RoleViewer)
+	sandbox := app.sandboxID()
+	app.registerDevices(sandbox, 11, 4)
+	getui := app.account("getui", "", testCreds["getui"])
+	sg, err := app.store.CreateSegment(t.Context(), models.SegmentInput{Name: "vip",
+		Tree: []byte(`{"field":"tag","op":"in","values":["vip"]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		pid      int64
+		audience string
+		count    float64
+		native   bool
+	}{
+		{"sandbox all", sandbox, `{"kind":"all"}`, 11, true},
+		{"sandbox tag", sandbox, `{"kind":"tag","values":["vip"]}`, 4, true},
+		{"getui tag", getui, `{"kind":"tag","values":["vip"]}`, 0, true},
+		{"segment", sandbox, fmt.Sprintf(`{"kind":"segment","values":["%d"]}`, sg.ID), 4, false},
+		{"conditions", sandbox, `{"kind":"conditions","conditions":{"field":"tag","op":"in","values":["vip"]}}`, 4, false},
+		{"cid", sandbox, `{"kind":"cid","values":["dev-000","x"]}`, 2, false},
+		{"alias", getui, `{"kind":"alias","values":["a"]}`, 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := app.apiDo(http.MethodPost, "/api/v1/audience/preview", viewer, fmt.Sprintf(`{"provider_id":%d,"audience":%s}`, tc.pid, tc.audience), nil)
+			m := apiJSON(t, resp, body, http.StatusOK)
+			if m["count"] != tc.count {
+				t.Errorf("count %v, want %v", m["count"], tc.count)
+			}
+			if native, ok := m["native"].(bool); !ok || native != tc.native {
+				t.Errorf("native %v, want %v: %s", m["native"], tc.native, body)
+			}
+		})
+	}
+}

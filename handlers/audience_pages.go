@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/web"
 	"github.com/pushdeck/pushdeck/web/i18n"
@@ -159,4 +160,21 @@ func platformOptions(ctx context.Context, withAny bool) []web.Option {
 // splitTags splits a typed tag list on commas, semicolons and newlines.
 func splitTags(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '\n' || r == '\r' })
+}
+
+// nativeKind names the audience's kind ("all" or "tag") when the engine
+// sends it to the account natively, as one request the provider resolves
+// against every device it knows; "" when the engine lists the recipients
+// itself, so the registry's count is exact. The rule is the planner's own
+// (dispatch.NativeAudience). The error is the account's client failing to
+// build (credentials that no longer open, an unusable configuration).
+func (s *Server) nativeKind(ctx context.Context, acct models.ProviderAccount, a models.Audience) (string, error) {
+	p, err := s.engine.Provider(ctx, acct)
+	if err != nil {
+		return "", fmt.Errorf("handlers: client of account %d: %w", acct.ID, err)
+	}
+	if dispatch.NativeAudience(a, p.Capabilities()) {
+		return a.Kind, nil
+	}
+	return "", nil
 }

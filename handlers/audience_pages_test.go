@@ -311,3 +311,109 @@ func TestImportPage(t *testing.T) {
 		}
 	})
 }
+
+// registerDevices registers n devices on an account, the first tagged of
+// them with "vip", and returns their cids.
+func (a *testApp) registerDevices(pid int64, n, tagged int) []string {
+	a.t.Helper()
+	in := make([]models.DeviceInput, n)
+	cids := make([]string, n)
+	for i := range in {
+		cids[i] = fmt.Sprintf("dev-%03d", i)
+		platform, tags := "android", []string{"all"}
+		if i < tagged {
+			tags = append(tags, "vip")
+		}
+		in[i] = models.DeviceInput{CID: cids[i], Platform: &platform, Tags: &tags}
+	}
+	if _, err := a.store.UpsertDevices(a.t.Context(), pid, in); err != nil {
+		a.t.Fatal(err)
+	}
+	return cids
+}
+
+// TestAudiencePreviewNative: an audience the provider sends natively (all,
+// native tags) never shows the registered devices as the reach: the
+// fragment says the provider decides, shows the registered count under
+// its own label and explains why. A listed audience keeps its exact count
+// and no note.
+func TestAudiencePreviewNative(t *testing.T) {
+	app := newTestApp(t)
+	b := app.browser()
+	b.setupAdmin("admin@example.com", "password123")
+	en := app.srv.cat.Localizer("en")
+	sandbox := app.sandboxID()
+	cids := app.registerDevices(sandbox, 11, 4)
+	getui := app.account("getui", "", testCreds["getui"])
+	app.registerDevices(getui, 3, 2)
+	sg, err := app.store.CreateSegment(t.Context(), models.SegmentInput{Name: "vip",
+		Tree: []byte(`{"field":"tag","op":"in","values":["vip"]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		pid    int64
+		form   url.Values
+		native string // the note's kind; "" for a listed audience
+		n      int
+	}{
+		{"sandbox all", sandbox, url.Values{"audience_kind": {"all"}}, "all", 11},
+		{"sandbox tag", sandbox, url.Values{"audience_kind": {"tag"}, "audience_values": {"vip"}}, "tag", 4},
+		{"getui all", getui, url.Values{"audience_kind": {"all"}}, "all", 3},
+		{"getui native tag", getui, url.Values{"audience_kind": {"tag"}, "audience_values": {"vip"}}, "tag", 2},
+		{"segment", sandbox, url.Values{"audience_kind": {"segment"}, "segment_id": {fmt.Sprint(sg.ID)}}, "", 4},
+		{"cid list", sandbox, url.Values{"audience_kind": {"cid"}, "audience_values": {cids[0] + "\n" + cids[1] + "\nunknown"}}, "", 3},
+		{"alias list", getui, url.Values{"audience_kind": {"alias"}, "audience_values": {"nobody"}}, "", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.form.Set("provider_id", fmt.Sprint(tc.pid))
+			resp, body := b.do(http.MethodPost, "/audience/preview", tc.form, map[string]string{"HX-Request": "true", "X-CSRF-Token": b.csrf})
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			d := doc(t, body)
+			n := map[string]any{"N": fmt.Sprintf("%d", tc.n)}
+			nat := d.Find(`[data-testid="audience-native"]`)
+			if tc.native == "" {
+				if nat.Length() != 0 || d.Find(`[data-testid="audience-native-note"]`).Length() != 0 {
+					t.Errorf("a listed audience carries the native note: %s", body)
+				}
+				if got, want := d.Find(`[data-testid="audience-count"]`).Text(), en.T("audience.count", n); got != want {
+					t.Errorf("count %q, want %q", got, want)
+				}
+				return
+			}
+			if nat.AttrOr("data-native", "") != tc.native {
+				t.Fatalf("no native fragment for %s: %s", tc.native, body)
+			}
+			if d.Find(`[data-testid="audience-count"]`).Length() != 0 {
+				t.Errorf("a native audience shows the registered devices as the count: %s", body)
+			}
+			if got, want := nat.Find(`[data-testid="audience-reach"]`).Text(), en.T("audience.reach_native"); got != want {
+				t.Errorf("reach %q, want %q", got, want)
+			}
+			if got, want := nat.Find(`[data-testid="audience-registered"]`).Text(), en.T("audience.count_registered", n); got != want {
+				t.Errorf("registered %q, want %q", got, want)
+			}
+			if got, want := strings.TrimSpace(nat.Find(`[data-testid="audience-native-note"]`).Text()), en.T("audience.native_"+tc.native); got != want {
+				t.Errorf("note %q, want %q", got, want)
+			}
+		})
+	}
+	t.Run("unknown account", func(t *testing.T) {
+		_, body := b.post("/audience/preview", url.Values{"provider_id": {"999"}, "audience_kind": {"all"}})
+		if got := doc(t, body).Find(`[data-testid="audience-count-error"]`).Text(); got != en.T("audience.pick_account") {
+			t.Errorf("unknown account: %q", got)
+		}
+	})
+	t.Run("chinese", func(t *testing.T) {
+		zh := app.srv.cat.Localizer("zh-Hans")
+		_, body := b.do(http.MethodPost, "/audience/preview", url.Values{"provider_id": {fmt.Sprint(sandbox)}, "audience_kind": {"all"}},
+			map[string]string{"HX-Request": "true", "X-CSRF-Token": b.csrf, "Accept-Language": "zh-CN"})
+		if got := strings.TrimSpace(doc(t, body).Find(`[data-testid="audience-native-note"]`).Text()); got != zh.T("audience.native_all") {
+			t.Errorf("zh note %q", got)
+		}
+	})
+}

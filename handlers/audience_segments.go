@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -300,6 +301,15 @@ func (s *Server) renderCount(c *gin.Context, rawPID string, a models.Audience) {
 		s.render(c, http.StatusOK, audience.Preview(audience.PreviewView{Error: i18n.T(ctx, "audience.pick_account")}))
 		return
 	}
+	acct, err := s.store.ProviderAccountByID(ctx, pid)
+	if errors.Is(err, models.ErrNotFound) {
+		s.render(c, http.StatusOK, audience.Preview(audience.PreviewView{Error: i18n.T(ctx, "audience.pick_account")}))
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	n, err := s.store.CountAudience(ctx, pid, a)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
@@ -314,5 +324,11 @@ func (s *Server) renderCount(c *gin.Context, rawPID string, a models.Audience) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, audience.Preview(audience.PreviewView{Count: num(n)}))
+	native, err := s.nativeKind(ctx, acct, a)
+	if err != nil {
+		s.log.Error("audience preview: provider client", slog.Int64("account", acct.ID), slog.String("kind", acct.Kind), slog.Any("error", err))
+		s.render(c, http.StatusOK, audience.Preview(audience.PreviewView{Error: i18n.T(ctx, "audience.account_unusable")}))
+		return
+	}
+	s.render(c, http.StatusOK, audience.Preview(audience.PreviewView{Count: num(n), Native: native}))
 }

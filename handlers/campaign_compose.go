@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -155,8 +156,27 @@ func (s *Server) renderComposer(c *gin.Context, status int, id int64, vals campa
 		s.fail(c, err)
 		return
 	}
-	v.AutoTimezone = id == 0 && c.Request.Method == "GET"
+	fresh := id == 0 && c.Request.Method == http.MethodGet
+	v.AutoTimezone = fresh
+	// A draft or a refused form shows its count at once; a fresh form
+	// (whose "all" is only the default) is counted when the operator
+	// chooses.
+	v.CountOnLoad = !fresh && audienceChosen(v.Values)
 	s.render(c, status, campaigns.Form(v))
+}
+
+// audienceChosen reports whether the composer's audience is complete
+// enough to count: kind all, a segment picked, or tags or ids typed.
+func audienceChosen(f campaigns.FormValues) bool {
+	switch f.AudienceKind {
+	case "all":
+		return true
+	case "segment":
+		return strings.TrimSpace(f.SegmentID) != ""
+	case "tag", "alias", "cid":
+		return len(splitValues(f.AudienceValues)) > 0
+	}
+	return false
 }
 
 // previewOf renders a message as a device would show it.

@@ -485,3 +485,121 @@ func TestComposerUploadAndEdit(t *testing.T) {
 		t.Error("a sent campaign was changed")
 	}
 }
+
+// audienceTriggers lists the audience count's hx-trigger events.
+func audienceTriggers(d *goquery.Document) []string {
+	var out []string
+	for _, spec := range strings.Split(d.Find(`[data-testid="audience-fields"]`).AttrOr("hx-trigger", ""), ",") {
+		if f := strings.Fields(spec); len(f) > 0 {
+			out = append(out, f[0])
+		}
+	}
+	return out
+}
+
+// TestComposerCountOnLoad: a reopened draft and a refused form count
+// their audience as the page loads, with exactly what the form holds; the
+// fresh form, and a refused one whose audience is not chosen yet, wait.
+func TestComposerCountOnLoad(t *testing.T) {
+	app := newTestApp(t)
+	b := app.browser()
+	b.setupAdmin("admin@example.com", "password123")
+	en := app.srv.cat.Localizer("en")
+	pid := fmt.Sprint(app.sandboxID())
+	app.registerDevices(app.sandboxID(), 11, 4)
+	sg, err := app.store.CreateSegment(t.Context(), models.SegmentInput{Name: "vip",
+		Tree: []byte(`{"field":"tag","op":"in","values":["vip"]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	segID := fmt.Sprint(sg.ID)
+	loads := func(d *goquery.Document) bool { return slices.Contains(audienceTriggers(d), "load") }
+	// count posts what htmx sends on load: the fields hx-include names,
+	// as the page rendered them.
+	count := func(d *goquery.Document) *goquery.Document {
+		t.Helper()
+		form := url.Values{}
+		for _, name := range []string{"provider_id", "audience_kind", "audience_values", "segment_id"} {
+			if !strings.Contains(d.Find(`[data-testid="audience-fields"]`).AttrOr("hx-include", ""), name) {
+				t.Fatalf("hx-include lacks %s", name)
+			}
+			form.Set(name, fieldValue(d, name))
+		}
+		resp, frag := b.do(http.MethodPost, "/audience/preview", form, map[string]string{"HX-Request": "true", "X-CSRF-Token": b.csrf})
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("preview: %d", resp.StatusCode)
+		}
+		return doc(t, frag)
+	}
+
+	_, body := b.get("/campaigns/new")
+	d := doc(t, body)
+	if loads(d) {
+		t.Errorf("the empty new form counts on load: %v", audienceTriggers(d))
+	}
+	if got := d.Find(`#audience-count`).Text(); got != en.T("campaigns.audience_count_hint") {
+		t.Errorf("new form count %q", got)
+	}
+	if !slices.Contains(audienceTriggers(d), "change") || !slices.Contains(audienceTriggers(d), "keyup") {
+		t.Errorf("the count no longer follows the audience: %v", audienceTriggers(d))
+	}
+
+	resp, _ := b.post("/campaigns", composerForm("sandbox", pid, map[string]string{"audience_kind": "segment", "audience_values": "", "segment_id": segID}))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save a segment draft: %d", resp.StatusCode)
+	}
+	loc := resp.Header.Get("Location")
+	_, body = b.get(loc + "/edit")
+	d = doc(t, body)
+	if !loads(d) {
+		t.Errorf("the draft's edit form does not count on load: %v", audienceTriggers(d))
+	}
+	if fieldValue(d, "segment_id") != segID {
+		t.Fatalf("the draft's segment is not selected: %q", fieldValue(d, "segment_id"))
+	}
+	if got, want := count(d).Find(`[data-testid="audience-count"]`).Text(), en.T("audience.count", map[string]any{"N": "4"}); got != want {
+		t.Errorf("segment draft count %q, want %q", got, want)
+	}
+
+	resp, _ = b.post("/campaigns", composerForm("sandbox", pid, map[string]string{"audience_kind": "all", "audience_values": ""}))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save an all draft: %d", resp.StatusCode)
+	}
+	_, body = b.get(resp.Header.Get("Location") + "/edit")
+	d = doc(t, body)
+	if !loads(d) {
+		t.Errorf("an all draft does not count on load")
+	}
+	if f := count(d); f.Find(`[data-testid="audience-native"][data-native="all"]`).Length() != 1 {
+		t.Errorf("an all draft on the sandbox is not shown as native")
+	}
+
+	refused := []struct {
+		name  string
+		over  map[string]string
+		loads bool
+	}{
+		{"all", map[string]string{"name": "", "audience_kind": "all", "audience_values": ""}, true},
+		{"pasted ids", map[string]string{"name": "", "audience_values": "dev-000\ndev-001"}, true},
+		{"typed tags", map[string]string{"name": "", "audience_kind": "tag", "audience_values": "vip"}, true},
+		{"segment picked", map[string]string{"name": "", "audience_kind": "segment", "audience_values": "", "segment_id": segID}, true},
+		{"no tags yet", map[string]string{"audience_kind": "tag", "audience_values": ""}, false},
+		{"no segment yet", map[string]string{"audience_kind": "segment", "audience_values": ""}, false},
+	}
+	for _, tc := range refused {
+		t.Run("refused "+tc.name, func(t *testing.T) {
+			resp, body := b.post("/campaigns", composerForm("sandbox", pid, tc.over))
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422", resp.StatusCode)
+			}
+			if got := loads(doc(t, body)); got != tc.loads {
+				t.Errorf("counts on load = %v, want %v", got, tc.loads)
+			}
+		})
+	}
+	// The refused form with pasted ids counts exactly what it kept.
+	_, body = b.post("/campaigns", composerForm("sandbox", pid, map[string]string{"name": "", "audience_values": "dev-000\ndev-001\nnew-1"}))
+	if got, want := count(doc(t, body)).Find(`[data-testid="audience-count"]`).Text(), en.T("audience.count", map[string]any{"N": "3"}); got != want {
+		t.Errorf("refused form count %q, want %q", got, want)
+	}
+}

@@ -249,8 +249,14 @@ func (r Row) Name(part string) string { return fmt.Sprintf("g%d_r%d_%s", r.Group
 
 // PreviewView is the audience count fragment.
 type PreviewView struct {
+	// Count is the exact number of recipients of a listed audience, or,
+	// for a native one, the number of matching devices registered here.
 	Count string
 	Error string
+	// Native is the audience kind the provider sends natively ("all" or
+	// "tag"), empty for a listed audience. A native send reaches whatever
+	// the provider knows, so Count is not its reach.
+	Native string
 }
 
 // current is aria-current for the tab named tab.

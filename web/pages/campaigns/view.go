@@ -244,6 +244,10 @@ type FormView struct {
 	Timezones  []web.Option
 	// AutoTimezone asks the page script to preselect the browser's zone.
 	AutoTimezone bool
+	// CountOnLoad asks for the audience count as soon as the page loads:
+	// a reopened draft or a refused form whose audience is already chosen.
+	// A fresh form waits until the operator chooses.
+	CountOnLoad bool
 	// FieldKinds maps a field group (dispatch.Field*) to the kinds that
 	// use it, space separated, for data-kinds.
 	FieldKinds map[string]string
@@ -258,6 +262,18 @@ func (v FormView) Action() string {
 		return "/campaigns/" + strconv.FormatInt(v.ID, 10)
 	}
 	return "/campaigns"
+}
+
+// AudienceTrigger is the audience count's hx-trigger: any change in the
+// audience fields, typing in them, or another account (the same audience
+// may be native on one provider and listed on another), plus the page load
+// when CountOnLoad.
+func (v FormView) AudienceTrigger() string {
+	t := "change, keyup changed delay:500ms, change from:#f-provider_id"
+	if v.CountOnLoad {
+		t = "load, " + t
+	}
+	return t
 }
 
 // KindsOf returns the data-kinds value of a field group.

@@ -71,8 +71,27 @@ func batchJSON(buf []byte, rows []DeviceInput, want [][]int64, idx []int) []byte
 // control characters and only valid UTF-8; anything else still comes out
 // correct, through encoding/json.
 func appendJSONString(b []byte, s string) []byte {
+	plain := true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8.ValidString(s)) {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
+			plain = false
+			break
+		}
+	}
+	if plain { // printable ASCII without quotes or backslashes: as is
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	if !utf8.ValidString(s) {
+		q, err := json.Marshal(s)
+		if err != nil {
+			return append(b, `""`...)
+		}
+		return append(b, q...)
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
 			q, err := json.Marshal(s)
 			if err != nil {
 				return append(b, `""`...)

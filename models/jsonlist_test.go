@@ -50,3 +50,21 @@ func FuzzDecodeStringList(f *testing.F) {
 }
 
 var errNotArray = &json.UnsupportedValueError{Str: "not an array"}
+
+// TestAppendJSONString: every string comes out as a JSON string that
+// decodes to it (invalid UTF-8 as encoding/json replaces it).
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{"", "plain", "浙江", `q"uote`, `back\slash`, "tab\tnl\n", "del\x7f", "bad\xff", "mixed 中\"\\\x01"} {
+		out := appendJSONString([]byte("x"), s)
+		var got, want string
+		if err := json.Unmarshal(out[1:], &got); err != nil {
+			t.Errorf("%q: %s is not JSON: %v", s, out[1:], err)
+			continue
+		}
+		q, _ := json.Marshal(s)
+		_ = json.Unmarshal(q, &want)
+		if got != want || string(out[:1]) != "x" {
+			t.Errorf("%q: decoded %q, want %q", s, got, want)
+		}
+	}
+}

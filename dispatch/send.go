@@ -13,19 +13,35 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
-// claimPerWorker is how many batches a worker leases at once: fewer claim
-// statements on the single SQLite writer, still well inside the lease.
-const claimPerWorker = 4
-
-// worker claims due batches and sends them until ctx ends. Outcomes go to
-// the recorder, which commits them in groups.
-func (e *Engine) worker(ctx context.Context, n int) {
+// worker sends the batches the feeder leased until the feed closes or ctx
+// ends. Outcomes go to the recorder, which commits them in groups.
+func (e *Engine) worker(ctx context.Context, n int, feed <-chan models.Batch) {
 	log := e.log.With(slog.Int("worker", n))
+	for b := range feed {
+		if ctx.Err() != nil {
+			return // the rest stay leased until they expire or this engine restarts
+		}
+		e.process(ctx, log, b)
+	}
+}
+
+// feeder leases due batches ahead of the workers and queues them on feed
+// (closed when ctx ends). One goroutine claims for all workers, feedClaim
+// batches at a time: when every worker claimed for itself, each claim
+// waited for the single SQLite writer behind the recorder's and the
+// planner's transactions, and the workers spent most of a run in that
+// queue (measured: 9.3 s of 4 workers' time blocked on the write lock
+// during a 3.5 s send of 1,000,000 recipients; with the feeder the same
+// send takes 2.2–2.9 s). At most cap(feed) + feedClaim batches are leased
+// and not yet sent; a pause or cancel does not reach those (as before,
+// when each worker held the batches it had claimed).
+func (e *Engine) feeder(ctx context.Context, feed chan<- models.Batch) {
+	defer close(feed)
 	for ctx.Err() == nil {
-		bs, err := e.store.ClaimBatches(ctx, e.cfg.Owner, e.cfg.Lease, e.lastCampaign.Load(), claimPerWorker)
+		bs, err := e.store.ClaimBatches(ctx, e.cfg.Owner, e.cfg.Lease, e.lastCampaign.Load(), feedClaim)
 		if err != nil {
 			if ctx.Err() == nil {
-				log.Error("claim batch", slog.Any("error", err))
+				e.log.Error("claim batches", slog.Any("error", err))
 			}
 			e.sleep(ctx)
 			continue
@@ -36,13 +52,24 @@ func (e *Engine) worker(ctx context.Context, n int) {
 		}
 		e.lastCampaign.Store(bs[len(bs)-1].CampaignID)
 		for _, b := range bs {
-			if ctx.Err() != nil {
-				return // the rest stay leased until they expire or this engine restarts
+			select {
+			case feed <- b:
+			case <-ctx.Done():
+				return
 			}
-			e.process(ctx, log, b)
 		}
 	}
 }
+
+// feedClaim is how many batches the feeder leases in one statement, and
+// feedQueue how many leased batches wait for a worker at most. Measured on
+// 1,000,000 recipients: 8 and 8 sent 320–330k/s, 32 and 16 408–448k/s, 64
+// and 32 no faster; larger values only lengthen the tail of batches a
+// pause cannot stop.
+const (
+	feedClaim = 32
+	feedQueue = 16
+)
 
 func (e *Engine) sleep(ctx context.Context) {
 	t := time.NewTimer(e.cfg.Idle)
@@ -58,7 +85,10 @@ func (e *Engine) sleep(ctx context.Context) {
 // mid-call the batch is left to its lease and claimed again later with the
 // same request id.
 func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) {
-	claimed := time.Now()
+	leaseEnd := time.Now().Add(e.cfg.Lease)
+	if b.LeaseExpiresAt != nil {
+		leaseEnd = *b.LeaseExpiresAt
+	}
 	log = log.With(slog.Int64("campaign", b.CampaignID), slog.Int("batch", b.Seq), slog.String("request_id", b.RequestID))
 	var target providers.Target
 	if err := json.Unmarshal(b.Target, &target); err != nil {
@@ -92,13 +122,25 @@ func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) 
 	if err := cl.limit.Wait(ctx); err != nil {
 		return
 	}
-	if time.Since(claimed) > e.cfg.Lease/2 {
-		// Pacing took a while: renew the lease before the call so no other
-		// worker takes the batch while it is in flight.
+	if time.Until(leaseEnd) < e.cfg.Lease/2 {
+		// Queueing or pacing took a while: renew the lease before the call
+		// so no other worker takes the batch while it is in flight.
 		if err := e.store.ExtendLease(ctx, b, e.cfg.Lease); err != nil {
 			log.Warn("batch lease lost while pacing", slog.Any("error", err))
 			return
 		}
+	}
+	// The batch may have waited in the feed or for the pacers while its
+	// campaign was paused, cancelled or stopped by its error threshold:
+	// give it back unsent rather than push past the operator's decision.
+	if st, err := e.store.CampaignStatus(ctx, b.CampaignID); err != nil || st != models.StatusSending {
+		if err != nil && ctx.Err() == nil {
+			log.Error("campaign status", slog.Any("error", err))
+		}
+		if err := e.store.ReleaseBatch(context.WithoutCancel(ctx), b); err != nil {
+			log.Error("release batch", slog.Any("error", err))
+		}
+		return
 	}
 	start := time.Now()
 	res, err := cl.p.Send(ctx, providers.SendRequest{RequestID: b.RequestID, Message: info.msg, Target: target})

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -149,21 +150,17 @@ func (s *Store) UnplannedCampaigns(ctx context.Context) ([]Campaign, error) {
 	return cs, nil
 }
 
-// claimSQL takes the next due batch of a sending campaign whose lease is
-// free or expired, in one statement, so two workers never hold the same
-// batch. Campaigns take turns: the first campaign after the one claimed
-// last (wrapping around) goes next, so several campaigns sharing the
-// workers and an account progress together instead of one draining first.
-// Within a campaign, batches go in number (= recipient key) order.
-const claimSQL = `
-UPDATE batches SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
-WHERE id IN (
-    SELECT b.id FROM batches b JOIN campaigns c ON c.id = b.campaign_id
-    WHERE b.status = 'pending' AND b.next_attempt_at <= ?
-      AND (b.lease_expires_at IS NULL OR b.lease_expires_at < ?)
-      AND c.status = 'sending'
-    ORDER BY b.campaign_id <= ?, b.campaign_id, b.seq
-    LIMIT ?)
+// offerSQL lists a sending campaign's first due batches whose lease is
+// free or expired: a range of the batches_pending index, so a claim never
+// walks a big campaign's whole plan.
+const offerSQL = `SELECT id FROM batches
+WHERE campaign_id = ? AND status = 'pending' AND next_attempt_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at < ?)
+ORDER BY seq LIMIT ?`
+
+// leaseSQL leases the chosen batches, checking again that each is due and
+// free, so two workers never hold the same batch.
+const leaseSQL = `UPDATE batches SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
+WHERE id IN ? AND status = 'pending' AND next_attempt_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at < ?)
 RETURNING *`
 
 // ClaimBatch leases the next due batch to owner, preferring the campaign
@@ -176,31 +173,90 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duratio
 	return bs[0], true, nil
 }
 
-// ClaimBatches leases up to n due batches to owner in one statement,
-// preferring the campaign after lastCampaign (round robin), in campaign and
-// batch order.
+// ClaimBatches leases up to n due batches of sending campaigns to owner.
+// Campaigns take turns batch by batch — every campaign's first due batch,
+// then every campaign's second … — starting with the first campaign after
+// lastCampaign (wrapping around), so several campaigns sharing the engine
+// and an account progress together even when one claim takes many
+// batches. Within a campaign, batches go in number (= recipient key)
+// order. The result is in that order.
 func (s *Store) ClaimBatches(ctx context.Context, owner string, lease time.Duration, lastCampaign int64, n int) ([]Batch, error) {
 	defer s.lockWrite()()
 	now := s.now()
+	var sending []int64
+	if err := s.conn(ctx).Model(&Campaign{}).Where("status = ?", StatusSending).Order("id").Pluck("id", &sending).Error; err != nil {
+		return nil, fmt.Errorf("models: claim batches: sending campaigns: %w", err)
+	}
+	// Rotation order: the campaigns after lastCampaign, then the others.
+	i, _ := slices.BinarySearch(sending, lastCampaign+1)
+	sending = append(sending[i:], sending[:i]...)
+	offers := make([][]int64, 0, len(sending))
+	for _, id := range sending {
+		var ids []int64
+		if err := s.conn(ctx).Raw(offerSQL, id, now, now, n).Scan(&ids).Error; err != nil {
+			return nil, fmt.Errorf("models: claim batches of campaign %d: %w", id, err)
+		}
+		if len(ids) > 0 {
+			offers = append(offers, ids)
+		}
+	}
+	var chosen []int64
+	for turn := 0; len(chosen) < n; turn++ {
+		took := false
+		for _, ids := range offers {
+			if turn < len(ids) && len(chosen) < n {
+				chosen, took = append(chosen, ids[turn]), true
+			}
+		}
+		if !took {
+			break
+		}
+	}
+	if len(chosen) == 0 {
+		return nil, nil
+	}
 	var bs []Batch
-	if err := s.conn(ctx).Raw(claimSQL, owner, now.Add(lease), now, now, now, lastCampaign, n).Scan(&bs).Error; err != nil {
+	if err := s.conn(ctx).Raw(leaseSQL, owner, now.Add(lease), now, chosen, now, now).Scan(&bs).Error; err != nil {
 		return nil, fmt.Errorf("models: claim batches: %w", err)
 	}
-	// RETURNING has no order: restore the claim order.
+	bs = turnOrder(bs, lastCampaign)
+	if err := s.loadRecipients(ctx, bs); err != nil {
+		return nil, err
+	}
+	return bs, nil
+}
+
+// turnOrder puts claimed batches in the order claimSQL chose them
+// (RETURNING has none): round-robin over their campaigns, starting after
+// lastCampaign, each campaign's batches in number order.
+func turnOrder(bs []Batch, lastCampaign int64) []Batch {
 	sort.Slice(bs, func(i, j int) bool {
-		wi, wj := bs[i].CampaignID <= lastCampaign, bs[j].CampaignID <= lastCampaign
-		if wi != wj {
-			return !wi
-		}
 		if bs[i].CampaignID != bs[j].CampaignID {
 			return bs[i].CampaignID < bs[j].CampaignID
 		}
 		return bs[i].Seq < bs[j].Seq
 	})
-	if err := s.loadRecipients(ctx, bs); err != nil {
-		return nil, err
+	var queues [][]Batch // per campaign, in rotation order
+	for i := 0; i < len(bs); {
+		j := i
+		for j < len(bs) && bs[j].CampaignID == bs[i].CampaignID {
+			j++
+		}
+		queues = append(queues, bs[i:j])
+		i = j
 	}
-	return bs, nil
+	sort.SliceStable(queues, func(i, j int) bool {
+		return queues[i][0].CampaignID > lastCampaign && queues[j][0].CampaignID <= lastCampaign
+	})
+	out := make([]Batch, 0, len(bs))
+	for turn := 0; len(out) < len(bs); turn++ {
+		for _, q := range queues {
+			if turn < len(q) {
+				out = append(out, q[turn])
+			}
+		}
+	}
+	return out
 }
 
 // Outcome is the provider's answer for one recipient of a batch.
@@ -445,6 +501,33 @@ func (s *Store) finishIfDone(ctx context.Context, campaignID int64) (Campaign, e
 		return c, nil
 	}
 	return s.transitionLoaded(ctx, c, StatusCompleted, "engine", "")
+}
+
+// CampaignStatus reads a campaign's status from the read pool (workers
+// check it before each call without waiting for the single writer).
+func (s *Store) CampaignStatus(ctx context.Context, id int64) (Status, error) {
+	var st []Status
+	if err := s.read(ctx).Model(&Campaign{}).Where("id = ?", id).Pluck("status", &st).Error; err != nil {
+		return "", fmt.Errorf("models: status of campaign %d: %w", id, err)
+	}
+	if len(st) == 0 {
+		return "", fmt.Errorf("models: status of campaign %d: %w", id, ErrNotFound)
+	}
+	return st[0], nil
+}
+
+// ReleaseBatch gives back a leased batch that was not sent (its campaign
+// stopped sending while it waited): free to claim at once, and the claim
+// that leased it does not count as an attempt. A lost lease is not an
+// error: whoever holds the batch now decides.
+func (s *Store) ReleaseBatch(ctx context.Context, b Batch) error {
+	defer s.lockWrite()()
+	_, err := s.rawExec(ctx, `UPDATE batches SET lease_owner = '', lease_expires_at = NULL, attempts = max(attempts - 1, 0), updated_at = ?
+		WHERE id = ? AND status = 'pending' AND lease_owner = ?`, s.now(), b.ID, b.LeaseOwner)
+	if err != nil {
+		return fmt.Errorf("models: release batch %d: %w", b.ID, err)
+	}
+	return nil
 }
 
 // RetryBatch releases a batch for another attempt at next, keeping its

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -262,5 +263,59 @@ func TestOutcomesMixCommonAndOwn(t *testing.T) {
 	fs, err := s.CampaignFailures(ctx, c.ID)
 	if err != nil || len(fs) != 3 || fs[0] != (FailureCount{Status: DeliveryFailed, Code: "500", Message: "boom", N: 2}) {
 		t.Errorf("failures by reason: %+v %v", fs, err)
+	}
+}
+
+// TestClaimTakesCampaignsInTurns: one claim of many batches alternates
+// between the sending campaigns, starting after the one claimed last, and a
+// released batch is claimable again without counting an attempt.
+func TestClaimTakesCampaignsInTurns(t *testing.T) {
+	s := mustOpenStore(t)
+	ctx := context.Background()
+	acct := mustCreateAccount(t, s)
+	var ids []int64
+	for range 3 {
+		c := mustCreateCampaign(t, s, acct, Audience{Kind: "cid"})
+		if _, err := s.Transition(ctx, c.ID, StatusSending, "t", ""); err != nil {
+			t.Fatal(err)
+		}
+		var bs []NewBatch
+		for i := range 4 {
+			bs = append(bs, NewBatch{Target: json.RawMessage(`{}`), Recipients: []string{fmt.Sprintf("r%d", i)}})
+		}
+		if err := s.FreezeBatches(ctx, c.ID, bs, "r3", true); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	// A paused campaign offers nothing.
+	if _, err := s.Transition(ctx, ids[2], StatusPaused, "t", ""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ClaimBatches(ctx, "w", time.Minute, ids[0], 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type cs struct {
+		c   int64
+		seq int
+	}
+	var order []cs
+	for _, b := range got {
+		order = append(order, cs{b.CampaignID, b.Seq})
+	}
+	want := []cs{{ids[1], 1}, {ids[0], 1}, {ids[1], 2}, {ids[0], 2}, {ids[1], 3}}
+	if !slices.Equal(order, want) {
+		t.Fatalf("claim order %v, want %v", order, want)
+	}
+	if err := s.ReleaseBatch(ctx, got[0]); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.ClaimBatches(ctx, "w2", time.Minute, ids[0], 1)
+	if err != nil || len(again) != 1 || again[0].ID != got[0].ID || again[0].Attempts != 1 {
+		t.Fatalf("after release: %+v %v", again, err)
+	}
+	if st, err := s.CampaignStatus(ctx, ids[2]); err != nil || st != StatusPaused {
+		t.Errorf("status %q %v", st, err)
 	}
 }

@@ -87,6 +87,18 @@ func RequestID(nonce string, campaignID int64, seq int) string {
 // final marks the audience fully frozen. It returns ErrConflict when the
 // campaign is no longer sending or paused, or is already planned.
 func (s *Store) FreezeBatches(ctx context.Context, campaignID int64, bs []NewBatch, cursor string, final bool) error {
+	// Encoding needs no database: done before the write lock.
+	lists := make([]string, len(bs))
+	for i, nb := range bs {
+		if len(nb.Recipients) == 0 {
+			continue
+		}
+		rs, err := json.Marshal(nb.Recipients)
+		if err != nil {
+			return fmt.Errorf("models: encode recipients of a batch of campaign %d: %w", campaignID, err)
+		}
+		lists[i] = string(rs)
+	}
 	return s.WithTx(ctx, func(tx *Store) error {
 		c, err := tx.CampaignHead(ctx, campaignID)
 		if err != nil {
@@ -99,23 +111,24 @@ func (s *Store) FreezeBatches(ctx context.Context, campaignID int64, bs []NewBat
 		var added int64
 		for i, nb := range bs {
 			seq := c.PlanSeq + 1 + i
-			b := Batch{CampaignID: c.ID, Seq: seq, RequestID: RequestID(c.Nonce, c.ID, seq), Target: nb.Target,
-				Recipients: nb.Recipients, Size: len(nb.Recipients), Status: BatchPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
-			if b.Recipients == nil {
-				b.Recipients = []string{}
-			}
+			var first, last string
 			if n := len(nb.Recipients); n > 0 {
-				b.FirstRecipient, b.LastRecipient = nb.Recipients[0], nb.Recipients[n-1]
+				first, last = nb.Recipients[0], nb.Recipients[n-1]
 			}
-			if err := tx.conn(ctx).Create(&b).Error; err != nil {
+			// The target is bound as bytes (a BLOB), as GORM writes a
+			// json.RawMessage, so every batch row reads back alike.
+			r, err := tx.rawExec(ctx, `INSERT INTO batches (campaign_id, seq, request_id, target, first_recipient, last_recipient, size, status, next_attempt_at, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+				c.ID, seq, RequestID(c.Nonce, c.ID, seq), []byte(nb.Target), first, last, len(nb.Recipients), now, now, now)
+			if err != nil {
 				return fmt.Errorf("models: add batch %d of campaign %d: %w", seq, c.ID, err)
 			}
-			if len(nb.Recipients) > 0 {
-				rs, err := json.Marshal(nb.Recipients)
+			if lists[i] != "" {
+				id, err := r.LastInsertId()
 				if err != nil {
-					return fmt.Errorf("models: encode recipients of batch %d: %w", seq, err)
+					return fmt.Errorf("models: add batch %d of campaign %d: %w", seq, c.ID, err)
 				}
-				if _, err := tx.rawExec(ctx, `INSERT INTO batch_recipients (batch_id, recipients) VALUES (?, ?)`, b.ID, string(rs)); err != nil {
+				if _, err := tx.rawExec(ctx, `INSERT INTO batch_recipients (batch_id, recipients) VALUES (?, ?)`, id, lists[i]); err != nil {
 					return fmt.Errorf("models: recipients of batch %d of campaign %d: %w", seq, c.ID, err)
 				}
 			}
@@ -307,10 +320,18 @@ func (s *Store) CompleteBatch(ctx context.Context, b Batch, res BatchResult) (Ca
 // are returned by id, as they are after the transaction.
 func (s *Store) CompleteBatches(ctx context.Context, done []Completion) (campaigns map[int64]Campaign, lost []Batch, err error) {
 	campaigns = map[int64]Campaign{}
+	// Sorting outcomes and encoding rows needs no database: it is done
+	// before the write lock, so the other writers wait only for SQL.
+	settled := make([]settlement, len(done))
+	for i, d := range done {
+		if settled[i], err = settle(d.Batch, d.Result); err != nil {
+			return nil, nil, err
+		}
+	}
 	err = s.WithTx(ctx, func(tx *Store) error {
 		now := tx.now()
 		deltas := map[int64]*Totals{}
-		for _, d := range done {
+		for i, d := range done {
 			b, res := d.Batch, d.Result
 			st := BatchDone
 			if res.Final != "" {
@@ -330,7 +351,7 @@ func (s *Store) CompleteBatches(ctx context.Context, done []Completion) (campaig
 				t = &Totals{}
 				deltas[b.CampaignID] = t
 			}
-			if err := tx.settleDeliveries(ctx, b, res, t); err != nil {
+			if err := tx.writeSettlement(ctx, b, settled[i], t); err != nil {
 				return err
 			}
 		}
@@ -353,69 +374,80 @@ func (s *Store) CompleteBatches(ctx context.Context, done []Completion) (campaig
 	return campaigns, lost, err
 }
 
-// settleDeliveries writes one batch's delivery rows and failure counts and
-// adds its outcome counts to t.
-func (s *Store) settleDeliveries(ctx context.Context, b Batch, res BatchResult, t *Totals) error {
+// settlement is one batch's delivery rows and failure counts, ready to
+// write: the recipients sharing the batch's outcome (accepted, or Final
+// with its code and message) as one JSON array of cids, the few with an
+// outcome of their own as JSON [cid, status, code, message] rows.
+type settlement struct {
+	common    Outcome
+	bulk      string // JSON array of cids, "" for none
+	own       string // JSON array of rows, "" for none
+	counts    Totals
+	failures []FailureCount
+}
+
+// settle sorts a batch's recipients into their terminal states.
+func settle(b Batch, res BatchResult) (settlement, error) {
 	byRecipient := make(map[string]Outcome, len(res.Outcomes))
 	for _, o := range res.Outcomes {
 		byRecipient[o.Recipient] = o
 	}
-	// Most recipients share the batch's outcome (accepted, or Final with
-	// its code and message); only the others need a row of their own.
-	common := Outcome{Status: DeliveryAccepted}
+	st := settlement{common: Outcome{Status: DeliveryAccepted}}
 	if res.Final != "" {
-		common = Outcome{Status: normalStatus(res.Final), Code: res.Code, Message: truncate(res.Message, 500)}
+		st.common = Outcome{Status: normalStatus(res.Final), Code: res.Code, Message: truncate(res.Message, 500)}
 	}
 	type failKey struct{ status, code string }
-	fails := map[failKey]struct {
-		n   int64
-		msg string
-	}{}
+	fails := map[failKey]int{} // index in st.failures
 	count := func(o Outcome, n int64) {
 		switch o.Status {
 		case DeliveryAccepted:
-			t.Accepted += n
+			st.counts.Accepted += n
 			return
 		case DeliveryInvalid:
-			t.Invalid += n
+			st.counts.Invalid += n
 		default:
-			t.Failed += n
+			st.counts.Failed += n
 		}
 		k := failKey{o.Status, o.Code}
-		f := fails[k]
-		f.n += n
-		f.msg = o.Message
-		fails[k] = f
+		i, ok := fails[k]
+		if !ok {
+			i = len(st.failures)
+			fails[k] = i
+			st.failures = append(st.failures, FailureCount{Status: o.Status, Code: o.Code})
+		}
+		st.failures[i].N += n
+		st.failures[i].Message = o.Message
 	}
 	bulk := make([]string, 0, len(b.Recipients))
-	var own []Outcome
+	var own [][4]string
 	for _, r := range b.Recipients {
 		o, ok := byRecipient[r]
 		if ok {
 			o.Status, o.Message = normalStatus(o.Status), truncate(o.Message, 500)
 		}
-		if !ok || (o.Status == common.Status && o.Code == common.Code && o.Message == common.Message) {
+		if !ok || (o.Status == st.common.Status && o.Code == st.common.Code && o.Message == st.common.Message) {
 			bulk = append(bulk, r)
 			continue
 		}
 		count(o, 1)
-		own = append(own, o)
+		own = append(own, [4]string{r, o.Status, o.Code, o.Message})
 	}
 	if len(bulk) > 0 {
-		count(common, int64(len(bulk)))
-	}
-	if err := s.insertOutcomes(ctx, b, bulk, common, own); err != nil {
-		return err
-	}
-	for k, f := range fails {
-		_, err := s.rawExec(ctx, `INSERT INTO campaign_failures (campaign_id, status, code, message, n) VALUES (?,?,?,?,?)
-			ON CONFLICT (campaign_id, status, code) DO UPDATE SET n = n + excluded.n, message = excluded.message`,
-			b.CampaignID, k.status, k.code, f.msg, f.n)
+		count(st.common, int64(len(bulk)))
+		p, err := json.Marshal(bulk)
 		if err != nil {
-			return fmt.Errorf("models: failures of campaign %d: %w", b.CampaignID, err)
+			return st, fmt.Errorf("models: encode outcomes of batch %d: %w", b.ID, err)
 		}
+		st.bulk = string(p)
 	}
-	return nil
+	if len(own) > 0 {
+		p, err := json.Marshal(own)
+		if err != nil {
+			return st, fmt.Errorf("models: encode outcomes of batch %d: %w", b.ID, err)
+		}
+		st.own = string(p)
+	}
+	return st, nil
 }
 
 // normalStatus maps an outcome status to a delivery row's terminal state:
@@ -427,41 +459,40 @@ func normalStatus(st string) string {
 	return DeliveryFailed
 }
 
-// insertOutcomes writes the batch's delivery rows: the recipients that
-// share the common outcome in one statement whose only per-row input is a
-// JSON array of cids that SQLite's json_each expands in key order (one
-// parameter bind per batch instead of six per row: through cgo, binding was
-// the largest cost of the engine's hot path after the B-tree inserts), and
-// the few with an outcome of their own (invalid tokens, per-recipient
-// errors) in a second one. Every row is new: a batch completes once, under
-// its lease, and its recipients were de-duplicated when it was frozen.
-func (s *Store) insertOutcomes(ctx context.Context, b Batch, bulk []string, common Outcome, own []Outcome) error {
-	if len(bulk) > 0 {
-		payload, err := json.Marshal(bulk)
-		if err != nil {
-			return fmt.Errorf("models: encode outcomes of batch %d: %w", b.ID, err)
-		}
-		_, err = s.rawExec(ctx, `INSERT INTO deliveries (campaign_id, recipient, batch_seq, status, code, message)
-			SELECT ?, j.value, ?, ?, ?, ? FROM json_each(?) AS j`, b.CampaignID, b.Seq, common.Status, common.Code, common.Message, string(payload))
+// writeSettlement writes one batch's delivery rows and failure counts and
+// adds its outcome counts to t. The shared-outcome rows go in one
+// statement whose only per-row input is the JSON array of cids that
+// SQLite's json_each expands in key order (one parameter bind per batch
+// instead of six per row: through cgo, binding was the largest cost of the
+// engine's hot path after the B-tree inserts); the others in a second one.
+// Every row is new: a batch completes once, under its lease, and its
+// recipients were de-duplicated when it was frozen.
+func (s *Store) writeSettlement(ctx context.Context, b Batch, st settlement, t *Totals) error {
+	if st.bulk != "" {
+		_, err := s.rawExec(ctx, `INSERT INTO deliveries (campaign_id, recipient, batch_seq, status, code, message)
+			SELECT ?, j.value, ?, ?, ?, ? FROM json_each(?) AS j`, b.CampaignID, b.Seq, st.common.Status, st.common.Code, st.common.Message, st.bulk)
 		if err != nil {
 			return fmt.Errorf("models: outcomes of batch %d: %w", b.ID, err)
 		}
 	}
-	if len(own) > 0 {
-		arr := make([][4]string, len(own))
-		for i, o := range own {
-			arr[i] = [4]string{o.Recipient, o.Status, o.Code, o.Message}
-		}
-		payload, err := json.Marshal(arr)
-		if err != nil {
-			return fmt.Errorf("models: encode outcomes of batch %d: %w", b.ID, err)
-		}
-		_, err = s.rawExec(ctx, `INSERT INTO deliveries (campaign_id, recipient, batch_seq, status, code, message)
-			SELECT ?, j.value ->> 0, ?, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?) AS j`, b.CampaignID, b.Seq, string(payload))
+	if st.own != "" {
+		_, err := s.rawExec(ctx, `INSERT INTO deliveries (campaign_id, recipient, batch_seq, status, code, message)
+			SELECT ?, j.value ->> 0, ?, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?) AS j`, b.CampaignID, b.Seq, st.own)
 		if err != nil {
 			return fmt.Errorf("models: outcomes of batch %d: %w", b.ID, err)
 		}
 	}
+	for _, f := range st.failures {
+		_, err := s.rawExec(ctx, `INSERT INTO campaign_failures (campaign_id, status, code, message, n) VALUES (?,?,?,?,?)
+			ON CONFLICT (campaign_id, status, code) DO UPDATE SET n = n + excluded.n, message = excluded.message`,
+			b.CampaignID, f.Status, f.Code, f.Message, f.N)
+		if err != nil {
+			return fmt.Errorf("models: failures of campaign %d: %w", b.CampaignID, err)
+		}
+	}
+	t.Accepted += st.counts.Accepted
+	t.Invalid += st.counts.Invalid
+	t.Failed += st.counts.Failed
 	return nil
 }
 
@@ -580,8 +611,12 @@ func (s *Store) CancelCampaign(ctx context.Context, id int64, actor, reason stri
 		now := tx.now()
 		var n int64
 		for _, b := range pending {
-			cancelled := Outcome{Status: DeliveryFailed, Code: "cancelled", Message: "campaign cancelled"}
-			if err := tx.insertOutcomes(ctx, b, b.Recipients, cancelled, nil); err != nil {
+			st, err := settle(b, BatchResult{Final: DeliveryFailed, Code: "cancelled", Message: "campaign cancelled"})
+			if err != nil {
+				return err
+			}
+			st.failures = nil // counted once for the whole campaign below
+			if err := tx.writeSettlement(ctx, b, st, &Totals{}); err != nil {
 				return err
 			}
 			n += int64(len(b.Recipients))

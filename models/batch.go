@@ -379,10 +379,10 @@ func (s *Store) CompleteBatches(ctx context.Context, done []Completion) (campaig
 // with its code and message) as one JSON array of cids, the few with an
 // outcome of their own as JSON [cid, status, code, message] rows.
 type settlement struct {
-	common    Outcome
-	bulk      string // JSON array of cids, "" for none
-	own       string // JSON array of rows, "" for none
-	counts    Totals
+	common   Outcome
+	bulk     string // JSON array of cids, "" for none
+	own      string // JSON array of rows, "" for none
+	counts   Totals
 	failures []FailureCount
 }
 

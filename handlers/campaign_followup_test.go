@@ -339,3 +339,32 @@ func TestScheduleTimeZone(t *testing.T) {
 		})
 	}
 }
+
+// TestWeComIntervalAPIInSeconds: the API's duplicate_check_interval is in
+// seconds both ways, as WeCom writes it, and over 4 hours is refused on
+// that field.
+func TestWeComIntervalAPIInSeconds(t *testing.T) {
+	app := newTestApp(t)
+	key := app.apiKey(models.RoleOperator)
+	id := app.account("wecom", "", testCreds["wecom"])
+	body := func(secs int) string {
+		return fmt.Sprintf(`{"name":"W","provider_id":%d,"audience":{"kind":"cid","values":["zhangsan"]},
+		"message":{"type":"text","body":"Hello","wecom":{"enable_duplicate_check":true,"duplicate_check_interval":%d}}}`, id, secs)
+	}
+	resp, out := app.apiDo(http.MethodPost, "/api/v1/campaigns", key, body(600), nil)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", resp.StatusCode, out)
+	}
+	if !strings.Contains(out, `"duplicate_check_interval":600`) {
+		t.Errorf("the interval does not come back as 600 seconds: %s", out)
+	}
+	c := decodeCampaign(t, out)
+	resp, out = app.apiDo(http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d", c.ID), key, "", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(out, `"duplicate_check_interval":600`) {
+		t.Errorf("read back: %d %s", resp.StatusCode, out)
+	}
+	resp, out = app.apiDo(http.MethodPost, "/api/v1/campaigns", key, body(14401), nil)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(out, "duplicate_check_interval") {
+		t.Errorf("over 4 h: %d %s", resp.StatusCode, out)
+	}
+}

@@ -156,6 +156,38 @@ type WeComOptions struct {
 	Articles []Article `json:"articles,omitempty"`
 }
 
+// weComOptionsJSON is WeComOptions as JSON: the interval in whole seconds,
+// as WeCom's own duplicate_check_interval and the API's campaign body
+// write it (a time.Duration would otherwise travel as nanoseconds). The
+// outer field is shallower than the embedded one, so it takes its name.
+type weComOptionsJSON struct {
+	plainWeComOptions
+	DuplicateCheckInterval int64 `json:"duplicate_check_interval,omitempty"`
+}
+
+type plainWeComOptions WeComOptions
+
+// MarshalJSON writes the interval in seconds, rounded up.
+func (o WeComOptions) MarshalJSON() ([]byte, error) {
+	secs := int64((o.DuplicateCheckInterval + time.Second - 1) / time.Second)
+	b, err := json.Marshal(weComOptionsJSON{plainWeComOptions: plainWeComOptions(o), DuplicateCheckInterval: secs})
+	if err != nil {
+		return nil, fmt.Errorf("providers: encode wecom options: %w", err)
+	}
+	return b, nil
+}
+
+// UnmarshalJSON reads the interval in seconds.
+func (o *WeComOptions) UnmarshalJSON(b []byte) error {
+	var v weComOptionsJSON
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err // the decoder's own error names the field and the type
+	}
+	*o = WeComOptions(v.plainWeComOptions)
+	o.DuplicateCheckInterval = time.Duration(v.DuplicateCheckInterval) * time.Second
+	return nil
+}
+
 // Article is one item of a WeCom news message.
 type Article struct {
 	Title       string `json:"title"`

@@ -421,3 +421,64 @@ func TestFairnessAcrossCampaigns(t *testing.T) {
 }
 
 func containsID(reqID, nonce string) bool { return len(reqID) > 8 && reqID[2:8] == nonce }
+
+// TestPauseReleasesQueuedBatches: a pause takes effect on the batches the
+// feeder already leased (they go back unsent, without counting an
+// attempt), and a resume sends every recipient exactly once.
+func TestPauseReleasesQueuedBatches(t *testing.T) {
+	fake := mxfake.New(t)
+	fake.SetDelay(20 * time.Millisecond) // 40 batches take ≈0.4 s with 2 workers
+	h := newHarness(t, Config{Workers: 2})
+	acct := h.account("mxpush", fake.URL(), fake.Credentials())
+	const n = 20000
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, Options{})
+	h.start()
+	h.send(c)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(fake.Tasks()) < 4 && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
+	if _, err := h.engine.Pause(context.Background(), c.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	atPause := len(fake.Tasks())
+	time.Sleep(200 * time.Millisecond) // in-flight calls end; queued batches are released
+	settled := len(fake.Tasks())
+	time.Sleep(200 * time.Millisecond)
+	if after := len(fake.Tasks()); after != settled || settled > atPause+2 {
+		t.Fatalf("pushes went on after the pause: %d at the pause, %d then %d (2 workers may finish their call)", atPause, settled, after)
+	}
+	var leased, extra int64
+	if err := h.store.DB().Raw(`SELECT count(*) FROM batches WHERE campaign_id = ? AND status = 'pending' AND lease_owner <> ''`, c.ID).Scan(&leased).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.DB().Raw(`SELECT coalesce(sum(attempts), 0) - count(*) FROM batches WHERE campaign_id = ? AND status = 'done'`, c.ID).Scan(&extra).Error; err != nil {
+		t.Fatal(err)
+	}
+	if leased != 0 || extra != 0 {
+		t.Errorf("after the pause: %d batches still leased, %d extra attempts on sent batches", leased, extra)
+	}
+	if _, err := h.engine.Resume(context.Background(), c.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	c = h.waitStatus(c.ID, 20*time.Second, models.StatusCompleted)
+	h.checkInvariants(c, n)
+	pushed := map[string]int{}
+	for _, task := range fake.Tasks() {
+		for _, v := range task.Values {
+			pushed[v]++
+		}
+	}
+	for _, id := range cids(n) {
+		if pushed[id] != 1 {
+			t.Fatalf("%s pushed %d times", id, pushed[id])
+		}
+	}
+	var attempts int64
+	if err := h.store.DB().Raw(`SELECT sum(attempts) FROM batches WHERE campaign_id = ?`, c.ID).Scan(&attempts).Error; err != nil {
+		t.Fatal(err)
+	}
+	if attempts != n/500 {
+		t.Errorf("%d attempts for %d batches: released batches were counted as attempts", attempts, n/500)
+	}
+}

@@ -114,6 +114,11 @@ func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) 
 		e.finish(ctx, log, b, models.BatchResult{Final: models.DeliveryFailed, Code: "provider_config", Message: err.Error()})
 		return
 	}
+	// Or in the feed: a batch of a campaign that stopped sending goes back
+	// before it waits for any pacer.
+	if !e.stillSending(ctx, log, b) {
+		return
+	}
 	if l := e.campaignLimiter(b.CampaignID, info.speed, max(1, b.Size)); l != nil {
 		if err := l.WaitN(ctx, max(1, b.Size)); err != nil {
 			return // shutting down: the lease expires and the batch is claimed again
@@ -130,16 +135,9 @@ func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) 
 			return
 		}
 	}
-	// The batch may have waited in the feed or for the pacers while its
-	// campaign was paused, cancelled or stopped by its error threshold:
-	// give it back unsent rather than push past the operator's decision.
-	if st, err := e.store.CampaignStatus(ctx, b.CampaignID); err != nil || st != models.StatusSending {
-		if err != nil && ctx.Err() == nil {
-			log.Error("campaign status", slog.Any("error", err))
-		}
-		if err := e.store.ReleaseBatch(context.WithoutCancel(ctx), b); err != nil {
-			log.Error("release batch", slog.Any("error", err))
-		}
+	// The batch may have waited for the pacers while its campaign was
+	// paused, cancelled or stopped by its error threshold.
+	if !e.stillSending(ctx, log, b) {
 		return
 	}
 	start := time.Now()
@@ -158,6 +156,23 @@ func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) 
 		out.Outcomes = append(out.Outcomes, models.Outcome{Recipient: o.Recipient, Status: string(o.Status), Code: o.Code, Message: o.Message})
 	}
 	e.finish(ctx, log, b, out)
+}
+
+// stillSending reports whether the batch's campaign is still sending (read
+// from the read pool); otherwise it gives the leased batch back unsent
+// rather than push past the operator's decision or the error threshold.
+func (e *Engine) stillSending(ctx context.Context, log *slog.Logger, b models.Batch) bool {
+	st, err := e.store.CampaignStatus(ctx, b.CampaignID)
+	if err == nil && st == models.StatusSending {
+		return true
+	}
+	if err != nil && ctx.Err() == nil {
+		log.Error("campaign status", slog.Any("error", err))
+	}
+	if err := e.store.ReleaseBatch(context.WithoutCancel(ctx), b); err != nil {
+		log.Error("release batch", slog.Any("error", err))
+	}
+	return false
 }
 
 // accountTTL is how long a worker trusts its copy of an account; an edit

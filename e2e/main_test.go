@@ -22,6 +22,12 @@ func TestMain(m *testing.M) {
 
 func runMain(m *testing.M) int {
 	chromiumPath = findChromium()
+	// Read so the test cache notices a change to the binary's main package
+	// (see deps_test.go for the other packages).
+	if _, err := os.ReadFile(filepath.Join("..", "main.go")); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
 	if chromiumPath != "" {
 		dir, err := os.MkdirTemp("", "pushdeck-e2e-")
 		if err != nil {

@@ -101,7 +101,10 @@ document.addEventListener("DOMContentLoaded", function () {
         x.auto = false;
         x.range = [lo - 300, hi + 300];
       }
-      new uPlot({ width: width, height: 260, series: series, scales: { x: x } }, cols, el);
+      // Time ticks get room for their two-line labels (date and time):
+      // with uPlot's default spacing the first ones overlapped.
+      var axes = [{ space: isTime ? 110 : 50 }, {}];
+      new uPlot({ width: width, height: 260, series: series, scales: { x: x }, axes: axes }, cols, el);
       el.dataset.drawn = "1";
     });
   }

@@ -33,8 +33,9 @@ func (e *Engine) worker(ctx context.Context, n int, feed <-chan models.Batch) {
 // queue (measured: 9.3 s of 4 workers' time blocked on the write lock
 // during a 3.5 s send of 1,000,000 recipients; with the feeder the same
 // send takes 2.2–2.9 s). At most cap(feed) + feedClaim batches are leased
-// and not yet sent; a pause or cancel does not reach those (as before,
-// when each worker held the batches it had claimed).
+// and not yet sent; when their campaign stops sending (pause, cancel, the
+// error threshold) the worker that takes one gives it back unsent (see
+// stillSending).
 func (e *Engine) feeder(ctx context.Context, feed chan<- models.Batch) {
 	defer close(feed)
 	for ctx.Err() == nil {

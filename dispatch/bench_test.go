@@ -105,7 +105,7 @@ func benchEngine(b *testing.B, n int) float64 {
 	now := time.Now().UTC()
 	if err := h.store.DB().Exec(`WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ? - 1)
 		INSERT INTO devices (provider_id, cid, platform, created_at, updated_at)
-		SELECT ?, printf('token-%08d', i), CASE i % 3 WHEN 0 THEN 'ios' ELSE 'android' END, ?, ? FROM seq`, n, acct.ID, now, now).Error; err != nil {
+		SELECT ?, printf('token-%08d', i), CASE i % 3 WHEN 0 THEN 'ios' ELSE 'android' END, ?, ? FROM seq`, n, acct.ID, now.Unix(), now.Unix()).Error; err != nil {
 		b.Fatal(err)
 	}
 	tree := json.RawMessage(`{"op":"and","items":[{"field":"platform","op":"in","values":["android","ios"]}]}`)

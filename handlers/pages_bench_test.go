@@ -190,7 +190,7 @@ func seedStats(b *testing.B, s *models.Store, n, rows int) int64 {
 	// delivery rows, so the data set matches the issue's (1M / 1M).
 	exec(`WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ? - 1)
 		INSERT INTO devices (provider_id, cid, platform, region, created_at, updated_at)
-		SELECT 1, printf('r%07d', i), CASE i % 3 WHEN 0 THEN 'ios' ELSE 'android' END, 'Zhejiang', ?, ? FROM seq`, rows, now, now)
+		SELECT 1, printf('r%07d', i), CASE i % 3 WHEN 0 THEN 'ios' ELSE 'android' END, 'Zhejiang', ?, ? FROM seq`, rows, now.Unix(), now.Unix())
 	exec(`ANALYZE`)
 	return big
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fleet is a small audience with every attribute spread out, kept in Go
@@ -471,5 +472,49 @@ func TestTagPairsBeyondPackedRange(t *testing.T) {
 		if _, ok := packPairs([][2]int64{p}); ok {
 			t.Errorf("pair %v packed", p)
 		}
+	}
+}
+
+// TestDeviceTimesAreWholeSeconds: every device write stores Unix seconds
+// (migration 00006); a sub-second last_seen_at is kept to the second, and
+// sending the same value again leaves the device unchanged.
+func TestDeviceTimesAreWholeSeconds(t *testing.T) {
+	s := mustOpenStore(t)
+	acct := mustCreateAccount(t, s)
+	ctx := t.Context()
+	seen := time.Date(2026, 11, 20, 7, 6, 5, 987654321, time.FixedZone("CST", 8*3600))
+	in := []DeviceInput{{CID: "c1", LastSeenAt: &seen}, {CID: "c2"}}
+	before := time.Now().UTC().Truncate(time.Second)
+	if res, err := s.UpsertDevices(ctx, acct.ID, in); err != nil || res.Imported != 2 {
+		t.Fatalf("upsert %+v %v", res, err)
+	}
+	again := seen // the caller's values are the caller's
+	if res, err := s.UpsertDevices(ctx, acct.ID, []DeviceInput{{CID: "c1", LastSeenAt: &again}}); err != nil || res.Unchanged != 1 {
+		t.Fatalf("same last_seen_at again: %+v %v", res, err)
+	}
+	if _, err := s.TagDevices(ctx, acct.ID, []string{"c2"}, []string{"vip"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetAlias(ctx, acct.ID, []string{"c2"}, "al"); err != nil {
+		t.Fatal(err)
+	}
+	later := seen.Add(time.Hour)
+	if res, err := s.UpsertDevices(ctx, acct.ID, []DeviceInput{{CID: "c1", LastSeenAt: &later}}); err != nil || res.Updated != 1 {
+		t.Fatalf("later last_seen_at: %+v %v", res, err)
+	}
+	var text int
+	if err := s.DB().Raw(`SELECT count(*) FROM devices WHERE typeof(created_at) <> 'integer' OR typeof(updated_at) <> 'integer'
+		OR typeof(coalesce(last_seen_at, 0)) <> 'integer'`).Scan(&text).Error; err != nil || text != 0 {
+		t.Errorf("%d devices with non-integer times (%v)", text, err)
+	}
+	d, err := s.DeviceByCID(ctx, acct.ID, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 11, 19, 23, 6, 5, 0, time.UTC).Add(time.Hour); d.LastSeenAt == nil || !d.LastSeenAt.Equal(want) {
+		t.Errorf("last_seen_at %v, want %v", d.LastSeenAt, want)
+	}
+	if d.CreatedAt.Before(before) || d.CreatedAt.After(time.Now()) || d.UpdatedAt.Before(d.CreatedAt) {
+		t.Errorf("created %v updated %v, written after %v", d.CreatedAt, d.UpdatedAt, before)
 	}
 }

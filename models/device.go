@@ -84,6 +84,10 @@ func (in *DeviceInput) Normalize() {
 		tags := normalizeTags(*in.Tags)
 		in.Tags = &tags
 	}
+	if in.LastSeenAt != nil { // stored in whole seconds (migration 00006)
+		t := in.LastSeenAt.UTC().Truncate(time.Second)
+		in.LastSeenAt = &t
+	}
 }
 
 // normalizeTags trims, drops empties and de-duplicates, in first order.

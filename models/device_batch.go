@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"unicode/utf8"
 )
 
 // rowsPerBatch is how many devices one batch statement carries. A batch
-// travels as a single JSON parameter that SQLite expands with json_each, so
+// travels as a single JSON parameter that SQLite expands with jsonb_each
+// (each row comes out as binary JSONB, which ->> reads without parsing
+// text again; json_each + jsonb() measured slower), so
 // the per-row work (binding, inserting, the tag pairs, the count of
 // unchanged rows) runs inside SQLite instead of crossing cgo and
 // database/sql nine times per device: measured ≈2–3× faster than prepared
@@ -60,7 +63,7 @@ func batchJSON(buf []byte, rows []DeviceInput, want [][]int64, idx []int) []byte
 		if r.LastSeenAt == nil {
 			buf = append(buf, "null"...)
 		} else {
-			buf = appendJSONString(buf, r.LastSeenAt.UTC().Format(sqliteTime))
+			buf = strconv.AppendInt(buf, r.LastSeenAt.Unix(), 10)
 		}
 		buf = append(buf, ']')
 	}
@@ -115,7 +118,7 @@ func appendJSONString(b []byte, s string) []byte {
 // differ from the given ones; a null (not given) field always matches.
 // CROSS JOIN keeps the batch as the outer loop (one index probe per row):
 // left to itself the planner scanned the account's devices instead.
-const classifySQL = `WITH b(key, value) AS MATERIALIZED (SELECT key, jsonb(value) FROM json_each(?2))
+const classifySQL = `WITH b(key, value) AS MATERIALIZED (SELECT key, value FROM jsonb_each(?2))
 SELECT count(*), coalesce(json_group_array(j.key) FILTER (WHERE NOT (
     coalesce(j.value->>1, d.alias) = d.alias AND coalesce(j.value->>2, d.user_id) = d.user_id
     AND coalesce(j.value->>3, d.platform) = d.platform AND coalesce(j.value->>4, d.vendor) = d.vendor
@@ -126,11 +129,10 @@ FROM b AS j CROSS JOIN devices d WHERE d.provider_id = ?1 AND d.cid = j.value->>
 // insertBatchSQL inserts the batch's new devices, in batch (= cid) order,
 // with defaults for the fields not given; registered cids are skipped.
 // "WHERE true" keeps ON CONFLICT from parsing as a join constraint.
-const insertBatchSQL = `WITH b(value) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?3))
-INSERT INTO devices (provider_id, created_at, updated_at, cid, alias, user_id, platform, vendor, region, opted_out, tag_ids, last_seen_at)
+const insertBatchSQL = `INSERT INTO devices (provider_id, created_at, updated_at, cid, alias, user_id, platform, vendor, region, opted_out, tag_ids, last_seen_at)
 SELECT ?1, ?2, ?2, j.value->>0, coalesce(j.value->>1, ''), coalesce(j.value->>2, ''), coalesce(j.value->>3, 'other'),
     coalesce(j.value->>4, ''), coalesce(j.value->>5, ''), coalesce(j.value->>6, 0), coalesce(j.value->>7, ''), j.value->>8
-FROM b AS j WHERE true
+FROM jsonb_each(?3) AS j WHERE true
 ON CONFLICT (provider_id, cid) DO NOTHING`
 
 // newPairsSQL adds the tag pairs of the devices inserted after rowid ?1
@@ -214,7 +216,7 @@ func (w *deviceWriter) insertBatch(ctx context.Context, doc string, rows []Devic
 	if err != nil {
 		return 0, nil, err
 	}
-	r, err := ins.ExecContext(ctx, w.providerID, w.nowText, doc)
+	r, err := ins.ExecContext(ctx, w.providerID, w.nowUnix, doc)
 	if err != nil {
 		return 0, nil, fmt.Errorf("models: insert devices of account %d: %w", w.providerID, err)
 	}

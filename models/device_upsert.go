@@ -88,19 +88,15 @@ type deviceWriter struct {
 	// buf is reused for each batch's JSON.
 	buf []byte
 	now time.Time
-	// nowText is now as the driver writes a time (mattn/go-sqlite3's first
-	// timestamp layout), bound as text so a million rows do not format the
-	// same instant two million times.
-	nowText string
+	// nowUnix is now in whole seconds, as device times are stored
+	// (migration 00006).
+	nowUnix int64
 }
-
-// sqliteTime is the layout mattn/go-sqlite3 writes time.Time values in.
-const sqliteTime = "2006-01-02 15:04:05.999999999-07:00"
 
 func newDeviceWriter(tx *Store, providerID int64) *deviceWriter {
 	w := &deviceWriter{s: tx, providerID: providerID, tagIDs: map[string]int64{}, tagDelta: map[int64]int64{},
 		stmts: map[string]*sql.Stmt{}, now: tx.now()}
-	w.nowText = w.now.Format(sqliteTime)
+	w.nowUnix = w.now.Unix()
 	return w
 }
 
@@ -401,9 +397,9 @@ func (w *deviceWriter) updateRow(ctx context.Context, id int64, d Device, tags [
 	}
 	var last any
 	if d.LastSeenAt != nil {
-		last = d.LastSeenAt.Format(sqliteTime)
+		last = d.LastSeenAt.Unix()
 	}
-	if _, err := st.ExecContext(ctx, d.Alias, d.UserID, d.Platform, d.Vendor, d.Region, d.OptedOut, encodeTagIDs(tags), w.nowText, last, id); err != nil {
+	if _, err := st.ExecContext(ctx, d.Alias, d.UserID, d.Platform, d.Vendor, d.Region, d.OptedOut, encodeTagIDs(tags), w.nowUnix, last, id); err != nil {
 		return fmt.Errorf("models: update device %d: %w", id, err)
 	}
 	return nil

@@ -365,6 +365,27 @@ func TestListDevicesKeyset(t *testing.T) {
 	s := mustOpenStore(t)
 	acct := mustCreateAccount(t, s)
 	fl := mustLoadFleet(t, s, acct)
+	// "rare" on 6 of 240 devices: few enough that a tag filter reads the
+	// tag's members instead of walking the account (beta's 60 are not).
+	var rare []string
+	for i := range fl {
+		if i%40 == 3 {
+			fl[i].tags = append(fl[i].tags, "rare")
+			rare = append(rare, fl[i].cid)
+		}
+	}
+	if _, err := s.TagDevices(t.Context(), acct.ID, rare, []string{"rare"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for tag, want := range map[string]bool{"rare": true, "beta": false} {
+		_, n, err := s.tagID(t.Context(), acct.ID, tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.rareTag(t.Context(), acct.ID, n, 4); err != nil || got != want {
+			t.Fatalf("tag %s on %d devices: rare %v (%v), want %v", tag, n, got, err, want)
+		}
+	}
 	all := make([]string, len(fl))
 	for i, d := range fl {
 		all[i] = d.cid
@@ -421,6 +442,13 @@ func TestListDevicesKeyset(t *testing.T) {
 		{"vendor and region", DeviceFilter{Vendor: "huawei", Region: "Beijing"}, func(d fleetDevice) bool { return d.vendor == "huawei" && d.region == "Beijing" }},
 		{"tag", DeviceFilter{Tag: "beta"}, func(d fleetDevice) bool { return slices.Contains(d.tags, "beta") }},
 		{"unknown tag", DeviceFilter{Tag: "nope"}, func(fleetDevice) bool { return false }},
+		{"rare tag", DeviceFilter{Tag: "rare"}, func(d fleetDevice) bool { return slices.Contains(d.tags, "rare") }},
+		{"rare tag, platform and search", DeviceFilter{Tag: "rare", Platform: "android", Q: "c0"}, func(d fleetDevice) bool {
+			return slices.Contains(d.tags, "rare") && d.platform == "android" && strings.HasPrefix(d.cid, "c0")
+		}},
+		{"common tag and search", DeviceFilter{Tag: "beta", Q: "c01"}, func(d fleetDevice) bool {
+			return slices.Contains(d.tags, "beta") && strings.HasPrefix(d.cid, "c01")
+		}},
 		{"search cid prefix", DeviceFilter{Q: "c01"}, func(d fleetDevice) bool { return strings.HasPrefix(d.cid, "c01") }},
 		{"search alias prefix", DeviceFilter{Q: "al1"}, func(d fleetDevice) bool { return strings.HasPrefix(d.alias, "al1") }},
 		{"search user id", DeviceFilter{Q: "u12"}, func(d fleetDevice) bool { return strings.HasPrefix(d.user, "u12") }},
@@ -444,14 +472,21 @@ func TestListDevicesKeyset(t *testing.T) {
 	}
 }
 
-// TestTagPairsBeyondPackedRange: tag pairs whose ids do not fit the packed
-// form (tag id ≥ 2^31) go in through the general path, and both kinds of
-// pair are found by tag audiences.
-func TestTagPairsBeyondPackedRange(t *testing.T) {
+// TestTagBlocksLargeIDs: tag ids beyond 2^31 and device ids beyond 2^32
+// (the ids only SQLite bounds) keep their membership, found by tag
+// audiences and by the audience page's member list.
+func TestTagBlocksLargeIDs(t *testing.T) {
 	s := mustOpenStore(t)
 	acct := mustCreateAccount(t, s)
 	ctx := t.Context()
 	if err := s.DB().Exec(`INSERT INTO tags (id, provider_id, name, devices) VALUES (?, ?, 'big', 0)`, int64(1)<<31, acct.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	// A device at id 2^40 makes the next ones 2^40+1, 2^40+2, …
+	if err := s.DB().Exec(`INSERT INTO devices (id, provider_id, cid, created_at, updated_at) VALUES (?, ?, 'd0', 0, 0)`, int64(1)<<40, acct.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB().Exec(`INSERT INTO device_counts (provider_id, devices) VALUES (?, 1)`, acct.ID).Error; err != nil {
 		t.Fatal(err)
 	}
 	tags := func(v ...string) *[]string { return &v }
@@ -465,12 +500,44 @@ func TestTagPairsBeyondPackedRange(t *testing.T) {
 		}
 	}
 	assertTagCounts(t, s, acct)
-	if keys, ok := packPairs([][2]int64{{1, 1}, {1<<31 - 1, 1<<32 - 1}}); !ok || keys[1] != (1<<31-1)<<32|(1<<32-1) {
-		t.Errorf("pack of the largest packable pair: %v %v", keys, ok)
+	ids, err := s.tagMembers(ctx, int64(1)<<31)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, p := range [][2]int64{{1 << 31, 1}, {1, 1 << 32}, {0, 1}, {1, 0}} {
-		if _, ok := packPairs([][2]int64{p}); ok {
-			t.Errorf("pair %v packed", p)
+	if want := []int64{1<<40 + 1, 1<<40 + 3}; !slices.Equal(ids, want) {
+		t.Errorf("members of big: %v, want %v", ids, want)
+	}
+}
+
+// TestTagBlockForms: a block is a list of offsets up to 63 members and a
+// bitmap from 64, both ways; malformed values are refused.
+func TestTagBlockForms(t *testing.T) {
+	var tb tagBlock
+	if tb.encode() != nil {
+		t.Error("an empty block encodes to something")
+	}
+	var want []int64
+	for i := range int64(64) {
+		o := (i*389 + 7) % tagBlockDevices // scattered, and 1023 among them
+		tb.set(o)
+		want = append(want, o)
+		slices.Sort(want)
+		enc := tb.encode()
+		if n := len(want); (n <= 63 && len(enc) != 2*n) || (n > 63 && len(enc) != tagBitmapBytes) {
+			t.Fatalf("%d members: %d bytes", n, len(enc))
+		}
+		back, err := decodeTagBlock(enc)
+		if err != nil || !slices.Equal(back.offsets(nil), want) {
+			t.Fatalf("%d members: decoded %v (%v), want %v", len(want), back.offsets(nil), err, want)
+		}
+	}
+	tb.clear(want[0])
+	if enc := tb.encode(); len(enc) != 126 {
+		t.Errorf("back to 63 members: %d bytes, want the 126-byte list", len(enc))
+	}
+	for _, bad := range [][]byte{{1}, {0x04, 0x00}, make([]byte, 130), make([]byte, 127)} {
+		if _, err := decodeTagBlock(bad); err == nil {
+			t.Errorf("%x accepted", bad)
 		}
 	}
 }

@@ -238,7 +238,7 @@ func (s *Store) DeleteDevices(ctx context.Context, providerID int64, cids []stri
 				_, d := w.diffPairs(r.ID, decodeTagIDs(r.TagIDs), nil)
 				del = append(del, d...)
 			}
-			if err := w.deletePairs(ctx, del); err != nil {
+			if err := w.applyTagPairs(ctx, nil, del); err != nil {
 				return err
 			}
 			res := tx.conn(ctx).Exec(`DELETE FROM devices WHERE id IN ?`, ids)

@@ -135,20 +135,6 @@ SELECT ?1, ?2, ?2, j.value->>0, coalesce(j.value->>1, ''), coalesce(j.value->>2,
 FROM jsonb_each(?3) AS j WHERE true
 ON CONFLICT (provider_id, cid) DO NOTHING`
 
-// newPairsSQL adds the tag pairs of the devices inserted after rowid ?1
-// (this batch's new devices: a rowid table gives new rows max(rowid)+1),
-// expanding each tag_ids "|3|17|" as a JSON array.
-const newPairsSQL = `INSERT INTO device_tags (tag_id, device_id)
-SELECT CAST(t.value AS INTEGER), d.id FROM devices d, json_each('[' || replace(trim(d.tag_ids, '|'), '|', ',') || ']') t
-WHERE d.id > ?1 AND d.tag_ids <> ''`
-
-// newTagCountsSQL moves the counts of the tags those new devices carry.
-const newTagCountsSQL = `UPDATE tags SET devices = devices + c.n
-FROM (SELECT CAST(t.value AS INTEGER) AS tag, count(*) AS n
-      FROM devices d, json_each('[' || replace(trim(d.tag_ids, '|'), '|', ',') || ']') t
-      WHERE d.id > ?1 AND d.tag_ids <> '' GROUP BY 1) AS c
-WHERE tags.id = c.tag`
-
 // writeBatch upserts rows[idx…] (≤ rowsPerBatch, cid order): new rows are
 // inserted and tagged by a handful of statements over one JSON parameter;
 // registered rows are compared in SQL, and the changed ones go through
@@ -201,12 +187,12 @@ func (w *deviceWriter) writeBatch(ctx context.Context, rows []DeviceInput, want 
 	return res, add, del, nil
 }
 
-// insertBatch inserts a batch's new devices. When the whole batch was new,
-// the new rows took the rowids after the largest one,
-// in batch order (SQLite's rule for a rowid table); that is checked on the
-// first and last row, and then their tag pairs come back to the caller to
-// insert with integer parameters and their counts move in Go. Otherwise
-// two statements find the pairs and counts from the rows themselves.
+// insertBatch inserts a batch's new devices and returns their (tag id,
+// device id) pairs, with the tags' counts moved. When the whole batch was
+// new, the new rows took the rowids after the largest one, in batch order
+// (SQLite's rule for a rowid table); that is checked on the first and last
+// row, and the pairs follow from the batch. Otherwise (some cids were
+// registered already) they are read back from the new rows' tag_ids.
 func (w *deviceWriter) insertBatch(ctx context.Context, doc string, rows []DeviceInput, want [][]int64, idx []int) (int64, [][2]int64, error) {
 	var before int64
 	if err := w.pool(ctx).QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM devices`).Scan(&before); err != nil {
@@ -241,16 +227,27 @@ func (w *deviceWriter) insertBatch(ctx context.Context, doc string, rows []Devic
 			return n, add, nil
 		}
 	}
-	for key, q := range map[string]string{"newPairs": newPairsSQL, "newTagCounts": newTagCountsSQL} {
-		st, err := w.stmt(ctx, key, func() string { return q })
-		if err != nil {
-			return 0, nil, err
-		}
-		if _, err := st.ExecContext(ctx, before); err != nil {
+	// Otherwise the new rows are the account's devices above before
+	// (the single writer inserted nothing else since).
+	rs, err := w.pool(ctx).QueryContext(ctx, `SELECT id, tag_ids FROM devices WHERE id > ? AND provider_id = ? AND tag_ids <> ''`, before, w.providerID)
+	if err != nil {
+		return 0, nil, fmt.Errorf("models: tags of new devices: %w", err)
+	}
+	defer rs.Close()
+	var add [][2]int64
+	for rs.Next() {
+		var id int64
+		var tags string
+		if err := rs.Scan(&id, &tags); err != nil {
 			return 0, nil, fmt.Errorf("models: tags of new devices: %w", err)
 		}
+		a, _ := w.diffPairs(id, nil, decodeTagIDs(tags))
+		add = append(add, a...)
 	}
-	return n, nil, nil
+	if err := rs.Err(); err != nil {
+		return 0, nil, fmt.Errorf("models: tags of new devices: %w", err)
+	}
+	return n, add, nil
 }
 
 // idsAsExpected checks that rowids before+1 and before+n hold the first

@@ -52,7 +52,8 @@ func benchCID(i int) string {
 	return fmt.Sprintf("%x", h.Sum(nil))
 }
 
-// writeBenchCSV generates n devices with 3 tags each (of 60) into a file.
+// writeBenchCSV generates n devices with 3 tags each (of 60) into a file;
+// one in 1,000 carries a fourth, "rare".
 func writeBenchCSV(tb testing.TB, n int) string {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "devices.csv")
@@ -74,8 +75,12 @@ func writeBenchCSV(tb testing.TB, n int) string {
 		if i%3 == 0 {
 			user = strconv.Itoa(100000 + i)
 		}
-		fmt.Fprintf(w, "%s,%s,%s,%s,%s,%s,t%d;t%d;t%d\n", benchCID(i), alias, user, platform, vendor,
-			benchRegions[(i/7)%len(benchRegions)], i%20, 20+(i/3)%20, 40+(i/11)%20)
+		rare := "" // one device in 1,000 also carries "rare"
+		if i%1000 == 999 {
+			rare = ";rare"
+		}
+		fmt.Fprintf(w, "%s,%s,%s,%s,%s,%s,t%d;t%d;t%d%s\n", benchCID(i), alias, user, platform, vendor,
+			benchRegions[(i/7)%len(benchRegions)], i%20, 20+(i/3)%20, 40+(i/11)%20, rare)
 	}
 	if err := w.Flush(); err != nil {
 		tb.Fatal(err)
@@ -287,6 +292,7 @@ func BenchmarkDevicePage(b *testing.B) {
 		{"first", DeviceFilter{ProviderID: acct.ID, Limit: 50}},
 		{"page1000", DeviceFilter{ProviderID: acct.ID, Limit: 50, After: after}},
 		{"page1000-tag", DeviceFilter{ProviderID: acct.ID, Limit: 50, After: after, Tag: "t3"}},
+		{"first-rare-tag", DeviceFilter{ProviderID: acct.ID, Limit: 50, Tag: "rare"}},
 		{"first-platform-region", DeviceFilter{ProviderID: acct.ID, Limit: 50, Platform: "ios", Region: "Tibet"}},
 		{"search", DeviceFilter{ProviderID: acct.ID, Limit: 50, Q: "alias-12"}},
 	} {

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -118,29 +119,55 @@ func wantDevice(t *testing.T, s *Store, a ProviderAccount, cid string, ok func(D
 	}
 }
 
-// assertTagCounts checks the kept counts against the join table.
+// assertTagCounts checks the kept counts against tag_blocks, and
+// tag_blocks against every device's tag_ids: each block in its one
+// canonical form, no block of a tag that is gone or of a device that is.
 func assertTagCounts(t *testing.T, s *Store, a ProviderAccount) {
 	t.Helper()
-	var bad []struct {
-		Name    string
-		Devices int64
-		Real    int64
+	var blocks []struct {
+		TagID int64
+		Block int64
+		Bits  []byte
 	}
-	err := s.DB().Raw(`SELECT t.name, t.devices, (SELECT COUNT(*) FROM device_tags dt WHERE dt.tag_id = t.id) AS real
-FROM tags t WHERE t.provider_id = ? AND t.devices <> (SELECT COUNT(*) FROM device_tags dt WHERE dt.tag_id = t.id)`, a.ID).Scan(&bad).Error
-	if err != nil {
+	if err := s.DB().Raw(`SELECT tag_id, block, bits FROM tag_blocks ORDER BY tag_id, block`).Scan(&blocks).Error; err != nil {
 		t.Fatal(err)
 	}
-	if len(bad) > 0 {
-		t.Errorf("tag counts out of step: %+v", bad)
+	var tags []struct {
+		ID         int64
+		ProviderID int64
+		Devices    int64
 	}
-	var orphans int64
-	if err := s.DB().Raw(`SELECT COUNT(*) FROM device_tags dt WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = dt.device_id)
-OR NOT EXISTS (SELECT 1 FROM tags t WHERE t.id = dt.tag_id)`).Scan(&orphans).Error; err != nil {
+	if err := s.DB().Raw(`SELECT id, provider_id, devices FROM tags`).Scan(&tags).Error; err != nil {
 		t.Fatal(err)
 	}
-	if orphans > 0 {
-		t.Errorf("%d device_tags rows point nowhere", orphans)
+	tagOf := map[int64]int64{} // tag id → account
+	members := map[int64]int64{}
+	for _, tg := range tags {
+		tagOf[tg.ID] = tg.ProviderID
+	}
+	carried := map[int64][]int64{} // device → tag ids, from the blocks
+	for _, b := range blocks {
+		if _, ok := tagOf[b.TagID]; !ok {
+			t.Errorf("block %d of tag %d, which is gone", b.Block, b.TagID)
+			continue
+		}
+		tb, err := decodeTagBlock(b.Bits)
+		if err != nil {
+			t.Fatalf("tag %d block %d: %v", b.TagID, b.Block, err)
+		}
+		if enc := tb.encode(); !bytes.Equal(enc, b.Bits) {
+			t.Errorf("tag %d block %d not in its canonical form: %x, want %x", b.TagID, b.Block, b.Bits, enc)
+		}
+		for _, o := range tb.offsets(nil) {
+			members[b.TagID]++
+			id := b.Block<<tagBlockShift | o
+			carried[id] = append(carried[id], b.TagID)
+		}
+	}
+	for _, tg := range tags {
+		if tg.ProviderID == a.ID && tg.Devices != members[tg.ID] {
+			t.Errorf("tag %d: count %d, members %d", tg.ID, tg.Devices, members[tg.ID])
+		}
 	}
 	var kept, real int64
 	if err := s.DB().Raw(`SELECT coalesce((SELECT devices FROM device_counts WHERE provider_id = ?), 0)`, a.ID).Scan(&kept).Error; err != nil {
@@ -152,22 +179,31 @@ OR NOT EXISTS (SELECT 1 FROM tags t WHERE t.id = dt.tag_id)`).Scan(&orphans).Err
 	if kept != real {
 		t.Errorf("device count kept %d, real %d", kept, real)
 	}
-	// Every device's tag_ids lists exactly its pairs.
+	// Every device's tag_ids lists exactly the tags whose blocks hold it,
+	// and every member is a device of the tag's account.
 	var devs []struct {
-		ID     int64
-		TagIDs string
+		ID         int64
+		ProviderID int64
+		TagIDs     string
 	}
-	if err := s.DB().Raw(`SELECT id, tag_ids FROM devices WHERE provider_id = ?`, a.ID).Scan(&devs).Error; err != nil {
+	if err := s.DB().Raw(`SELECT id, provider_id, tag_ids FROM devices`).Scan(&devs).Error; err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range devs {
-		var pairs []int64
-		if err := s.DB().Raw(`SELECT tag_id FROM device_tags WHERE device_id = ? ORDER BY tag_id`, d.ID).Scan(&pairs).Error; err != nil {
-			t.Fatal(err)
+		got := carried[d.ID]
+		slices.Sort(got)
+		if want := decodeTagIDs(d.TagIDs); !slices.Equal(got, want) {
+			t.Errorf("device %d: tag_ids %q, blocks say %v", d.ID, d.TagIDs, got)
 		}
-		if got := decodeTagIDs(d.TagIDs); !slices.Equal(got, pairs) {
-			t.Errorf("device %d: tag_ids %q, pairs %v", d.ID, d.TagIDs, pairs)
+		for _, tg := range got {
+			if tagOf[tg] != d.ProviderID {
+				t.Errorf("device %d of account %d carries tag %d of account %d", d.ID, d.ProviderID, tg, tagOf[tg])
+			}
 		}
+		delete(carried, d.ID)
+	}
+	for id, tg := range carried {
+		t.Errorf("tags %v hold device %d, which is gone", tg, id)
 	}
 }
 

@@ -144,7 +144,7 @@ func (s *Store) TagDevices(ctx context.Context, providerID int64, cids, add, rem
 		}
 		var removeIDs []int64
 		for _, name := range remove {
-			id, err := tx.tagID(ctx, providerID, name)
+			id, _, err := tx.tagID(ctx, providerID, name)
 			if errors.Is(err, ErrNotFound) {
 				continue
 			}
@@ -199,10 +199,7 @@ func (w *deviceWriter) retag(ctx context.Context, cids []string, addIDs, removeI
 		}
 	}
 	recordMatches(out, cids, found)
-	if err := w.deletePairs(ctx, del); err != nil {
-		return err
-	}
-	return w.insertPairs(ctx, add)
+	return w.applyTagPairs(ctx, add, del)
 }
 
 func recordMatches(out *ListChange, cids []string, found map[string]bool) {

@@ -1,7 +1,6 @@
 package models
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -167,10 +166,7 @@ func (w *deviceWriter) write(ctx context.Context, in []DeviceInput) (UpsertResul
 		res.add(r)
 		add, del = append(add, a...), append(del, d...)
 	}
-	if err := w.deletePairs(ctx, del); err != nil {
-		return res, err
-	}
-	return res, w.insertPairs(ctx, add)
+	return res, w.applyTagPairs(ctx, add, del)
 }
 
 // updateExisting reads the stored devices of rows[idx…], counts the
@@ -401,101 +397,6 @@ func (w *deviceWriter) updateRow(ctx context.Context, id int64, d Device, tags [
 	}
 	if _, err := st.ExecContext(ctx, d.Alias, d.UserID, d.Platform, d.Vendor, d.Region, d.OptedOut, encodeTagIDs(tags), w.nowUnix, last, id); err != nil {
 		return fmt.Errorf("models: update device %d: %w", id, err)
-	}
-	return nil
-}
-
-// insertPairs adds (tag_id, device_id) rows in key order, 2×rowsPerStmt a
-// statement.
-func (w *deviceWriter) insertPairs(ctx context.Context, pairs [][2]int64) error {
-	if len(pairs) == 0 {
-		return nil
-	}
-	if keys, ok := packPairs(pairs); ok {
-		return w.insertPackedPairs(ctx, keys)
-	}
-	slices.SortFunc(pairs, func(a, b [2]int64) int {
-		if c := cmp.Compare(a[0], b[0]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a[1], b[1])
-	})
-	const per = 2 * rowsPerStmt
-	for part := range slices.Chunk(pairs, per) {
-		args := make([]any, 0, 2*len(part))
-		for _, p := range part {
-			args = append(args, p[0], p[1])
-		}
-		st, err := w.stmt(ctx, fmt.Sprintf("pairs%d", len(part)), func() string {
-			return `INSERT INTO device_tags (tag_id, device_id) VALUES ` + placeholders(len(part), 2)
-		})
-		if err != nil {
-			return err
-		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("models: add device tags: %w", err)
-		}
-	}
-	return nil
-}
-
-// pairShift packs a (tag, device) pair into one integer, tag<<32 | device,
-// whose order is the pair's key order.
-const pairShift = 32
-
-// packPairs packs pairs whose ids fit (tags below 2^31, devices below
-// 2^32: any real registry); ok is false otherwise.
-func packPairs(pairs [][2]int64) (keys []int64, ok bool) {
-	keys = make([]int64, len(pairs))
-	for i, p := range pairs {
-		if p[0] <= 0 || p[0] >= 1<<31 || p[1] <= 0 || p[1] >= 1<<pairShift {
-			return nil, false
-		}
-		keys[i] = p[0]<<pairShift | p[1]
-	}
-	return keys, true
-}
-
-// insertPackedPairs inserts packed pairs in key order, many thousands per
-// statement: they travel as one JSON array of integers that SQLite unpacks
-// with two bit operations per row. Measured on 3,000,000 pairs: 1.3 µs a
-// pair, against 2.4 µs with 200-row INSERTs binding two parameters a row.
-func (w *deviceWriter) insertPackedPairs(ctx context.Context, keys []int64) error {
-	slices.Sort(keys)
-	st, err := w.stmt(ctx, "packedPairs", func() string {
-		return `INSERT INTO device_tags (tag_id, device_id) SELECT value >> 32, value & 4294967295 FROM json_each(?)`
-	})
-	if err != nil {
-		return err
-	}
-	for part := range slices.Chunk(keys, 20000) {
-		buf := append(w.buf[:0], '[')
-		for i, k := range part {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = strconv.AppendInt(buf, k, 10)
-		}
-		w.buf = append(buf, ']')
-		if _, err := st.ExecContext(ctx, string(w.buf)); err != nil {
-			return fmt.Errorf("models: add device tags: %w", err)
-		}
-	}
-	return nil
-}
-
-func (w *deviceWriter) deletePairs(ctx context.Context, pairs [][2]int64) error {
-	if len(pairs) == 0 {
-		return nil
-	}
-	st, err := w.stmt(ctx, "unpair", func() string { return `DELETE FROM device_tags WHERE tag_id = ? AND device_id = ?` })
-	if err != nil {
-		return err
-	}
-	for _, p := range pairs {
-		if _, err := st.ExecContext(ctx, p[0], p[1]); err != nil {
-			return fmt.Errorf("models: remove device tag: %w", err)
-		}
 	}
 	return nil
 }

@@ -16,7 +16,8 @@ import (
 
 // TestMigrationRebuildKeepsData: a database at version 3 holding devices,
 // tag pairs and delivery rows comes through 00004 (the tables rebuilt with
-// OR-form CHECKs) and 00005 with every row, index and constraint.
+// OR-form CHECKs), 00005, 00006 (integer device times) and 00007 (tag pairs
+// to blocks) with every row, index and constraint, and back down to 5.
 func TestMigrationRebuildKeepsData(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "old.db"))
@@ -47,6 +48,11 @@ func TestMigrationRebuildKeepsData(t *testing.T) {
 		(1, 1, 'c1', 'al', 'u1', 'ios', 'apple', 'Zhejiang', '|1|', ?, ?, '2026-10-31 09:30:15.75+00:00'), (2, 1, 'c2', '', '', 'android', 'huawei', '', '', ?, ?, NULL)`, now, now, now, now)
 	exec(`INSERT INTO tags (id, provider_id, name, devices) VALUES (1, 1, 'vip', 1)`)
 	exec(`INSERT INTO device_tags (tag_id, device_id) VALUES (1, 1)`)
+	// Pairs for 00007: 100 members in block 0 (a bitmap) and one in block 1
+	// (a list).
+	exec(`INSERT INTO tags (id, provider_id, name, devices) VALUES (2, 1, 'many', 101)`)
+	exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+		INSERT INTO device_tags (tag_id, device_id) SELECT 2, i FROM n UNION ALL SELECT 2, 1029`)
 	exec(`INSERT INTO campaigns (id, name, provider_id, status, audience_kind, message, nonce, created_at, updated_at, recipients, accepted, failed)
 		VALUES (1, 'c', 1, 'completed', 'cid', '{}', 'n1', ?, ?, 2, 1, 1)`, now, now)
 	exec(`INSERT INTO deliveries (campaign_id, recipient, batch_seq, status, code, message) VALUES (1, 'c1', 1, 'accepted', '', ''), (1, 'c2', 1, 'failed', '500', 'boom')`)
@@ -58,7 +64,6 @@ func TestMigrationRebuildKeepsData(t *testing.T) {
 	for q, want := range map[string]int{
 		`SELECT count(*) FROM devices WHERE provider_id = 1`:                                 2,
 		`SELECT count(*) FROM devices WHERE cid = 'c1' AND alias = 'al' AND tag_ids = '|1|'`: 1,
-		`SELECT count(*) FROM device_tags`:                                                   1,
 		`SELECT count(*) FROM deliveries WHERE campaign_id = 1`:                              2,
 		`SELECT count(*) FROM deliveries WHERE status = 'failed' AND code = '500'`:           1,
 		// 00006: device times are whole Unix seconds.
@@ -96,12 +101,32 @@ func TestMigrationRebuildKeepsData(t *testing.T) {
 			t.Errorf("accepted after the rebuild: %s", q)
 		}
 	}
-	// The driver reads the integer times back as time.Time.
+	// 00007: the pairs are blocks, each in its one form.
 	sealer, err := NewSealer("k")
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := NewStore(db, sealer).DeviceByCID(ctx, 1, "c1")
+	st := NewStore(db, sealer)
+	var want []int64
+	for i := range int64(100) {
+		want = append(want, i+1)
+	}
+	for tag, want := range map[int64][]int64{1: {1}, 2: append(want, 1029)} {
+		if got, err := st.tagMembers(ctx, tag); err != nil || !slices.Equal(got, want) {
+			t.Errorf("members of tag %d: %v (%v), want %v", tag, got, err, want)
+		}
+	}
+	for q, want := range map[string]int{
+		`SELECT length(bits) FROM tag_blocks WHERE tag_id = 2 AND block = 0`: 128,
+		`SELECT length(bits) FROM tag_blocks WHERE tag_id = 2 AND block = 1`: 2,
+		`SELECT count(*) FROM sqlite_master WHERE name = 'device_tags'`:      0,
+	} {
+		if err := sqlDB.QueryRowContext(ctx, q).Scan(&n); err != nil || n != want {
+			t.Errorf("%s = %d (%v), want %d", q, n, err, want)
+		}
+	}
+	// The driver reads the integer times back as time.Time.
+	d, err := st.DeviceByCID(ctx, 1, "c1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,9 +134,13 @@ func TestMigrationRebuildKeepsData(t *testing.T) {
 		d.LastSeenAt == nil || !d.LastSeenAt.Equal(time.Date(2026, 10, 31, 9, 30, 15, 0, time.UTC)) {
 		t.Errorf("device times %v %v %v", d.CreatedAt, d.UpdatedAt, d.LastSeenAt)
 	}
-	// Down from 6 gives the driver's text back, which it reads the same.
+	// Down to 5 gives the pairs back from tag_ids, and the driver's text
+	// times, which it reads the same.
 	if _, err := p.DownTo(ctx, 5); err != nil {
 		t.Fatal(err)
+	}
+	if err := sqlDB.QueryRowContext(ctx, `SELECT count(*) FROM device_tags WHERE tag_id = 1 AND device_id = 1`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("pairs after down: %d %v", n, err)
 	}
 	var text string
 	if err := sqlDB.QueryRowContext(ctx, `SELECT created_at || ' ' || last_seen_at FROM devices WHERE cid = 'c1'`).Scan(&text); err != nil ||
@@ -126,5 +155,8 @@ func TestMigrationRebuildKeepsData(t *testing.T) {
 	exec(`DELETE FROM provider_accounts WHERE id = 1`)
 	if err := sqlDB.QueryRowContext(ctx, `SELECT count(*) FROM devices`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("devices left after the account's deletion: %d %v", n, err)
+	}
+	if err := sqlDB.QueryRowContext(ctx, `SELECT count(*) FROM tag_blocks`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("tag blocks left after the account's deletion: %d %v", n, err)
 	}
 }

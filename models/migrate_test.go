@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -53,6 +54,11 @@ func TestMigrationRebuildKeepsData(t *testing.T) {
 	exec(`INSERT INTO tags (id, provider_id, name, devices) VALUES (2, 1, 'many', 101)`)
 	exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
 		INSERT INTO device_tags (tag_id, device_id) SELECT 2, i FROM n UNION ALL SELECT 2, 1029`)
+	// and 79 members with empty bytes before and between them in block 2,
+	// up to its last offset (a bitmap with gaps).
+	exec(`INSERT INTO tags (id, provider_id, name, devices) VALUES (3, 1, 'gappy', 79)`)
+	exec(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 77)
+		INSERT INTO device_tags (tag_id, device_id) SELECT 3, 2048 + 9 + 13 * i FROM n UNION ALL SELECT 3, 3071`)
 	exec(`INSERT INTO campaigns (id, name, provider_id, status, audience_kind, message, nonce, created_at, updated_at, recipients, accepted, failed)
 		VALUES (1, 'c', 1, 'completed', 'cid', '{}', 'n1', ?, ?, 2, 1, 1)`, now, now)
 	exec(`INSERT INTO deliveries (campaign_id, recipient, batch_seq, status, code, message) VALUES (1, 'c1', 1, 'accepted', '', ''), (1, 'c2', 1, 'failed', '500', 'boom')`)
@@ -101,7 +107,20 @@ func TestMigrationRebuildKeepsData(t *testing.T) {
 			t.Errorf("accepted after the rebuild: %s", q)
 		}
 	}
-	// 00007: the pairs are blocks, each in its one form.
+	// 00007: the pairs are blocks, each in its one form (as Go writes it).
+	var stored []struct {
+		TagID, Block int64
+		Bits         []byte
+	}
+	if err := db.Raw(`SELECT tag_id, block, bits FROM tag_blocks`).Scan(&stored).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range stored {
+		tb, err := decodeTagBlock(b.Bits)
+		if err != nil || !bytes.Equal(tb.encode(), b.Bits) {
+			t.Errorf("tag %d block %d: %x is not canonical (%v)", b.TagID, b.Block, b.Bits, err)
+		}
+	}
 	sealer, err := NewSealer("k")
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +130,11 @@ func TestMigrationRebuildKeepsData(t *testing.T) {
 	for i := range int64(100) {
 		want = append(want, i+1)
 	}
-	for tag, want := range map[int64][]int64{1: {1}, 2: append(want, 1029)} {
+	var gappy []int64
+	for i := range int64(78) {
+		gappy = append(gappy, 2048+9+13*i)
+	}
+	for tag, want := range map[int64][]int64{1: {1}, 2: append(want, 1029), 3: append(gappy, 3071)} {
 		if got, err := st.tagMembers(ctx, tag); err != nil || !slices.Equal(got, want) {
 			t.Errorf("members of tag %d: %v (%v), want %v", tag, got, err, want)
 		}
@@ -119,6 +142,7 @@ func TestMigrationRebuildKeepsData(t *testing.T) {
 	for q, want := range map[string]int{
 		`SELECT length(bits) FROM tag_blocks WHERE tag_id = 2 AND block = 0`: 128,
 		`SELECT length(bits) FROM tag_blocks WHERE tag_id = 2 AND block = 1`: 2,
+		`SELECT length(bits) FROM tag_blocks WHERE tag_id = 3 AND block = 2`: 128,
 		`SELECT count(*) FROM sqlite_master WHERE name = 'device_tags'`:      0,
 	} {
 		if err := sqlDB.QueryRowContext(ctx, q).Scan(&n); err != nil || n != want {

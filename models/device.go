@@ -214,7 +214,7 @@ func (s *Store) deviceTags(ctx context.Context, id int64) ([]string, error) {
 }
 
 // DeleteDevices removes an account's devices by cid (unknown cids are
-// skipped), with their tag pairs, and keeps the tag counts right. It
+// skipped), with their tag memberships, and keeps the tag counts right. It
 // returns how many it removed.
 func (s *Store) DeleteDevices(ctx context.Context, providerID int64, cids []string) (int64, error) {
 	var n int64

@@ -15,7 +15,7 @@ import (
 // travels as a single JSON parameter that SQLite expands with jsonb_each
 // (each row comes out as binary JSONB, which ->> reads without parsing
 // text again; json_each + jsonb() measured slower), so
-// the per-row work (binding, inserting, the tag pairs, the count of
+// the per-row work (binding, inserting, comparing, the count of
 // unchanged rows) runs inside SQLite instead of crossing cgo and
 // database/sql nine times per device: measured ≈2–3× faster than prepared
 // 100-row INSERTs with one parameter per value, whose bind calls and

@@ -164,7 +164,7 @@ func (s *Store) TagDevices(ctx context.Context, providerID int64, cids, add, rem
 }
 
 // retag applies tag additions and removals to the registered devices among
-// cids, keeping tag_ids, the pairs and the counts in step.
+// cids, keeping tag_ids, the tag blocks and the counts in step.
 func (w *deviceWriter) retag(ctx context.Context, cids []string, addIDs, removeIDs []int64, out *ListChange) error {
 	ctx = rowContext(ctx)
 	var rows []struct {

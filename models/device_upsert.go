@@ -73,7 +73,7 @@ func (s *Store) UpsertDevices(ctx context.Context, providerID int64, in []Device
 const rowsPerStmt = 100
 
 // deviceWriter upserts validated, cid-unique inputs of one account inside
-// one transaction, keeping devices, devices.tag_ids, device_tags and the
+// one transaction, keeping devices, devices.tag_ids, tag_blocks and the
 // tag counts in step. It caches tag ids and prepared statements.
 type deviceWriter struct {
 	s          *Store

@@ -27,8 +27,26 @@ func NewHTTPClient() *http.Client {
 		ResponseHeaderTimeout: 30 * time.Second,
 		ExpectContinueTimeout: time.Second,
 	}
-	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second, CheckRedirect: noRedirect}
 }
+
+// HTTPClient is the client a provider uses: given (a test's client) with
+// redirects turned off, or a new one from NewHTTPClient when nil.
+func HTTPClient(given *http.Client) *http.Client {
+	if given == nil {
+		return NewHTTPClient()
+	}
+	hc := *given // a copy: the caller's client keeps its own policy
+	hc.CheckRedirect = noRedirect
+	return &hc
+}
+
+// noRedirect hands a redirect back to the provider client as the answer
+// instead of following it. Provider calls carry secrets (access tokens in
+// headers, the corp secret in the query) that Go would forward to wherever
+// a base URL's server redirects them; the 3xx is then an error naming the
+// status, and the operator fixes the base URL.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // BaseURL validates a base URL (scheme, host, port, optional path prefix)
 // and returns it without a trailing slash; an empty value yields def.

@@ -382,6 +382,11 @@ type Error struct {
 	Code string
 	// Msg is the provider's message, safe to show an operator.
 	Msg string
+	// RateLimited is set by the provider for its own "too many requests"
+	// answers (a frequency or concurrency limit): the account is being sent
+	// to faster than the provider accepts, so the engine slows the whole
+	// account down, not only this batch.
+	RateLimited bool
 	// Err is the underlying transport or decoding error, if any.
 	Err error
 }

@@ -89,10 +89,7 @@ func New(cfg providers.Config) (providers.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = providers.NewHTTPClient()
-	}
+	hc := providers.HTTPClient(cfg.HTTPClient)
 	lg := cfg.Logger
 	if lg == nil {
 		lg = slog.Default()

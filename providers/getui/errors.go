@@ -15,6 +15,7 @@ const (
 	codeAuthPerMinute   = 10003
 	codeAPIPerMinute    = 10005
 	codeParam           = 20001
+	codeListPerMinute   = 30015
 	codeSystemBusy      = 30019
 )
 
@@ -32,7 +33,7 @@ const (
 // ones (30004, 30006–30011); zero for any other code.
 func quotaWindow(code int, now time.Time) time.Duration {
 	switch code {
-	case codeAuthPerMinute, codeAPIPerMinute, 30012, 30013, 30014, 30015, 30018:
+	case codeAuthPerMinute, codeAPIPerMinute, 30012, 30013, 30014, codeListPerMinute, 30018:
 		return minuteWait
 	case 30004, 30006, 30007, 30008, 30009, 30010, 30011:
 		return untilNextDay(now)
@@ -43,9 +44,12 @@ func quotaWindow(code int, now time.Time) time.Duration {
 // classify turns a non-zero GeTui code into a *providers.Error: 10001 is
 // Reauth; 2, 30019 are Retry after a short wait; per-minute quotas (10003,
 // 10005, 30012–30015, 30018) Retry after a minute; daily quotas Retry at the
-// next midnight in China; everything else is Permanent.
+// next midnight in China; everything else is Permanent. The API-call and
+// list-push frequency limits (10005, 30015) are the ones the send rate
+// itself causes, so they are marked RateLimited.
 func classify(code int, msg string, h http.Header) *providers.Error {
-	e := &providers.Error{Class: providers.Permanent, Code: strconv.Itoa(code), Msg: msg}
+	e := &providers.Error{Class: providers.Permanent, Code: strconv.Itoa(code), Msg: msg,
+		RateLimited: code == codeAPIPerMinute || code == codeListPerMinute}
 	wait := providers.RetryAfter(h)
 	switch {
 	case code == codeTokenInvalid:

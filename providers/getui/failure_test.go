@@ -81,13 +81,16 @@ func TestSendFailures(t *testing.T) {
 		wantCode  string
 		wantMsg   string
 		wantWait  time.Duration // exact RetryAfter; -1: any positive
+		limited   bool          // a push-back on the account's rate
 	}{
 		{name: "5xx", setup: func(s *getuifake.Server) { s.FailNext(1, 503) },
 			wantClass: providers.Retry, wantCode: "http_503"},
 		{name: "404 is permanent", setup: func(s *getuifake.Server) { s.FailNext(1, 404) },
 			wantClass: providers.Permanent, wantCode: "http_404"},
 		{name: "api frequency limit", setup: func(s *getuifake.Server) { s.FailNextCode(1, 10005, "api calls per minute over limit") },
-			wantClass: providers.Retry, wantCode: "10005", wantWait: time.Minute},
+			wantClass: providers.Retry, wantCode: "10005", wantWait: time.Minute, limited: true},
+		{name: "list push frequency limit", setup: func(s *getuifake.Server) { s.FailNextCode(1, 30015, "list push per minute over limit") },
+			wantClass: providers.Retry, wantCode: "30015", wantWait: time.Minute, limited: true},
 		{name: "system busy", setup: func(s *getuifake.Server) { s.FailNextCode(1, 30019, "system busy") },
 			wantClass: providers.Retry, wantCode: "30019", wantWait: 5 * time.Second},
 		{name: "service starting", setup: func(s *getuifake.Server) { s.FailNextCode(1, 2, "starting") },
@@ -123,6 +126,9 @@ func TestSendFailures(t *testing.T) {
 			pe := wantError(t, err, tc.wantClass, tc.wantCode)
 			if tc.wantMsg != "" && pe.Msg != tc.wantMsg {
 				t.Errorf("msg = %q, want %q", pe.Msg, tc.wantMsg)
+			}
+			if pe.RateLimited != tc.limited {
+				t.Errorf("RateLimited = %t, want %t", pe.RateLimited, tc.limited)
 			}
 			switch {
 			case tc.wantWait == -1 && (pe.RetryAfter <= 0 || pe.RetryAfter > 24*time.Hour):

@@ -99,7 +99,8 @@ func decodeAnswer(resp *http.Response, raw []byte, out any) error {
 	switch {
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
 		return &providers.Error{Class: providers.Retry, RetryAfter: providers.RetryAfter(resp.Header),
-			Code: fmt.Sprintf("http_%d", resp.StatusCode), Msg: http.StatusText(resp.StatusCode)}
+			Code: fmt.Sprintf("http_%d", resp.StatusCode), Msg: http.StatusText(resp.StatusCode),
+			RateLimited: resp.StatusCode == http.StatusTooManyRequests}
 	case resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusBadRequest &&
 		resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden:
 		// 404/405 and other statuses carry no JSON body (providers.md 1.2).

@@ -81,10 +81,7 @@ func New(cfg providers.Config) (providers.Provider, error) {
 	if len(fields) > 0 {
 		return nil, &providers.ConfigError{Fields: fields}
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = providers.NewHTTPClient()
-	}
+	hc := providers.HTTPClient(cfg.HTTPClient)
 	lg := cfg.Logger
 	if lg == nil {
 		lg = slog.Default()

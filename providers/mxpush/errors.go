@@ -97,13 +97,16 @@ func httpError(resp *http.Response, env *envelope) *providers.Error {
 	}
 	switch {
 	case st >= 500:
-		return &providers.Error{Class: providers.Retry, RetryAfter: providers.RetryAfter(resp.Header), Code: code, Msg: msg}
+		// 503 is what a gateway in front of the service answers when it
+		// sheds load: a push-back on the account's rate like 429.
+		return &providers.Error{Class: providers.Retry, RetryAfter: providers.RetryAfter(resp.Header), Code: code, Msg: msg,
+			RateLimited: st == http.StatusServiceUnavailable}
 	case st == http.StatusTooManyRequests:
 		wait := providers.RetryAfter(resp.Header)
 		if wait == 0 {
 			wait = throttleWindow
 		}
-		return &providers.Error{Class: providers.Retry, RetryAfter: wait, Code: code, Msg: msg}
+		return &providers.Error{Class: providers.Retry, RetryAfter: wait, Code: code, Msg: msg, RateLimited: true}
 	case env != nil && env.Code != 0 && env.Code != codeOK:
 		return codeError(env.Code, env.Message)
 	case st == http.StatusUnauthorized:

@@ -26,14 +26,15 @@ func TestSendFailuresClassified(t *testing.T) {
 		code      string
 		msg       string
 		retryWait time.Duration
+		limited   bool // a push-back on the account's rate
 	}{
 		{name: "http 500", script: func(s *mxfake.Server) { s.FailNext(1, 500) }, class: providers.Retry, code: "http_500"},
 		{name: "http 502", script: func(s *mxfake.Server) { s.FailNext(1, 502) }, class: providers.Retry, code: "http_502"},
-		{name: "http 503", script: func(s *mxfake.Server) { s.FailNext(1, 503) }, class: providers.Retry, code: "http_503"},
+		{name: "http 503", script: func(s *mxfake.Server) { s.FailNext(1, 503) }, class: providers.Retry, code: "http_503", limited: true},
 		{name: "http 401", script: func(s *mxfake.Server) { s.FailNext(1, 401) }, class: providers.Reauth, code: "http_401"},
 		{name: "http 404 wrong base url", script: func(s *mxfake.Server) { s.FailNext(1, 404) }, class: providers.Permanent, code: "http_404"},
-		{name: "429 with Retry-After", script: func(s *mxfake.Server) { s.ThrottleNext(1, 3*time.Second) }, class: providers.Retry, code: "http_429", retryWait: 3 * time.Second},
-		{name: "429 without Retry-After", script: func(s *mxfake.Server) { s.ThrottleNext(1, 0) }, class: providers.Retry, code: "http_429", retryWait: 10 * time.Second},
+		{name: "429 with Retry-After", script: func(s *mxfake.Server) { s.ThrottleNext(1, 3*time.Second) }, class: providers.Retry, code: "http_429", retryWait: 3 * time.Second, limited: true},
+		{name: "429 without Retry-After", script: func(s *mxfake.Server) { s.ThrottleNext(1, 0) }, class: providers.Retry, code: "http_429", retryWait: 10 * time.Second, limited: true},
 		{name: "malformed JSON", script: func(s *mxfake.Server) { s.MalformedNext(1) }, class: providers.Retry, code: "bad_response"},
 		{name: "20000 server DB error", script: func(s *mxfake.Server) { s.FailNextCode(1, 20000, "server db error") }, class: providers.Retry, code: "20000", msg: "server db error"},
 		{name: "12001 xiaomi image upload", script: func(s *mxfake.Server) { s.FailNextCode(1, 12001, "upload to xiaomi failed") }, class: providers.Retry, code: "12001", msg: "upload to xiaomi failed"},
@@ -55,6 +56,9 @@ func TestSendFailuresClassified(t *testing.T) {
 			}
 			if pe.RetryAfter != tt.retryWait {
 				t.Errorf("RetryAfter = %v, want %v", pe.RetryAfter, tt.retryWait)
+			}
+			if pe.RateLimited != tt.limited {
+				t.Errorf("RateLimited = %t, want %t", pe.RateLimited, tt.limited)
 			}
 			if n := len(srv.Requests()); n != 1 {
 				t.Errorf("%d requests, want exactly 1 (no internal retry)", n)

@@ -99,7 +99,8 @@ func statusError(resp *http.Response) *providers.Error {
 	msg := "HTTP " + resp.Status
 	switch {
 	case resp.StatusCode >= 500, resp.StatusCode == http.StatusTooManyRequests:
-		return &providers.Error{Class: providers.Retry, RetryAfter: providers.RetryAfter(resp.Header), Code: code, Msg: msg}
+		return &providers.Error{Class: providers.Retry, RetryAfter: providers.RetryAfter(resp.Header), Code: code, Msg: msg,
+			RateLimited: resp.StatusCode == http.StatusTooManyRequests}
 	default:
 		return &providers.Error{Class: providers.Permanent, Code: code, Msg: msg}
 	}

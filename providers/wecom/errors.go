@@ -54,9 +54,9 @@ func codeError(code int, msg string) *providers.Error {
 	e := &providers.Error{Class: providers.Permanent, Code: itoa(code), Msg: msg}
 	switch code {
 	case errFrequencyLimit:
-		e.Class, e.RetryAfter = providers.Retry, frequencyWait
+		e.Class, e.RetryAfter, e.RateLimited = providers.Retry, frequencyWait, true
 	case errConcurrencyLimit:
-		e.Class, e.RetryAfter = providers.Retry, concurrencyWait
+		e.Class, e.RetryAfter, e.RateLimited = providers.Retry, concurrencyWait, true
 	case errSystemBusy, errVersionConflict:
 		e.Class, e.RetryAfter = providers.Retry, busyWait
 	}

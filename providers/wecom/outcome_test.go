@@ -97,15 +97,16 @@ func TestSendFaults(t *testing.T) {
 		wantCode  string
 		wantAfter time.Duration
 		wantMsg   string
+		limited   bool // a push-back on the account's rate
 	}{
 		{name: "HTTP 502", setup: func(s *wecomfake.Server) { s.FailNext(1, 502) }, wantClass: providers.Retry, wantCode: "http_502"},
 		{name: "HTTP 404", setup: func(s *wecomfake.Server) { s.FailNext(1, 404) }, wantClass: providers.Permanent, wantCode: "http_404"},
 		{name: "timeout", setup: func(s *wecomfake.Server) { s.SetDelay(300 * time.Millisecond) },
 			hc: &http.Client{Timeout: 100 * time.Millisecond}, wantClass: providers.Retry, wantCode: "timeout"},
 		{name: "frequency limit 45009", setup: func(s *wecomfake.Server) { s.RateLimitNext(1) },
-			wantClass: providers.Retry, wantCode: "45009", wantAfter: time.Minute, wantMsg: "freq"},
+			wantClass: providers.Retry, wantCode: "45009", wantAfter: time.Minute, wantMsg: "freq", limited: true},
 		{name: "concurrency limit 45033", setup: func(s *wecomfake.Server) { s.ErrcodeNext(1, 45033, "api concurrent out of limit") },
-			wantClass: providers.Retry, wantCode: "45033", wantAfter: 2 * time.Second},
+			wantClass: providers.Retry, wantCode: "45033", wantAfter: 2 * time.Second, limited: true},
 		{name: "system busy -1", setup: func(s *wecomfake.Server) { s.BusyNext(1) },
 			wantClass: providers.Retry, wantCode: "-1", wantAfter: time.Second, wantMsg: "busy"},
 		{name: "malformed JSON", setup: func(s *wecomfake.Server) { s.MalformedNext(1) }, wantClass: providers.Retry, wantCode: "bad_response"},
@@ -128,6 +129,9 @@ func TestSendFaults(t *testing.T) {
 			pe := wantClass(t, err, tc.wantClass, tc.wantCode)
 			if pe.RetryAfter != tc.wantAfter {
 				t.Errorf("RetryAfter = %s, want %s", pe.RetryAfter, tc.wantAfter)
+			}
+			if pe.RateLimited != tc.limited {
+				t.Errorf("RateLimited = %t, want %t", pe.RateLimited, tc.limited)
 			}
 			if !strings.Contains(pe.Msg, tc.wantMsg) {
 				t.Errorf("Msg %q does not contain %q", pe.Msg, tc.wantMsg)

@@ -1,6 +1,6 @@
 // Command pushdeck is a self-hosted web console for mobile push campaigns.
 //
-//	pushdeck [serve] [--addr :8080] [--db pushdeck.db]
+//	pushdeck [serve] [--addr :8080] [--db pushdeck.db] [--trusted-proxies LIST]
 //	pushdeck migrate [--db …]
 //	pushdeck admin create --email E --password P [--db …]
 //	pushdeck apikey create --name N [--role admin|operator|viewer] [--db …]
@@ -67,6 +67,9 @@ type Config struct {
 	Addr      string
 	DB        string
 	SecretKey secret
+	// TrustedProxies is PUSHDECK_TRUSTED_PROXIES / --trusted-proxies: the
+	// reverse proxies whose X-Forwarded-For is believed (none by default).
+	TrustedProxies string
 }
 
 // secret keeps a key out of logs.
@@ -88,11 +91,12 @@ type usageError struct{ msg string }
 func (e *usageError) Error() string { return e.msg }
 
 const usage = `usage:
-  pushdeck [serve] [--addr :8080] [--db pushdeck.db]
+  pushdeck [serve] [--addr :8080] [--db pushdeck.db] [--trusted-proxies LIST]
   pushdeck migrate [--db pushdeck.db]
   pushdeck admin create --email E --password P [--db pushdeck.db]
   pushdeck apikey create --name N [--role admin|operator|viewer] [--db pushdeck.db]
-environment: PUSHDECK_ADDR, PUSHDECK_DB, PUSHDECK_SECRET_KEY, PUSHDECK_LOG_LEVEL, PUSHDECK_RETENTION_DAYS`
+environment: PUSHDECK_ADDR, PUSHDECK_DB, PUSHDECK_SECRET_KEY, PUSHDECK_LOG_LEVEL, PUSHDECK_RETENTION_DAYS,
+  PUSHDECK_TRUSTED_PROXIES`
 
 func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	cmd := "serve"
@@ -176,8 +180,14 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	cfg := Config{SecretKey: secret(os.Getenv("PUSHDECK_SECRET_KEY"))}
 	fs := flags("serve", &cfg)
 	fs.StringVar(&cfg.Addr, "addr", envOr("PUSHDECK_ADDR", ":8080"), "listen address (env PUSHDECK_ADDR)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", os.Getenv("PUSHDECK_TRUSTED_PROXIES"),
+		"comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed (env PUSHDECK_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return &usageError{msg: err.Error()}
+	}
+	proxies, err := handlers.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return &usageError{msg: "PUSHDECK_TRUSTED_PROXIES: " + err.Error()}
 	}
 	store, rdb, closeDB, err := openStore(ctx, cfg, log)
 	if err != nil {
@@ -201,13 +211,15 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	engine := dispatch.New(store, Registry(), dispatch.Config{Owner: "pushdeck@" + host, Retention: retention}, log)
-	srv := handlers.New(handlers.Params{Store: store, Engine: engine, Registry: Registry(), Catalog: cat, Log: log})
+	srv := handlers.New(handlers.Params{Store: store, Engine: engine, Registry: Registry(), Catalog: cat, Log: log,
+		Config: handlers.Config{TrustedProxies: proxies}})
 	hs := &http.Server{Addr: cfg.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { engine.Run(engineCtx) })
 	wg.Go(func() { models.RunCheckpoints(engineCtx, rdb, 2*time.Second, log) })
+	wg.Go(func() { srv.RunHousekeeping(engineCtx, time.Hour) })
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
 	log.Info("pushdeck listening", slog.String("addr", cfg.Addr), slog.String("db", cfg.DB))

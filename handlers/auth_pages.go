@@ -78,15 +78,24 @@ func (s *Server) showLogin(c *gin.Context) {
 	s.render(c, http.StatusOK, auth.Login(auth.LoginView{Next: safeNext(c.Query("next"))}))
 }
 
-// login checks the password, throttling repeated failures per address and
-// per client, and starts a session.
+// login checks the password and starts a session. Failures are throttled
+// per (account, client) and per client, never per account alone: a
+// stranger's failures must not lock the real operator out from elsewhere.
 func (s *Server) login(c *gin.Context) {
 	ctx := c.Request.Context()
-	email := strings.ToLower(strings.TrimSpace(c.PostForm("email")))
+	email, valid := loginAddress(c.PostForm("email"))
 	v := auth.LoginView{Email: c.PostForm("email"), Next: safeNext(c.PostForm("next"))}
-	keys := []string{"email:" + email, "ip:" + c.ClientIP()}
+	if !valid {
+		// Whatever was typed is kept out of the database and the page.
+		v.Email = ""
+	}
+	client := c.ClientIP()
+	keys := []models.ThrottleKeyPolicy{
+		{Key: models.ThrottleKey("account", email, client), Policy: s.cfg.Throttle},
+		{Key: models.ThrottleKey("client", client), Policy: s.cfg.clientThrottle()},
+	}
 	for _, k := range keys {
-		until, err := s.store.LoginLockedUntil(ctx, k)
+		until, err := s.store.LoginLockedUntil(ctx, k.Key)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -97,22 +106,12 @@ func (s *Server) login(c *gin.Context) {
 			return
 		}
 	}
-	u, err := s.store.Authenticate(ctx, email, c.PostForm("password"))
+	u, err := models.User{}, error(models.ErrNotFound)
+	if valid {
+		u, err = s.store.Authenticate(ctx, email, c.PostForm("password"))
+	}
 	if errors.Is(err, models.ErrNotFound) {
-		for _, k := range keys {
-			if _, err := s.store.RecordLoginFailure(ctx, k, s.cfg.Throttle); err != nil {
-				s.log.Error("record login failure", slog.Any("error", err))
-			}
-		}
-		// What was typed may be a password pasted in the wrong box: record it
-		// only when it is shaped like an address.
-		who := "unknown"
-		if a, err := mail.ParseAddress(email); err == nil && a.Address == email && len(email) <= 254 {
-			who = email
-		}
-		s.auditAs(c, who, "login_failed", who, "")
-		v.Error = i18n.T(ctx, "login.failed")
-		s.render(c, http.StatusUnauthorized, auth.Login(v))
+		s.loginFailed(c, v, email, keys)
 		return
 	}
 	if err != nil {
@@ -120,7 +119,7 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	for _, k := range keys {
-		if err := s.store.ClearLoginFailures(ctx, k); err != nil {
+		if err := s.store.ClearLoginFailures(ctx, k.Key); err != nil {
 			s.log.Warn("clear login failures", slog.Any("error", err))
 		}
 	}
@@ -130,6 +129,46 @@ func (s *Server) login(c *gin.Context) {
 	}
 	s.auditAs(c, u.Email, "login", u.Email, "")
 	c.Redirect(http.StatusSeeOther, v.Next)
+}
+
+// loginFailed counts a failed login against every throttle key and answers 401.
+func (s *Server) loginFailed(c *gin.Context, v auth.LoginView, email string, keys []models.ThrottleKeyPolicy) {
+	ctx := c.Request.Context()
+	for _, k := range keys {
+		if _, err := s.store.RecordLoginFailure(ctx, k.Key, k.Policy); err != nil {
+			s.log.Error("record login failure", slog.Any("error", err))
+		}
+	}
+	// What was typed may be a password pasted in the wrong box: record it
+	// only when it is shaped like an address.
+	who := "unknown"
+	if email != invalidAddress {
+		who = email
+	}
+	s.auditAs(c, who, "login_failed", who, "")
+	v.Error = i18n.T(ctx, "login.failed")
+	s.render(c, http.StatusUnauthorized, auth.Login(v))
+}
+
+// invalidAddress stands for every typed address that is not one: they
+// share one throttle key, and nothing of what was typed is stored.
+const invalidAddress = "<invalid>"
+
+// loginAddress normalises a typed address. Anything that is not a plain
+// address of at most 254 bytes (the longest an SMTP path allows) is
+// invalidAddress and not valid.
+func loginAddress(typed string) (string, bool) {
+	if len(typed) > 1024 {
+		return invalidAddress, false
+	}
+	email := strings.ToLower(strings.TrimSpace(typed))
+	if len(email) == 0 || len(email) > 254 {
+		return invalidAddress, false
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		return invalidAddress, false
+	}
+	return email, true
 }
 
 func (s *Server) startSession(c *gin.Context, u models.User) error {

@@ -50,6 +50,12 @@ func testRegistry() providers.Registry {
 // progress within a second or two.
 func newTestApp(t testing.TB) *testApp {
 	t.Helper()
+	return newTestAppWith(t, func(*Config) {})
+}
+
+// newTestAppWith is newTestApp with the HTTP layer's Config adjusted.
+func newTestAppWith(t testing.TB, adjust func(*Config)) *testApp {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	path := filepath.Join(t.TempDir(), "test.db")
 	db, err := models.Open(ctx, path)
@@ -78,8 +84,9 @@ func newTestApp(t testing.TB) *testApp {
 	}
 	eng := dispatch.New(store, testRegistry(), dispatch.Config{Idle: 20 * time.Millisecond, PollEvery: 200 * time.Millisecond,
 		BackoffBase: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond}, log)
-	srv := New(Params{Store: store, Engine: eng, Registry: testRegistry(), Catalog: cat, Log: log,
-		Config: Config{Throttle: models.Throttle{MaxFailures: 3, Window: time.Minute, Lockout: time.Minute}}})
+	cfg := Config{Throttle: models.Throttle{MaxFailures: 3, Window: time.Minute, Lockout: time.Minute}}
+	adjust(&cfg)
+	srv := New(Params{Store: store, Engine: eng, Registry: testRegistry(), Catalog: cat, Log: log, Config: cfg})
 	ts := httptest.NewServer(srv.Handler())
 	done := make(chan struct{})
 	go func() { eng.Run(ctx); close(done) }()

@@ -4,8 +4,11 @@
 package handlers
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,8 +23,14 @@ import (
 type Config struct {
 	// SessionTTL is how long an idle session lives.
 	SessionTTL time.Duration
-	// Throttle is the login-throttling policy.
+	// Throttle is the login-throttling policy for one account from one
+	// client; a client across all accounts gets four times its failures.
 	Throttle models.Throttle
+	// TrustedProxies are the addresses and CIDR ranges of reverse proxies
+	// whose X-Forwarded-For names the client (ParseTrustedProxies). With
+	// none, the client is the connection's peer and the header is ignored,
+	// so nobody can pick the address they are throttled and audited under.
+	TrustedProxies []string
 }
 
 func (c *Config) defaults() {
@@ -29,8 +38,36 @@ func (c *Config) defaults() {
 		c.SessionTTL = 12 * time.Hour
 	}
 	if c.Throttle.MaxFailures <= 0 {
-		c.Throttle = models.Throttle{MaxFailures: 5, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
+		c.Throttle = models.Throttle{MaxFailures: 5, Window: 15 * time.Minute, Lockout: time.Minute, MaxLockout: time.Hour}
 	}
+}
+
+// clientThrottle is the policy for one client across all accounts: it
+// stops one address trying many accounts, while someone who mistypes on a
+// few accounts behind a shared address is not locked out.
+func (c *Config) clientThrottle() models.Throttle {
+	p := c.Throttle
+	p.MaxFailures *= 4
+	return p
+}
+
+// ParseTrustedProxies reads a comma-separated list of IP addresses and
+// CIDR ranges (PUSHDECK_TRUSTED_PROXIES); empty means none.
+func ParseTrustedProxies(list string) ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(list, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return nil, fmt.Errorf("trusted proxy %q is neither an IP address nor a CIDR range", p)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // Params are the dependencies of New.
@@ -67,6 +104,13 @@ func New(p Params) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	g := gin.New()
 	g.HandleMethodNotAllowed = true
+	// gin trusts every peer's X-Forwarded-For unless told otherwise.
+	if err := g.SetTrustedProxies(p.Config.TrustedProxies); err != nil {
+		p.Log.Error("trusted proxies refused; trusting none", slog.Any("error", err))
+		if err := g.SetTrustedProxies(nil); err != nil {
+			p.Log.Error("trust no proxy", slog.Any("error", err))
+		}
+	}
 	g.Use(s.recoverer(), s.requestLog())
 	g.NoRoute(s.notFound)
 	g.NoMethod(s.notFound)

@@ -2,11 +2,8 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // Session is a signed-in browser. Its ID is the SHA-256 of the cookie value.
@@ -104,71 +101,6 @@ func (s *Store) PruneSessions(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("models: prune sessions: %w", res.Error)
 	}
 	return res.RowsAffected, nil
-}
-
-// LoginFailure counts failed logins for one key within a window.
-type LoginFailure struct {
-	Key         string `gorm:"primaryKey"`
-	Failures    int
-	WindowStart time.Time
-	LockedUntil *time.Time
-}
-
-// Throttle is the login-throttling policy.
-type Throttle struct {
-	MaxFailures int
-	Window      time.Duration
-	Lockout     time.Duration
-}
-
-// LoginLockedUntil returns when the key may try again, or the zero time.
-func (s *Store) LoginLockedUntil(ctx context.Context, key string) (time.Time, error) {
-	var f LoginFailure
-	err := s.conn(ctx).Where("key = ?", key).First(&f).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return time.Time{}, nil
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("models: login lock: %w", err)
-	}
-	if f.LockedUntil != nil && f.LockedUntil.After(s.now()) {
-		return *f.LockedUntil, nil
-	}
-	return time.Time{}, nil
-}
-
-// RecordLoginFailure counts a failure and locks the key once it reaches the
-// policy's limit within the window. It returns the lock's end, if any.
-func (s *Store) RecordLoginFailure(ctx context.Context, key string, p Throttle) (time.Time, error) {
-	var locked time.Time
-	err := s.WithTx(ctx, func(tx *Store) error {
-		now := tx.now()
-		var f LoginFailure
-		err := tx.conn(ctx).Where("key = ?", key).First(&f).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && now.Sub(f.WindowStart) > p.Window) {
-			f = LoginFailure{Key: key, WindowStart: now}
-		} else if err != nil {
-			return fmt.Errorf("models: login failure: %w", err)
-		}
-		f.Failures++
-		if f.Failures >= p.MaxFailures {
-			until := now.Add(p.Lockout)
-			f.LockedUntil = &until
-			locked = until
-			f.Failures = 0
-			f.WindowStart = now
-		}
-		return tx.conn(ctx).Save(&f).Error
-	})
-	return locked, err
-}
-
-// ClearLoginFailures forgets a key's failures after a successful login.
-func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
-	if err := s.conn(ctx).Where("key = ?", key).Delete(&LoginFailure{}).Error; err != nil {
-		return fmt.Errorf("models: clear login failures: %w", err)
-	}
-	return nil
 }
 
 // DeleteUserSessionsExcept ends every session of an operator but one (a

@@ -101,6 +101,8 @@ type Engine struct {
 	wake    chan struct{}
 	planq   chan struct{}
 	done    chan models.Completion
+	// reportq takes campaigns to the poller (poll_queue.go).
+	reportq chan models.Campaign
 
 	metrics *Metrics
 	// lastCampaign is the campaign a worker claimed last (round robin).
@@ -122,7 +124,7 @@ func New(store *models.Store, reg providers.Registry, cfg Config, log *slog.Logg
 	}
 	return &Engine{
 		store: store, clients: newClients(store, reg, log), cfg: cfg, log: log.With(slog.String("component", "dispatch")),
-		wake: make(chan struct{}, 1), planq: make(chan struct{}, 1), done: make(chan models.Completion, 64), speeds: map[int64]*speedLimit{}, infos: map[int64]campaignInfo{}, lastOK: map[int64]time.Time{}, accounts: map[int64]cachedAccount{}, lastPoll: map[int64]time.Time{},
+		wake: make(chan struct{}, 1), planq: make(chan struct{}, 1), done: make(chan models.Completion, 64), reportq: make(chan models.Campaign, reportQueue), speeds: map[int64]*speedLimit{}, infos: map[int64]campaignInfo{}, lastOK: map[int64]time.Time{}, accounts: map[int64]cachedAccount{}, lastPoll: map[int64]time.Time{},
 		metrics: newMetrics(),
 	}
 }
@@ -148,6 +150,7 @@ func (e *Engine) Run(ctx context.Context) {
 	go func() { e.recorder(recCtx); close(recDone) }()
 	wg.Go(func() { e.planner(ctx) })
 	wg.Go(func() { e.every(ctx, time.Second, e.startDue) })
+	wg.Go(func() { e.poller(ctx) })
 	wg.Go(func() { e.every(ctx, max(e.cfg.PollEvery/3, time.Second), e.pollReports) })
 	wg.Go(func() { e.every(ctx, e.cfg.PruneEvery, e.pruneDeliveries) })
 	<-ctx.Done()

@@ -12,11 +12,12 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
-// pollReports stores a report snapshot for every recent campaign whose
-// provider has a statistics API, at most once per PollEvery per campaign,
-// then the task-group reports (poll_groups.go) and the per-app daily
-// figures (poll_accounts.go) of recently used accounts. A failed poll is
-// stored as an error snapshot: the figures go stale, they are never zeroed.
+// pollReports queues every recent campaign for a report snapshot (taken
+// by the poller, see poll_queue.go), at most once per PollEvery per
+// campaign, then polls the task-group reports (poll_groups.go) and the
+// per-app daily figures (poll_accounts.go) of recently used accounts. A
+// failed poll is stored as an error snapshot: the figures go stale, they
+// are never zeroed.
 func (e *Engine) pollReports(ctx context.Context) {
 	now := e.store.Now()
 	cs, err := e.store.CampaignsToPoll(ctx, now.Add(-e.cfg.PollWindow))
@@ -36,7 +37,7 @@ func (e *Engine) pollReports(ctx context.Context) {
 		}
 		e.mu.Unlock()
 		if due {
-			e.PollCampaign(ctx, c)
+			e.queuePoll(ctx, c)
 		}
 	}
 	e.pollGroupReports(ctx, now)
@@ -44,6 +45,9 @@ func (e *Engine) pollReports(ctx context.Context) {
 }
 
 // PollCampaign fetches and stores one campaign's provider figures now.
+// Each report call waits for the account's request limiter, as sends do,
+// so polling a campaign of many tasks cannot push the account past its
+// rate.
 func (e *Engine) PollCampaign(ctx context.Context, c models.Campaign) {
 	log := e.log.With(slog.Int64("campaign", c.ID))
 	acct, err := e.store.ProviderAccountByID(ctx, c.ProviderID)
@@ -51,12 +55,12 @@ func (e *Engine) PollCampaign(ctx context.Context, c models.Campaign) {
 		log.Error("poll: provider account", slog.Any("error", err))
 		return
 	}
-	p, err := e.clients.get(ctx, acct)
+	cl, err := e.clients.entry(ctx, acct)
 	if err != nil {
 		log.Error("poll: provider client", slog.Any("error", err))
 		return
 	}
-	rep, ok := p.(providers.Reporter)
+	rep, ok := cl.p.(providers.Reporter)
 	if !ok {
 		return
 	}
@@ -66,7 +70,13 @@ func (e *Engine) PollCampaign(ctx context.Context, c models.Campaign) {
 	}
 	sum := map[string]*providers.ChannelStats{}
 	for _, id := range ids {
+		if err := cl.limit.Wait(ctx); err != nil {
+			return // shutting down
+		}
 		r, err := rep.Report(ctx, id)
+		if ctx.Err() != nil {
+			return // shutting down: not the provider's failure
+		}
 		if err != nil {
 			pe := providers.AsError(err)
 			log.Warn("poll report", slog.String("task", id), slog.String("code", pe.Code))

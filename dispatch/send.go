@@ -333,9 +333,9 @@ func (e *Engine) record(ctx context.Context, group []models.Completion) {
 		case models.StatusCompleted:
 			e.log.Info("campaign completed", slog.Int64("campaign", c.ID), slog.Int64("accepted", c.Accepted), slog.Int64("invalid", c.Invalid), slog.Int64("failed", c.Failed))
 			e.forget(c.ID)
-			// A first report right away, so figures appear without waiting
-			// for the poller's next round.
-			e.PollCampaign(ctx, c)
+			// A first report soon, so figures appear without waiting for
+			// the next poll round; the poller takes it, never the recorder.
+			e.handOff(c)
 		case models.StatusSending:
 			e.checkThreshold(ctx, c)
 		}

@@ -74,9 +74,10 @@ type Server struct {
 	appUsers   int
 	broadcasts []time.Time
 
-	delay     time.Duration
-	faults    []fault
-	malformed int
+	delay       time.Duration
+	reportDelay [2]time.Duration // SetReportDelay: min, max
+	faults      []fault
+	malformed   int
 }
 
 // fault is one scripted answer: an HTTP status without a JSON body, or a
@@ -280,7 +281,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Route: route,
 		Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body})
-	delay := s.delay
+	delay := s.delay + s.routeDelay(route)
 	f := s.takeFault(route)
 	malformed := f == nil && s.malformed > 0
 	if malformed {

@@ -16,16 +16,6 @@ import (
 	"github.com/pushdeck/pushdeck/web/pages/settings"
 )
 
-// knownAuditActions are offered in the filter even before they first
-// happen, so an administrator can see that none has.
-var knownAuditActions = []string{
-	"setup", "login", "login_failed", "logout", "password_change",
-	"operator_create", "operator_role", "operator_password_reset", "operator_disable", "operator_enable",
-	"apikey_create", "apikey_revoke",
-	"provider_create", "provider_update", "provider_disable", "provider_enable",
-	"campaign_create", "campaign_send", "campaign_pause", "campaign_resume", "campaign_cancel", "campaign_test",
-}
-
 // auditLabel is an action in the operator's language, or "" when the
 // catalog has no label for it (an action added by a later feature shows
 // its code alone rather than a raw message id).
@@ -54,7 +44,9 @@ func (s *Server) showAudit(c *gin.Context) {
 		return
 	}
 	v := settings.AuditView{Action: f.Action, Actor: f.Actor}
-	actions := slices.Clone(knownAuditActions)
+	// Every known action is offered even before it first happens, so an
+	// administrator can see that none has.
+	actions := AuditActions()
 	for _, a := range seen {
 		if !slices.Contains(actions, a) {
 			actions = append(actions, a)

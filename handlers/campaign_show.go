@@ -196,7 +196,7 @@ func (s *Server) testSendPage(c *gin.Context) {
 			t.Error = i18n.T(ctx, fe.ID, fe.Data)
 		}
 	case errors.As(err, &pe):
-		t.Error = i18n.T(ctx, "test.provider_error", map[string]any{"Message": providerMessage(err)})
+		t.Error = providerFailure(ctx, err)
 	case err != nil:
 		s.fail(c, err)
 		return

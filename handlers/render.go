@@ -92,6 +92,19 @@ func providerMessage(err error) string {
 	return ""
 }
 
+// providerFailure says in the operator's language what went wrong with a
+// call to a provider: "refused" only when the provider answered with a
+// refusal; a timeout or an unreachable provider reads as such. The catalog
+// has one message per providers.Class ("provider_error.<class>").
+func providerFailure(ctx context.Context, err error) string {
+	class := providers.Permanent
+	var pe *providers.Error
+	if errors.As(err, &pe) {
+		class = pe.Class
+	}
+	return i18n.T(ctx, "provider_error."+class.String(), map[string]any{"Message": providerMessage(err)})
+}
+
 // Flash messages travel in a short-lived cookie holding "kind:message-id".
 
 const flashCookie = "pushdeck_flash"

@@ -3,6 +3,7 @@ package i18n
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -30,8 +31,8 @@ func TestCatalogsComplete(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var m map[string]string
-		if err := json.Unmarshal(buf, &m); err != nil {
+		m, err := flatten(buf)
+		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
 		if byArea[area] == nil {
@@ -67,6 +68,33 @@ func TestCatalogsComplete(t *testing.T) {
 			}
 		}
 	}
+}
+
+// flatten reads a catalog file: a message is a string, or an object of
+// plural forms ("one", "other") whose forms are joined for the checks.
+// A plural message needs its "other" form.
+func flatten(buf []byte) (map[string]string, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(buf, &raw); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(raw))
+	for id, v := range raw {
+		var s string
+		if err := json.Unmarshal(v, &s); err == nil {
+			out[id] = s
+			continue
+		}
+		var forms map[string]string
+		if err := json.Unmarshal(v, &forms); err != nil {
+			return nil, fmt.Errorf("%s: neither a string nor plural forms: %w", id, err)
+		}
+		if strings.TrimSpace(forms["other"]) == "" {
+			return nil, fmt.Errorf("%s: plural forms without \"other\"", id)
+		}
+		out[id] = forms["other"]
+	}
+	return out, nil
 }
 
 // TestTemplateKeysExist scans the templ and Go sources for literal message

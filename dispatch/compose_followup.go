@@ -43,9 +43,19 @@ func (e *Engine) DuplicateCampaign(ctx context.Context, id int64, name, actor st
 // audience is exactly the recipients that ended failed, with the same
 // message and options. The recipients are client ids (kind cid), or aliases
 // when the campaign sent an alias list natively (its deliveries are keyed by
-// alias then). It returns ErrNotFinished for a campaign still running and
-// ErrNoFailed when nothing failed.
+// alias then). Recipients a cancel left unsent are not failures: they are
+// left out, and ResendUnsent addresses them. It returns ErrNotFinished for a
+// campaign still running and ErrNoFailed when nothing failed.
 func (e *Engine) ResendFailed(ctx context.Context, id int64, name, actor string) (models.Campaign, error) {
+	return e.followUp(ctx, id, name, actor, false)
+}
+
+// ResendUnsent is ResendFailed for the recipients a cancel left unsent.
+func (e *Engine) ResendUnsent(ctx context.Context, id int64, name, actor string) (models.Campaign, error) {
+	return e.followUp(ctx, id, name, actor, true)
+}
+
+func (e *Engine) followUp(ctx context.Context, id int64, name, actor string, unsent bool) (models.Campaign, error) {
 	c, err := e.store.CampaignByID(ctx, id)
 	if err != nil {
 		return c, err
@@ -70,7 +80,7 @@ func (e *Engine) ResendFailed(ctx context.Context, id int64, name, actor string)
 	var values []string
 	after := ""
 	for {
-		page, err := e.store.FailedRecipients(ctx, id, after, failedPage)
+		page, err := e.store.FailedRecipients(ctx, id, after, failedPage, unsent)
 		if err != nil {
 			return c, err
 		}

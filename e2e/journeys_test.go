@@ -450,7 +450,7 @@ func TestLanguageJourney(t *testing.T) {
 	b.open(fmt.Sprintf("/campaigns/%d", id))
 	b.check("status in Chinese", b.text(`[data-testid="progress"] [data-testid="status"]`) == zh.T("status.draft"),
 		"badge %q", b.text(`[data-testid="progress"] [data-testid="status"]`))
-	b.check("send button in Chinese", b.text(`[data-testid="action-send"]`) == zh.T("action.send"), "button %q", b.text(`[data-testid="action-send"]`))
+	b.check("send button in Chinese", b.text(`[data-testid="action-send"]`) == zh.T("action.send_now"), "button %q", b.text(`[data-testid="action-send"]`))
 	b.check("summary in Chinese", strings.Contains(b.text(`[data-testid="campaign-summary"]`), zh.T("campaigns.audience")), "summary %q", b.text(`[data-testid="campaign-summary"]`))
 	b.shot("campaign-zh")
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -222,18 +221,22 @@ func (s *Server) duplicateCampaign(c *gin.Context) {
 }
 
 // resendFailedPage creates the follow-up draft for the recipients that
-// ended failed.
+// ended failed, or (recipients=unsent) those a cancel left unsent.
 func (s *Server) resendFailedPage(c *gin.Context) {
 	cm, ok := s.loadCampaign(c)
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	out, err := s.engine.ResendFailed(ctx, cm.ID, i18n.T(ctx, "campaigns.resend_of", map[string]any{"Name": cm.Name}), actor(c))
+	resend, nameID, which := s.engine.ResendFailed, "campaigns.resend_of", "failed"
+	if c.PostForm("recipients") == "unsent" {
+		resend, nameID, which = s.engine.ResendUnsent, "campaigns.resend_unsent_of", "unsent"
+	}
+	out, err := resend(ctx, cm.ID, i18n.T(ctx, nameID, map[string]any{"Name": cm.Name}), actor(c))
 	var ve *models.ValidationError
 	switch {
 	case err == nil:
-		s.audit(c, "campaign_resend_failed", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d, %d recipients", cm.ID, len(out.Audience.Values)))
+		s.audit(c, "campaign_resend_failed", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d, %d %s recipients", cm.ID, len(out.Audience.Values), which))
 		s.flash(c, "success", "flash.resend_created")
 		s.redirect(c, fmt.Sprintf("/campaigns/%d", out.ID))
 		return
@@ -262,55 +265,4 @@ func (s *Server) previewCampaign(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, campaigns.Preview(previewOf(ctx, kind, d.Message)))
-}
-
-// campaignAction runs send / pause / resume / cancel from the page buttons.
-func (s *Server) campaignAction(c *gin.Context) {
-	id, ok := parseID(c.Param("id"))
-	if !ok {
-		s.fail(c, models.ErrNotFound)
-		return
-	}
-	action := path.Base(c.Request.URL.Path)
-	_, err := s.runAction(c, id, action)
-	if errors.Is(err, models.ErrConflict) {
-		s.flash(c, "error", "flash.transition_refused")
-		s.redirect(c, fmt.Sprintf("/campaigns/%d", id))
-		return
-	}
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		s.flash(c, "error", "flash.cannot_send")
-		s.redirect(c, fmt.Sprintf("/campaigns/%d", id))
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.flash(c, "success", "flash.action_"+action)
-	s.redirect(c, fmt.Sprintf("/campaigns/%d", id))
-}
-
-// runAction applies a lifecycle action and audits it.
-func (s *Server) runAction(c *gin.Context, id int64, action string) (models.Campaign, error) {
-	ctx, who := c.Request.Context(), actor(c)
-	var cm models.Campaign
-	var err error
-	switch action {
-	case "send":
-		cm, err = s.engine.Send(ctx, id, who)
-	case "pause":
-		cm, err = s.engine.Pause(ctx, id, who)
-	case "resume":
-		cm, err = s.engine.Resume(ctx, id, who)
-	case "cancel":
-		cm, err = s.engine.Cancel(ctx, id, who)
-	default:
-		return cm, models.ErrNotFound
-	}
-	if err == nil {
-		s.audit(c, "campaign_"+action, fmt.Sprintf("campaign:%d", id), "")
-	}
-	return cm, err
 }

@@ -57,23 +57,19 @@ func (s *Server) campaignView(ctx context.Context, cm models.Campaign) (campaign
 	if err != nil {
 		return campaigns.ShowView{}, err
 	}
-	prog, err := s.progressView(ctx, cm)
+	prog, err := s.progress(ctx, cm)
 	if err != nil {
 		return campaigns.ShowView{}, err
 	}
+	provider := acct.Name + " (" + i18n.T(ctx, "kind."+acct.Kind) + ")"
 	v := campaigns.ShowView{
-		ID: cm.ID, Name: cm.Name, Provider: acct.Name + " (" + i18n.T(ctx, "kind."+acct.Kind) + ")", Audience: s.audienceText(ctx, cm.Audience),
+		ID: cm.ID, Name: cm.Name, Provider: provider, Audience: s.audienceText(ctx, cm.Audience),
 		Type: string(d.Message.Type), Title: d.Message.Title, Body: d.Message.Body, Group: cm.GroupName,
 		Created: when(cm.CreatedAt), Schedule: whenPtr(cm.ScheduleAt),
 		Details: messageDetails(ctx, d), Preview: previewOf(ctx, acct.Kind, d.Message),
-		CanSend:   cm.Status == models.StatusDraft || cm.Status == models.StatusScheduled,
-		CanPause:  models.CanTransition(cm.Status, models.StatusPaused),
-		CanResume: cm.Status == models.StatusPaused,
-		CanCancel: models.CanTransition(cm.Status, models.StatusCancelled),
-		CanEdit:   cm.Status == models.StatusDraft,
-		CanResend: cm.Status.Terminal() && cm.Failed > 0,
-		Progress:  prog,
-		Test:      campaigns.TestView{ID: cm.ID},
+		Actions:  s.actionsView(ctx, cm, prog.Figures),
+		Progress: prog.View,
+		Test:     campaigns.TestView{ID: cm.ID},
 	}
 	if cm.ScheduleAt != nil && d.Options.Timezone != "" && d.Options.Timezone != "UTC" {
 		v.ScheduleLocal = describeZone(*cm.ScheduleAt, d.Options.Timezone)
@@ -117,38 +113,48 @@ func rateText(r float64) string {
 	return num(int64(r + 0.5))
 }
 
-// progressView is the live block: counters for listed audiences, provider
-// figures for every campaign that has a report.
-func (s *Server) progressView(ctx context.Context, cm models.Campaign) (campaigns.ProgressView, error) {
+// liveProgress is the live block with the figures it shows.
+type liveProgress struct {
+	View    campaigns.ProgressView
+	Figures models.Figures
+}
+
+// progress is the live block: the recipients' figures for listed
+// audiences, provider figures for every campaign that has a report.
+func (s *Server) progress(ctx context.Context, cm models.Campaign) (liveProgress, error) {
 	fig, err := s.engine.CampaignFigures(ctx, cm.ID)
 	if err != nil {
-		return campaigns.ProgressView{}, err
+		return liveProgress{}, err
 	}
-	t := cm.Totals()
+	fails, err := s.store.CampaignFailures(ctx, cm.ID)
+	if err != nil {
+		return liveProgress{}, err
+	}
+	f := models.FiguresOf(cm.Totals(), models.UnsentOf(fails), nil)
 	p := campaigns.ProgressView{
-		ID: cm.ID, Status: string(cm.Status), Reason: cm.StatusReason, Listed: t.Recipients > 0,
-		Recipients: num(t.Recipients), Pending: num(t.Pending), Accepted: num(t.Accepted), Invalid: num(t.Invalid), Failed: num(t.Failed),
+		ID: cm.ID, Status: string(cm.Status), Reason: cm.StatusReason, Listed: f.Recipients > 0,
+		Recipients: num(f.Recipients), Pending: num(f.Pending), Accepted: num(f.Accepted), Invalid: num(f.Invalid), Failed: num(f.Failed),
 		Polled: fig.Polled, Stale: fig.Stale, Total: channelRow(ctx, fig.Total),
 	}
-	if t.Recipients > 0 {
-		p.Percent = int((t.Recipients - t.Pending) * 100 / t.Recipients)
+	if f.Unsent > 0 {
+		p.Unsent = num(f.Unsent)
+	}
+	if f.Recipients > 0 {
+		p.Percent = int((f.Recipients - f.Pending) * 100 / f.Recipients)
 	}
 	for _, ch := range fig.Channels {
 		p.Channels = append(p.Channels, channelRow(ctx, ch))
 	}
 	pace(ctx, &p, cm)
-	fails, err := s.store.CampaignFailures(ctx, cm.ID)
-	if err != nil {
-		return p, err
-	}
-	for _, f := range fails {
-		p.Failures = append(p.Failures, campaigns.Failure{Status: f.Status, Code: f.Code, Message: f.Message, Count: num(f.N)})
+	for _, fl := range fails {
+		p.Failures = append(p.Failures, campaigns.Failure{Status: fl.Status, Code: fl.Code, Message: fl.Message, Count: num(fl.N)})
 	}
 	// Live while sending, and for a few minutes after, while the provider's
 	// report is still filling in.
 	recent := cm.FinishedAt != nil && time.Since(*cm.FinishedAt) < 3*time.Minute
 	p.Live = cm.Status == models.StatusSending || cm.Status == models.StatusScheduled || (cm.Status == models.StatusCompleted && recent)
-	return p, nil
+	p.Finished = cm.Status.Terminal()
+	return liveProgress{View: p, Figures: f}, nil
 }
 
 func channelRow(ctx context.Context, ch providers.ChannelStats) campaigns.Channel {
@@ -166,15 +172,20 @@ func (s *Server) showProgress(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p, err := s.progressView(c.Request.Context(), cm)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	if !isPartial(c) {
 		c.Redirect(http.StatusSeeOther, c.Request.URL.Path[:strings.LastIndex(c.Request.URL.Path, "/")])
 		return
 	}
+	ctx := c.Request.Context()
+	lp, err := s.progress(ctx, cm)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := lp.View
+	p.Refresh = true
+	p.Actions = s.actionsView(ctx, cm, lp.Figures)
+	p.Actions.OOB = true
 	s.render(c, http.StatusOK, campaigns.Progress(p))
 }
 

@@ -428,14 +428,19 @@ func (s *Store) CountCampaignsByStatus(ctx context.Context) (map[Status]int64, e
 // delivery ended failed, in recipient order after the recipient after
 // ("" for the first page): a keyset walk over the deliveries primary key
 // (campaign_id, recipient), so a follow-up of a million failures streams in
-// constant-cost pages.
-func (s *Store) FailedRecipients(ctx context.Context, campaignID int64, after string, limit int) ([]string, error) {
+// constant-cost pages. With unsent, it returns the recipients a cancel left
+// unsent instead (failed with UnsentCode); otherwise it leaves them out.
+func (s *Store) FailedRecipients(ctx context.Context, campaignID int64, after string, limit int, unsent bool) ([]string, error) {
 	if limit <= 0 {
 		limit = 1000
 	}
+	cond := "code <> ?"
+	if unsent {
+		cond = "code = ?"
+	}
 	var out []string
-	err := s.conn(ctx).Raw(`SELECT recipient FROM deliveries WHERE campaign_id = ? AND recipient > ? AND status = 'failed' ORDER BY recipient LIMIT ?`,
-		campaignID, after, limit).Scan(&out).Error
+	err := s.conn(ctx).Raw(`SELECT recipient FROM deliveries WHERE campaign_id = ? AND recipient > ? AND status = 'failed' AND `+cond+` ORDER BY recipient LIMIT ?`,
+		campaignID, after, UnsentCode, limit).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: failed recipients of campaign %d: %w", campaignID, err)
 	}

@@ -69,6 +69,8 @@ type ProgressView struct {
 	Accepted   string
 	Invalid    string
 	Failed     string
+	// Unsent is the recipients a cancel left unsent ("" when none).
+	Unsent string
 	// Done is recipients with a terminal state; Rate is recipients per
 	// second since sending started; ETA is the time left at that rate
 	// (empty when unknown or finished).
@@ -82,6 +84,52 @@ type ProgressView struct {
 	Polled   bool
 	Stale    bool
 	Reason   string
+	// Refresh is set on the polled partial: it then also carries the
+	// action bar (out of band) and, once the campaign has finished, clears
+	// the flash of the action that started it.
+	Refresh  bool
+	Finished bool
+	Actions  ActionsView
+}
+
+// ActionsView is the campaign's action bar.
+type ActionsView struct {
+	ID        int64
+	Status    string
+	CanSend   bool
+	CanPause  bool
+	CanResume bool
+	CanCancel bool
+	CanEdit   bool
+	// Schedules is true when Send would schedule the campaign (a draft
+	// with a send time in the future) rather than send it now.
+	Schedules   bool
+	SendConfirm string
+	// Failed and Unsent are the counts offered to "resend" (formatted;
+	// empty when there are none). Unsent recipients were never sent to
+	// because the campaign was cancelled; they are offered separately.
+	Failed  string
+	FailedN int64
+	Unsent  string
+	UnsentN int64
+	// OOB marks the bar sent with the progress partial.
+	OOB bool
+}
+
+// tabCurrent is aria-current for the tab in view.
+func tabCurrent(on bool) string {
+	if on {
+		return "page"
+	}
+	return ""
+}
+
+// suffix is "-" + s, or "" when s is empty (test ids of a variant form).
+func suffix(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "-" + s
 }
 
 // TestOutcome is one recipient of a test send.
@@ -125,12 +173,7 @@ type ShowView struct {
 	ScheduleLocal string
 	Details       []Detail
 	Preview       PreviewView
-	CanSend       bool
-	CanPause      bool
-	CanResume     bool
-	CanCancel     bool
-	CanEdit       bool
-	CanResend     bool
+	Actions       ActionsView
 	Events        []Event
 	Progress      ProgressView
 	Test          TestView

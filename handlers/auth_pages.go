@@ -5,7 +5,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -195,12 +198,25 @@ func (s *Server) logout(c *gin.Context) {
 	s.redirect(c, "/login")
 }
 
-// safeNext keeps a post-login redirect on this site.
-func safeNext(n string) string {
-	if n == "" || !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") {
+// safeNext keeps a post-login redirect on this site. next must be a
+// path on this host: one leading "/" (never "//"), no scheme, host or user,
+// and no backslash, whitespace or control character, since browsers drop
+// tabs and newlines and read a backslash as "/" (so "/\t/evil.example" would
+// become "//evil.example"). Anything else leads to the dashboard.
+func safeNext(next string) string {
+	if next == "" || len(next) > 2048 || next[0] != '/' || strings.HasPrefix(next, "//") {
 		return "/"
 	}
-	return n
+	for _, r := range next {
+		if r == '\\' || r == utf8.RuneError || unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	return next
 }
 
 // audit records an action by the current caller.

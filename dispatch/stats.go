@@ -31,12 +31,13 @@ type Funnel struct {
 //   - The channels are the report's lines that carry figures; without any,
 //     one line named after the provider kind carries the engine's figures.
 //   - For a listed audience the engine knows the exact target (recipients),
-//     what the provider accepted (sent) and what failed, so those totals are
-//     the engine's; for a broadcast they are the report's.
+//     what the provider accepted (sent), what was invalid, what failed and
+//     what a cancel left unsent (unsent, as models.FiguresOf counts them),
+//     so those totals are the engine's; for a broadcast they are the
+//     report's.
 //   - Received, displayed and clicked only come from the report.
-func MergeFunnel(kind string, c models.Campaign, report []providers.ChannelStats) (channels []models.ChannelFigures, totals models.ChannelFigures) {
+func MergeFunnel(kind string, c models.Campaign, unsent int64, report []providers.ChannelStats) (channels []models.ChannelFigures, totals models.ChannelFigures) {
 	listed := c.Recipients > 0
-	failed := c.Invalid + c.Failed
 	totals.Channel = "total"
 	for _, r := range report {
 		if r.Target == 0 && r.Sent == 0 && r.Received == 0 && r.Displayed == 0 && r.Clicked == 0 {
@@ -51,10 +52,11 @@ func MergeFunnel(kind string, c models.Campaign, report []providers.ChannelStats
 		totals.Clicked += r.Clicked
 	}
 	if listed {
-		totals.Target, totals.Sent, totals.Failed = c.Recipients, c.Accepted, failed
+		f := models.FiguresOf(c.Totals(), unsent, nil)
+		totals.Target, totals.Sent, totals.Invalid, totals.Failed, totals.Unsent = f.Recipients, f.Accepted, f.Invalid, f.Failed, f.Unsent
 	}
 	if len(channels) == 0 {
-		channels = []models.ChannelFigures{{Channel: kind, Target: totals.Target, Sent: totals.Sent, Failed: failed}}
+		channels = []models.ChannelFigures{{Channel: kind, Target: totals.Target, Sent: totals.Sent, Invalid: totals.Invalid, Failed: totals.Failed, Unsent: totals.Unsent}}
 	}
 	return channels, totals
 }
@@ -81,9 +83,9 @@ func (e *Engine) CampaignFunnel(ctx context.Context, c models.Campaign) (Funnel,
 	default:
 		return Funnel{}, err
 	}
-	f.Channels, f.Totals = MergeFunnel(acct.Kind, c, report)
 	if f.Failures, err = e.store.CampaignFailures(ctx, c.ID); err != nil {
 		return Funnel{}, err
 	}
+	f.Channels, f.Totals = MergeFunnel(acct.Kind, c, models.UnsentOf(f.Failures), report)
 	return f, nil
 }

@@ -25,8 +25,13 @@ func (s *Server) showDashboard(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		v.Periods = append(v.Periods, dashboard.Period{Label: i18n.T(ctx, p.id), Campaigns: num(t.Campaigns), Recipients: num(t.Recipients),
-			Accepted: num(t.Accepted), Failed: num(t.Failed)})
+		f := t.Figures
+		per := dashboard.Period{Label: i18n.T(ctx, p.id), Campaigns: num(t.Campaigns), CampaignsN: t.Campaigns, Recipients: num(f.Recipients),
+			Accepted: num(f.Accepted), Invalid: num(f.Invalid), Failed: num(f.Failed)}
+		if f.Unsent > 0 {
+			per.Unsent = num(f.Unsent)
+		}
+		v.Periods = append(v.Periods, per)
 	}
 	live, err := s.liveCampaigns(ctx)
 	if err != nil {

@@ -111,7 +111,7 @@ func (s *Server) showCampaignStats(c *gin.Context) {
 // funnelRow formats a funnel line with its step rates.
 func funnelRow(f models.ChannelFigures) stats.Row {
 	return stats.Row{Channel: f.Channel, Target: num(f.Target), Sent: num(f.Sent), Received: num(f.Received), Displayed: num(f.Displayed),
-		Clicked: num(f.Clicked), Failed: num(f.Failed), ReceivedRate: pct(f.Received, f.Sent), DisplayedRate: pct(f.Displayed, f.Received),
+		Clicked: num(f.Clicked), Invalid: num(f.Invalid), Failed: num(f.Failed), Unsent: num(f.Unsent), ReceivedRate: pct(f.Received, f.Sent), DisplayedRate: pct(f.Displayed, f.Received),
 		ClickedRate: pct(f.Clicked, f.Displayed)}
 }
 

@@ -22,9 +22,6 @@ type Figures struct {
 	Invalid    int64
 	Failed     int64
 	Unsent     int64
-	// Broadcasts counts the campaigns whose figures come from provider
-	// reports (the provider resolved the audience; no recipient list).
-	Broadcasts int64
 }
 
 // FiguresOf is the one place the console's figures are computed. t are
@@ -36,7 +33,7 @@ func FiguresOf(t Totals, unsent int64, report *ChannelFigures) Figures {
 	f := Figures{Recipients: t.Recipients, Pending: t.Pending, Accepted: t.Accepted, Invalid: t.Invalid,
 		Failed: max(t.Failed-unsent, 0), Unsent: min(unsent, t.Failed)}
 	if t.Recipients == 0 && report != nil {
-		f.Recipients, f.Accepted, f.Broadcasts = report.Target, report.Sent, 1
+		f.Recipients, f.Accepted = report.Target, report.Sent
 	}
 	return f
 }
@@ -55,5 +52,5 @@ func UnsentOf(fs []FailureCount) int64 {
 // Add sums two figures (a period's campaigns).
 func (f Figures) Add(g Figures) Figures {
 	return Figures{Recipients: f.Recipients + g.Recipients, Pending: f.Pending + g.Pending, Accepted: f.Accepted + g.Accepted,
-		Invalid: f.Invalid + g.Invalid, Failed: f.Failed + g.Failed, Unsent: f.Unsent + g.Unsent, Broadcasts: f.Broadcasts + g.Broadcasts}
+		Invalid: f.Invalid + g.Invalid, Failed: f.Failed + g.Failed, Unsent: f.Unsent + g.Unsent}
 }

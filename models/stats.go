@@ -16,7 +16,12 @@ type ChannelFigures struct {
 	Received  int64  `json:"received"`
 	Displayed int64  `json:"displayed"`
 	Clicked   int64  `json:"clicked"`
-	Failed    int64  `json:"failed"`
+	// Invalid, Failed and Unsent are the engine's (FiguresOf): recipients
+	// the provider said do not exist, sends that did not succeed, and
+	// recipients a cancel left unsent.
+	Invalid int64 `json:"invalid"`
+	Failed  int64 `json:"failed"`
+	Unsent  int64 `json:"unsent"`
 }
 
 // SnapshotPoint is one poll's totals, for the chart over time.
@@ -60,22 +65,38 @@ func (s *Store) SnapshotSeries(ctx context.Context, campaignID int64, max int) (
 
 // PeriodTotals are the dashboard's figures for one period.
 type PeriodTotals struct {
-	Campaigns  int64
-	Recipients int64
-	Accepted   int64
-	Failed     int64
+	Campaigns int64
+	Figures   Figures
 }
 
-// TotalsSince sums the campaigns started since t.
+// TotalsSince sums the campaigns started since t, in the vocabulary of
+// FiguresOf: listed campaigns by their counters (the recipients a cancel
+// left unsent apart from the failed), broadcasts by their newest provider
+// report (target and sent), so both count.
 func (s *Store) TotalsSince(ctx context.Context, t time.Time) (PeriodTotals, error) {
-	var out PeriodTotals
-	err := s.read(ctx).Raw(`SELECT COUNT(*) AS campaigns, COALESCE(SUM(recipients), 0) AS recipients,
-		COALESCE(SUM(accepted), 0) AS accepted, COALESCE(SUM(invalid + failed), 0) AS failed
-		FROM campaigns WHERE started_at >= ?`, t).Scan(&out).Error
-	if err != nil {
-		return out, fmt.Errorf("models: totals since %v: %w", t, err)
+	var listed struct {
+		Campaigns, Recipients, Pending, Accepted, Invalid, Failed, Unsent int64
 	}
-	return out, nil
+	err := s.read(ctx).Raw(`SELECT COUNT(*) AS campaigns, COALESCE(SUM(recipients), 0) AS recipients, COALESCE(SUM(pending), 0) AS pending,
+		COALESCE(SUM(accepted), 0) AS accepted, COALESCE(SUM(invalid), 0) AS invalid, COALESCE(SUM(failed), 0) AS failed,
+		COALESCE((SELECT SUM(f.n) FROM campaign_failures f JOIN campaigns c ON c.id = f.campaign_id
+			WHERE c.started_at >= ? AND f.status = ? AND f.code = ?), 0) AS unsent
+		FROM campaigns WHERE started_at >= ?`, t, DeliveryFailed, UnsentCode, t).Scan(&listed).Error
+	if err != nil {
+		return PeriodTotals{}, fmt.Errorf("models: totals since %v: %w", t, err)
+	}
+	// A broadcast (no listed recipients) counts what its newest report says.
+	var report ChannelFigures
+	err = s.read(ctx).Raw(`SELECT COALESCE(SUM(json_extract(j.value, '$.target')), 0) AS target, COALESCE(SUM(json_extract(j.value, '$.sent')), 0) AS sent
+		FROM (SELECT MAX(r.id) AS id FROM report_snapshots r JOIN campaigns c ON c.id = r.campaign_id
+			WHERE c.started_at >= ? AND c.recipients = 0 AND r.error = '' GROUP BY r.campaign_id) m
+		JOIN report_snapshots r ON r.id = m.id, json_each(r.channels) j`, t).Scan(&report).Error
+	if err != nil {
+		return PeriodTotals{}, fmt.Errorf("models: broadcast totals since %v: %w", t, err)
+	}
+	tot := Totals{Recipients: listed.Recipients, Pending: listed.Pending, Accepted: listed.Accepted, Invalid: listed.Invalid, Failed: listed.Failed}
+	f := FiguresOf(tot, listed.Unsent, nil).Add(FiguresOf(Totals{}, 0, &report))
+	return PeriodTotals{Campaigns: listed.Campaigns, Figures: f}, nil
 }
 
 // CampaignsByStatus lists up to limit campaigns in a state, ordered by

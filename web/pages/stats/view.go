@@ -12,7 +12,9 @@ type Row struct {
 	Received      string
 	Displayed     string
 	Clicked       string
+	Invalid       string
 	Failed        string
+	Unsent        string
 	ReceivedRate  string
 	DisplayedRate string
 	ClickedRate   string

@@ -145,3 +145,36 @@ func TestRetentionPrunesOldRows(t *testing.T) {
 		t.Fatalf("aggregates changed: %+v → %+v, failures %+v", c.Totals(), after.Totals(), fs)
 	}
 }
+
+// TestRetentionReachesPastTwentyCampaigns: with more expired campaigns than
+// one prune call looks at, the rows of every one of them go, not only
+// those of the oldest few.
+func TestRetentionReachesPastTwentyCampaigns(t *testing.T) {
+	h := newHarness(t, Config{Retention: time.Hour})
+	acct := h.account("sandbox", "", json.RawMessage(`{}`))
+	var ids []int64
+	for range 25 {
+		c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(2)}, Options{})
+		ids = append(ids, c.ID)
+	}
+	h.start()
+	for _, id := range ids {
+		if _, err := h.engine.Send(context.Background(), id, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range ids {
+		h.waitStatus(id, 20*time.Second, models.StatusCompleted)
+	}
+	h.stop()
+	ctx := context.Background()
+	if err := h.store.DB().Exec(`UPDATE campaigns SET finished_at = ?`, time.Now().UTC().Add(-2*time.Hour)).Error; err != nil {
+		t.Fatal(err)
+	}
+	h.engine.pruneDeliveries(ctx)
+	for _, id := range ids {
+		if ds, _, _ := h.store.ListDeliveries(ctx, id, models.DeliveryFilter{}); len(ds) != 0 {
+			t.Errorf("campaign %d kept %d rows past retention", id, len(ds))
+		}
+	}
+}

@@ -162,11 +162,18 @@ func (s *Store) StreamDeliveries(ctx context.Context, campaignID int64, status s
 // finished before cutoff, oldest campaigns first, and returns how many it
 // deleted. Counters, failures by reason and snapshots stay, so history
 // outlives the rows. Small calls keep each write transaction short.
+//
+// Every expired campaign that still holds rows is a candidate, and only
+// those: campaigns whose rows are gone stay expired for ever, so a fixed
+// number of the oldest expired campaigns would, once they were pruned,
+// pick only empty ones and never reach the rest. The row limit alone
+// bounds the transaction; the caller repeats while a call fills it.
 func (s *Store) PruneDeliveries(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
 	defer s.lockWrite()()
 	r := s.conn(ctx).Exec(`DELETE FROM deliveries WHERE (campaign_id, recipient) IN (
 		SELECT d.campaign_id, d.recipient FROM deliveries d
-		WHERE d.campaign_id IN (SELECT id FROM campaigns WHERE finished_at IS NOT NULL AND finished_at < ? ORDER BY id LIMIT 20)
+		WHERE d.campaign_id IN (SELECT c.id FROM campaigns c WHERE c.finished_at IS NOT NULL AND c.finished_at < ?
+			AND EXISTS (SELECT 1 FROM deliveries x WHERE x.campaign_id = c.id))
 		LIMIT ?)`, cutoff, limit)
 	if r.Error != nil {
 		return 0, fmt.Errorf("models: prune deliveries: %w", r.Error)

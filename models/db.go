@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -44,6 +47,9 @@ func OpenReader(ctx context.Context, path string) (*gorm.DB, error) {
 func open(ctx context.Context, path string, conns int) (*gorm.DB, error) {
 	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
 		return nil, fmt.Errorf("models: open %q: PostgreSQL is not supported yet; use a SQLite file path", "postgres://…")
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
 	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -86,6 +92,28 @@ func open(ctx context.Context, path string, conns int) (*gorm.DB, error) {
 		return nil, fmt.Errorf("models: open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// createPrivate creates the database file, when it does not exist yet,
+// readable by its owner only: it holds sessions, key hashes and sealed
+// credentials. SQLite gives the -wal and -shm files it creates beside it
+// the database file's permissions, so they are private too. An existing
+// file keeps the mode its operator gave it.
+func createPrivate(path string) error {
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("models: create database %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("models: create database %s: %w", path, err)
+	}
+	return nil
 }
 
 // connector opens mattn connections with our driver settings, without

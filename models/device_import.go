@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -243,6 +244,7 @@ func (im *csvImport) readAll(ctx context.Context, n int, out chan<- csvBatch) {
 // repeated in the same file.
 type csvImport struct {
 	counter *countingReader
+	capped  *csvRecordCap
 	cr      *csv.Reader
 	// col maps a column index to its name.
 	col   []string
@@ -260,11 +262,21 @@ func newCSVImport(r io.Reader, opt ImportOptions) (*csvImport, error) {
 			return nil, fmt.Errorf("models: import devices: %w", err)
 		}
 	}
-	cr := csv.NewReader(br)
+	capped := newCSVRecordCap(br, MaxCSVRecordBytes)
+	cr := csv.NewReader(capped)
 	cr.ReuseRecord = true
-	im := &csvImport{counter: counter, cr: cr, seen: newCIDSet(), limit: opt.MaxRejections}
+	im := &csvImport{counter: counter, capped: capped, cr: cr, seen: newCIDSet(), limit: opt.MaxRejections}
 	header, err := cr.Read()
 	v := &ValidationError{}
+	headerLine := int64(math.MaxInt64)
+	if err == nil {
+		l, _ := cr.FieldPos(0)
+		headerLine = int64(l)
+	}
+	if len(capped.takeLong(headerLine)) > 0 {
+		v.Add("header", "err.csv_record_too_long", map[string]any{"Max": MaxCSVRecordBytes >> 10})
+		return nil, v
+	}
 	if errors.Is(err, io.EOF) {
 		v.Add("header", "err.csv_empty", nil)
 		return nil, v
@@ -303,10 +315,12 @@ func (im *csvImport) next(n int) (rows []DeviceInput, done bool, err error) {
 	for len(rows) < n {
 		rec, err := im.cr.Read()
 		if errors.Is(err, io.EOF) {
+			im.rejectLong(math.MaxInt64)
 			return rows, true, nil
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
+			im.rejectLong(int64(pe.StartLine))
 			im.rows++
 			if errors.Is(pe.Err, csv.ErrFieldCount) {
 				im.reject(int64(pe.StartLine), "", "err.csv_columns", map[string]any{"Got": len(rec), "Want": len(im.col)})
@@ -319,6 +333,7 @@ func (im *csvImport) next(n int) (rows []DeviceInput, done bool, err error) {
 			return rows, false, fmt.Errorf("models: import devices: read after row %d: %w", im.rows, err)
 		}
 		line, _ := im.cr.FieldPos(0)
+		im.rejectLong(int64(line))
 		im.rows++
 		in, ok := im.parse(int64(line), rec)
 		if ok {
@@ -386,6 +401,15 @@ func (im *csvImport) parse(line int64, rec []string) (DeviceInput, bool) {
 		return in, false
 	}
 	return in, true
+}
+
+// rejectLong rejects the over-long records that began before line, so
+// rejections stay in line order.
+func (im *csvImport) rejectLong(before int64) {
+	for _, l := range im.capped.takeLong(before) {
+		im.rows++
+		im.reject(l, "", "err.csv_record_too_long", map[string]any{"Max": MaxCSVRecordBytes >> 10})
+	}
 }
 
 func (im *csvImport) reject(line int64, field, id string, data map[string]any) {

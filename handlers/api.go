@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,9 +15,6 @@ import (
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
-
-// maxJSONBody bounds API bodies (a cid list of 1,000,000 ids fits).
-const maxJSONBody = 64 << 20
 
 // apiError writes the contract's error shape.
 func apiError(c *gin.Context, status int, code, msg string, fields map[string]string) {
@@ -58,24 +54,83 @@ func (s *Server) apiFail(c *gin.Context, err error) {
 	}
 }
 
-// decodeJSON reads a strict JSON body: unknown fields, trailing data, wrong
-// types and oversize bodies are a 400 naming the problem.
+// decodeJSON decodes a strict JSON body as it streams in (the route's
+// limit already wraps it): unknown fields, trailing data and wrong types
+// are a 400 naming the problem, a body over the limit a 413 naming it.
 func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
-	if err != nil {
-		apiError(c, http.StatusRequestEntityTooLarge, "too_large", "request body too large", nil)
-		return false
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
+	dec := json.NewDecoder(c.Request.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		apiError(c, http.StatusBadRequest, "malformed_json", jsonProblem(err), nil)
+		jsonFail(c, err)
 		return false
 	}
-	if dec.More() {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil && tooLargeJSON(c, err) {
+			return false
+		}
 		apiError(c, http.StatusBadRequest, "malformed_json", "unexpected data after the JSON value", nil)
 		return false
 	}
+	return true
+}
+
+// decodeJSONArray decodes a JSON array element by element with each, and
+// stops with a 422 on field once it holds more than max elements, before
+// reading the rest: the count is checked while decoding, so an oversize
+// list is never held whole.
+func (s *Server) decodeJSONArray(c *gin.Context, max int, field string, each func(*json.Decoder) error) bool {
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	tok, err := dec.Token()
+	if err != nil {
+		jsonFail(c, err)
+		return false
+	}
+	if tok != json.Delim('[') {
+		apiError(c, http.StatusBadRequest, "malformed_json", "the body must be a JSON array", nil)
+		return false
+	}
+	for n := 0; dec.More(); n++ {
+		if n == max {
+			c.Header("Connection", "close")
+			apiError(c, http.StatusUnprocessableEntity, "invalid", "some fields are invalid",
+				map[string]string{field: s.cat.Localizer("en").T("err.too_many", map[string]any{"Max": max})})
+			return false
+		}
+		if err := each(dec); err != nil {
+			jsonFail(c, err)
+			return false
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		jsonFail(c, err)
+		return false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil && tooLargeJSON(c, err) {
+			return false
+		}
+		apiError(c, http.StatusBadRequest, "malformed_json", "unexpected data after the JSON value", nil)
+		return false
+	}
+	return true
+}
+
+// jsonFail answers a decode error: 413 for a body over its limit, else 400.
+func jsonFail(c *gin.Context, err error) {
+	if !tooLargeJSON(c, err) {
+		apiError(c, http.StatusBadRequest, "malformed_json", jsonProblem(err), nil)
+	}
+}
+
+// tooLargeJSON answers 413 when err is the route's body limit.
+func tooLargeJSON(c *gin.Context, err error) bool {
+	var mbe *http.MaxBytesError
+	if !errors.As(err, &mbe) {
+		return false
+	}
+	c.Header("Connection", "close")
+	apiError(c, http.StatusRequestEntityTooLarge, "too_large", "the request body is larger than "+sizeText(mbe.Limit), nil)
 	return true
 }
 

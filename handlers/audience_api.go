@@ -46,14 +46,18 @@ func (s *Server) apiUpsertDevices(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var body []apiDevice
-	if !s.decodeJSON(c, &body) {
+	var in []models.DeviceInput
+	ok = s.decodeJSONArray(c, models.MaxDeviceBatch, "devices", func(dec *json.Decoder) error {
+		var d apiDevice
+		if err := dec.Decode(&d); err != nil {
+			return err
+		}
+		in = append(in, models.DeviceInput{CID: d.CID, Alias: d.Alias, UserID: d.UserID, Platform: d.Platform, Vendor: d.Vendor,
+			Region: d.Region, Tags: d.Tags, OptedOut: d.OptedOut, LastSeenAt: d.LastSeenAt})
+		return nil
+	})
+	if !ok {
 		return
-	}
-	in := make([]models.DeviceInput, len(body))
-	for i, d := range body {
-		in[i] = models.DeviceInput{CID: d.CID, Alias: d.Alias, UserID: d.UserID, Platform: d.Platform, Vendor: d.Vendor,
-			Region: d.Region, Tags: d.Tags, OptedOut: d.OptedOut, LastSeenAt: d.LastSeenAt}
 	}
 	res, err := s.store.UpsertDevices(c.Request.Context(), pid, in)
 	if err != nil {

@@ -99,6 +99,7 @@ func (s *Server) requireCSRF() gin.HandlerFunc {
 		got := c.GetHeader("X-CSRF-Token")
 		if got == "" {
 			got = c.PostForm("csrf_token")
+			trackForm(c)
 		}
 		if subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
 			s.log.Warn("csrf token mismatch", slog.String("path", c.Request.URL.Path))

@@ -88,14 +88,17 @@ func (s *Server) coreRoutes() []Route {
 func (s *Server) register(g *gin.Engine) {
 	g.StaticFS("/static", http.FS(static.FS))
 	for _, r := range s.Routes() {
+		// The body is read (a form parsed, a file spooled) only after the
+		// caller's role was checked, and never past the route's limit.
 		var chain []gin.HandlerFunc
+		rule := s.bodyRule(r)
 		switch {
 		case r.Role == "":
-			chain = []gin.HandlerFunc{s.localize()}
+			chain = []gin.HandlerFunc{s.localize(), s.readForm(rule)}
 		case r.API:
-			chain = []gin.HandlerFunc{s.requireAPIKey(), s.requireRole(r.Role, true)}
+			chain = []gin.HandlerFunc{s.requireAPIKey(), s.requireRole(r.Role, true), s.limitBody(rule)}
 		default:
-			chain = []gin.HandlerFunc{s.requireSession(), s.requireCSRF(), s.requireRole(r.Role, false)}
+			chain = []gin.HandlerFunc{s.requireSession(), s.requireRole(r.Role, false), s.readForm(rule), s.requireCSRF()}
 		}
 		g.Handle(r.Method, r.Path, append(chain, r.handler)...)
 	}

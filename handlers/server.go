@@ -111,7 +111,7 @@ func New(p Params) *Server {
 			p.Log.Error("trust no proxy", slog.Any("error", err))
 		}
 	}
-	g.Use(s.recoverer(), s.requestLog())
+	g.Use(s.releaseForms(), s.recoverer(), s.requestLog())
 	g.NoRoute(s.notFound)
 	g.NoMethod(s.notFound)
 	s.gin = g

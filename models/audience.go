@@ -263,11 +263,17 @@ func (s *Store) resolveAudience(ctx context.Context, providerID int64, a *Audien
 	case "all":
 		r.expr.sb.WriteString("1")
 	case "tag", "alias", "cid":
-		a.Values = dedupeStrings(a.Values)
 		limit := MaxAudienceValues
 		if a.Kind == "tag" {
 			limit = MaxAudienceTags
 		}
+		// Counted before de-duplication, which builds a set as large as
+		// the list: an oversize list is refused before it is copied.
+		if len(a.Values) > limit {
+			v.Add("audience.values", "err.too_many", map[string]any{"Max": limit})
+			return r, v
+		}
+		a.Values = dedupeStrings(a.Values)
 		switch {
 		case len(a.Values) == 0:
 			v.Add("audience.values", "err.required", nil)

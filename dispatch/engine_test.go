@@ -249,7 +249,11 @@ func TestFaultsLeaveEveryRecipientTerminal(t *testing.T) {
 			tc.inject(fake)
 			h.start()
 			h.send(c)
-			c = h.waitStatus(c.ID, 20*time.Second, models.StatusCompleted)
+			want := models.StatusCompleted
+			if tc.failed {
+				want = models.StatusFailed // no recipient delivered
+			}
+			c = h.waitStatus(c.ID, 20*time.Second, want)
 			got := h.checkInvariants(c, 2500)
 			switch n := pushes(fake); {
 			case tc.name == "clean":

@@ -336,6 +336,9 @@ func (e *Engine) record(ctx context.Context, group []models.Completion) {
 			// A first report soon, so figures appear without waiting for
 			// the next poll round; the poller takes it, never the recorder.
 			e.handOff(c)
+		case models.StatusFailed:
+			e.log.Warn("campaign failed", slog.Int64("campaign", c.ID), slog.String("reason", c.StatusReason))
+			e.forget(c.ID)
 		case models.StatusSending:
 			e.checkThreshold(ctx, c)
 		}
@@ -351,7 +354,11 @@ func (e *Engine) forget(id int64) {
 }
 
 // Error threshold: once this many recipients are done, a campaign whose
-// failed share exceeds its threshold pauses itself and says why.
+// failed share exceeds its threshold pauses itself and says why. Failures
+// count only when a batch ends, after its last retry: a provider that is
+// down for the whole retry horizon shows as retrying batches until then,
+// and a campaign whose every batch ends at once ends failed instead (no
+// recipient delivered) rather than paused with nothing left to send.
 const thresholdMinDone = 200
 
 func (e *Engine) checkThreshold(ctx context.Context, c models.Campaign) {
@@ -363,10 +370,13 @@ func (e *Engine) checkThreshold(ctx context.Context, c models.Campaign) {
 	if done < thresholdMinDone || float64(c.Failed) <= info.threshold*float64(done) {
 		return
 	}
-	reason := fmt.Sprintf("error threshold: %d of %d recipients failed (over %.0f%%)", c.Failed, done, info.threshold*100)
-	if _, err := e.store.Transition(ctx, c.ID, models.StatusPaused, "engine", reason); err != nil && !errors.Is(err, models.ErrConflict) {
+	pct := int(info.threshold*100 + 0.5)
+	r := models.Reason{Code: models.ReasonErrorThreshold,
+		Text: fmt.Sprintf("error threshold: %d of %d recipients failed (over %d%%)", c.Failed, done, pct),
+		Data: map[string]any{"Failed": c.Failed, "Done": done, "Threshold": pct}}
+	if _, err := e.store.TransitionBecause(ctx, c.ID, models.StatusPaused, "engine", r); err != nil && !errors.Is(err, models.ErrConflict) {
 		e.log.Error("auto-pause", slog.Int64("campaign", c.ID), slog.Any("error", err))
 		return
 	}
-	e.log.Warn("campaign paused by error threshold", slog.Int64("campaign", c.ID), slog.String("reason", reason))
+	e.log.Warn("campaign paused by error threshold", slog.Int64("campaign", c.ID), slog.String("reason", r.Text))
 }

@@ -26,6 +26,7 @@ type apiCampaign struct {
 	Group      string            `json:"group"`
 	Status     models.Status     `json:"status"`
 	Reason     string            `json:"status_reason,omitempty"`
+	ReasonCode string            `json:"status_reason_code,omitempty"`
 	Audience   models.Audience   `json:"audience"`
 	Message    providers.Message `json:"message"`
 	Options    dispatch.Options  `json:"options"`
@@ -36,6 +37,8 @@ type apiCampaign struct {
 	UpdatedAt  time.Time         `json:"updated_at"`
 	StartedAt  *time.Time        `json:"started_at"`
 	FinishedAt *time.Time        `json:"finished_at"`
+	// The retrying batches, only on GET of one campaign.
+	apiRetries
 }
 
 func toAPICampaign(c models.Campaign) (apiCampaign, error) {
@@ -43,7 +46,7 @@ func toAPICampaign(c models.Campaign) (apiCampaign, error) {
 	if err != nil {
 		return apiCampaign{}, err
 	}
-	return apiCampaign{ID: c.ID, Name: c.Name, ProviderID: c.ProviderID, Group: c.GroupName, Status: c.Status, Reason: c.StatusReason,
+	return apiCampaign{ID: c.ID, Name: c.Name, ProviderID: c.ProviderID, Group: c.GroupName, Status: c.Status, Reason: c.StatusReason, ReasonCode: c.StatusReasonCode,
 		Audience: c.Audience, Message: d.Message, Options: d.Options, ScheduleAt: c.ScheduleAt, Totals: c.Totals(),
 		CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt}, nil
 }
@@ -139,7 +142,15 @@ func (s *Server) apiGetCampaign(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.writeCampaign(c, http.StatusOK, cm)
+	out, err := toAPICampaign(cm)
+	if err == nil {
+		out.apiRetries, err = s.campaignRetries(c.Request.Context(), cm)
+	}
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 // apiCampaignAction runs send / pause / resume / cancel; 409 when the

@@ -132,7 +132,7 @@ func (s *Server) progress(ctx context.Context, cm models.Campaign) (liveProgress
 	}
 	f := models.FiguresOf(cm.Totals(), models.UnsentOf(fails), nil)
 	p := campaigns.ProgressView{
-		ID: cm.ID, Status: string(cm.Status), Reason: cm.StatusReason, Listed: f.Recipients > 0,
+		ID: cm.ID, Status: string(cm.Status), Reason: reasonText(ctx, cm), NoneAccepted: noneAccepted(cm), Listed: f.Recipients > 0,
 		Recipients: num(f.Recipients), Pending: num(f.Pending), Accepted: num(f.Accepted), Invalid: num(f.Invalid), Failed: num(f.Failed),
 		Polled: fig.Polled, Stale: fig.Stale, Total: channelRow(ctx, fig.Total),
 	}
@@ -149,6 +149,11 @@ func (s *Server) progress(ctx context.Context, cm models.Campaign) (liveProgress
 	for _, fl := range fails {
 		p.Failures = append(p.Failures, campaigns.Failure{Status: fl.Status, Code: fl.Code, Message: fl.Message, Count: num(fl.N)})
 	}
+	retries, err := s.campaignRetries(ctx, cm)
+	if err != nil {
+		return liveProgress{}, err
+	}
+	p.Retry = retryView(ctx, retries, time.Now())
 	// Live while sending, and for a few minutes after, while the provider's
 	// report is still filling in.
 	recent := cm.FinishedAt != nil && time.Since(*cm.FinishedAt) < 3*time.Minute

@@ -33,6 +33,7 @@ type Batch struct {
 	TaskID         string
 	LastCode       string
 	LastError      string
+	LastErrorAt    *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
@@ -515,25 +516,6 @@ func (s *Store) CampaignFailures(ctx context.Context, id int64) ([]FailureCount,
 	return out, nil
 }
 
-// finishIfDone completes a sending campaign that has no pending batch left.
-func (s *Store) finishIfDone(ctx context.Context, campaignID int64) (Campaign, error) {
-	c, err := s.CampaignHead(ctx, campaignID)
-	if err != nil {
-		return Campaign{}, err
-	}
-	if c.Status != StatusSending || !c.Planned {
-		return c, nil
-	}
-	var left int64
-	if err := s.conn(ctx).Model(&Batch{}).Where("campaign_id = ? AND status = 'pending'", campaignID).Count(&left).Error; err != nil {
-		return c, fmt.Errorf("models: pending batches of campaign %d: %w", campaignID, err)
-	}
-	if left > 0 {
-		return c, nil
-	}
-	return s.transitionLoaded(ctx, c, StatusCompleted, "engine", "")
-}
-
 // CampaignStatus reads a campaign's status from the read pool (workers
 // check it before each call without waiting for the single writer).
 func (s *Store) CampaignStatus(ctx context.Context, id int64) (Status, error) {
@@ -562,11 +544,13 @@ func (s *Store) ReleaseBatch(ctx context.Context, b Batch) error {
 }
 
 // RetryBatch releases a batch for another attempt at next, keeping its
-// request id. A lost lease returns ErrConflict.
+// request id, and keeps the provider's error and its time for the pages
+// that show retrying batches. A lost lease returns ErrConflict.
 func (s *Store) RetryBatch(ctx context.Context, b Batch, next time.Time, code, msg string) error {
 	defer s.lockWrite()()
-	r := s.conn(ctx).Exec(`UPDATE batches SET next_attempt_at = ?, last_code = ?, last_error = ?, lease_owner = '', lease_expires_at = NULL, updated_at = ?
-		WHERE id = ? AND status = 'pending' AND lease_owner = ?`, next, code, truncate(msg, 500), s.now(), b.ID, b.LeaseOwner)
+	now := s.now()
+	r := s.conn(ctx).Exec(`UPDATE batches SET next_attempt_at = ?, last_code = ?, last_error = ?, last_error_at = ?, lease_owner = '', lease_expires_at = NULL, updated_at = ?
+		WHERE id = ? AND status = 'pending' AND lease_owner = ?`, next, code, truncate(msg, 500), now, now, b.ID, b.LeaseOwner)
 	if r.Error != nil {
 		return fmt.Errorf("models: retry batch %d: %w", b.ID, r.Error)
 	}

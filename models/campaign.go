@@ -37,7 +37,13 @@ type Campaign struct {
 	GroupName    string
 	Status       Status
 	StatusReason string
-	AudienceKind string
+	// StatusReasonCode and StatusReasonData say why the engine moved the
+	// campaign (ReasonNoDelivery, ReasonErrorThreshold) and with which
+	// figures (a JSON object), so pages can word it in any language;
+	// StatusReason is the same in English.
+	StatusReasonCode string
+	StatusReasonData string
+	AudienceKind     string
 	// Audience is loaded from campaign_audiences by CampaignByID and
 	// ListCampaigns (WithAudience); CampaignHead leaves it empty.
 	Audience       Audience        `gorm:"-"`
@@ -350,7 +356,19 @@ func (s *Store) Transition(ctx context.Context, id int64, to Status, actor, reas
 		if err != nil {
 			return err
 		}
-		c, err = tx.transitionLoaded(ctx, c, to, actor, reason)
+		if c, err = tx.transitionLoaded(ctx, c, to, actor, reason); err != nil {
+			out = c
+			return err
+		}
+		if to == StatusSending {
+			// A campaign resumed after its last batches came back while it
+			// was paused has nothing left to send: it ends now.
+			aud := c.Audience
+			if c, err = tx.finishIfDone(ctx, c.ID); err != nil {
+				return err
+			}
+			c.Audience = aud
+		}
 		out = c
 		return err
 	})
@@ -358,11 +376,21 @@ func (s *Store) Transition(ctx context.Context, id int64, to Status, actor, reas
 }
 
 func (s *Store) transitionLoaded(ctx context.Context, c Campaign, to Status, actor, reason string) (Campaign, error) {
+	return s.transitionWhy(ctx, c, to, actor, Reason{Text: reason})
+}
+
+// transitionWhy is transitionLoaded with a reason the console can word.
+func (s *Store) transitionWhy(ctx context.Context, c Campaign, to Status, actor string, r Reason) (Campaign, error) {
 	if !CanTransition(c.Status, to) {
 		return c, &TransitionError{From: c.Status, To: to}
 	}
+	data, err := r.encode()
+	if err != nil {
+		return c, err
+	}
+	reason := r.Text
 	now := s.now()
-	upd := map[string]any{"status": to, "status_reason": reason, "updated_at": now}
+	upd := map[string]any{"status": to, "status_reason": reason, "status_reason_code": r.Code, "status_reason_data": data, "updated_at": now}
 	if to == StatusSending && c.StartedAt == nil {
 		upd["started_at"] = now
 		c.StartedAt = &now
@@ -382,7 +410,7 @@ func (s *Store) transitionLoaded(ctx context.Context, c Campaign, to Status, act
 	if err := s.conn(ctx).Create(&ev).Error; err != nil {
 		return c, fmt.Errorf("models: campaign %d event: %w", c.ID, err)
 	}
-	c.Status, c.StatusReason, c.UpdatedAt = to, reason, now
+	c.Status, c.StatusReason, c.StatusReasonCode, c.StatusReasonData, c.UpdatedAt = to, reason, r.Code, data, now
 	return c, nil
 }
 

@@ -42,7 +42,9 @@ var transitions = map[Status][]Status{
 	StatusDraft:     {StatusScheduled, StatusSending, StatusCancelled},
 	StatusScheduled: {StatusDraft, StatusSending, StatusCancelled},
 	StatusSending:   {StatusPaused, StatusCompleted, StatusCancelled, StatusFailed},
-	StatusPaused:    {StatusSending, StatusCancelled, StatusFailed},
+	// A paused campaign whose last batches come back while it is paused
+	// ends as a sending one would.
+	StatusPaused: {StatusSending, StatusCompleted, StatusCancelled, StatusFailed},
 }
 
 // CanTransition reports whether from → to is allowed.

@@ -15,7 +15,7 @@ func TestTransitionTable(t *testing.T) {
 		{StatusDraft, StatusScheduled}: true, {StatusDraft, StatusSending}: true, {StatusDraft, StatusCancelled}: true,
 		{StatusScheduled, StatusDraft}: true, {StatusScheduled, StatusSending}: true, {StatusScheduled, StatusCancelled}: true,
 		{StatusSending, StatusPaused}: true, {StatusSending, StatusCompleted}: true, {StatusSending, StatusCancelled}: true, {StatusSending, StatusFailed}: true,
-		{StatusPaused, StatusSending}: true, {StatusPaused, StatusCancelled}: true, {StatusPaused, StatusFailed}: true,
+		{StatusPaused, StatusSending}: true, {StatusPaused, StatusCompleted}: true, {StatusPaused, StatusCancelled}: true, {StatusPaused, StatusFailed}: true,
 	}
 	for _, from := range Statuses {
 		for _, to := range Statuses {

@@ -21,6 +21,9 @@ type Row struct {
 	Accepted   string
 	Received   string
 	ClickRate  string
+	// NoneAccepted marks a finished campaign the provider accepted nobody
+	// of: its badge is never the green of success.
+	NoneAccepted bool
 }
 
 // ListView is the campaigns page.
@@ -90,6 +93,10 @@ type ProgressView struct {
 	Refresh  bool
 	Finished bool
 	Actions  ActionsView
+	// NoneAccepted: see Row.
+	NoneAccepted bool
+	// Retry is set while batches wait for another attempt.
+	Retry *RetryView
 }
 
 // ActionsView is the campaign's action bar.
@@ -130,6 +137,18 @@ func suffix(s string) string {
 		return ""
 	}
 	return "-" + s
+}
+
+// RetryView is the provider trouble a sending campaign is riding out:
+// batches waiting for another attempt, the provider's last error and when
+// the next attempt is due.
+type RetryView struct {
+	Batches string
+	Code    string
+	Message string
+	At      string
+	// Next is the worded next attempt (empty while paused).
+	Next string
 }
 
 // TestOutcome is one recipient of a test send.

@@ -91,7 +91,7 @@ func TestCampaignStatsPageAPIAndCSV(t *testing.T) {
 	if st.Totals.Target != 5 || st.Totals.Sent != 3 || st.Totals.Invalid != 2 || st.Totals.Failed != 0 || st.Updated == nil || len(st.Channels) != 1 || st.Channels[0].Channel != "sandbox" {
 		t.Errorf("stats %s", body)
 	}
-	if len(st.Failures) != 1 || st.Failures[0].Code != "unknown_cid" || st.Failures[0].Count != 2 {
+	if len(st.Failures) != 1 || st.Failures[0].Code != "malformed_cid" || st.Failures[0].Count != 2 {
 		t.Errorf("failures %+v", st.Failures)
 	}
 

@@ -1,9 +1,11 @@
 // Package sandbox is a built-in provider that simulates a device fleet, so
-// the console works end to end with no credentials. Everything is
-// deterministic: a device's platform, region, tags, whether it is online and
-// whether it displays and clicks follow from a hash of its client id, and a
-// task's report is a function of its id and the clock, so it survives
-// restarts without any state.
+// the console works end to end with no credentials. It accepts every device
+// registered to its account: any well-formed client id, imported or seeded
+// (it never reads the registry; listed sends carry only what the console
+// chose). Everything is deterministic: whether a device is online, and a
+// seeded device's platform, region and tags, follow from a hash of its
+// client id, and a task's report is a function of its id and the clock, so
+// it survives restarts without any state.
 package sandbox
 
 import (
@@ -11,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"strconv"
 	"strings"
 	"time"
 
@@ -131,17 +132,4 @@ func deviceOf(cid string) Device {
 		}
 	}
 	return d
-}
-
-// index returns i for a fleet cid, or -1.
-func (c *Client) index(cid string) int {
-	rest, ok := strings.CutPrefix(cid, "sandbox-")
-	if !ok || len(rest) != 7 {
-		return -1
-	}
-	i, err := strconv.Atoi(rest)
-	if err != nil || i < 0 || i >= c.devices {
-		return -1
-	}
-	return i
 }

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,21 +42,61 @@ func TestConfig(t *testing.T) {
 	}
 }
 
+// TestSendList: every well-formed client id is a registered device,
+// seeded or imported, and is accepted (online for most, offline for the
+// rest, the same way every time); only malformed ids and the ones marked
+// uninstalled are invalid.
 func TestSendList(t *testing.T) {
 	c := mustNew(t, `{"devices": 100}`)
-	res, err := c.Send(context.Background(), providers.SendRequest{RequestID: "req-0000000001", Message: providers.Message{Type: providers.TypeNotification},
-		Target: providers.Target{Kind: providers.AudienceCID, Values: []string{CID(1), CID(99), CID(100), "other"}}})
-	if err != nil {
-		t.Fatal(err)
+	imported := make([]string, 1000)
+	for i := range imported {
+		imported[i] = fmt.Sprintf("imported-device-%04d", i)
 	}
-	status := map[string]providers.DeliveryStatus{}
-	for _, o := range res.Outcomes {
-		status[o.Recipient] = o.Status
+	odd := []string{"", "two words", "tab\there", "line\nbreak", strings.Repeat("x", 257), "\xff\xfe"}
+	vals := append(append([]string{CID(1), CID(99), CID(100), "invalid-042"}, imported...), odd...)
+	send := func() map[string]providers.Outcome {
+		res, err := c.Send(context.Background(), providers.SendRequest{RequestID: "req-0000000001", Message: providers.Message{Type: providers.TypeNotification},
+			Target: providers.Target{Kind: providers.AudienceCID, Values: vals[:1000]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res2, err := c.Send(context.Background(), providers.SendRequest{RequestID: "req-0000000002", Message: providers.Message{Type: providers.TypeNotification},
+			Target: providers.Target{Kind: providers.AudienceCID, Values: vals[1000:]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]providers.Outcome{}
+		for _, o := range append(res.Outcomes, res2.Outcomes...) {
+			out[o.Recipient] = o
+		}
+		return out
 	}
-	want := map[string]providers.DeliveryStatus{CID(1): providers.StatusAccepted, CID(99): providers.StatusAccepted, CID(100): providers.StatusInvalid, "other": providers.StatusInvalid}
-	for k, v := range want {
-		if status[k] != v {
-			t.Errorf("%s: %s, want %s", k, status[k], v)
+	got := send()
+	online := 0
+	for _, v := range append([]string{CID(1), CID(99), CID(100)}, imported...) {
+		o := got[v]
+		if o.Status != providers.StatusAccepted || (o.Code != "successed_online" && o.Code != "successed_offline") {
+			t.Errorf("%s: %+v, want accepted", v, o)
+		}
+		if o.Code == "successed_online" {
+			online++
+		}
+	}
+	if online < 650 || online > 760 {
+		t.Errorf("%d of 1,003 online, want about 70 %%", online)
+	}
+	if o := got["invalid-042"]; o.Status != providers.StatusInvalid || o.Code != "uninstalled" {
+		t.Errorf("invalid-042: %+v, want invalid (uninstalled)", o)
+	}
+	for _, v := range odd {
+		if o := got[v]; o.Status != providers.StatusInvalid || o.Code != "malformed_cid" {
+			t.Errorf("%q: %+v, want invalid (malformed)", v, o)
+		}
+	}
+	again := send()
+	for k, o := range got {
+		if again[k] != o {
+			t.Errorf("%s: %+v, then %+v: outcomes must be deterministic", k, o, again[k])
 		}
 	}
 }

@@ -7,13 +7,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pushdeck/pushdeck/providers"
 )
 
 // Send implements providers.Provider. List targets get one outcome per
-// recipient: fleet devices are accepted (online or offline), anything else
-// is invalid. Broadcasts are counted over the fleet.
+// recipient (see listOutcome): every well-formed client id is a device
+// registered to the account, as a real provider treats the tokens its SDK
+// handed out, so imported devices are accepted like the seeded fleet.
+// Broadcasts are counted over the simulated fleet.
 func (c *Client) Send(ctx context.Context, req providers.SendRequest) (providers.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return providers.Result{}, &providers.Error{Class: providers.Retry, Code: "canceled", Msg: "request canceled", Err: err}
@@ -37,22 +41,55 @@ func (c *Client) Send(ctx context.Context, req providers.SendRequest) (providers
 	switch {
 	case req.Target.Kind.IsList():
 		for _, r := range req.Target.Values {
-			if c.index(r) < 0 {
-				res.Outcomes = append(res.Outcomes, providers.Outcome{Recipient: r, Status: providers.StatusInvalid, Code: "unknown_cid", Message: "no such device in the sandbox fleet"})
-				continue
+			o := listOutcome(r)
+			if o.Status == providers.StatusAccepted {
+				target++
 			}
-			target++
-			code := "successed_offline"
-			if permille(r, "online") < onlinePermille {
-				code = "successed_online"
-			}
-			res.Outcomes = append(res.Outcomes, providers.Outcome{Recipient: r, Status: providers.StatusAccepted, Code: code})
+			res.Outcomes = append(res.Outcomes, o)
 		}
 	default:
 		target = c.countMatching(req.Target)
 	}
 	res.TaskID = fmt.Sprintf("sbx-%d-%d-%s", c.now().UnixMilli(), target, req.RequestID)
 	return res, nil
+}
+
+// UninstalledPrefix starts the client ids the sandbox answers invalid as
+// devices whose app was uninstalled: a deterministic way to see invalid
+// recipients (and resend-to-failed skipping them) without a real fleet.
+const UninstalledPrefix = "invalid"
+
+// listOutcome is the simulated answer for one listed recipient: invalid
+// when the client id is not well-formed (empty, over 256 bytes, not UTF-8,
+// or holding spaces or control characters, which no push SDK hands out) or
+// starts with UninstalledPrefix; otherwise accepted, online for about 70 %
+// of ids and offline (delivered when the device comes back) for the rest,
+// decided by a hash of the id.
+func listOutcome(cid string) providers.Outcome {
+	switch {
+	case !wellFormed(cid):
+		return providers.Outcome{Recipient: cid, Status: providers.StatusInvalid, Code: "malformed_cid", Message: "not a well-formed client id"}
+	case strings.HasPrefix(cid, UninstalledPrefix):
+		return providers.Outcome{Recipient: cid, Status: providers.StatusInvalid, Code: "uninstalled", Message: "the app is no longer installed on this device"}
+	case permille(cid, "online") < onlinePermille:
+		return providers.Outcome{Recipient: cid, Status: providers.StatusAccepted, Code: "successed_online"}
+	}
+	return providers.Outcome{Recipient: cid, Status: providers.StatusAccepted, Code: "successed_offline"}
+}
+
+// maxCID is the longest client id the device registry stores.
+const maxCID = 256
+
+func wellFormed(cid string) bool {
+	if cid == "" || len(cid) > maxCID || !utf8.ValidString(cid) {
+		return false
+	}
+	for _, r := range cid {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Client) countMatching(t providers.Target) int {

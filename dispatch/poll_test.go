@@ -122,7 +122,7 @@ func TestPollerGeTuiListReport(t *testing.T) {
 func TestRetentionPrunesOldRows(t *testing.T) {
 	h := newHarness(t, Config{Retention: time.Hour})
 	acct := h.account("sandbox", "", json.RawMessage(`{}`))
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: append(cids(3), "sandbox-0000001")}, Options{ErrorThreshold: 100})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: []string{"invalid-1", "invalid-2", "invalid-3", "sandbox-0000001"}}, Options{ErrorThreshold: 100})
 	h.start()
 	h.send(c)
 	c = h.waitStatus(c.ID, 10*time.Second, models.StatusCompleted)

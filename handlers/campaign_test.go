@@ -118,7 +118,7 @@ func TestComposerValidation(t *testing.T) {
 func TestCampaignAPI(t *testing.T) {
 	app := newTestApp(t)
 	key := app.apiKey(models.RoleOperator)
-	good := `{"name":"API sale","provider_id":1,"audience":{"kind":"cid","values":["sandbox-0000001","sandbox-0000002","nope"]},
+	good := `{"name":"API sale","provider_id":1,"audience":{"kind":"cid","values":["sandbox-0000001","sandbox-0000002","invalid-nope"]},
 		"message":{"type":"notification","title":"Hi","body":"Now","click":{"action":"url","url":"https://example.com"},"ext":{"k":"v"}},
 		"options":{"speed":1000,"ttl_seconds":43200},"schedule_at":null}`
 
@@ -192,7 +192,7 @@ func TestCampaignAPI(t *testing.T) {
 		t.Errorf("totals %+v, want %+v", c.Totals, want)
 	}
 	_, body = app.apiDo(http.MethodGet, path+"/deliveries?status=invalid", key, "", nil)
-	if !strings.Contains(body, `"cid":"nope"`) || !strings.Contains(body, `"next_after":null`) || !strings.Contains(body, `"request_id":"pd`) {
+	if !strings.Contains(body, `"cid":"invalid-nope"`) || !strings.Contains(body, `"next_after":null`) || !strings.Contains(body, `"request_id":"pd`) {
 		t.Errorf("deliveries: %s", body)
 	}
 	_, body = app.apiDo(http.MethodGet, "/api/v1/campaigns?limit=1", key, "", nil)

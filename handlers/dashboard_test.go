@@ -44,7 +44,7 @@ func TestDashboardFigures(t *testing.T) {
 			p.Find(`[data-testid="period-invalid"]`).Text(), p.Find(`[data-testid="period-failed"]`).Text()
 	}
 
-	send(`{"kind": "cid", "values": ["no-such-device-1", "no-such-device-2"]}`)
+	send(`{"kind": "cid", "values": ["invalid-device-1", "invalid-device-2"]}`)
 	r, c, inv, f := period()
 	if r != "2" || c != "1 campaign started" || inv != "2 invalid" || f != "0 failed" {
 		t.Errorf("after a listed send: recipients %q, %q, %q, %q; want 2, 1 campaign started, 2 invalid, 0 failed", r, c, inv, f)

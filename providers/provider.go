@@ -85,6 +85,43 @@ type Capabilities struct {
 	MessageTypes []MessageType
 	// RequestsPerSecond is a safe default request rate for one account.
 	RequestsPerSecond float64
+	// Idempotency says what keeps a repeated request (a retry after a lost
+	// answer) from delivering twice; DedupeWindow is the longest window a
+	// request may ask for when it is IdempotencyDedupeWindow.
+	Idempotency  Idempotency
+	DedupeWindow time.Duration
+}
+
+// Idempotency is how a provider treats a request it has already taken.
+type Idempotency int
+
+// Idempotency kinds. The zero value promises nothing, so a provider that
+// does not declare one is treated as the least safe.
+const (
+	// IdempotencyNone: nothing recognises a repeat; a retry after an
+	// answer was lost (timeout, 5xx after the work was done) may deliver
+	// again.
+	IdempotencyNone Idempotency = iota
+	// IdempotencyRequestID: a repeated SendRequest.RequestID is dropped,
+	// however late.
+	IdempotencyRequestID
+	// IdempotencyDedupeWindow: a request identical to one taken within
+	// SendRequest.DedupeWindow (at most Capabilities.DedupeWindow) is
+	// dropped, and only when the request asks for it. A retry is safe
+	// only while the window since the first attempt lasts, and only if it
+	// is byte-for-byte the same request.
+	IdempotencyDedupeWindow
+)
+
+func (i Idempotency) String() string {
+	switch i {
+	case IdempotencyRequestID:
+		return "request_id"
+	case IdempotencyDedupeWindow:
+		return "dedupe_window"
+	default:
+		return "none"
+	}
 }
 
 // Supports reports whether the audience kind is native to the provider.
@@ -260,6 +297,12 @@ type SendRequest struct {
 	RequestID string
 	Message   Message
 	Target    Target
+	// DedupeWindow, when positive, asks a provider with
+	// IdempotencyDedupeWindow to drop a request identical to one it took
+	// within that long (rounded up to its unit, at most
+	// Capabilities.DedupeWindow). The caller keeps it the same on every
+	// retry of a batch: it is part of the request that must not change.
+	DedupeWindow time.Duration
 }
 
 // DeliveryStatus is the terminal state of one recipient. The values are part

@@ -174,6 +174,8 @@ func (c *Client) Capabilities() providers.Capabilities {
 		// per-minute quotas (10005, 30015) make a modest rate the safe
 		// default [I]. Broadcasts have their own 5/min quota (30014).
 		RequestsPerSecond: 10,
+		// A repeated request_id is not pushed again.
+		Idempotency: providers.IdempotencyRequestID,
 	}
 }
 

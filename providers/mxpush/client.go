@@ -147,6 +147,8 @@ func (c *Client) Capabilities() providers.Capabilities {
 		},
 		// MX push documents no rate limit [I]; a modest default.
 		RequestsPerSecond: 10,
+		// A repeated setting.request_id is not pushed again.
+		Idempotency: providers.IdempotencyRequestID,
 	}
 }
 

@@ -86,6 +86,8 @@ func (c *Client) Capabilities() providers.Capabilities {
 		},
 		MessageTypes:      []providers.MessageType{providers.TypeNotification, providers.TypeTransmission, providers.TypeLink, providers.TypeImage},
 		RequestsPerSecond: 500,
+		// In-process: an answer is never lost, and request ids are checked.
+		Idempotency: providers.IdempotencyRequestID,
 	}
 }
 

@@ -177,6 +177,10 @@ func (c *Client) Capabilities() providers.Capabilities {
 			providers.TypeText, providers.TypeTextCard, providers.TypeMarkdown, providers.TypeNews,
 		},
 		RequestsPerSecond: requestsPerSecond,
+		// No request id: enable_duplicate_check drops the same request
+		// JSON within duplicate_check_interval, at most 4 hours.
+		Idempotency:  providers.IdempotencyDedupeWindow,
+		DedupeWindow: MaxDuplicateCheckInterval * time.Second,
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 // options fills safe, enable_id_trans and the duplicate check. An option the
 // msgtype does not take is refused, not dropped: a "confidential" message
 // sent without its watermark is worse than one not sent.
-func options(o providers.WeComOptions, t providers.MessageType, b *sendRequest) error {
+func options(o providers.WeComOptions, t providers.MessageType, window time.Duration, b *sendRequest) error {
 	switch t {
 	case providers.TypeText:
 		b.Safe = flag(o.Safe)
@@ -30,11 +30,30 @@ func options(o providers.WeComOptions, t providers.MessageType, b *sendRequest) 
 			return refuse("40058", "markdown messages take neither safe nor enable_id_trans")
 		}
 	}
+	return duplicateCheck(o, window, b)
+}
+
+// duplicateCheck fills enable_duplicate_check and its interval. The
+// engine's window (SendRequest.DedupeWindow) turns the check on for as
+// long as its retries may last; the message's own option turns it on too,
+// and its explicit interval wins when longer. The interval is always sent,
+// so the same inputs make the same bytes on every retry.
+func duplicateCheck(o providers.WeComOptions, window time.Duration, b *sendRequest) error {
 	secs, err := duplicateInterval(o.DuplicateCheckInterval)
 	if err != nil {
 		return err
 	}
 	if o.DuplicateCheck {
+		b.DupCheck = 1
+	}
+	if window > 0 {
+		w, err := duplicateInterval(window)
+		if err != nil {
+			return err
+		}
+		if o.DuplicateCheckInterval <= 0 || w > secs {
+			secs = w
+		}
 		b.DupCheck = 1
 	}
 	b.DupSecs = secs

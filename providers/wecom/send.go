@@ -35,7 +35,11 @@ const (
 // content limits, options the msgtype does not take. Recipients WeCom lists
 // as invalid come back as Outcomes; errcode 81013 (every recipient invalid)
 // is a Permanent error with Code "81013". msgid becomes Result.TaskID.
-// WeCom has no request id; the engine's RequestID is only logged.
+// WeCom has no request id; the engine's RequestID is only logged, and a
+// positive DedupeWindow turns enable_duplicate_check on for that long. The
+// body is built from the request alone (struct fields in a fixed order, no
+// clock, no per-call value), so a retry of the same request is the same
+// bytes and falls inside WeCom's duplicate check.
 func (c *Client) Send(ctx context.Context, req providers.SendRequest) (providers.Result, error) {
 	body, err := c.buildSend(req)
 	if err != nil {
@@ -76,7 +80,7 @@ func (c *Client) buildSend(req providers.SendRequest) (*sendRequest, error) {
 	if err := content(req.Message, b); err != nil {
 		return nil, err
 	}
-	if err := options(req.Message.WeCom, req.Message.Type, b); err != nil {
+	if err := options(req.Message.WeCom, req.Message.Type, req.DedupeWindow, b); err != nil {
 		return nil, err
 	}
 	return b, nil

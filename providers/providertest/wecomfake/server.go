@@ -11,7 +11,7 @@
 // msgids, the duplicate-check window, recalls. Knobs (methods on *Server,
 // safe for concurrent use) script faults: HTTP 5xx, delays, malformed JSON,
 // frequency limit 45009, system busy -1, token expiry mid-run, invalid or
-// unlicensed recipients.
+// unlicensed recipients, answers lost after the work was done.
 //
 // Where the documentation is silent the fake's choice is marked [I] and
 // noted on the knob or handler.
@@ -73,6 +73,9 @@ type Request struct {
 	Status    int
 	ErrCode   int
 	Malformed bool
+	// Lost is true when the call was processed and its answer then lost
+	// (LoseAnswerNext, LoseAnswerEvery).
+	Lost bool
 }
 
 // Message is one accepted message/send.
@@ -136,6 +139,7 @@ type Server struct {
 	codeFail       fault // message calls
 	malformed      int
 	delay          time.Duration
+	loss           lossPlan
 	dedupe         map[string]dupEntry
 	messages       []Message
 	requests       []Request
@@ -215,9 +219,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		rep = reply{status: http.StatusNotFound, body: []byte("404 page not found")}
 	}
+	loss, lost := s.takeLoss(r.URL.Path, rep)
+	if lost && loss.Status != 0 {
+		rep = reply{status: loss.Status, body: []byte("<html><body>upstream error</body></html>")}
+	}
 	rec := &s.requests[idx]
-	rec.Status, rec.ErrCode, rec.Malformed = rep.status, rep.errcode, rep.malformed
+	rec.Status, rec.ErrCode, rec.Malformed, rec.Lost = rep.status, rep.errcode, rep.malformed, lost
 	s.mu.Unlock()
+	if lost && loss.Hang > 0 {
+		select {
+		case <-time.After(loss.Hang):
+		case <-r.Context().Done():
+			return // the caller gave up: it never sees the answer
+		}
+	}
 
 	if rep.status == http.StatusOK && !rep.malformed {
 		w.Header().Set("Content-Type", "application/json; charset=UTF-8")

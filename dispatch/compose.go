@@ -31,7 +31,16 @@ type Options struct {
 	// composer reads and shows schedule_at and the show window in it. Times
 	// are stored in UTC whatever it is.
 	Timezone string `json:"timezone,omitempty"`
+	// DuplicateCheck, on unless set to false, makes a retry of a batch
+	// safe on a provider without request ids: its requests ask the
+	// provider to drop repeats (WeCom's duplicate check) for as long as
+	// the engine may retry, and a batch is not retried past that. Off,
+	// a retry after a lost answer may deliver the message twice.
+	DuplicateCheck *bool `json:"duplicate_check,omitempty"`
 }
+
+// duplicateCheck reports whether the duplicate check is on (the default).
+func (o Options) duplicateCheck() bool { return o.DuplicateCheck == nil || *o.DuplicateCheck }
 
 // errorThreshold is the failed share as a fraction; 0 disables the check.
 func (o Options) errorThreshold() float64 {

@@ -141,8 +141,14 @@ func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) 
 	if !e.stillSending(ctx, log, b) {
 		return
 	}
+	caps := cl.p.Capabilities()
+	if end, unsafe := e.unsafeResend(b, caps, info); unsafe {
+		log.Warn("batch not sent again: it could be delivered twice", slog.String("code", end.Code))
+		e.finish(ctx, log, b, end)
+		return
+	}
 	start := time.Now()
-	res, err := cl.p.Send(ctx, providers.SendRequest{RequestID: b.RequestID, Message: info.msg, Target: target})
+	res, err := cl.p.Send(ctx, providers.SendRequest{RequestID: b.RequestID, Message: info.msg, Target: target, DedupeWindow: e.dedupeWindow(caps, info)})
 	e.metrics.observeCall(string(acct.Kind), time.Since(start), err)
 	if ctx.Err() != nil {
 		return
@@ -210,6 +216,9 @@ type campaignInfo struct {
 	msg        providers.Message
 	speed      int
 	threshold  float64
+	// dedupe: ask a provider without request ids to drop repeats, and
+	// retry only while it does (dedupe.go).
+	dedupe bool
 }
 
 // sendInfo returns the campaign's message and options, cached per campaign
@@ -229,7 +238,7 @@ func (e *Engine) sendInfo(ctx context.Context, id int64) (campaignInfo, error) {
 	if err != nil {
 		return info, err
 	}
-	info = campaignInfo{providerID: c.ProviderID, msg: e.messageFor(d), speed: d.Options.Speed, threshold: d.Options.errorThreshold()}
+	info = campaignInfo{providerID: c.ProviderID, msg: e.messageFor(d), speed: d.Options.Speed, threshold: d.Options.errorThreshold(), dedupe: d.Options.duplicateCheck()}
 	e.mu.Lock()
 	e.infos[id] = info
 	e.mu.Unlock()
@@ -255,6 +264,11 @@ func (e *Engine) failed(ctx context.Context, log *slog.Logger, b models.Batch, e
 	}
 	if pe.Class == providers.Reauth && b.Attempts == 1 {
 		wait = 0 // the client dropped its token: one immediate retry
+	}
+	if end, unsafe := e.unsafeRetry(ctx, b, pe, e.store.Now().Add(wait)); unsafe {
+		log.Warn("batch not retried: it could be delivered twice", slog.String("code", pe.Code), slog.Int("attempts", b.Attempts))
+		e.finish(ctx, log, b, end)
+		return
 	}
 	e.metrics.retries.Add(1)
 	log.Info("batch retry", slog.String("class", pe.Class.String()), slog.String("code", pe.Code), slog.Duration("wait", wait), slog.Int("attempts", b.Attempts))

@@ -30,6 +30,9 @@ type Batch struct {
 	LeaseOwner     string
 	LeaseExpiresAt *time.Time
 	NextAttemptAt  time.Time
+	// FirstAttemptAt is when the batch was first claimed for sending (nil
+	// before that), the start of a provider's de-duplication window.
+	FirstAttemptAt *time.Time
 	TaskID         string
 	LastCode       string
 	LastError      string
@@ -173,7 +176,8 @@ ORDER BY seq LIMIT ?`
 
 // leaseSQL leases the chosen batches, checking again that each is due and
 // free, so two workers never hold the same batch.
-const leaseSQL = `UPDATE batches SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
+const leaseSQL = `UPDATE batches SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?,
+first_attempt_at = coalesce(first_attempt_at, ?)
 WHERE id IN ? AND status = 'pending' AND next_attempt_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at < ?)
 RETURNING *`
 
@@ -230,7 +234,7 @@ func (s *Store) ClaimBatches(ctx context.Context, owner string, lease time.Durat
 		return nil, nil
 	}
 	var bs []Batch
-	if err := s.conn(ctx).Raw(leaseSQL, owner, now.Add(lease), now, chosen, now, now).Scan(&bs).Error; err != nil {
+	if err := s.conn(ctx).Raw(leaseSQL, owner, now.Add(lease), now, now, chosen, now, now).Scan(&bs).Error; err != nil {
 		return nil, fmt.Errorf("models: claim batches: %w", err)
 	}
 	bs = turnOrder(bs, lastCampaign)
@@ -535,7 +539,10 @@ func (s *Store) CampaignStatus(ctx context.Context, id int64) (Status, error) {
 // error: whoever holds the batch now decides.
 func (s *Store) ReleaseBatch(ctx context.Context, b Batch) error {
 	defer s.lockWrite()()
-	_, err := s.rawExec(ctx, `UPDATE batches SET lease_owner = '', lease_expires_at = NULL, attempts = max(attempts - 1, 0), updated_at = ?
+	// A batch given back before its first request was never sent: its
+	// de-duplication window has not started.
+	_, err := s.rawExec(ctx, `UPDATE batches SET lease_owner = '', lease_expires_at = NULL, attempts = max(attempts - 1, 0), updated_at = ?,
+		first_attempt_at = CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_at END
 		WHERE id = ? AND status = 'pending' AND lease_owner = ?`, s.now(), b.ID, b.LeaseOwner)
 	if err != nil {
 		return fmt.Errorf("models: release batch %d: %w", b.ID, err)

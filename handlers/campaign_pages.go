@@ -30,6 +30,9 @@ func (s *Server) showCampaigns(c *gin.Context) {
 		return
 	}
 	v := campaigns.ListView{Rows: rows, Status: string(f.Status)}
+	if f.Status != "" {
+		v.Empty = i18n.T(ctx, "campaigns.empty_status", map[string]any{"Status": i18n.T(ctx, "status."+string(f.Status))})
+	}
 	for _, st := range models.Statuses {
 		v.Statuses = append(v.Statuses, web.Option{Value: string(st), Label: i18n.T(ctx, "status."+string(st))})
 	}

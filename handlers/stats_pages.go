@@ -23,6 +23,7 @@ func (s *Server) statsRoutes() []Route {
 	return []Route{
 		page(http.MethodGet, "/campaigns/:id/stats", viewer, s.showCampaignStats),
 		page(http.MethodGet, "/campaigns/:id/deliveries.csv", viewer, s.exportDeliveries),
+		page(http.MethodGet, "/groups", viewer, s.showGroups),
 		page(http.MethodGet, "/groups/:name", viewer, s.showGroup),
 		page(http.MethodGet, "/dashboard/live", viewer, s.showDashboardLive),
 		api(http.MethodGet, "/campaigns/:id/stats", viewer, s.apiCampaignStats),

@@ -32,6 +32,8 @@ type ListView struct {
 	Status   string
 	Statuses []web.Option
 	NextURL  string
+	// Empty is the empty state naming the filter ("" without a filter).
+	Empty string
 }
 
 // Event is one status change.

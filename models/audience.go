@@ -262,7 +262,22 @@ func (s *Store) resolveAudience(ctx context.Context, providerID int64, a *Audien
 	switch a.Kind {
 	case "all":
 		r.expr.sb.WriteString("1")
-	case "tag", "alias", "cid":
+	case "alias", "cid":
+		if st := a.Stored; st != nil && st.Campaign != 0 && len(a.Values) == 0 {
+			// A stored list (validated when stored) is matched in SQL
+			// against its primary key, never loaded. For kind cid this
+			// reaches registered devices only; the planner sends a cid list
+			// as given and does not come here.
+			col := "d.cid"
+			if a.Kind == "alias" {
+				col = "d.alias"
+			}
+			r.expr.sb.WriteString(col + " IN (SELECT value FROM campaign_values WHERE campaign_id = ?)")
+			r.expr.args = append(r.expr.args, st.Campaign)
+			return r, nil
+		}
+		fallthrough
+	case "tag":
 		limit := MaxAudienceValues
 		if a.Kind == "tag" {
 			limit = MaxAudienceTags

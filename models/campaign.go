@@ -12,10 +12,18 @@ import (
 
 // Audience is whom a campaign targets. Kind is all, tag, segment,
 // conditions, alias or cid (DESIGN.md "External contract").
+//
+// A cid or alias list holds up to a million values: a loaded campaign
+// carries them in Values only when there are at most InlineValues of them;
+// otherwise Values is empty and Stored says where they are. Count is how
+// many values the audience lists (the loaded count; on input it is ignored).
 type Audience struct {
 	Kind   string          `json:"kind"`
+	Count  int64           `json:"count,omitempty"`
 	Values []string        `json:"values,omitempty"`
 	Tree   json.RawMessage `json:"conditions,omitempty"`
+	// Stored, when set, holds the values instead of Values.
+	Stored *StoredValues `json:"-"`
 }
 
 // Totals are a campaign's per-recipient counters. The names are part of the
@@ -121,8 +129,12 @@ func (s *Store) CreateCampaign(ctx context.Context, in NewCampaign) (c Campaign,
 		if err := tx.conn(ctx).Create(&c).Error; err != nil {
 			return err
 		}
-		return tx.saveAudience(ctx, c.ID, c.Audience)
+		return tx.saveAudience(ctx, c.ID, &c.Audience)
 	})
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return Campaign{}, false, ve
+	}
 	if err != nil {
 		if isConflict(notFound(err, "")) && in.IdempotencyKey != "" {
 			// A concurrent create with the same key won the race.
@@ -183,11 +195,13 @@ func (s *Store) UpdateDraft(ctx context.Context, id int64, u CampaignUpdate) (Ca
 			c.GroupName = *u.GroupName
 		}
 		if u.Audience != nil {
-			c.Audience = *u.Audience
-			c.AudienceKind = c.Audience.Kind
-			if err := tx.saveAudience(ctx, c.ID, c.Audience); err != nil {
+			a := *u.Audience
+			if a.Stored != nil && a.Stored.Campaign == c.ID && a.Kind == c.AudienceKind {
+				a = c.Audience // the draft keeps its own stored list
+			} else if err := tx.saveAudience(ctx, c.ID, &a); err != nil {
 				return err
 			}
+			c.Audience, c.AudienceKind = a, a.Kind
 		}
 		if u.Message != nil {
 			c.Message = u.Message
@@ -220,57 +234,6 @@ func (s *Store) CampaignByID(ctx context.Context, id int64) (Campaign, error) {
 	return c, nil
 }
 
-// campaignAudience is the side table holding a campaign's audience JSON.
-type campaignAudience struct {
-	CampaignID int64 `gorm:"primaryKey"`
-	Audience   string
-}
-
-func (campaignAudience) TableName() string { return "campaign_audiences" }
-
-func (s *Store) saveAudience(ctx context.Context, id int64, a Audience) error {
-	b, err := json.Marshal(a)
-	if err != nil {
-		return fmt.Errorf("models: encode audience of campaign %d: %w", id, err)
-	}
-	err = s.conn(ctx).Exec(`INSERT INTO campaign_audiences (campaign_id, audience) VALUES (?, ?)
-		ON CONFLICT (campaign_id) DO UPDATE SET audience = excluded.audience`, id, string(b)).Error
-	if err != nil {
-		return fmt.Errorf("models: save audience of campaign %d: %w", id, err)
-	}
-	return nil
-}
-
-// loadAudiences fills the campaigns' Audience from the side table.
-func (s *Store) loadAudiences(ctx context.Context, cs []*Campaign) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	ids := make([]int64, len(cs))
-	for i, c := range cs {
-		ids[i] = c.ID
-	}
-	var rows []campaignAudience
-	if err := s.conn(ctx).Where("campaign_id IN ?", ids).Find(&rows).Error; err != nil {
-		return fmt.Errorf("models: load audiences: %w", err)
-	}
-	by := make(map[int64]string, len(rows))
-	for _, r := range rows {
-		by[r.CampaignID] = r.Audience
-	}
-	for _, c := range cs {
-		raw, ok := by[c.ID]
-		if !ok {
-			c.Audience = Audience{Kind: c.AudienceKind}
-			continue
-		}
-		if err := json.Unmarshal([]byte(raw), &c.Audience); err != nil {
-			return fmt.Errorf("models: decode audience of campaign %d: %w", c.ID, err)
-		}
-	}
-	return nil
-}
-
 // CampaignHead loads a campaign without its audience, which for a listed
 // audience holds up to a million values: the engine's hot paths need only
 // the status and counters.
@@ -290,7 +253,8 @@ type CampaignFilter struct {
 	// After is the id of the last campaign of the previous page.
 	After int64
 	Limit int
-	// WithAudience loads each campaign's audience (values included);
+	// WithAudience loads each campaign's audience (a list's values when
+	// there are at most InlineValues);
 	// pages that show only the kind leave it off.
 	WithAudience bool
 }

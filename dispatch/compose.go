@@ -145,8 +145,25 @@ func (d *Draft) validateAudience(v *models.ValidationError, caps providers.Capab
 		if !caps.Supports(providers.AudienceAll) {
 			v.Add("audience.kind", "err.unsupported_audience", nil)
 		}
-		a.Values = nil
+		a.Values, a.Stored = nil, nil
 	case "cid", "alias", "tag":
+		if a.Stored != nil && a.Kind == "tag" {
+			// Only a list longer than any tag list is stored.
+			a.Stored = nil
+			v.Add("audience.values", "err.too_many", map[string]any{"Max": maxTags})
+			return
+		}
+		if a.Stored != nil {
+			// A stored list was trimmed, checked value by value and counted
+			// as it was stored (or streamed in); the store checks the
+			// distinct count when it attaches the list.
+			a.Values = nil
+			if a.Count == 0 {
+				v.Add("audience.values", "err.required", nil)
+			}
+			d.checkListKind(v, caps)
+			return
+		}
 		a.Values = dedupe(a.Values)
 		max := MaxListValues
 		if a.Kind == "tag" {
@@ -163,12 +180,7 @@ func (d *Draft) validateAudience(v *models.ValidationError, caps providers.Capab
 				break
 			}
 		}
-		if a.Kind == "tag" && !caps.Supports(providers.AudienceTag) {
-			v.Add("audience.kind", "err.unsupported_audience", nil)
-		}
-		if a.Kind == "cid" && !caps.Supports(providers.AudienceCID) {
-			v.Add("audience.kind", "err.unsupported_audience", nil)
-		}
+		d.checkListKind(v, caps)
 	case "segment":
 		a.Values = dedupe(a.Values)
 		if len(a.Values) != 1 {
@@ -183,6 +195,16 @@ func (d *Draft) validateAudience(v *models.ValidationError, caps providers.Capab
 	case "":
 		v.Add("audience.kind", "err.required", nil)
 	default:
+		v.Add("audience.kind", "err.unsupported_audience", nil)
+	}
+}
+
+// checkListKind refuses a tag or cid list the account cannot send.
+func (d *Draft) checkListKind(v *models.ValidationError, caps providers.Capabilities) {
+	if d.Audience.Kind == "tag" && !caps.Supports(providers.AudienceTag) {
+		v.Add("audience.kind", "err.unsupported_audience", nil)
+	}
+	if d.Audience.Kind == "cid" && !caps.Supports(providers.AudienceCID) {
 		v.Add("audience.kind", "err.unsupported_audience", nil)
 	}
 }

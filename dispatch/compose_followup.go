@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
@@ -77,15 +78,27 @@ func (e *Engine) followUp(ctx context.Context, id int64, name, actor string, uns
 			kind = "alias"
 		}
 	}
-	var values []string
+	// The failed recipients (up to a million) are spooled into an upload a
+	// page at a time and attached to the new draft inside the database.
+	up, err := e.store.NewAudienceUpload(ctx)
+	if err != nil {
+		return c, err
+	}
+	defer func() {
+		if derr := up.Discard(context.WithoutCancel(ctx)); derr != nil {
+			e.log.Error("discard audience upload", slog.Int64("upload", up.ID), slog.Any("error", derr))
+		}
+	}()
 	after := ""
 	for {
 		page, err := e.store.FailedRecipients(ctx, id, after, failedPage, unsent)
 		if err != nil {
 			return c, err
 		}
-		values = append(values, page...)
-		if len(values) > MaxListValues {
+		if err := up.Add(ctx, page); err != nil {
+			return c, err
+		}
+		if up.Count() > MaxListValues {
 			v := &models.ValidationError{}
 			v.Add("audience.values", "err.too_many", map[string]any{"Max": MaxListValues})
 			return c, v
@@ -95,11 +108,11 @@ func (e *Engine) followUp(ctx context.Context, id int64, name, actor string, uns
 		}
 		after = page[len(page)-1]
 	}
-	if len(values) == 0 {
+	if up.Count() == 0 {
 		return c, ErrNoFailed
 	}
 	d.Name, d.ScheduleAt = clipRunes(name, MaxNameRunes), nil
-	d.Audience = models.Audience{Kind: kind, Values: values}
+	d.Audience = models.Audience{Kind: kind, Count: up.Count(), Stored: &models.StoredValues{Upload: up.ID}}
 	out, _, err := e.CreateCampaign(ctx, d, actor, "")
 	return out, err
 }

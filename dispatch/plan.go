@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
@@ -126,10 +125,11 @@ func (e *Engine) plan(ctx context.Context, c models.Campaign) error {
 	}
 	fz := &freezer{e: e, c: c, kind: kind, limit: max(1, caps.Audiences[kind]), cursor: c.PlanCursor}
 	if m == listed {
-		vals := dedupe(c.Audience.Values)
-		slices.Sort(vals)
-		if err := fz.add(ctx, vals); err != nil {
-			return err
+		// The list is stored sorted and de-duplicated: read it a page at a
+		// time from the plan cursor, never whole.
+		err := e.store.StreamCampaignValues(ctx, c.ID, c.PlanCursor, 5000, func(vals []string) error { return fz.add(ctx, vals) })
+		if err != nil {
+			return fmt.Errorf("dispatch: values of campaign %d: %w", c.ID, err)
 		}
 	} else {
 		src, ok := any(e.store).(audienceStreamer)

@@ -2,11 +2,13 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,14 +65,23 @@ func (s *Server) writeCampaign(c *gin.Context, status int, cm models.Campaign) {
 // apiCreateCampaign creates a draft; a repeated Idempotency-Key returns the
 // campaign first created with it (200 instead of 201).
 func (s *Server) apiCreateCampaign(c *gin.Context) {
-	var d dispatch.Draft
-	if !s.decodeJSON(c, &d) {
-		return
-	}
 	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
 	if len(key) > 200 {
 		apiError(c, http.StatusUnprocessableEntity, "invalid", "some fields are invalid", map[string]string{"Idempotency-Key": "must be at most 200 characters"})
 		return
+	}
+	d, up, ok := s.decodeDraft(c)
+	if !ok {
+		return
+	}
+	if up != nil {
+		// Nothing once a campaign took the upload; the request's own
+		// values otherwise.
+		defer func() {
+			if err := up.Discard(context.WithoutCancel(c.Request.Context())); err != nil {
+				s.log.Error("discard audience upload", "upload", up.ID, "error", err)
+			}
+		}()
 	}
 	cm, created, err := s.engine.CreateCampaign(c.Request.Context(), d, actor(c), key)
 	if err != nil {
@@ -198,6 +209,51 @@ func (s *Server) apiTestSend(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"request_id": res.RequestID, "task_id": res.TaskID, "items": items})
 }
 
+// apiCampaignAudience pages a campaign's audience values in key order:
+// {kind, count, items, next_after}. A cid or alias list (up to a million
+// values) is read a keyset page at a time.
+func (s *Server) apiCampaignAudience(c *gin.Context) {
+	id, ok := s.apiCampaignID(c)
+	if !ok {
+		return
+	}
+	limit, ok := pageLimit(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	cm, err := s.store.CampaignByID(ctx, id)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	a, after := cm.Audience, c.Query("after")
+	var items []string
+	if a.Stored != nil {
+		if items, err = s.store.CampaignValues(ctx, id, after, limit+1); err != nil {
+			s.apiFail(c, err)
+			return
+		}
+	} else {
+		vals := slices.Clone(a.Values)
+		slices.Sort(vals)
+		i, _ := slices.BinarySearch(vals, after)
+		if i < len(vals) && vals[i] == after {
+			i++
+		}
+		items = vals[i:min(len(vals), i+limit+1)]
+	}
+	var next any
+	if len(items) > limit {
+		items = items[:limit]
+		next = items[limit-1]
+	}
+	if items == nil {
+		items = []string{}
+	}
+	c.JSON(http.StatusOK, gin.H{"kind": a.Kind, "count": a.Count, "items": items, "next_after": next})
+}
+
 func (s *Server) apiListDeliveries(c *gin.Context) {
 	id, ok := s.apiCampaignID(c)
 	if !ok {
@@ -269,6 +325,13 @@ func (s *Server) apiUpdateCampaign(c *gin.Context) {
 	if err != nil {
 		apiError(c, http.StatusBadRequest, "malformed_json", jsonProblem(err), nil)
 		return
+	}
+	// A list too long to load stays in the store: a patch that gives no
+	// values keeps it (and may still change the kind between cid and alias).
+	if st := d.Audience.Stored; st != nil {
+		if patchA, ok := obj["audience"].(map[string]any); !ok || patchA["values"] == nil {
+			merged.Audience.Stored, merged.Audience.Values, merged.Audience.Count = st, nil, d.Audience.Count
+		}
 	}
 	out, err := s.engine.UpdateDraft(c.Request.Context(), id, merged)
 	if err != nil {
@@ -396,6 +459,6 @@ func (s *Server) apiResendFailed(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.audit(c, "campaign_resend_failed", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d, %d recipients", id, len(out.Audience.Values)))
+	s.audit(c, "campaign_resend_failed", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d, %d recipients", id, out.Audience.Count))
 	s.writeCampaign(c, http.StatusCreated, out)
 }

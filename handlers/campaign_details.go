@@ -25,6 +25,10 @@ func (s *Server) audienceText(ctx context.Context, a models.Audience) string {
 			}
 		}
 	}
+	if a.Stored != nil {
+		// Too long to load: the count alone.
+		return out + ": " + i18n.T(ctx, "campaigns.values_listed", map[string]any{"N": num(a.Count)})
+	}
 	if n := len(a.Values); n > 0 {
 		out += ": " + strings.Join(a.Values[:min(n, 5)], ", ")
 		if n > 5 {

@@ -338,6 +338,9 @@ func valuesOf(d dispatch.Draft) campaigns.FormValues {
 	if f.Timezone == "" {
 		f.Timezone = "UTC"
 	}
+	if d.Audience.Stored != nil {
+		f.StoredCount = d.Audience.Count
+	}
 	if d.Audience.Kind == "segment" && len(d.Audience.Values) == 1 {
 		f.SegmentID = d.Audience.Values[0]
 	} else {

@@ -109,8 +109,18 @@ func (s *Server) showNewCampaign(c *gin.Context) {
 
 // validatedForm reads the composer and validates it without saving. A
 // form whose fields all parse is only checked by the save itself.
-func (s *Server) validatedForm(c *gin.Context) (campaigns.FormValues, dispatch.Draft, *models.ValidationError, error) {
+//
+// stored is the draft's audience when it is a stored list too long for the
+// text box: with the same kind and no values typed or uploaded, the draft
+// keeps it.
+func (s *Server) validatedForm(c *gin.Context, stored *models.Audience) (campaigns.FormValues, dispatch.Draft, *models.ValidationError, error) {
 	vals, d, parseErr := draftFromForm(c, true)
+	if stored != nil && stored.Stored != nil {
+		vals.StoredCount = stored.Count
+		if d.Audience.Kind == stored.Kind && len(d.Audience.Values) == 0 {
+			d.Audience = *stored
+		}
+	}
 	if parseErr.Err() == nil {
 		return vals, d, nil, nil
 	}
@@ -130,7 +140,7 @@ func (s *Server) validatedForm(c *gin.Context) (campaigns.FormValues, dispatch.D
 
 // saveCampaign creates a draft from the composer.
 func (s *Server) saveCampaign(c *gin.Context) {
-	vals, d, bad, err := s.validatedForm(c)
+	vals, d, bad, err := s.validatedForm(c, nil)
 	if err == nil && bad == nil {
 		var cm models.Campaign
 		cm, _, err = s.engine.CreateCampaign(c.Request.Context(), d, actor(c), "")
@@ -173,7 +183,7 @@ func (s *Server) updateCampaign(c *gin.Context) {
 	if !ok {
 		return
 	}
-	vals, d, bad, err := s.validatedForm(c)
+	vals, d, bad, err := s.validatedForm(c, &cm.Audience)
 	if err == nil && bad == nil {
 		_, err = s.engine.UpdateDraft(c.Request.Context(), cm.ID, d)
 		if err == nil {
@@ -240,7 +250,7 @@ func (s *Server) resendFailedPage(c *gin.Context) {
 	var ve *models.ValidationError
 	switch {
 	case err == nil:
-		s.audit(c, "campaign_resend_failed", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d, %d %s recipients", cm.ID, len(out.Audience.Values), which))
+		s.audit(c, "campaign_resend_failed", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d, %d %s recipients", cm.ID, out.Audience.Count, which))
 		s.flash(c, "success", "flash.resend_created")
 		s.redirect(c, fmt.Sprintf("/campaigns/%d", out.ID))
 		return

@@ -82,6 +82,7 @@ func (s *Server) coreRoutes() []Route {
 		api(http.MethodPost, "/campaigns/:id/cancel", operator, s.apiCampaignAction),
 		api(http.MethodPost, "/campaigns/:id/test", operator, s.apiTestSend),
 		api(http.MethodGet, "/campaigns/:id/deliveries", viewer, s.apiListDeliveries),
+		api(http.MethodGet, "/campaigns/:id/audience", viewer, s.apiCampaignAudience),
 	}
 }
 

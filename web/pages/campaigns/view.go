@@ -246,11 +246,14 @@ type KindOption struct {
 // FormValues are the composer's fields as typed, so a failed validation
 // renders them back exactly.
 type FormValues struct {
-	Name                string
-	ProviderID          string
-	Group               string
-	AudienceKind        string
-	AudienceValues      string
+	Name           string
+	ProviderID     string
+	Group          string
+	AudienceKind   string
+	AudienceValues string
+	// StoredCount is the length of a draft's stored list (too long to
+	// edit in a text box), kept when AudienceValues is left empty.
+	StoredCount         int64
 	SegmentID           string
 	Type                string
 	Title               string

@@ -1,0 +1,293 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/models"
+)
+
+// maxCampaignBody bounds a campaign body, which alone may list a million
+// client ids (≈30 MB); it is read as a stream, never whole.
+const maxCampaignBody = 64 << 20
+
+// maxValueLen bounds one listed value (the longest, a client id).
+const maxValueLen = 256
+
+// spoolChunk is how many values go to the upload per transaction.
+const spoolChunk = 5000
+
+// badBody is a body that cannot be decoded: a 400 with this message.
+type badBody string
+
+func (b badBody) Error() string { return string(b) }
+
+// draftStream decodes a campaign body token by token. audience.values is
+// trimmed, checked value by value and counted (distinct values, through a
+// set of their 64-bit hashes: 8 bytes a value instead of the value) as it
+// is read; past models.InlineValues values the list is spooled into a
+// models.AudienceUpload in chunks, so memory stays bounded whatever the
+// list's length. A hash collision could only undercount by one; the store
+// counts the distinct values exactly when it attaches the upload.
+type draftStream struct {
+	ctx   context.Context
+	store *models.Store
+	dec   *json.Decoder
+	d     dispatch.Draft
+	buf   []string
+	up    *models.AudienceUpload
+	seed  maphash.Seed
+	seen  map[uint64]struct{}
+}
+
+// decodeDraft reads a campaign body as a stream. On failure it has
+// answered (400, 413, 422 or 500) and returns ok=false. A non-nil upload
+// holds the list: the caller attaches it (through Audience.Stored) and must
+// Discard it afterwards.
+func (s *Server) decodeDraft(c *gin.Context) (d dispatch.Draft, up *models.AudienceUpload, ok bool) {
+	ds := &draftStream{ctx: c.Request.Context(), store: s.store, seed: maphash.MakeSeed(), seen: map[uint64]struct{}{},
+		dec: json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxCampaignBody))}
+	ds.dec.DisallowUnknownFields()
+	err := ds.body()
+	if err == nil {
+		err = ds.finish()
+	}
+	if err == nil {
+		return ds.d, ds.up, true
+	}
+	if ds.up != nil {
+		if derr := ds.up.Discard(context.WithoutCancel(ds.ctx)); derr != nil {
+			s.log.Error("discard audience upload", "upload", ds.up.ID, "error", derr)
+		}
+	}
+	var mbe *http.MaxBytesError
+	var bad badBody
+	var ve *models.ValidationError
+	switch {
+	case errors.As(err, &mbe):
+		apiError(c, http.StatusRequestEntityTooLarge, "too_large", "request body too large", nil)
+	case errors.As(err, &bad):
+		apiError(c, http.StatusBadRequest, "malformed_json", string(bad), nil)
+	case errors.As(err, &ve):
+		s.apiFail(c, ve)
+	case errors.As(err, new(storeError)):
+		s.apiFail(c, err)
+	default: // the decoder's, or a field's own UnmarshalJSON (a bad time)
+		apiError(c, http.StatusBadRequest, "malformed_json", jsonProblem(err), nil)
+	}
+	return dispatch.Draft{}, nil, false
+}
+
+// storeError is a failure to spool the values, not a fault of the body.
+type storeError struct{ err error }
+
+func (e storeError) Error() string { return e.err.Error() }
+func (e storeError) Unwrap() error { return e.err }
+
+// body decodes the top-level object; keys match case-insensitively, as
+// encoding/json matches struct fields.
+func (ds *draftStream) body() error {
+	if err := ds.open("", "the body must be a JSON object"); errors.Is(err, errNull) {
+		return badBody("the body must be a JSON object")
+	} else if err != nil {
+		return err
+	}
+	for ds.dec.More() {
+		key, err := ds.key()
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(key) {
+		case "name":
+			err = ds.dec.Decode(&ds.d.Name)
+		case "provider_id":
+			err = ds.dec.Decode(&ds.d.ProviderID)
+		case "group":
+			err = ds.dec.Decode(&ds.d.Group)
+		case "message":
+			err = ds.dec.Decode(&ds.d.Message)
+		case "options":
+			err = ds.dec.Decode(&ds.d.Options)
+		case "schedule_at":
+			err = ds.dec.Decode(&ds.d.ScheduleAt)
+		case "audience":
+			err = ds.audience()
+		default:
+			return badBody(fmt.Sprintf("unknown field %q", key))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := ds.dec.Token(); err != nil { // the closing brace
+		return err
+	}
+	if _, err := ds.dec.Token(); !errors.Is(err, io.EOF) {
+		return badBody("unexpected data after the JSON value")
+	}
+	return nil
+}
+
+// open reads the opening delimiter of an object (or of an array with
+// arrayOf set); a null leaves the field empty (errNull).
+func (ds *draftStream) open(arrayOf, problem string) error {
+	tok, err := ds.dec.Token()
+	if err != nil {
+		return err
+	}
+	want := json.Delim('{')
+	if arrayOf != "" {
+		want = json.Delim('[')
+	}
+	if tok == nil {
+		return errNull
+	}
+	if tok != want {
+		return badBody(problem)
+	}
+	return nil
+}
+
+// errNull: the value was JSON null.
+var errNull = errors.New("null")
+
+func (ds *draftStream) key() (string, error) {
+	tok, err := ds.dec.Token()
+	if err != nil {
+		return "", err
+	}
+	k, ok := tok.(string)
+	if !ok {
+		return "", badBody("invalid JSON body")
+	}
+	return k, nil
+}
+
+func (ds *draftStream) audience() error {
+	if err := ds.open("", `field "audience" must be an object`); errors.Is(err, errNull) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	a := &ds.d.Audience
+	for ds.dec.More() {
+		key, err := ds.key()
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(key) {
+		case "kind":
+			err = ds.dec.Decode(&a.Kind)
+		case "count": // as GET answers it; the values say how many
+			var n json.Number
+			err = ds.dec.Decode(&n)
+		case "conditions":
+			err = ds.dec.Decode(&a.Tree)
+		case "values":
+			err = ds.values()
+		default:
+			return badBody(fmt.Sprintf("unknown field %q", key))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	_, err := ds.dec.Token()
+	return err
+}
+
+func (ds *draftStream) values() error {
+	const problem = `field "audience.values" must be an array of strings`
+	if err := ds.open("values", problem); errors.Is(err, errNull) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if len(ds.seen) > 0 || ds.up != nil {
+		return badBody(`field "audience.values" is given twice`)
+	}
+	for ds.dec.More() {
+		tok, err := ds.dec.Token()
+		if err != nil {
+			return err
+		}
+		v, ok := tok.(string)
+		if !ok {
+			return badBody(problem)
+		}
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		if len(v) > maxValueLen {
+			return valuesProblem("err.value_too_long", maxValueLen)
+		}
+		h := maphash.String(ds.seed, v)
+		if _, dup := ds.seen[h]; dup {
+			continue
+		}
+		ds.seen[h] = struct{}{}
+		if len(ds.seen) > dispatch.MaxListValues {
+			return valuesProblem("err.too_many", dispatch.MaxListValues)
+		}
+		ds.buf = append(ds.buf, v)
+		if err := ds.spool(false); err != nil {
+			return err
+		}
+	}
+	_, err := ds.dec.Token()
+	return err
+}
+
+// spool moves the buffered values to the upload once the list is longer
+// than a loaded campaign carries inline, spoolChunk at a time.
+func (ds *draftStream) spool(final bool) error {
+	if ds.up == nil && len(ds.buf) <= models.InlineValues {
+		return nil
+	}
+	if !final && len(ds.buf) < spoolChunk && ds.up != nil {
+		return nil
+	}
+	if ds.up == nil {
+		up, err := ds.store.NewAudienceUpload(ds.ctx)
+		if err != nil {
+			return storeError{err}
+		}
+		ds.up = up
+	}
+	if err := ds.up.Add(ds.ctx, ds.buf); err != nil {
+		return storeError{err}
+	}
+	ds.buf = ds.buf[:0]
+	return nil
+}
+
+// finish stores the last chunk and points the draft at the upload.
+func (ds *draftStream) finish() error {
+	if ds.up == nil {
+		ds.d.Audience.Values = ds.buf
+		return nil
+	}
+	if err := ds.spool(true); err != nil {
+		return err
+	}
+	ds.d.Audience.Values = nil
+	ds.d.Audience.Count = int64(len(ds.seen))
+	ds.d.Audience.Stored = &models.StoredValues{Upload: ds.up.ID}
+	ds.seen = nil
+	return nil
+}
+
+func valuesProblem(id string, max int) error {
+	v := &models.ValidationError{}
+	v.Add("audience.values", id, map[string]any{"Max": max})
+	return v
+}

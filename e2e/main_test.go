@@ -28,7 +28,9 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	if chromiumPath != "" {
+	// The binary is built whether or not a browser is installed: the API
+	// journeys drive it without one.
+	{
 		dir, err := os.MkdirTemp("", "pushdeck-e2e-")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "e2e:", err)

@@ -21,7 +21,7 @@ import (
 // server is the real pushdeck binary serving a temporary database on a
 // free loopback port.
 type server struct {
-	t   *testing.T
+	t   testing.TB
 	URL string
 	db  string
 	env []string
@@ -50,7 +50,7 @@ func (s *syncBuffer) String() string {
 }
 
 // newServer prepares a server; run CLI commands with cli, then start it.
-func newServer(t *testing.T) *server {
+func newServer(t testing.TB) *server {
 	t.Helper()
 	dir := t.TempDir()
 	// Asked for first, so the server's cleanup (which writes its log
@@ -135,7 +135,7 @@ func (s *server) logTail() string {
 
 // freeAddr finds a free loopback port. The port is released before the
 // server binds it; on a test machine nothing else races for it.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -53,6 +53,16 @@ func (s *Store) CountAudience(ctx context.Context, providerID int64, a Audience)
 			}
 		}
 		return int64(len(r.values)) - out, nil
+	case modeStoredCIDs:
+		// The list as given, minus the registered devices opted out.
+		var n int64
+		err := s.read(ctx).Raw(`SELECT (SELECT COUNT(*) FROM campaign_values WHERE campaign_id = ?)
+			- (SELECT COUNT(*) FROM campaign_values v JOIN devices d ON d.provider_id = ? AND d.cid = v.value AND d.opted_out = 1 WHERE v.campaign_id = ?)`,
+			r.stored, providerID, r.stored).Scan(&n).Error
+		if err != nil {
+			return 0, fmt.Errorf("models: count audience: %w", err)
+		}
+		return n, nil
 	case modeAliasSet:
 		var n int64
 		for part := range slices.Chunk(r.values, 500) {
@@ -98,6 +108,10 @@ func (s *Store) StreamAudience(ctx context.Context, providerID int64, a Audience
 		return err
 	}
 	switch r.mode {
+	case modeStoredCIDs:
+		return s.StreamCampaignValues(ctx, r.stored, "", batch, func(page []string) error {
+			return s.streamCIDs(ctx, providerID, page, batch, fn)
+		})
 	case modeCIDs:
 		return s.streamCIDs(ctx, providerID, r.values, batch, fn)
 	case modeAliasSet:
@@ -246,12 +260,14 @@ const (
 	modeWhere    audienceMode = iota // expr over devices d
 	modeCIDs                         // values: sorted distinct cids
 	modeAliasSet                     // values: a large alias list
+	modeStoredCIDs                   // stored: a campaign's stored cid list
 )
 
 type resolved struct {
 	mode   audienceMode
 	expr   *sqlExpr
 	values []string
+	stored int64 // the campaign whose stored list modeStoredCIDs is
 }
 
 // resolveAudience validates a and turns it into a filter. providerID 0
@@ -265,14 +281,12 @@ func (s *Store) resolveAudience(ctx context.Context, providerID int64, a *Audien
 	case "alias", "cid":
 		if st := a.Stored; st != nil && st.Campaign != 0 && len(a.Values) == 0 {
 			// A stored list (validated when stored) is matched in SQL
-			// against its primary key, never loaded. For kind cid this
-			// reaches registered devices only; the planner sends a cid list
-			// as given and does not come here.
-			col := "d.cid"
-			if a.Kind == "alias" {
-				col = "d.alias"
+			// against its primary key, never loaded.
+			if a.Kind == "cid" {
+				r.mode, r.stored = modeStoredCIDs, st.Campaign
+				return r, nil
 			}
-			r.expr.sb.WriteString(col + " IN (SELECT value FROM campaign_values WHERE campaign_id = ?)")
+			r.expr.sb.WriteString("d.alias IN (SELECT value FROM campaign_values WHERE campaign_id = ?)")
 			r.expr.args = append(r.expr.args, st.Campaign)
 			return r, nil
 		}

@@ -52,6 +52,9 @@ func TestLongListStaysStored(t *testing.T) {
 	if !slices.Equal(all, want) {
 		t.Fatalf("streamed %d values, want %d in key order", len(all), len(want))
 	}
+	if reach, err := s.CountAudience(ctx, a.ID, got.Audience); err != nil || reach != n {
+		t.Errorf("the stored list reaches %d (%v), want %d", reach, err, n)
+	}
 	page, err := s.CampaignValues(ctx, c.ID, want[99], 5)
 	if err != nil || !slices.Equal(page, want[100:105]) {
 		t.Fatalf("page after %s: %v %v", want[99], page, err)

@@ -257,10 +257,10 @@ func (s *Store) streamCIDs(ctx context.Context, providerID int64, cids []string,
 type audienceMode int
 
 const (
-	modeWhere    audienceMode = iota // expr over devices d
-	modeCIDs                         // values: sorted distinct cids
-	modeAliasSet                     // values: a large alias list
-	modeStoredCIDs                   // stored: a campaign's stored cid list
+	modeWhere      audienceMode = iota // expr over devices d
+	modeCIDs                           // values: sorted distinct cids
+	modeAliasSet                       // values: a large alias list
+	modeStoredCIDs                     // stored: a campaign's stored cid list
 )
 
 type resolved struct {

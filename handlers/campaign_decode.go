@@ -16,10 +16,6 @@ import (
 	"github.com/pushdeck/pushdeck/models"
 )
 
-// maxCampaignBody bounds a campaign body, which alone may list a million
-// client ids (≈30 MB); it is read as a stream, never whole.
-const maxCampaignBody = 64 << 20
-
 // maxValueLen bounds one listed value (the longest, a client id).
 const maxValueLen = 256
 
@@ -56,7 +52,7 @@ type draftStream struct {
 // Discard it afterwards.
 func (s *Server) decodeDraft(c *gin.Context) (d dispatch.Draft, up *models.AudienceUpload, ok bool) {
 	ds := &draftStream{ctx: c.Request.Context(), store: s.store, seed: maphash.MakeSeed(),
-		dec: json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxCampaignBody))}
+		dec: json.NewDecoder(c.Request.Body)} // the route's body limit wraps it (bodyRules)
 	ds.dec.DisallowUnknownFields()
 	err := ds.body()
 	if err == nil {
@@ -70,20 +66,19 @@ func (s *Server) decodeDraft(c *gin.Context) (d dispatch.Draft, up *models.Audie
 			s.log.Error("discard audience upload", "upload", ds.up.ID, "error", derr)
 		}
 	}
-	var mbe *http.MaxBytesError
 	var bad badBody
 	var ve *models.ValidationError
 	switch {
-	case errors.As(err, &mbe):
-		apiError(c, http.StatusRequestEntityTooLarge, "too_large", "request body too large", nil)
 	case errors.As(err, &bad):
 		apiError(c, http.StatusBadRequest, "malformed_json", string(bad), nil)
 	case errors.As(err, &ve):
+		// Refused before the end of the body: the rest is not read.
+		c.Header("Connection", "close")
 		s.apiFail(c, ve)
 	case errors.As(err, new(storeError)):
 		s.apiFail(c, err)
-	default: // the decoder's, or a field's own UnmarshalJSON (a bad time)
-		apiError(c, http.StatusBadRequest, "malformed_json", jsonProblem(err), nil)
+	default: // the decoder's (a 413 past the route's limit), or a field's own UnmarshalJSON (a bad time)
+		jsonFail(c, err)
 	}
 	return dispatch.Draft{}, nil, false
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/pushdeck/pushdeck/migrations"
 )
 
-// TestMigrationMovesListsToRows: 00010 moves a stored cid list out of the
+// TestMigrationMovesListsToRows: 00011 moves a stored cid list out of the
 // audience JSON into campaign_values (sorted, distinct, counted), leaves a
 // tag list in place with its count, and its down migration puts the list
 // back.
@@ -30,7 +30,7 @@ func TestMigrationMovesListsToRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.UpTo(ctx, 9); err != nil {
+	if _, err := p.UpTo(ctx, 10); err != nil {
 		t.Fatal(err)
 	}
 	exec := func(q string, args ...any) {
@@ -45,7 +45,7 @@ func TestMigrationMovesListsToRows(t *testing.T) {
 		exec(`INSERT INTO campaigns (id, name, provider_id, status, audience_kind, message, options, nonce, created_at, updated_at) VALUES (?, 'c', 1, 'draft', ?, CAST('{}' AS BLOB), CAST('{}' AS BLOB), 'n', ?, ?)`, id, kind, now, now)
 	}
 	exec(`INSERT INTO campaign_audiences (campaign_id, audience) VALUES (1, '{"kind":"cid","values":["c3","c1","c2"]}'), (2, '{"kind":"tag","values":["vip","new"]}')`)
-	if _, err := p.UpTo(ctx, 10); err != nil {
+	if _, err := p.UpTo(ctx, 11); err != nil {
 		t.Fatal(err)
 	}
 	sealer, err := NewSealer("k")
@@ -55,17 +55,17 @@ func TestMigrationMovesListsToRows(t *testing.T) {
 	st := NewStore(db, sealer)
 	c, err := st.CampaignByID(ctx, 1)
 	if err != nil || c.Audience.Kind != "cid" || c.Audience.Count != 3 || !slices.Equal(c.Audience.Values, []string{"c1", "c2", "c3"}) {
-		t.Fatalf("cid campaign after 00010: %+v (%v)", c.Audience, err)
+		t.Fatalf("cid campaign after 00011: %+v (%v)", c.Audience, err)
 	}
 	var doc string
 	if err := sqlDB.QueryRowContext(ctx, `SELECT audience FROM campaign_audiences WHERE campaign_id = 1`).Scan(&doc); err != nil || doc != `{"kind":"cid"}` {
-		t.Errorf("cid audience JSON after 00010: %s (%v)", doc, err)
+		t.Errorf("cid audience JSON after 00011: %s (%v)", doc, err)
 	}
 	c, err = st.CampaignByID(ctx, 2)
 	if err != nil || c.Audience.Count != 2 || !slices.Equal(c.Audience.Values, []string{"vip", "new"}) {
-		t.Errorf("tag campaign after 00010: %+v (%v)", c.Audience, err)
+		t.Errorf("tag campaign after 00011: %+v (%v)", c.Audience, err)
 	}
-	if _, err := p.DownTo(ctx, 9); err != nil {
+	if _, err := p.DownTo(ctx, 10); err != nil {
 		t.Fatal(err)
 	}
 	if err := sqlDB.QueryRowContext(ctx, `SELECT audience FROM campaign_audiences WHERE campaign_id = 1`).Scan(&doc); err != nil || doc != `{"kind":"cid","values":["c1","c2","c3"]}` {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +84,21 @@ func TestRetriesVisibleWhileProviderFails(t *testing.T) {
 	if strings.Contains(page, "Waiting for the provider") {
 		t.Error("the page says it waits for a report while the provider turns the batch away")
 	}
+	// The provider page: the account is failing, with the batch it is
+	// retrying and the provider's error.
+	health := func() (state, retrying, lastErr string) {
+		_, page := b.get("/providers")
+		row := doc(t, page).Find(fmt.Sprintf(`[data-testid="provider-row"][data-id="%d"]`, acct))
+		return row.Find(`[data-testid="provider-health"]`).AttrOr("data-health", ""),
+			strings.TrimSpace(row.Find(`[data-testid="health-retrying"]`).Text()), row.Find(`[data-testid="last-error"]`).Text()
+	}
+	if state, retrying, lastErr := health(); state != "failing" || !strings.HasSuffix(retrying, ": 1") || !strings.Contains(lastErr, "429") {
+		t.Errorf("provider page while retrying: health %q, %q, last error %q", state, retrying, lastErr)
+	}
+	_, raw = app.apiDo(http.MethodGet, "/api/v1/providers", key, "", nil)
+	if !regexp.MustCompile(`"last_error":"[^"]*429[^"]*","last_error_at":"20`).MatchString(raw) {
+		t.Errorf("providers API while retrying: %s", raw)
+	}
 
 	eventually(t, 15*time.Second, "completed", func() bool {
 		_, raw = app.apiDo(http.MethodGet, path, key, "", nil)
@@ -96,6 +112,9 @@ func TestRetriesVisibleWhileProviderFails(t *testing.T) {
 	_, page = b.get(strings.TrimPrefix(path, "/api/v1"))
 	if d := doc(t, page); d.Find(`[data-testid="retrying"]`).Length() != 0 {
 		t.Error("the page still shows retrying batches after completion")
+	}
+	if state, retrying, _ := health(); state != "ok" || retrying != "" {
+		t.Errorf("provider page after the batch went through: health %q, retrying %q", state, retrying)
 	}
 }
 

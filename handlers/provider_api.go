@@ -35,7 +35,9 @@ type apiProvider struct {
 	Disabled  bool    `json:"disabled"`
 	LastOKAt  *string `json:"last_ok_at"`
 	LastError string  `json:"last_error"`
-	CreatedAt string  `json:"created_at"`
+	// LastErrorAt is when LastError happened (null before any error).
+	LastErrorAt *string `json:"last_error_at"`
+	CreatedAt   string  `json:"created_at"`
 }
 
 func toAPIProvider(a models.ProviderAccount) apiProvider {
@@ -44,6 +46,10 @@ func toAPIProvider(a models.ProviderAccount) apiProvider {
 	if a.LastOKAt != nil {
 		t := a.LastOKAt.UTC().Format(time.RFC3339)
 		p.LastOKAt = &t
+	}
+	if a.LastErrorAt != nil {
+		t := a.LastErrorAt.UTC().Format(time.RFC3339)
+		p.LastErrorAt = &t
 	}
 	return p
 }

@@ -51,11 +51,16 @@ func (s *Server) renderProviders(c *gin.Context, status int, test *provpages.Tes
 		s.fail(c, err)
 		return
 	}
+	retrying, err := s.store.RetryingByAccount(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	var v provpages.ListView
 	for _, a := range as {
 		r := provpages.Row{ID: a.ID, Name: a.Name, Kind: a.Kind, BaseURL: a.BaseURL, Disabled: a.Disabled,
-			LastOK: whenPtr(a.LastOKAt), LastError: a.LastError, LastErrorAt: whenPtr(a.LastErrorAt),
-			Failing: a.LastErrorAt != nil && (a.LastOKAt == nil || a.LastErrorAt.After(*a.LastOKAt))}
+			LastOK: whenPtr(a.LastOKAt), LastError: a.LastError, LastErrorAt: whenPtr(a.LastErrorAt)}
+		setHealth(&r, a, retrying[a.ID])
 		if test != nil && test.ID == a.ID {
 			r.Test = test
 		}

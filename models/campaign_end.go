@@ -180,3 +180,24 @@ func (s *Store) CampaignRetries(ctx context.Context, id int64) (Retries, error) 
 	r.Code, r.Message, r.At, r.NextAttemptAt = last[0].LastCode, last[0].LastError, *last[0].LastErrorAt, next[0].NextAttemptAt
 	return r, nil
 }
+
+// RetryingByAccount counts, per provider account, the batches of its
+// sending campaigns that wait for another attempt after an error (the
+// provider page's sign that an account is in trouble now, not only that
+// its last call failed).
+func (s *Store) RetryingByAccount(ctx context.Context) (map[int64]int64, error) {
+	var rows []struct {
+		ProviderID int64
+		N          int64
+	}
+	err := s.read(ctx).Raw(`SELECT c.provider_id, count(*) AS n FROM batches b JOIN campaigns c ON c.id = b.campaign_id
+		WHERE b.status = 'pending' AND b.last_error_at IS NOT NULL AND c.status = ? GROUP BY c.provider_id`, StatusSending).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: retrying batches by account: %w", err)
+	}
+	out := make(map[int64]int64, len(rows))
+	for _, r := range rows {
+		out[r.ProviderID] = r.N
+	}
+	return out, nil
+}

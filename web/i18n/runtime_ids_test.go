@@ -7,6 +7,7 @@ import (
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web/i18n"
+	provpages "github.com/pushdeck/pushdeck/web/pages/providers"
 )
 
 // TestRuntimeIDsExist checks the message ids that code builds at run time
@@ -30,6 +31,12 @@ func TestRuntimeIDsExist(t *testing.T) {
 	}
 	for _, st := range []string{models.DeliveryPending, models.DeliveryAccepted, models.DeliveryInvalid, models.DeliveryFailed} {
 		ids = append(ids, "status."+st)
+	}
+	for _, r := range []string{models.ReasonNoDelivery, models.ReasonNoRecipients, models.ReasonErrorThreshold} {
+		ids = append(ids, "reason."+r)
+	}
+	for _, h := range []string{provpages.HealthOK, provpages.HealthFailing, provpages.HealthUnknown} {
+		ids = append(ids, "health."+h)
 	}
 	for _, l := range i18n.Supported {
 		loc := cat.Localizer(l.Tag)

@@ -26,9 +26,21 @@ type Row struct {
 	LastErrorAt string
 	// Failing is true when the last error is newer than the last success.
 	Failing bool
+	// Health is HealthOK, HealthFailing or HealthUnknown (no call yet).
+	Health string
+	// Retrying is how many batches of the account's sending campaigns
+	// wait for another attempt (formatted; empty for none).
+	Retrying string
 	// Test is the result of a connection test just run on this row.
 	Test *TestResult
 }
+
+// Health states of an account, from its last calls.
+const (
+	HealthOK      = "ok"
+	HealthFailing = "failing"
+	HealthUnknown = "unknown"
+)
 
 // ListView is the providers page.
 type ListView struct {

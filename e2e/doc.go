@@ -3,7 +3,7 @@
 // chromium headless through the journeys a person takes (first-run setup,
 // a device CSV import and a segment to a completed campaign and its
 // statistics, composer validation, a viewer's read-only view, the Chinese
-// interface).
+// interface, a provider outage shown while the engine retries).
 //
 // Run them with `go test ./e2e`; add `-artifacts -outputdir DIR` to keep the
 // screenshots each journey takes (otherwise they go to a temporary

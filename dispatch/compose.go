@@ -39,8 +39,8 @@ type Options struct {
 	DuplicateCheck *bool `json:"duplicate_check,omitempty"`
 }
 
-// duplicateCheck reports whether the duplicate check is on (the default).
-func (o Options) duplicateCheck() bool { return o.DuplicateCheck == nil || *o.DuplicateCheck }
+// DuplicateCheckOn reports whether the duplicate check is on (the default).
+func (o Options) DuplicateCheckOn() bool { return o.DuplicateCheck == nil || *o.DuplicateCheck }
 
 // errorThreshold is the failed share as a fraction; 0 disables the check.
 func (o Options) errorThreshold() float64 {

@@ -238,7 +238,7 @@ func (e *Engine) sendInfo(ctx context.Context, id int64) (campaignInfo, error) {
 	if err != nil {
 		return info, err
 	}
-	info = campaignInfo{providerID: c.ProviderID, msg: e.messageFor(d), speed: d.Options.Speed, threshold: d.Options.errorThreshold(), dedupe: d.Options.duplicateCheck()}
+	info = campaignInfo{providerID: c.ProviderID, msg: e.messageFor(d), speed: d.Options.Speed, threshold: d.Options.errorThreshold(), dedupe: d.Options.DuplicateCheckOn()}
 	e.mu.Lock()
 	e.infos[id] = info
 	e.mu.Unlock()

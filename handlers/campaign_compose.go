@@ -146,7 +146,7 @@ func (s *Server) composerChoices(ctx context.Context, v *campaigns.FormView) {
 // newFormValues are a new campaign's defaults. The zone is UTC until the
 // page script reads the browser's.
 func newFormValues() campaigns.FormValues {
-	return campaigns.FormValues{AudienceKind: "all", ClickAction: "startapp", Timezone: "UTC"}
+	return campaigns.FormValues{AudienceKind: "all", ClickAction: "startapp", Timezone: "UTC", WeComDupCheck: true}
 }
 
 // renderComposer renders the composer with status.

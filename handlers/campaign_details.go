@@ -98,6 +98,9 @@ func messageDetails(ctx context.Context, d dispatch.Draft) []campaigns.Detail {
 	}
 	add("field.mx_sequence", strings.Join(m.MX.Sequence, ", "))
 	weComDetails(add, yes, m.WeCom)
+	if !o.DuplicateCheckOn() {
+		add("field.wecom_dup_check", i18n.T(ctx, "dedupe.off"))
+	}
 	if o.Speed > 0 {
 		add("field.speed", num(int64(o.Speed)))
 	}
@@ -113,7 +116,6 @@ func messageDetails(ctx context.Context, d dispatch.Draft) []campaigns.Detail {
 func weComDetails(add func(string, string), yes func(bool) string, w providers.WeComOptions) {
 	add("field.wecom_safe", yes(w.Safe))
 	add("field.wecom_id_trans", yes(w.EnableIDTrans))
-	add("field.wecom_dup_check", yes(w.DuplicateCheck))
 	if w.DuplicateCheckInterval > 0 {
 		add("field.wecom_dup_interval", strconv.Itoa(int(w.DuplicateCheckInterval/time.Second)))
 	}

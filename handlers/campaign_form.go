@@ -82,6 +82,13 @@ func draftFromForm(c *gin.Context, withFile bool) (campaigns.FormValues, dispatc
 	intField(v, f.Speed, "options.speed", &d.Options.Speed)
 	intField(v, f.TTLSeconds, "options.ttl_seconds", &d.Options.TTLSeconds)
 	intField(v, f.ErrorThreshold, "options.error_threshold", &d.Options.ErrorThreshold)
+	// The duplicate check stays on unless the operator unticked its box;
+	// the box is only posted where the provider's options are shown, which
+	// the marker beside it says.
+	if c.PostForm("dup_check_shown") != "" && !f.WeComDupCheck {
+		off := false
+		d.Options.DuplicateCheck = &off
+	}
 	d.ScheduleAt = timeField(v, f.ScheduleAt, "schedule_at", loc)
 	return f, d, v
 }
@@ -92,9 +99,8 @@ func messageFromForm(f campaigns.FormValues, v *models.ValidationError, loc *tim
 		WifiOnly: f.WifiOnly, Android: providers.AndroidOptions{ChannelID: strings.TrimSpace(f.AndroidChannel)},
 		IOS: providers.IOSOptions{Sound: strings.TrimSpace(f.IOSSound), Subtitle: strings.TrimSpace(f.IOSSubtitle), ThreadID: strings.TrimSpace(f.IOSThreadID),
 			CollapseID: strings.TrimSpace(f.IOSCollapseID), ContentAvailable: f.IOSContentAvailable, MutableContent: f.IOSMutableContent},
-		MX: providers.MXOptions{Strategy: f.MXStrategy, Sequence: splitValues(f.MXSequence)},
-		WeCom: providers.WeComOptions{Safe: f.WeComSafe, EnableIDTrans: f.WeComIDTrans, DuplicateCheck: f.WeComDupCheck,
-			ButtonText: strings.TrimSpace(f.WeComButton)},
+		MX:    providers.MXOptions{Strategy: f.MXStrategy, Sequence: splitValues(f.MXSequence)},
+		WeCom: providers.WeComOptions{Safe: f.WeComSafe, EnableIDTrans: f.WeComIDTrans, ButtonText: strings.TrimSpace(f.WeComButton)},
 	}
 	switch f.ClickAction {
 	case providers.ClickURL:
@@ -317,7 +323,7 @@ var formFields = map[string]string{
 	"message.wecom": "wecom_safe", "message.wecom.safe": "wecom_safe", "message.wecom.enable_id_trans": "wecom_id_trans",
 	"message.wecom.duplicate_check_interval": "wecom_dup_interval", "message.wecom.btntxt": "wecom_btntxt",
 	"options.speed": "speed", "options.ttl_seconds": "ttl_seconds", "options.error_threshold": "error_threshold",
-	"options.timezone": "timezone", "schedule_at": "schedule_at",
+	"options.timezone": "timezone", "options.duplicate_check": "wecom_dup_check", "schedule_at": "schedule_at",
 }
 
 // valuesOf renders a stored draft back into the composer's fields, times in
@@ -332,7 +338,7 @@ func valuesOf(d dispatch.Draft) campaigns.FormValues {
 		IOSSound: m.IOS.Sound, IOSSubtitle: m.IOS.Subtitle, IOSThreadID: m.IOS.ThreadID, IOSCollapseID: m.IOS.CollapseID,
 		IOSContentAvailable: m.IOS.ContentAvailable, IOSMutableContent: m.IOS.MutableContent, AndroidChannel: m.Android.ChannelID,
 		MXStrategy: m.MX.Strategy, MXSequence: strings.Join(m.MX.Sequence, ", "),
-		WeComSafe: m.WeCom.Safe, WeComIDTrans: m.WeCom.EnableIDTrans, WeComDupCheck: m.WeCom.DuplicateCheck, WeComButton: m.WeCom.ButtonText,
+		WeComSafe: m.WeCom.Safe, WeComIDTrans: m.WeCom.EnableIDTrans, WeComDupCheck: d.Options.DuplicateCheckOn(), WeComButton: m.WeCom.ButtonText,
 		Timezone: d.Options.Timezone,
 	}
 	if f.Timezone == "" {

@@ -319,3 +319,49 @@ func TestClaimTakesCampaignsInTurns(t *testing.T) {
 		t.Errorf("status %q %v", st, err)
 	}
 }
+
+// TestClaimAdmitted: a claim takes only the batches admit accepts; a
+// refused campaign's batches stay unleased (free for a later claim), and
+// admit sees each offered batch's size.
+func TestClaimAdmitted(t *testing.T) {
+	s := mustOpenStore(t)
+	ctx := context.Background()
+	acct := mustCreateAccount(t, s)
+	var ids []int64
+	for range 2 {
+		c := mustCreateCampaign(t, s, acct, Audience{Kind: "cid"})
+		if _, err := s.Transition(ctx, c.ID, StatusSending, "t", ""); err != nil {
+			t.Fatal(err)
+		}
+		bs := []NewBatch{
+			{Target: json.RawMessage(`{}`), Recipients: []string{"a", "b"}},
+			{Target: json.RawMessage(`{}`), Recipients: []string{"c", "d", "e"}},
+		}
+		if err := s.FreezeBatches(ctx, c.ID, bs, "e", true); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	sizes := map[int64][]int{}
+	got, err := s.ClaimAdmitted(ctx, "w", time.Minute, 0, 10, func(campaign, _ int64, size int) bool {
+		sizes[campaign] = append(sizes[campaign], size)
+		// The first campaign has room for one batch, the second for none.
+		return campaign == ids[0] && len(sizes[campaign]) == 1
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].CampaignID != ids[0] || got[0].Seq != 1 {
+		t.Fatalf("claimed %+v, want the first campaign's first batch only", got)
+	}
+	if !slices.Equal(sizes[ids[0]], []int{2, 3}) || !slices.Equal(sizes[ids[1]], []int{2}) {
+		t.Errorf("admit asked about sizes %v, want [2 3] then [2]: a refusal ends the campaign's turn", sizes)
+	}
+	rest, err := s.ClaimBatches(ctx, "w2", time.Minute, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rest) != 3 {
+		t.Errorf("%d batches left to claim after the admitted one, want 3 (refused batches stay free)", len(rest))
+	}
+}

@@ -19,7 +19,8 @@ type ProviderAccount struct {
 	Credentials []byte `json:"-"`
 	Disabled    bool
 	// RateLimit is the account's request rate (requests/s) shared by all
-	// its campaigns; 0 uses the provider's default.
+	// its campaigns; 0 lets the engine learn it (adaptive, from the
+	// provider's safe default).
 	RateLimit   float64
 	LastOKAt    *time.Time
 	LastError   string
@@ -37,7 +38,13 @@ type ProviderInput struct {
 	BaseURL     string
 	Credentials json.RawMessage
 	Disabled    bool
+	// RateLimit is requests/s, 0 for adaptive.
+	RateLimit float64
 }
+
+// MaxRateLimit bounds an explicit account rate (requests/s): far above any
+// provider's documented quota, low enough that a typo is caught.
+const MaxRateLimit = 100_000
 
 // providerKinds mirrors the CHECK constraint of provider_accounts.kind, so a
 // bad kind is a field error rather than a constraint failure.
@@ -63,6 +70,10 @@ func (in *ProviderInput) Validate() error {
 	if len(in.BaseURL) > 512 {
 		v.Add("base_url", "err.too_long", map[string]any{"Max": 512})
 	}
+	// NaN fails every comparison, so it is refused by the negated range.
+	if !(in.RateLimit >= 0 && in.RateLimit <= MaxRateLimit) {
+		v.Add("rate_limit", "rate.err_rate_limit", map[string]any{"Max": MaxRateLimit})
+	}
 	return v.Err()
 }
 
@@ -76,7 +87,8 @@ func (s *Store) CreateProviderAccount(ctx context.Context, in ProviderInput) (Pr
 		return ProviderAccount{}, err
 	}
 	now := s.now()
-	a := ProviderAccount{Name: in.Name, Kind: in.Kind, BaseURL: in.BaseURL, Credentials: sealed, Disabled: in.Disabled, CreatedAt: now, UpdatedAt: now}
+	a := ProviderAccount{Name: in.Name, Kind: in.Kind, BaseURL: in.BaseURL, Credentials: sealed, Disabled: in.Disabled, RateLimit: in.RateLimit,
+		CreatedAt: now, UpdatedAt: now}
 	if err := s.conn(ctx).Create(&a).Error; err != nil {
 		if isConflict(notFound(err, "")) {
 			v := &ValidationError{}
@@ -93,7 +105,7 @@ func (s *Store) UpdateProviderAccount(ctx context.Context, id int64, in Provider
 	if err := in.Validate(); err != nil {
 		return ProviderAccount{}, err
 	}
-	upd := map[string]any{"name": in.Name, "base_url": in.BaseURL, "disabled": in.Disabled, "updated_at": s.now()}
+	upd := map[string]any{"name": in.Name, "base_url": in.BaseURL, "disabled": in.Disabled, "rate_limit": in.RateLimit, "updated_at": s.now()}
 	if in.Credentials != nil {
 		sealed, err := s.sealer.Seal(in.Credentials)
 		if err != nil {

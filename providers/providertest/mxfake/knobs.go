@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // faults are the scripted failures, consumed in the order of injectFault.
@@ -17,6 +19,30 @@ type faults struct {
 	codeN         int
 	code          int
 	codeMsg       string
+	// quota answers pushes beyond its rate with HTTP 429; throttled
+	// counts them.
+	quota     *rate.Limiter
+	throttled int
+}
+
+// LimitRate makes pushes beyond rps requests per second (a token bucket
+// holding burst requests) answer HTTP 429 without Retry-After, the way a
+// gateway that sheds load does; rps 0 lifts the limit. Throttled counts the
+// pushes it refused.
+func (s *Server) LimitRate(rps float64, burst int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.quota = nil
+	if rps > 0 {
+		s.faults.quota = rate.NewLimiter(rate.Limit(rps), max(1, burst))
+	}
+}
+
+// Throttled is how many pushes LimitRate refused so far.
+func (s *Server) Throttled() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults.throttled
 }
 
 // FailNext makes the next n requests answer HTTP status (e.g. 502) with a
@@ -122,6 +148,9 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 	case f.codeN > 0:
 		f.codeN--
 		kind = "code"
+	case f.quota != nil && r.URL.Path == "/push/notify" && !f.quota.Allow():
+		f.throttled++
+		kind = "quota"
 	}
 	status, after, code, msg := f.failStatus, f.throttleAfter, f.code, f.codeMsg
 	s.mu.Unlock()
@@ -140,6 +169,8 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 		if after > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(after/time.Second)))
 		}
+		writeHTTP(w, http.StatusTooManyRequests, r.URL.Path)
+	case "quota":
 		writeHTTP(w, http.StatusTooManyRequests, r.URL.Path)
 	case "malformed":
 		w.Header().Set("Content-Type", "application/json;charset=UTF-8")

@@ -40,6 +40,8 @@ type Request struct {
 	RawQuery string
 	Header   http.Header
 	Body     []byte
+	// At is when the fake received the request.
+	At time.Time
 }
 
 // Option configures New.
@@ -207,7 +209,7 @@ func (s *Server) record(r *http.Request, body []byte) {
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, Request{
 		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-		Header: r.Header.Clone(), Body: bytes.Clone(body),
+		Header: r.Header.Clone(), Body: bytes.Clone(body), At: time.Now(),
 	})
 }
 

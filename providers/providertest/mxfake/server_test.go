@@ -217,3 +217,28 @@ func TestKnobsConcurrent(t *testing.T) {
 		t.Fatalf("recorded %d requests", n)
 	}
 }
+
+// TestLimitRate: pushes beyond the bucket answer 429 without Retry-After
+// and are counted; other calls and lifted limits pass.
+func TestLimitRate(t *testing.T) {
+	srv := mxfake.New(t)
+	srv.LimitRate(0.001, 2) // two pushes, then nothing for a long while
+	var statuses []int
+	for range 4 {
+		statuses = append(statuses, do(t, srv, http.MethodPost, "/push/notify", `{"audience":"all",`+okMsg+`}`, nil).status)
+	}
+	if fmt.Sprint(statuses) != "[200 200 429 429]" || srv.Throttled() != 2 {
+		t.Fatalf("statuses %v, throttled %d", statuses, srv.Throttled())
+	}
+	if a := do(t, srv, http.MethodGet, "/push/certificate?environment=1&provider=1", "", nil); a.status == http.StatusTooManyRequests {
+		t.Error("a certificate call was throttled")
+	}
+	srv.LimitRate(0, 0)
+	if a := do(t, srv, http.MethodPost, "/push/notify", `{"audience":"all",`+okMsg+`}`, nil); a.status != http.StatusOK {
+		t.Errorf("after lifting the limit: %d", a.status)
+	}
+	reqs := srv.Requests()
+	if len(reqs) == 0 || reqs[0].At.IsZero() {
+		t.Error("requests carry no time")
+	}
+}

@@ -15,7 +15,7 @@ import (
 
 // clients caches one provider client per account version, so each account
 // keeps its own token cache and connection pool, plus the account's request
-// rate limiter shared by every campaign using it.
+// rate shared by every campaign using it.
 type clients struct {
 	store *models.Store
 	reg   providers.Registry
@@ -28,13 +28,17 @@ type clients struct {
 type client struct {
 	version time.Time
 	p       providers.Provider
-	limit   *rate.Limiter
+	// rate paces the account (fixed or learned); limit is its bucket.
+	rate  *accountRate
+	limit *rate.Limiter
 }
 
 func newClients(store *models.Store, reg providers.Registry, log *slog.Logger) *clients {
 	return &clients{store: store, reg: reg, log: log, m: map[int64]*client{}}
 }
 
+// entry returns the account's client, built again when the account changed
+// (new credentials, base URL or rate: a learned rate starts over).
 func (cs *clients) entry(ctx context.Context, acct models.ProviderAccount) (*client, error) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
@@ -51,14 +55,8 @@ func (cs *clients) entry(ctx context.Context, acct models.ProviderAccount) (*cli
 	if err != nil {
 		return nil, fmt.Errorf("dispatch: client for account %d: %w", acct.ID, err)
 	}
-	rps := p.Capabilities().RequestsPerSecond
-	if acct.RateLimit > 0 {
-		rps = acct.RateLimit
-	}
-	if rps <= 0 {
-		rps = 10
-	}
-	c := &client{version: acct.UpdatedAt, p: p, limit: rate.NewLimiter(rate.Limit(rps), max(1, int(rps)))}
+	r := newAccountRate(acct.RateLimit, p.Capabilities().RequestsPerSecond, models.MaxRateLimit, time.Now())
+	c := &client{version: acct.UpdatedAt, p: p, rate: r, limit: r.lim}
 	cs.m[acct.ID] = c
 	return c, nil
 }
@@ -71,25 +69,22 @@ func (cs *clients) get(ctx context.Context, acct models.ProviderAccount) (provid
 	return c.p, nil
 }
 
-// speedLimit paces one campaign at its messages-per-second option.
-type speedLimit struct {
-	speed int
-	l     *rate.Limiter
+// AccountRate is an account's request rate as the engine paces it now.
+type AccountRate struct {
+	// RequestsPerSecond is the operator's rate, or the learned one.
+	RequestsPerSecond float64
+	// Adaptive is true when the rate is learned from the provider's answers.
+	Adaptive bool
 }
 
-// campaignLimiter returns the campaign's limiter, or nil for "as fast as
-// the account allows".
-func (e *Engine) campaignLimiter(id int64, speed, batch int) *rate.Limiter {
-	if speed <= 0 {
-		return nil
+// AccountRate returns the rate the engine paces the account at: the
+// operator's, or the one learned so far (the provider's safe default
+// before any traffic).
+func (e *Engine) AccountRate(ctx context.Context, acct models.ProviderAccount) (AccountRate, error) {
+	c, err := e.clients.entry(ctx, acct)
+	if err != nil {
+		return AccountRate{}, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if s, ok := e.speeds[id]; ok && s.speed == speed {
-		return s.l
-	}
-	// The burst must hold one whole batch, or WaitN could never succeed.
-	l := rate.NewLimiter(rate.Limit(speed), max(speed, batch))
-	e.speeds[id] = &speedLimit{speed: speed, l: l}
-	return l
+	rps, adaptive := c.rate.Rate()
+	return AccountRate{RequestsPerSecond: rps, Adaptive: adaptive}, nil
 }

@@ -139,7 +139,7 @@ func (e *Engine) Run(ctx context.Context) {
 		e.log.Info("resuming batches left by the previous run", slog.Int64("batches", n))
 	}
 	var wg, workers sync.WaitGroup
-	feed := make(chan models.Batch, max(feedQueue, 2*e.cfg.Workers))
+	feed := make(chan job, max(feedQueue, 2*e.cfg.Workers))
 	workers.Go(func() { e.feeder(ctx, feed) })
 	for i := 0; i < e.cfg.Workers; i++ {
 		workers.Go(func() { e.worker(ctx, i, feed) })

@@ -124,6 +124,11 @@ func (e *Engine) plan(ctx context.Context, c models.Campaign) error {
 		kind = providers.AudienceAlias
 	}
 	fz := &freezer{e: e, c: c, kind: kind, limit: max(1, caps.Audiences[kind]), cursor: c.PlanCursor}
+	if info, err := e.sendInfo(ctx, c.ID); err == nil && info.speed > 0 {
+		// A request never carries more than one second's worth of the
+		// campaign's speed, so the speed can be paced one request at a time.
+		fz.limit = min(fz.limit, info.speed)
+	}
 	if m == listed {
 		// The list is stored sorted and de-duplicated: read it a page at a
 		// time from the plan cursor, never whole.

@@ -15,13 +15,13 @@ import (
 
 // worker sends the batches the feeder leased until the feed closes or ctx
 // ends. Outcomes go to the recorder, which commits them in groups.
-func (e *Engine) worker(ctx context.Context, n int, feed <-chan models.Batch) {
+func (e *Engine) worker(ctx context.Context, n int, feed <-chan job) {
 	log := e.log.With(slog.Int("worker", n))
-	for b := range feed {
+	for j := range feed {
 		if ctx.Err() != nil {
 			return // the rest stay leased until they expire or this engine restarts
 		}
-		e.process(ctx, log, b)
+		e.process(ctx, log, j)
 	}
 }
 
@@ -35,26 +35,35 @@ func (e *Engine) worker(ctx context.Context, n int, feed <-chan models.Batch) {
 // send takes 2.2–2.9 s). At most cap(feed) + feedClaim batches are leased
 // and not yet sent; when their campaign stops sending (pause, cancel, the
 // error threshold) the worker that takes one gives it back unsent (see
-// stillSending).
-func (e *Engine) feeder(ctx context.Context, feed chan<- models.Batch) {
+// stillSending). A claim leases only batches its pacers admit (see
+// admitAhead), so the feed never holds batches waiting for a rate.
+func (e *Engine) feeder(ctx context.Context, feed chan<- job) {
 	defer close(feed)
+	unpaced := map[int64]bool{}
 	for ctx.Err() == nil {
-		bs, err := e.store.ClaimBatches(ctx, e.cfg.Owner, e.cfg.Lease, e.lastCampaign.Load(), feedClaim)
+		adm := e.admission(ctx, unpaced)
+		bs, err := e.store.ClaimAdmitted(ctx, e.cfg.Owner, e.cfg.Lease, e.lastCampaign.Load(), feedClaim, adm.admit)
+		jobs := adm.settle(bs)
+		if len(adm.unknown) > 0 {
+			e.learn(ctx, adm.unknown, unpaced)
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				e.log.Error("claim batches", slog.Any("error", err))
 			}
-			e.sleep(ctx)
+			e.sleep(ctx, time.Time{})
 			continue
 		}
-		if len(bs) == 0 {
-			e.sleep(ctx)
+		if len(jobs) == 0 {
+			if len(adm.unknown) == 0 {
+				e.sleep(ctx, adm.retryAt)
+			}
 			continue
 		}
 		e.lastCampaign.Store(bs[len(bs)-1].CampaignID)
-		for _, b := range bs {
+		for _, j := range jobs {
 			select {
-			case feed <- b:
+			case feed <- j:
 			case <-ctx.Done():
 				return
 			}
@@ -72,8 +81,14 @@ const (
 	feedQueue = 16
 )
 
-func (e *Engine) sleep(ctx context.Context) {
-	t := time.NewTimer(e.cfg.Idle)
+// sleep waits for new work (Wake), for the Idle interval, or until until
+// when that is sooner (a paced batch's turn).
+func (e *Engine) sleep(ctx context.Context, until time.Time) {
+	d := e.cfg.Idle
+	if !until.IsZero() {
+		d = max(time.Millisecond, min(d, time.Until(until)))
+	}
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
@@ -84,8 +99,10 @@ func (e *Engine) sleep(ctx context.Context) {
 
 // process sends one leased batch and records its outcome. When ctx ends
 // mid-call the batch is left to its lease and claimed again later with the
-// same request id.
-func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) {
+// same request id. The batch leaves no earlier than the send time its
+// pacers booked at the claim.
+func (e *Engine) process(ctx context.Context, log *slog.Logger, j job) {
+	b := j.b
 	leaseEnd := time.Now().Add(e.cfg.Lease)
 	if b.LeaseExpiresAt != nil {
 		leaseEnd = *b.LeaseExpiresAt
@@ -120,13 +137,8 @@ func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) 
 	if !e.stillSending(ctx, log, b) {
 		return
 	}
-	if l := e.campaignLimiter(b.CampaignID, info.speed, max(1, b.Size)); l != nil {
-		if err := l.WaitN(ctx, max(1, b.Size)); err != nil {
-			return // shutting down: the lease expires and the batch is claimed again
-		}
-	}
-	if err := cl.limit.Wait(ctx); err != nil {
-		return
+	if !waitUntil(ctx, j.at) {
+		return // shutting down: the lease expires and the batch is claimed again
 	}
 	if time.Until(leaseEnd) < e.cfg.Lease/2 {
 		// Queueing or pacing took a while: renew the lease before the call
@@ -153,6 +165,7 @@ func (e *Engine) process(ctx context.Context, log *slog.Logger, b models.Batch) 
 	if ctx.Err() != nil {
 		return
 	}
+	cl.rate.observe(start, err, time.Now())
 	e.recordHealth(ctx, acct.ID, err)
 	if err != nil {
 		e.failed(ctx, log, b, err)

@@ -1,0 +1,131 @@
+package dispatch
+
+import (
+	"errors"
+	"math"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/pushdeck/pushdeck/providers"
+)
+
+// The adaptive account rate. An account with no explicit rate starts at
+// its provider's safe default and learns how fast the provider lets it go,
+// the way TCP finds a path's capacity:
+//   - slow start: every adaptInterval in which the account was busy (its
+//     clean answers used at least half of the current rate) and nothing
+//     pushed back, the rate doubles, so 10 requests/s reach several hundred
+//     within a second of clean traffic;
+//   - a frequency-limit answer (providers.Error.RateLimited) halves the
+//     rate and ends slow start: the halved rate becomes the threshold;
+//   - after that the rate grows additively, by a twentieth of the
+//     threshold (or of the default, when higher) per busy interval: twice
+//     the threshold in two seconds, so it probes upwards slowly and settles
+//     in a saw-tooth below the provider's limit.
+//
+// Only answers to requests sent after the last cut, and at least an
+// interval after it, can cut again: the requests already in flight at the
+// old rate would otherwise halve it once each. An idle or lightly used account does not grow, so a rate is never
+// learned that traffic has not tried.
+const (
+	adaptInterval = 100 * time.Millisecond
+	// additiveShare is the threshold's share added per busy interval.
+	additiveShare = 20
+	// fallbackRate is used when a provider declares no default.
+	fallbackRate = 10.0
+)
+
+// accountRate paces one provider account: a token bucket at the operator's
+// rate, or at the learned one.
+type accountRate struct {
+	lim      *rate.Limiter
+	adaptive bool
+	floor    float64
+	ceil     float64
+	start    float64 // the provider's default
+
+	mu        sync.Mutex
+	cur       float64
+	threshold float64 // 0 while in slow start
+	window    time.Time
+	clean     int
+	lastCut   time.Time
+}
+
+// newAccountRate paces at explicit requests/s, or adaptively from def when
+// explicit is 0.
+func newAccountRate(explicit, def, ceil float64, now time.Time) *accountRate {
+	if def <= 0 {
+		def = fallbackRate
+	}
+	r := &accountRate{adaptive: explicit <= 0, floor: math.Min(1, def), ceil: ceil, window: now, start: def}
+	r.cur = def
+	if !r.adaptive {
+		r.cur = explicit
+	}
+	r.lim = rate.NewLimiter(rate.Limit(r.cur), burstFor(r.cur))
+	return r
+}
+
+// burstFor lets a limiter hand out one adaptInterval's requests at once:
+// enough that a claim of many batches is admitted together, small enough
+// that the account never sends much more than its rate in any interval.
+func burstFor(rps float64) int {
+	return max(1, int(rps*adaptInterval.Seconds()))
+}
+
+// Rate is the account's current request rate and whether it is learned.
+func (r *accountRate) Rate() (rps float64, adaptive bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cur, r.adaptive
+}
+
+// observe learns from one answer: err is the Send error (nil for a clean
+// answer), sentAt when the request left.
+func (r *accountRate) observe(sentAt time.Time, err error, now time.Time) {
+	if !r.adaptive {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var pe *providers.Error
+	switch {
+	case err == nil:
+		r.clean++
+	case errors.As(err, &pe) && pe.RateLimited:
+		if sentAt.Before(r.lastCut) || now.Sub(r.lastCut) < adaptInterval {
+			return // sent at the rate already cut, or the cut has not had time to show
+		}
+		r.set(math.Max(r.floor, r.cur/2), now)
+		r.threshold, r.lastCut = r.cur, now
+		r.window, r.clean = now, 0
+		return
+	}
+	elapsed := now.Sub(r.window)
+	if elapsed < adaptInterval {
+		return
+	}
+	busy := float64(r.clean) >= r.cur*elapsed.Seconds()/2
+	r.window, r.clean = now, 0
+	if !busy {
+		return
+	}
+	next := r.cur * 2
+	if r.threshold > 0 {
+		next = r.cur + max(r.threshold, r.start)/additiveShare
+	}
+	r.set(math.Min(next, r.ceil), now)
+}
+
+// set changes the rate (r.mu held).
+func (r *accountRate) set(rps float64, now time.Time) {
+	if rps == r.cur {
+		return
+	}
+	r.cur = rps
+	r.lim.SetLimitAt(now, rate.Limit(rps))
+	r.lim.SetBurstAt(now, burstFor(rps))
+}

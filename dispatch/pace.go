@@ -14,16 +14,20 @@ import (
 
 // Pacing happens when batches are claimed, not after: a batch is leased
 // only once its account's rate and its campaign's speed have booked it a
-// send time at most admitAhead away. A worker therefore waits at most that
-// long for any batch, and the batches of an account that is slow, pushed
-// back or out of tokens stay unclaimed in the store, holding neither a
-// lease nor a worker that another account's batches could use.
-const admitAhead = 100 * time.Millisecond
+// send time at most admitAhead away, and the feeder hands it to a worker
+// at that time. The batches of an account that is slow, pushed back or out
+// of tokens stay unclaimed in the store, holding neither a lease nor a
+// worker that another account's batches could use.
+const admitAhead = adaptInterval
 
 // job is a leased batch and the send time its pacers booked for it.
 type job struct {
 	b  models.Batch
 	at time.Time
+	// booked is when the pacers booked it: the account's rate then is the
+	// one its answer tells about.
+	booked time.Time
+	seq    int // claim order, among jobs booked for the same time
 }
 
 // pacer is what a claim consults for one campaign, without the store.
@@ -126,7 +130,7 @@ func cancelAll(rs []*rate.Reservation, now time.Time) {
 func (a *admission) settle(bs []models.Batch) []job {
 	jobs := make([]job, 0, len(bs))
 	for _, b := range bs {
-		jobs = append(jobs, job{b: b, at: a.booked[b.ID].at})
+		jobs = append(jobs, job{b: b, at: a.booked[b.ID].at, booked: a.now})
 		delete(a.booked, b.ID)
 	}
 	for _, bk := range a.booked {

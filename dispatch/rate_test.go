@@ -51,12 +51,12 @@ func simulate(r *accountRate, capacity float64, latency, run time.Duration) (fin
 
 // TestAdaptiveRateSlowStart: from a provider's default of 10 requests/s,
 // clean answers double the rate every interval: several hundred within
-// 0.6 s, as a million-recipient send needs.
+// half a second, as a million-recipient send needs.
 func TestAdaptiveRateSlowStart(t *testing.T) {
 	r := newAccountRate(0, 10, 100_000, time.Unix(1_000_000, 0))
-	got, _, _ := simulate(r, 0, 5*time.Millisecond, 600*time.Millisecond)
+	got, _, _ := simulate(r, 0, 5*time.Millisecond, 500*time.Millisecond)
 	if got < 300 {
-		t.Errorf("rate after 0.6 s of clean answers: %.0f/s, want ≥ 300/s", got)
+		t.Errorf("rate after 0.5 s of clean answers: %.0f/s, want ≥ 300/s", got)
 	}
 }
 

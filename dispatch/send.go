@@ -25,78 +25,6 @@ func (e *Engine) worker(ctx context.Context, n int, feed <-chan job) {
 	}
 }
 
-// feeder leases due batches ahead of the workers and queues them on feed
-// (closed when ctx ends). One goroutine claims for all workers, feedClaim
-// batches at a time: when every worker claimed for itself, each claim
-// waited for the single SQLite writer behind the recorder's and the
-// planner's transactions, and the workers spent most of a run in that
-// queue (measured: 9.3 s of 4 workers' time blocked on the write lock
-// during a 3.5 s send of 1,000,000 recipients; with the feeder the same
-// send takes 2.2–2.9 s). At most cap(feed) + feedClaim batches are leased
-// and not yet sent; when their campaign stops sending (pause, cancel, the
-// error threshold) the worker that takes one gives it back unsent (see
-// stillSending). A claim leases only batches its pacers admit (see
-// admitAhead), so the feed never holds batches waiting for a rate.
-func (e *Engine) feeder(ctx context.Context, feed chan<- job) {
-	defer close(feed)
-	unpaced := map[int64]bool{}
-	for ctx.Err() == nil {
-		adm := e.admission(ctx, unpaced)
-		bs, err := e.store.ClaimAdmitted(ctx, e.cfg.Owner, e.cfg.Lease, e.lastCampaign.Load(), feedClaim, adm.admit)
-		jobs := adm.settle(bs)
-		if len(adm.unknown) > 0 {
-			e.learn(ctx, adm.unknown, unpaced)
-		}
-		if err != nil {
-			if ctx.Err() == nil {
-				e.log.Error("claim batches", slog.Any("error", err))
-			}
-			e.sleep(ctx, time.Time{})
-			continue
-		}
-		if len(jobs) == 0 {
-			if len(adm.unknown) == 0 {
-				e.sleep(ctx, adm.retryAt)
-			}
-			continue
-		}
-		e.lastCampaign.Store(bs[len(bs)-1].CampaignID)
-		for _, j := range jobs {
-			select {
-			case feed <- j:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}
-}
-
-// feedClaim is how many batches the feeder leases in one statement, and
-// feedQueue how many leased batches wait for a worker at most. Measured on
-// 1,000,000 recipients: 8 and 8 sent 320–330k/s, 32 and 16 408–448k/s, 64
-// and 32 no faster; larger values only lengthen the tail of batches a
-// pause cannot stop.
-const (
-	feedClaim = 32
-	feedQueue = 16
-)
-
-// sleep waits for new work (Wake), for the Idle interval, or until until
-// when that is sooner (a paced batch's turn).
-func (e *Engine) sleep(ctx context.Context, until time.Time) {
-	d := e.cfg.Idle
-	if !until.IsZero() {
-		d = max(time.Millisecond, min(d, time.Until(until)))
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-e.wake:
-	case <-t.C:
-	}
-}
-
 // process sends one leased batch and records its outcome. When ctx ends
 // mid-call the batch is left to its lease and claimed again later with the
 // same request id. The batch leaves no earlier than the send time its
@@ -165,7 +93,7 @@ func (e *Engine) process(ctx context.Context, log *slog.Logger, j job) {
 	if ctx.Err() != nil {
 		return
 	}
-	cl.rate.observe(start, err, time.Now())
+	cl.rate.observe(j.booked, err, time.Now())
 	e.recordHealth(ctx, acct.ID, err)
 	if err != nil {
 		e.failed(ctx, log, b, err)

@@ -140,3 +140,40 @@ func TestCampaignCreateRefusesMillionAndOne(t *testing.T) {
 		t.Errorf("%d campaigns written (%v)", campaigns, err)
 	}
 }
+
+// TestComposerKeepsStoredList: a draft whose list is too long for the text
+// box opens in the composer with a note instead of the values, keeps its
+// list when saved with the box empty, and its page shows the count.
+func TestComposerKeepsStoredList(t *testing.T) {
+	app := newTestApp(t)
+	key := app.apiKey(models.RoleOperator)
+	resp, body := app.apiDo(http.MethodPost, "/api/v1/campaigns", key, listBody("long", sandboxIDs(0, 2500)), nil)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", resp.StatusCode, body)
+	}
+	var c struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(body), &c); err != nil {
+		t.Fatal(err)
+	}
+	b := app.browser()
+	b.setupAdmin("admin@example.com", "password123")
+	loc := fmt.Sprintf("/campaigns/%d", c.ID)
+	_, page := b.get(loc + "/edit")
+	d := doc(t, page)
+	if !strings.Contains(d.Find(`[data-testid="stored-values"]`).Text(), "2500") || fieldValue(d, "audience_values") != "" {
+		t.Errorf("edit form: note %q, values box %q", d.Find(`[data-testid="stored-values"]`).Text(), fieldValue(d, "audience_values"))
+	}
+	if resp, _ := b.post(loc, composerForm("sandbox", "1", map[string]string{"name": "Renamed", "audience_values": ""})); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("update: %d", resp.StatusCode)
+	}
+	cm, err := app.store.CampaignByID(t.Context(), c.ID)
+	if err != nil || cm.Name != "Renamed" || cm.Audience.Count != 2500 {
+		t.Errorf("after the edit: %q with %d values (%v)", cm.Name, cm.Audience.Count, err)
+	}
+	_, page = b.get(loc)
+	if got := doc(t, page).Find(`[data-testid="audience"]`).Text(); !strings.Contains(got, "2,500") || strings.Contains(got, "sandbox-") {
+		t.Errorf("campaign page audience %q, want the count only", got)
+	}
+}

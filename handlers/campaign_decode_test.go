@@ -28,7 +28,7 @@ func sandboxIDs(from, n int) []string {
 func uploadsLeft(t *testing.T, app *testApp) int64 {
 	t.Helper()
 	var n int64
-	if err := app.store.DB().Raw(`SELECT (SELECT COUNT(*) FROM audience_upload_values) + (SELECT COUNT(*) FROM audience_uploads)`).Scan(&n).Error; err != nil {
+	if err := app.store.DB().Raw(`SELECT (SELECT COUNT(*) FROM audience_upload_chunks) + (SELECT COUNT(*) FROM audience_uploads)`).Scan(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -99,7 +99,7 @@ func (s *Store) saveValues(ctx context.Context, id int64, a *Audience) (int64, e
 		// GROUP BY sorts and de-duplicates with SQLite's own sorter (bounded
 		// memory, spilling to temporary files), so rows go in in key order.
 		r, err := s.rawExec(ctx, `INSERT INTO campaign_values (campaign_id, value)
-			SELECT ?, value FROM audience_upload_values WHERE upload_id = ? GROUP BY value ORDER BY value`, id, st.Upload)
+			SELECT ?, j.value FROM audience_upload_chunks u, json_each(u.vals) j WHERE u.upload_id = ? GROUP BY j.value ORDER BY j.value`, id, st.Upload)
 		if err != nil {
 			return 0, fmt.Errorf("models: values of campaign %d from upload %d: %w", id, st.Upload, err)
 		}
@@ -230,7 +230,8 @@ func (s *Store) StreamCampaignValues(ctx context.Context, id int64, after string
 }
 
 // AudienceUpload spools the values of a list audience into the database as
-// a request streams them, so a million-value body never sits in memory. It
+// a request streams them, a chunk at a time, so a million-value body never
+// sits in memory. It
 // is attached to a campaign through Audience.Stored; Discard drops it when
 // the request fails. Not safe for concurrent use.
 type AudienceUpload struct {
@@ -253,25 +254,24 @@ func (s *Store) NewAudienceUpload(ctx context.Context) (*AudienceUpload, error) 
 	return &AudienceUpload{s: s, ID: id}, nil
 }
 
-// Add appends values (one transaction, in key order of the upload).
+// Add appends values as one chunk (one row, one transaction).
 func (u *AudienceUpload) Add(ctx context.Context, values []string) error {
 	if len(values) == 0 {
 		return nil
 	}
-	return u.s.WithTx(ctx, func(tx *Store) error {
-		for part := range slices.Chunk(values, valueChunk) {
-			args := make([]any, 0, 3*len(part))
-			for _, v := range part {
-				u.count++
-				args = append(args, u.ID, u.count, v)
-			}
-			q := `INSERT INTO audience_upload_values (upload_id, seq, value) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(part)), ", ")
-			if _, err := tx.rawExec(ctx, q, args...); err != nil {
-				return fmt.Errorf("models: audience upload %d: %w", u.ID, err)
-			}
-		}
-		return nil
+	b, err := json.Marshal(values)
+	if err != nil {
+		return fmt.Errorf("models: audience upload %d: %w", u.ID, err)
+	}
+	err = u.s.WithTx(ctx, func(tx *Store) error {
+		_, err := tx.rawExec(ctx, `INSERT INTO audience_upload_chunks (upload_id, vals) VALUES (?, ?)`, u.ID, string(b))
+		return err
 	})
+	if err != nil {
+		return fmt.Errorf("models: audience upload %d: %w", u.ID, err)
+	}
+	u.count += int64(len(values))
+	return nil
 }
 
 // Count is how many values were added, repeats included.
@@ -283,7 +283,7 @@ func (u *AudienceUpload) Discard(ctx context.Context) error {
 }
 
 func (s *Store) dropUpload(ctx context.Context, id int64) error {
-	if _, err := s.rawExec(ctx, `DELETE FROM audience_upload_values WHERE upload_id = ?`, id); err != nil {
+	if _, err := s.rawExec(ctx, `DELETE FROM audience_upload_chunks WHERE upload_id = ?`, id); err != nil {
 		return fmt.Errorf("models: drop audience upload %d: %w", id, err)
 	}
 	if _, err := s.rawExec(ctx, `DELETE FROM audience_uploads WHERE id = ?`, id); err != nil {

@@ -108,7 +108,7 @@ func TestUploadBecomesTheList(t *testing.T) {
 		t.Fatalf("campaign lists %d values, want 3000 distinct", c.Audience.Count)
 	}
 	var left int64
-	if err := s.DB().Raw(`SELECT (SELECT COUNT(*) FROM audience_upload_values) + (SELECT COUNT(*) FROM audience_uploads)`).Scan(&left).Error; err != nil {
+	if err := s.DB().Raw(`SELECT (SELECT COUNT(*) FROM audience_upload_chunks) + (SELECT COUNT(*) FROM audience_uploads)`).Scan(&left).Error; err != nil {
 		t.Fatal(err)
 	}
 	if left != 0 {

@@ -247,8 +247,16 @@ func (s *Server) apiAudiencePreview(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	n, err := s.store.CountAudience(ctx, body.ProviderID, body.Audience)
-	if err != nil {
+	n, err := s.countPreview(ctx, body.ProviderID, body.Audience)
+	switch {
+	case errors.Is(err, errPreviewBusy):
+		c.Header("Retry-After", "1")
+		apiError(c, http.StatusServiceUnavailable, "busy", "too many audience counts are running; try again shortly", nil)
+		return
+	case errors.Is(err, errPreviewTimeout):
+		apiError(c, http.StatusServiceUnavailable, "timeout", "counting this audience took longer than "+s.cfg.Limits.PreviewTimeout.String()+"; narrow the conditions", nil)
+		return
+	case err != nil:
 		s.apiFail(c, err)
 		return
 	}

@@ -310,8 +310,16 @@ func (s *Server) renderCount(c *gin.Context, rawPID string, a models.Audience) {
 		s.fail(c, err)
 		return
 	}
-	n, err := s.store.CountAudience(ctx, pid, a)
+	n, err := s.countPreview(ctx, pid, a)
 	var ve *models.ValidationError
+	switch {
+	case errors.Is(err, errPreviewBusy):
+		s.render(c, http.StatusOK, audience.Preview(audience.PreviewView{Error: i18n.T(ctx, "audience.count_busy")}))
+		return
+	case errors.Is(err, errPreviewTimeout):
+		s.render(c, http.StatusOK, audience.Preview(audience.PreviewView{Error: i18n.T(ctx, "audience.count_timeout")}))
+		return
+	}
 	if errors.As(err, &ve) {
 		key, msg := firstProblem(c, err)
 		if label, ok := previewLabels[key]; ok {

@@ -31,9 +31,12 @@ type Config struct {
 	// none, the client is the connection's peer and the header is ignored,
 	// so nobody can pick the address they are throttled and audited under.
 	TrustedProxies []string
+	// Limits bound the work of one request.
+	Limits Limits
 }
 
 func (c *Config) defaults() {
+	c.Limits.defaults()
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 12 * time.Hour
 	}
@@ -91,6 +94,8 @@ type Server struct {
 	gin    *gin.Engine
 	// imports tracks the CSV imports running in the background.
 	imports *importer
+	// previews bounds the audience counts running at once.
+	previews previewGate
 }
 
 // New builds the server and its route table.
@@ -101,6 +106,7 @@ func New(p Params) *Server {
 	}
 	s := &Server{store: p.Store, engine: p.Engine, reg: p.Registry, cat: p.Catalog, log: p.Log, cfg: p.Config}
 	s.imports = newImporter(p.Store, p.Log)
+	s.previews = newPreviewGate(p.Config.Limits.Previews)
 	gin.SetMode(gin.ReleaseMode)
 	g := gin.New()
 	g.HandleMethodNotAllowed = true

@@ -2,8 +2,10 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 )
@@ -320,7 +322,12 @@ func (s *Store) resolveAudience(ctx context.Context, providerID int64, a *Audien
 		}
 		switch {
 		case a.Kind == "tag":
-			Node{Op: "in", Field: "tag", Values: a.Values}.compileTag(r.expr, providerID)
+			n := Node{Op: "in", Field: "tag", Values: a.Values}
+			tags, err := s.resolveTags(ctx, providerID, n)
+			if err != nil {
+				return r, err
+			}
+			n.compileTag(r.expr, tags)
 		case a.Kind == "cid":
 			r.mode, r.values = modeCIDs, slices.Sorted(slices.Values(a.Values))
 		case len(a.Values) > smallList:
@@ -331,24 +338,57 @@ func (s *Store) resolveAudience(ctx context.Context, providerID int64, a *Audien
 				r.expr.args = append(r.expr.args, x)
 			}
 		}
-	case "segment":
-		tree, err := s.segmentTree(ctx, a.Values)
+	case "segment", "conditions":
+		var tree Node
+		var err error
+		if a.Kind == "segment" {
+			tree, err = s.segmentTree(ctx, a.Values)
+		} else {
+			tree, err = ParseTree(a.Tree, "audience.conditions")
+		}
 		if err != nil {
 			return r, err
 		}
-		tree.compile(r.expr, providerID)
-	case "conditions":
-		tree, err := ParseTree(a.Tree, "audience.conditions")
+		tags, err := s.resolveTags(ctx, providerID, tree)
 		if err != nil {
 			return r, err
 		}
-		tree.compile(r.expr, providerID)
+		tree.compile(r.expr, tags)
 	case "":
 		v.Add("audience.kind", "err.required", nil)
 	default:
 		v.Add("audience.kind", "err.choice", nil)
 	}
 	return r, v.Err()
+}
+
+// resolveTags maps the tag names a tree tests to the account's tag ids,
+// in one query, so the statement the tree becomes compares ids and never
+// looks a name up per device. providerID 0 (validation only) resolves
+// nothing.
+func (s *Store) resolveTags(ctx context.Context, providerID int64, tree Node) (map[string]int64, error) {
+	names := map[string]struct{}{}
+	tree.tagNames(names)
+	out := make(map[string]int64, len(names))
+	if providerID == 0 || len(names) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(slices.Collect(maps.Keys(names)))
+	if err != nil {
+		return nil, fmt.Errorf("models: resolve tags: %w", err)
+	}
+	var rows []struct {
+		Name string
+		ID   int64
+	}
+	err = s.read(ctx).Raw(`SELECT name, id FROM tags WHERE provider_id = ? AND name IN (SELECT value FROM json_each(?))`, providerID, string(list)).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: resolve tags of account %d: %w", providerID, err)
+	}
+	for _, r := range rows {
+		out[r.Name] = r.ID
+	}
+	return out, nil
 }
 
 // segmentTree loads the tree of the segment named by a segment audience's

@@ -137,6 +137,10 @@ func TestSegmentTreesAgainstSQLite(t *testing.T) {
 		{"user ids", `{"field":"user_id","op":"in","values":["u0","u5","u10","u11"]}`, -1},
 		{"nested or in and", `{"op":"and","items":[{"op":"or","items":[{"field":"region","op":"in","values":["Beijing"]},{"field":"tag","op":"all","values":["vip","test"]}]},{"op":"not","items":[{"field":"vendor","op":"in","values":["oppo"]}]}]}`, -1},
 		{"not of or", `{"op":"not","items":[{"op":"or","items":[{"field":"platform","op":"in","values":["ios"]},{"field":"region","op":"in","values":["Guangdong"]}]}]}`, -1},
+		{"tag any of many", `{"field":"tag","op":"in","values":["vip","test","beta","churn","nope"]}`, -1},
+		{"tag all of many", `{"field":"tag","op":"all","values":["vip","test","beta","churn"]}`, -1},
+		{"tag all of many with an unknown one", `{"field":"tag","op":"all","values":["vip","test","beta","churn","nope"]}`, 0},
+		{"tag none of many", `{"field":"tag","op":"not_in","values":["vip","test","beta","churn","nope"]}`, -1},
 		{"double not", `{"op":"not","items":[{"op":"not","items":[{"field":"tag","op":"in","values":["test"]}]}]}`, -1},
 	}
 	for _, tc := range trees {

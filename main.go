@@ -211,11 +211,13 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	engine := dispatch.New(store, Registry(), dispatch.Config{Owner: "pushdeck@" + host, Retention: retention}, log)
-	srv := handlers.New(handlers.Params{Store: store, Engine: engine, Registry: Registry(), Catalog: cat, Log: log,
-		Config: handlers.Config{TrustedProxies: proxies}})
-	hs := &http.Server{Addr: cfg.Addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-
+	// The engine, the background jobs and the imports pages start run
+	// until the HTTP server has finished its in-flight requests.
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	srv := handlers.New(handlers.Params{Store: store, Engine: engine, Registry: Registry(), Catalog: cat, Log: log,
+		Config: handlers.Config{TrustedProxies: proxies}, Context: engineCtx})
+	hs := srv.HTTPServer(cfg.Addr)
+
 	var wg sync.WaitGroup
 	wg.Go(func() { engine.Run(engineCtx) })
 	wg.Go(func() { models.RunCheckpoints(engineCtx, rdb, 2*time.Second, log) })
@@ -228,6 +230,7 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	case err := <-errc:
 		stopEngine()
 		wg.Wait()
+		srv.Wait()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -239,6 +242,7 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	stopEngine()
 	wg.Wait()
+	srv.Wait() // the imports stop with engineCtx; the database closes after them
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}

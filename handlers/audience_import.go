@@ -30,6 +30,8 @@ const maxImportBytes = 2 << 30
 // package state); a restart forgets the jobs, and since imports are
 // idempotent, uploading the file again finishes an interrupted one.
 type importer struct {
+	// ctx is the server's lifetime: an import stops when it ends.
+	ctx   context.Context
 	store *models.Store
 	log   *slog.Logger
 	mu    sync.Mutex
@@ -42,8 +44,8 @@ type importer struct {
 // maxImportJobs is how many finished jobs are remembered.
 const maxImportJobs = 20
 
-func newImporter(store *models.Store, log *slog.Logger) *importer {
-	return &importer{store: store, log: log, jobs: map[int64]*importJob{}}
+func newImporter(ctx context.Context, store *models.Store, log *slog.Logger) *importer {
+	return &importer{ctx: ctx, store: store, log: log, jobs: map[int64]*importJob{}}
 }
 
 // importJob is one import: what was asked and how far it got.
@@ -98,7 +100,7 @@ func (im *importer) run(j *importJob, path string) (models.ImportResult, error) 
 		return models.ImportResult{}, fmt.Errorf("handlers: open import file: %w", err)
 	}
 	defer f.Close()
-	return im.store.ImportCSV(context.Background(), j.providerID, f, models.ImportOptions{Progress: func(p models.ImportProgress) {
+	return im.store.ImportCSV(im.ctx, j.providerID, f, models.ImportOptions{Progress: func(p models.ImportProgress) {
 		j.mu.Lock()
 		j.prog = p
 		j.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -48,26 +49,37 @@ type bodyRule struct {
 	// streamed routes read the body themselves, part by part, instead of
 	// having the form parsed up front.
 	streamed bool
+	// slow is how long the route may take to read its body and to write
+	// its answer, in place of Limits.ReadTimeout and WriteTimeout: big
+	// uploads and the CSV export need longer.
+	slow time.Duration
 }
+
+// Deadlines of the routes that move many bytes.
+const (
+	bigBodyTime = 10 * time.Minute
+	importTime  = time.Hour
+)
 
 // bodyRules are the routes that take more than defaultBodyLimit, keyed by
 // "METHOD path" as in the route table (TestBodyRulesNameRoutes checks each
 // names a route).
 func bodyRules() map[string]bodyRule {
 	return map[string]bodyRule{
-		"POST /campaigns":               {max: campaignFormBytes, multipart: true},
-		"POST /campaigns/:id":           {max: campaignFormBytes, multipart: true},
-		"POST /campaigns/preview":       {max: previewFormBytes},
-		"POST /audience/preview":        {max: previewFormBytes},
-		"POST /audience/import":         {max: maxImportBytes, multipart: true, streamed: true},
-		"POST /api/v1/campaigns":        {max: campaignJSONBytes},
-		"PATCH /api/v1/campaigns/:id":   {max: campaignJSONBytes},
-		"POST /api/v1/devices":          {max: deviceUpsertBytes},
-		"POST /api/v1/devices/import":   {max: maxImportBytes, streamed: true},
-		"POST /api/v1/devices/tags":     {max: listChangeBytes},
-		"POST /api/v1/devices/alias":    {max: listChangeBytes},
-		"POST /api/v1/devices/delete":   {max: listChangeBytes},
-		"POST /api/v1/audience/preview": {max: defaultBodyLimit},
+		"POST /campaigns":                          {max: campaignFormBytes, multipart: true, slow: bigBodyTime},
+		"POST /campaigns/:id":                      {max: campaignFormBytes, multipart: true, slow: bigBodyTime},
+		"POST /campaigns/preview":                  {max: previewFormBytes},
+		"POST /audience/preview":                   {max: previewFormBytes},
+		"POST /audience/import":                    {max: maxImportBytes, multipart: true, streamed: true, slow: importTime},
+		"GET /campaigns/:id/deliveries.csv":        {max: defaultBodyLimit, slow: importTime},
+		"POST /api/v1/campaigns":                   {max: campaignJSONBytes, slow: bigBodyTime},
+		"PATCH /api/v1/campaigns/:id":              {max: campaignJSONBytes, slow: bigBodyTime},
+		"POST /api/v1/devices":                     {max: deviceUpsertBytes, slow: bigBodyTime},
+		"POST /api/v1/devices/import":              {max: maxImportBytes, streamed: true, slow: importTime},
+		"POST /api/v1/devices/tags":                {max: listChangeBytes},
+		"POST /api/v1/devices/alias":               {max: listChangeBytes},
+		"POST /api/v1/devices/delete":              {max: listChangeBytes},
+		"GET /api/v1/campaigns/:id/deliveries.csv": {max: defaultBodyLimit, slow: importTime},
 	}
 }
 
@@ -126,8 +138,22 @@ func trackForm(c *gin.Context) {
 // limit as a *http.MaxBytesError (see decodeJSON).
 func (s *Server) limitBody(rule bodyRule) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		s.extendDeadlines(c, rule)
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, rule.max)
 		c.Next()
+	}
+}
+
+// extendDeadlines gives a slow route its longer read and write deadlines
+// (the server's ReadTimeout and WriteTimeout hold for every other route).
+func (s *Server) extendDeadlines(c *gin.Context, rule bodyRule) {
+	if rule.slow <= 0 {
+		return
+	}
+	rc := http.NewResponseController(c.Writer)
+	until := time.Now().Add(rule.slow)
+	if err := errors.Join(rc.SetReadDeadline(until), rc.SetWriteDeadline(until)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		s.log.Warn("extend deadlines", slog.String("path", c.Request.URL.Path), slog.Any("error", err))
 	}
 }
 
@@ -137,6 +163,7 @@ func (s *Server) limitBody(rule bodyRule) gin.HandlerFunc {
 // unread.
 func (s *Server) readForm(rule bodyRule) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		s.extendDeadlines(c, rule)
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, rule.max)
 		switch c.Request.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:

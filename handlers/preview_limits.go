@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/pushdeck/pushdeck/models"
@@ -19,9 +20,21 @@ type Limits struct {
 	// machine's cores); another waits up to PreviewWait, then is refused.
 	Previews    int
 	PreviewWait time.Duration
+	// ReadTimeout is how long a request may take to arrive, body included
+	// (default 1 min), and WriteTimeout how long its answer may take
+	// (default 2 min): a client trickling a body a byte at a time no
+	// longer holds a connection for ever. Uploads and the CSV export get
+	// longer (bodyRules).
+	ReadTimeout, WriteTimeout time.Duration
 }
 
 func (l *Limits) defaults() {
+	if l.ReadTimeout <= 0 {
+		l.ReadTimeout = time.Minute
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = 2 * time.Minute
+	}
 	if l.PreviewTimeout <= 0 {
 		l.PreviewTimeout = 5 * time.Second
 	}
@@ -75,4 +88,11 @@ func (s *Server) countPreview(ctx context.Context, providerID int64, a models.Au
 		return 0, errPreviewTimeout
 	}
 	return n, err
+}
+
+// HTTPServer is the http.Server for the handler, with the timeouts of
+// Limits.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{Addr: addr, Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: s.cfg.Limits.ReadTimeout, WriteTimeout: s.cfg.Limits.WriteTimeout, IdleTimeout: 2 * time.Minute}
 }

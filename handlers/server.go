@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -81,6 +82,9 @@ type Params struct {
 	Catalog  *i18n.Catalog
 	Log      *slog.Logger
 	Config   Config
+	// Context is the server's lifetime: work the pages start in the
+	// background (CSV imports) stops when it ends. Nil means none.
+	Context context.Context
 }
 
 // Server is the HTTP layer.
@@ -105,7 +109,10 @@ func New(p Params) *Server {
 		p.Log = slog.Default()
 	}
 	s := &Server{store: p.Store, engine: p.Engine, reg: p.Registry, cat: p.Catalog, log: p.Log, cfg: p.Config}
-	s.imports = newImporter(p.Store, p.Log)
+	if p.Context == nil {
+		p.Context = context.Background()
+	}
+	s.imports = newImporter(p.Context, p.Store, p.Log)
 	s.previews = newPreviewGate(p.Config.Limits.Previews)
 	gin.SetMode(gin.ReleaseMode)
 	g := gin.New()
@@ -124,6 +131,10 @@ func New(p Params) *Server {
 	s.register(g)
 	return s
 }
+
+// Wait waits for the background work the pages started (CSV imports) to
+// stop, as it does once Params.Context ends.
+func (s *Server) Wait() { s.imports.wg.Wait() }
 
 // Handler is the whole HTTP handler: Go's cross-origin protection (it
 // rejects cross-site state-changing browser requests by Sec-Fetch-Site /

@@ -11,7 +11,6 @@ package providers
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -74,71 +73,6 @@ const (
 	TypeMarkdown     MessageType = "markdown"
 	TypeNews         MessageType = "news"
 )
-
-// Capabilities declares what a provider does natively.
-type Capabilities struct {
-	// Audiences maps each natively supported audience kind to the largest
-	// number of values one request may carry (recipients for list kinds,
-	// tags for tag). Zero means the kind takes no values (all).
-	Audiences map[AudienceKind]int
-	// MessageTypes lists the message types the provider accepts.
-	MessageTypes []MessageType
-	// RequestsPerSecond is a safe default request rate for one account.
-	RequestsPerSecond float64
-	// Idempotency says what keeps a repeated request (a retry after a lost
-	// answer) from delivering twice; DedupeWindow is the longest window a
-	// request may ask for when it is IdempotencyDedupeWindow.
-	Idempotency  Idempotency
-	DedupeWindow time.Duration
-}
-
-// Idempotency is how a provider treats a request it has already taken.
-type Idempotency int
-
-// Idempotency kinds. The zero value promises nothing, so a provider that
-// does not declare one is treated as the least safe.
-const (
-	// IdempotencyNone: nothing recognises a repeat; a retry after an
-	// answer was lost (timeout, 5xx after the work was done) may deliver
-	// again.
-	IdempotencyNone Idempotency = iota
-	// IdempotencyRequestID: a repeated SendRequest.RequestID is dropped,
-	// however late.
-	IdempotencyRequestID
-	// IdempotencyDedupeWindow: a request identical to one taken within
-	// SendRequest.DedupeWindow (at most Capabilities.DedupeWindow) is
-	// dropped, and only when the request asks for it. A retry is safe
-	// only while the window since the first attempt lasts, and only if it
-	// is byte-for-byte the same request.
-	IdempotencyDedupeWindow
-)
-
-func (i Idempotency) String() string {
-	switch i {
-	case IdempotencyRequestID:
-		return "request_id"
-	case IdempotencyDedupeWindow:
-		return "dedupe_window"
-	default:
-		return "none"
-	}
-}
-
-// Supports reports whether the audience kind is native to the provider.
-func (c Capabilities) Supports(k AudienceKind) bool {
-	_, ok := c.Audiences[k]
-	return ok
-}
-
-// SupportsType reports whether the message type is accepted.
-func (c Capabilities) SupportsType(t MessageType) bool {
-	for _, m := range c.MessageTypes {
-		if m == t {
-			return true
-		}
-	}
-	return false
-}
 
 // Click is what happens when the user taps a notification.
 type Click struct {
@@ -386,72 +320,6 @@ type GroupReporter interface {
 type Recaller interface {
 	// Recall withdraws the message with the provider's task/message id.
 	Recall(ctx context.Context, taskID string) error
-}
-
-// Class says what the caller should do about a failure.
-type Class int
-
-// Failure classes.
-const (
-	// Permanent failures are not retried: bad parameters, permissions,
-	// invalid recipients.
-	Permanent Class = iota
-	// Retry failures may succeed later: 5xx, timeouts, frequency limits.
-	// RetryAfter carries the provider's wait when it gives one.
-	Retry
-	// Reauth failures mean the credentials or token were refused; the
-	// client has already dropped its cached token and one retry may succeed.
-	Reauth
-)
-
-func (c Class) String() string {
-	switch c {
-	case Retry:
-		return "retry"
-	case Reauth:
-		return "reauth"
-	default:
-		return "permanent"
-	}
-}
-
-// Error is a classified provider failure carrying the provider's own code
-// and message.
-type Error struct {
-	Class      Class
-	RetryAfter time.Duration
-	// Code is the provider's code as text ("10001", "81013", "http_503",
-	// "timeout").
-	Code string
-	// Msg is the provider's message, safe to show an operator.
-	Msg string
-	// RateLimited is set by the provider for its own "too many requests"
-	// answers (a frequency or concurrency limit): the account is being sent
-	// to faster than the provider accepts, so the engine slows the whole
-	// account down, not only this batch.
-	RateLimited bool
-	// Err is the underlying transport or decoding error, if any.
-	Err error
-}
-
-func (e *Error) Error() string {
-	s := fmt.Sprintf("provider %s error %s: %s", e.Class, e.Code, e.Msg)
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// AsError returns the *Error in err's chain, or a Retry *Error wrapping err
-// when there is none (an unclassified failure is assumed transient).
-func AsError(err error) *Error {
-	var pe *Error
-	if errors.As(err, &pe) {
-		return pe
-	}
-	return &Error{Class: Retry, Code: "error", Msg: "unclassified failure", Err: err}
 }
 
 // Config is what a Factory needs to build one account's client.

@@ -1,0 +1,68 @@
+package providers
+
+import "time"
+
+// Capabilities declares what a provider does natively.
+type Capabilities struct {
+	// Audiences maps each natively supported audience kind to the largest
+	// number of values one request may carry (recipients for list kinds,
+	// tags for tag). Zero means the kind takes no values (all).
+	Audiences map[AudienceKind]int
+	// MessageTypes lists the message types the provider accepts.
+	MessageTypes []MessageType
+	// RequestsPerSecond is a safe default request rate for one account.
+	RequestsPerSecond float64
+	// Idempotency says what keeps a repeated request (a retry after a lost
+	// answer) from delivering twice; DedupeWindow is the longest window a
+	// request may ask for when it is IdempotencyDedupeWindow.
+	Idempotency  Idempotency
+	DedupeWindow time.Duration
+}
+
+// Idempotency is how a provider treats a request it has already taken.
+type Idempotency int
+
+// Idempotency kinds. The zero value promises nothing, so a provider that
+// does not declare one is treated as the least safe.
+const (
+	// IdempotencyNone: nothing recognises a repeat; a retry after an
+	// answer was lost (timeout, 5xx after the work was done) may deliver
+	// again.
+	IdempotencyNone Idempotency = iota
+	// IdempotencyRequestID: a repeated SendRequest.RequestID is dropped,
+	// however late.
+	IdempotencyRequestID
+	// IdempotencyDedupeWindow: a request identical to one taken within
+	// SendRequest.DedupeWindow (at most Capabilities.DedupeWindow) is
+	// dropped, and only when the request asks for it. A retry is safe
+	// only while the window since the first attempt lasts, and only if it
+	// is byte-for-byte the same request.
+	IdempotencyDedupeWindow
+)
+
+func (i Idempotency) String() string {
+	switch i {
+	case IdempotencyRequestID:
+		return "request_id"
+	case IdempotencyDedupeWindow:
+		return "dedupe_window"
+	default:
+		return "none"
+	}
+}
+
+// Supports reports whether the audience kind is native to the provider.
+func (c Capabilities) Supports(k AudienceKind) bool {
+	_, ok := c.Audiences[k]
+	return ok
+}
+
+// SupportsType reports whether the message type is accepted.
+func (c Capabilities) SupportsType(t MessageType) bool {
+	for _, m := range c.MessageTypes {
+		if m == t {
+			return true
+		}
+	}
+	return false
+}

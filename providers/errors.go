@@ -1,0 +1,73 @@
+package providers
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Class says what the caller should do about a failure.
+type Class int
+
+// Failure classes.
+const (
+	// Permanent failures are not retried: bad parameters, permissions,
+	// invalid recipients.
+	Permanent Class = iota
+	// Retry failures may succeed later: 5xx, timeouts, frequency limits.
+	// RetryAfter carries the provider's wait when it gives one.
+	Retry
+	// Reauth failures mean the credentials or token were refused; the
+	// client has already dropped its cached token and one retry may succeed.
+	Reauth
+)
+
+func (c Class) String() string {
+	switch c {
+	case Retry:
+		return "retry"
+	case Reauth:
+		return "reauth"
+	default:
+		return "permanent"
+	}
+}
+
+// Error is a classified provider failure carrying the provider's own code
+// and message.
+type Error struct {
+	Class      Class
+	RetryAfter time.Duration
+	// Code is the provider's code as text ("10001", "81013", "http_503",
+	// "timeout").
+	Code string
+	// Msg is the provider's message, safe to show an operator.
+	Msg string
+	// RateLimited is set by the provider for its own "too many requests"
+	// answers (a frequency or concurrency limit): the account is being sent
+	// to faster than the provider accepts, so the engine slows the whole
+	// account down, not only this batch.
+	RateLimited bool
+	// Err is the underlying transport or decoding error, if any.
+	Err error
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("provider %s error %s: %s", e.Class, e.Code, e.Msg)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// AsError returns the *Error in err's chain, or a Retry *Error wrapping err
+// when there is none (an unclassified failure is assumed transient).
+func AsError(err error) *Error {
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return &Error{Class: Retry, Code: "error", Msg: "unclassified failure", Err: err}
+}

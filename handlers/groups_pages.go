@@ -43,7 +43,7 @@ func (s *Server) showGroups(c *gin.Context) {
 				return
 			}
 			sum.Newest = append(sum.Newest, stats.GroupCampaign{ID: cm.ID, URL: fmt.Sprintf("/campaigns/%d/stats", cm.ID), Name: cm.Name,
-				Status: string(cm.Status), Total: funnelRow(f.Totals)})
+				Status: string(cm.Status), NoneAccepted: noneAccepted(cm), Total: funnelRow(f.Totals)})
 		}
 		v.Groups = append(v.Groups, sum)
 	}

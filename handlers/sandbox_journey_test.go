@@ -82,7 +82,7 @@ func TestSandboxFirstSend(t *testing.T) {
 		cm, err := app.store.CampaignHead(t.Context(), gone)
 		return err == nil && cm.Status.Terminal()
 	})
-	for _, url := range []string{fmt.Sprintf("/campaigns/%d", gone), "/campaigns"} {
+	for _, url := range []string{fmt.Sprintf("/campaigns/%d", gone), fmt.Sprintf("/campaigns/%d/stats", gone), "/campaigns"} {
 		_, page = b.get(url)
 		d := doc(t, page)
 		badge = d.Find(`[data-testid="status"][data-none-accepted]`)

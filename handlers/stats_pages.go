@@ -68,7 +68,7 @@ func (s *Server) showCampaignStats(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	v := stats.CampaignView{ID: cm.ID, Name: cm.Name, Status: string(cm.Status), Group: cm.GroupName, Reported: f.Reported, Stale: f.Stale,
+	v := stats.CampaignView{ID: cm.ID, Name: cm.Name, Status: string(cm.Status), NoneAccepted: noneAccepted(cm), Group: cm.GroupName, Reported: f.Reported, Stale: f.Stale,
 		Total: totalRow(ctx, f.Totals), Filter: st, Filters: deliveryFilters, Chart: campaignChart(ctx, series),
 		CSVURL: fmt.Sprintf("/campaigns/%d/deliveries.csv", cm.ID), CampaignURL: fmt.Sprintf("/campaigns/%d", cm.ID)}
 	if f.UpdatedAt != nil {
@@ -241,7 +241,7 @@ func (s *Server) showGroup(c *gin.Context) {
 	var series [][]models.SnapshotPoint
 	for i, cm := range cs {
 		v.Campaigns = append(v.Campaigns, stats.GroupCampaign{ID: cm.ID, URL: fmt.Sprintf("/campaigns/%d/stats", cm.ID), Name: cm.Name,
-			Status: string(cm.Status), Total: funnelRow(fs[i].Totals)})
+			Status: string(cm.Status), NoneAccepted: noneAccepted(cm), Total: funnelRow(fs[i].Totals)})
 		pts, err := s.store.SnapshotSeries(ctx, cm.ID, 100)
 		if err != nil {
 			s.fail(c, err)

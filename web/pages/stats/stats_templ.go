@@ -56,7 +56,7 @@ func Campaign(v CampaignView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = web.StatusBadge(v.Status).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = campaigns.Badge(v.Status, v.NoneAccepted).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1300,7 +1300,7 @@ func Group(v GroupView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = web.StatusBadge(c.Status).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = campaigns.Badge(c.Status, c.NoneAccepted).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

@@ -53,24 +53,26 @@ type ChartSeries struct {
 
 // CampaignView is a campaign's statistics page.
 type CampaignView struct {
-	ID          int64
-	Name        string
-	Status      string
-	Group       string
-	UpdatedAt   string
-	Reported    bool
-	Stale       bool
-	Rows        []Row
-	Total       Row
-	Failures    []Failure
-	Chart       Chart
-	Filter      string
-	Filters     []string
-	Deliveries  []Delivery
-	NextURL     string
-	CSVURL      string
-	CampaignURL string
-	GroupURL    string
+	ID     int64
+	Name   string
+	Status string
+	// NoneAccepted: see GroupCampaign.
+	NoneAccepted bool
+	Group        string
+	UpdatedAt    string
+	Reported     bool
+	Stale        bool
+	Rows         []Row
+	Total        Row
+	Failures     []Failure
+	Chart        Chart
+	Filter       string
+	Filters      []string
+	Deliveries   []Delivery
+	NextURL      string
+	CSVURL       string
+	CampaignURL  string
+	GroupURL     string
 	// WeCom is set for a WeCom campaign: WeCom has no per-message figures,
 	// only the app's successful person-times per day.
 	WeCom *AppStats
@@ -120,7 +122,10 @@ type GroupCampaign struct {
 	URL    string
 	Name   string
 	Status string
-	Total  Row
+	// NoneAccepted marks a finished campaign the provider accepted nobody
+	// of (its badge is not a success).
+	NoneAccepted bool
+	Total        Row
 }
 
 // GroupView is a task group's comparison page.

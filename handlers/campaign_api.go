@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -287,106 +285,6 @@ func (s *Server) apiListDeliveries(c *gin.Context) {
 		ds = []models.Delivery{}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": ds, "next_after": nextAfter})
-}
-
-// apiUpdateCampaign applies a JSON merge patch (RFC 7396) to a draft: the
-// body's members replace the draft's, objects merge member by member, null
-// removes a member (e.g. "schedule_at": null). The result is validated as a
-// whole, like a create. 409 when the campaign is no longer a draft.
-func (s *Server) apiUpdateCampaign(c *gin.Context) {
-	id, ok := s.apiCampaignID(c)
-	if !ok {
-		return
-	}
-	cm, err := s.store.CampaignByID(c.Request.Context(), id)
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	if cm.Status != models.StatusDraft {
-		s.apiFail(c, &models.TransitionError{From: cm.Status, To: models.StatusDraft})
-		return
-	}
-	var patch any
-	if !s.decodeJSON(c, &patch) {
-		return
-	}
-	obj, isObj := patch.(map[string]any)
-	if !isObj {
-		apiError(c, http.StatusBadRequest, "malformed_json", "the body must be a JSON object", nil)
-		return
-	}
-	d, err := dispatch.DraftOf(cm)
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	merged, err := mergeDraft(d, obj)
-	if err != nil {
-		apiError(c, http.StatusBadRequest, "malformed_json", jsonProblem(err), nil)
-		return
-	}
-	// A list too long to load stays in the store: a patch that gives no
-	// values keeps it (and may still change the kind between cid and alias).
-	if st := d.Audience.Stored; st != nil {
-		if patchA, ok := obj["audience"].(map[string]any); !ok || patchA["values"] == nil {
-			merged.Audience.Stored, merged.Audience.Values, merged.Audience.Count = st, nil, d.Audience.Count
-		}
-	}
-	out, err := s.engine.UpdateDraft(c.Request.Context(), id, merged)
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	s.audit(c, "campaign_update", fmt.Sprintf("campaign:%d", id), out.Name)
-	s.writeCampaign(c, http.StatusOK, out)
-}
-
-// mergeDraft applies a merge patch to a draft and decodes the result as
-// strictly as a create body.
-func mergeDraft(d dispatch.Draft, patch map[string]any) (dispatch.Draft, error) {
-	raw, err := json.Marshal(d)
-	if err != nil {
-		return d, fmt.Errorf("handlers: encode draft: %w", err)
-	}
-	var cur any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&cur); err != nil {
-		return d, fmt.Errorf("handlers: decode draft: %w", err)
-	}
-	raw, err = json.Marshal(mergePatch(cur, patch))
-	if err != nil {
-		return d, fmt.Errorf("handlers: encode merged draft: %w", err)
-	}
-	var out dispatch.Draft
-	dec = json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&out); err != nil {
-		return d, err
-	}
-	return out, nil
-}
-
-// mergePatch is RFC 7396: objects merge recursively, null deletes, anything
-// else replaces.
-func mergePatch(target, patch any) any {
-	p, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	t, ok := target.(map[string]any)
-	if !ok {
-		t = map[string]any{}
-	}
-	for k, v := range p {
-		if v == nil {
-			delete(t, k)
-			continue
-		}
-		t[k] = mergePatch(t[k], v)
-	}
-	return t
 }
 
 // followUpName reads the optional {"name": "..."} body of duplicate and

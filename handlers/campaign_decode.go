@@ -44,6 +44,16 @@ type draftStream struct {
 	up    *models.AudienceUpload
 	seed  maphash.Seed
 	seen  hashSet
+	// listNamed: a patch names audience.values (null included);
+	// listGiven: it gives a list.
+	listNamed, listGiven bool
+}
+
+func (s *Server) newDraftStream(c *gin.Context) *draftStream {
+	ds := &draftStream{ctx: c.Request.Context(), store: s.store, seed: maphash.MakeSeed(),
+		dec: json.NewDecoder(c.Request.Body)} // the route's body limit wraps it (bodyRules)
+	ds.dec.DisallowUnknownFields()
+	return ds
 }
 
 // decodeDraft reads a campaign body as a stream. On failure it has
@@ -51,9 +61,7 @@ type draftStream struct {
 // holds the list: the caller attaches it (through Audience.Stored) and must
 // Discard it afterwards.
 func (s *Server) decodeDraft(c *gin.Context) (d dispatch.Draft, up *models.AudienceUpload, ok bool) {
-	ds := &draftStream{ctx: c.Request.Context(), store: s.store, seed: maphash.MakeSeed(),
-		dec: json.NewDecoder(c.Request.Body)} // the route's body limit wraps it (bodyRules)
-	ds.dec.DisallowUnknownFields()
+	ds := s.newDraftStream(c)
 	err := ds.body()
 	if err == nil {
 		err = ds.finish()
@@ -61,6 +69,12 @@ func (s *Server) decodeDraft(c *gin.Context) (d dispatch.Draft, up *models.Audie
 	if err == nil {
 		return ds.d, ds.up, true
 	}
+	s.decodeFailed(c, ds, err)
+	return dispatch.Draft{}, nil, false
+}
+
+// decodeFailed drops what a failed decode spooled and answers its error.
+func (s *Server) decodeFailed(c *gin.Context, ds *draftStream, err error) {
 	if ds.up != nil {
 		if derr := ds.up.Discard(context.WithoutCancel(ds.ctx)); derr != nil {
 			s.log.Error("discard audience upload", "upload", ds.up.ID, "error", derr)
@@ -80,7 +94,6 @@ func (s *Server) decodeDraft(c *gin.Context) (d dispatch.Draft, up *models.Audie
 	default: // the decoder's (a 413 past the route's limit), or a field's own UnmarshalJSON (a bad time)
 		jsonFail(c, err)
 	}
-	return dispatch.Draft{}, nil, false
 }
 
 // storeError is a failure to spool the values, not a fault of the body.
@@ -92,9 +105,7 @@ func (e storeError) Unwrap() error { return e.err }
 // body decodes the top-level object; keys match case-insensitively, as
 // encoding/json matches struct fields.
 func (ds *draftStream) body() error {
-	if err := ds.open("", "the body must be a JSON object"); errors.Is(err, errNull) {
-		return badBody("the body must be a JSON object")
-	} else if err != nil {
+	if err := ds.openBody(); err != nil {
 		return err
 	}
 	for ds.dec.More() {
@@ -124,7 +135,12 @@ func (ds *draftStream) body() error {
 			return err
 		}
 	}
-	if _, err := ds.dec.Token(); err != nil { // the closing brace
+	return ds.end()
+}
+
+// end reads the body's closing brace and checks nothing follows.
+func (ds *draftStream) end() error {
+	if _, err := ds.dec.Token(); err != nil {
 		return err
 	}
 	if _, err := ds.dec.Token(); !errors.Is(err, io.EOF) {
@@ -132,6 +148,22 @@ func (ds *draftStream) body() error {
 	}
 	return nil
 }
+
+// bodyNotObject is the problem with a body that is not a JSON object.
+const bodyNotObject = "the body must be a JSON object"
+
+// openBody reads the body's opening brace (a null body is refused).
+func (ds *draftStream) openBody() error {
+	if err := ds.open("", bodyNotObject); errors.Is(err, errNull) {
+		return badBody(bodyNotObject)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// openObject reads an object's opening brace; errNull for null.
+func (ds *draftStream) openObject(problem string) error { return ds.open("", problem) }
 
 // open reads the opening delimiter of an object (or of an array with
 // arrayOf set); a null leaves the field empty (errNull).
@@ -189,7 +221,9 @@ func (ds *draftStream) audience() error {
 		case "conditions":
 			err = ds.dec.Decode(&a.Tree)
 		case "values":
-			err = ds.values()
+			if err = ds.values(); errors.Is(err, errNull) {
+				err = nil
+			}
 		default:
 			return badBody(fmt.Sprintf("unknown field %q", key))
 		}
@@ -203,10 +237,8 @@ func (ds *draftStream) audience() error {
 
 func (ds *draftStream) values() error {
 	const problem = `field "audience.values" must be an array of strings`
-	if err := ds.open("values", problem); errors.Is(err, errNull) {
-		return nil
-	} else if err != nil {
-		return err
+	if err := ds.open("values", problem); err != nil {
+		return err // errNull for null
 	}
 	if ds.seen.n > 0 || ds.up != nil {
 		return badBody(`field "audience.values" is given twice`)

@@ -85,6 +85,31 @@ func TestCampaignCreateStreamsList(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated || !strings.Contains(body, `"count":2500`) {
 		t.Errorf("duplicate: %d %s", resp.StatusCode, body)
 	}
+	var dup struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(body), &dup); err != nil {
+		t.Fatal(err)
+	}
+	// A patch streams a new list like a create; null removes the list.
+	dupPath := fmt.Sprintf("/api/v1/campaigns/%d", dup.ID)
+	vals, _ := json.Marshal(sandboxIDs(5000, 1500))
+	resp, body = app.apiDo(http.MethodPatch, dupPath, key, `{"audience":{"values":`+string(vals)+`}}`, nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"count":1500`) {
+		t.Errorf("patch with 1,500 values: %d %.300s", resp.StatusCode, body)
+	}
+	resp, body = app.apiDo(http.MethodPatch, dupPath, key, `{"name":"short","audience":{"kind":"alias","values":["b","a","b"]}}`, nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"audience":{"kind":"alias","count":2,"values":["a","b"]}`) {
+		t.Errorf("patch with 2 values: %d %.300s", resp.StatusCode, body)
+	}
+	resp, body = app.apiDo(http.MethodPatch, dupPath, key, `{"audience":{"values":null}}`, nil)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "audience.values") {
+		t.Errorf("patch removing the values: %d %.300s", resp.StatusCode, body)
+	}
+	resp, body = app.apiDo(http.MethodPatch, dupPath, key, `{"audience":{"values":[1]}}`, nil)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "audience.values") {
+		t.Errorf("patch with a number: %d %.300s", resp.StatusCode, body)
+	}
 	_, page1 := app.apiDo(http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d", c.ID), key, "", nil)
 	if len(page1) > 4<<10 {
 		t.Errorf("GET answers %d bytes for a 2,500-value list", len(page1))

@@ -192,6 +192,28 @@ func TestNewcomerJourney(t *testing.T) {
 	b.check("one rejection row per bad line", b.count(`[data-testid="rejection"]`) == rejectedLines,
 		"%d rejection rows, want %d", b.count(`[data-testid="rejection"]`), rejectedLines)
 	b.shot("import")
+	b.open("/audience?provider_id=" + sandboxID)
+	b.check("device list", b.count(`[data-testid="device-row"]`) == len(good), "%d device rows, want %d", b.count(`[data-testid="device-row"]`), len(good))
+	b.fitsPhone("audience")
+	zhejiang := 0
+	for _, d := range newcomerDevices {
+		if d.bad == "" && d.region == "Zhejiang" {
+			zhejiang++
+		}
+	}
+	b.open("/audience?region=Zhejiang&provider_id=" + sandboxID)
+	b.check("filtered list counts its matches", b.text(`[data-testid="device-matches"]`) == en.T("audience.matches_n", map[string]any{"Count": zhejiang, "N": strconv.Itoa(zhejiang)}),
+		"matches %q, want %d", b.text(`[data-testid="device-matches"]`), zhejiang)
+	b.click("tick the first device", `[data-testid="device-row"]:nth-child(1) [data-testid="select-device"]`)
+	b.click("tick the second device", `[data-testid="device-row"]:nth-child(2) [data-testid="select-device"]`)
+	b.fill("tag to add", `[data-testid="bulk-form"]`, map[string]string{"tags": "spring"})
+	b.submit("add the tag to the ticked devices", `[data-testid="bulk-add-tags"]`)
+	b.check("bulk tag applied", b.count(`[data-testid="flash-success"]`) == 1 && strings.Contains(b.text(`[data-testid="tag-list"]`), "spring"),
+		"tags: %q", b.text(`[data-testid="tag-list"]`))
+	b.check("back on the filtered list", strings.Contains(eval[string](b, "query", `location.search`), "region=Zhejiang"), "at %s", eval[string](b, "url", `location.href`))
+	b.open("/audience?region=Nowhere&provider_id=" + sandboxID)
+	b.check("empty state names the filter", b.text(`[data-testid="empty"]`) == en.T("audience.no_match_filter", map[string]any{"Filter": "Region: Nowhere"}),
+		"empty state %q", b.text(`[data-testid="empty"]`))
 
 	// Build the segment with the form's controls only.
 	segmentName := "Zhejiang Android, no testers"
@@ -210,6 +232,9 @@ func TestNewcomerJourney(t *testing.T) {
 	b.click("exclude the group", `[name="g1_not"]`)
 	b.waitText("live count of the builder", `#segment-count [data-testid="audience-count"]`, devicesText(len(matching)), stepTimeout)
 	b.shot("segment-builder")
+	b.check("compact builder buttons", eval[bool](b, "remove buttons are icons", `[...document.querySelectorAll('[data-testid="segment-form"] .icon-button')].length >= 2 &&
+		[...document.querySelectorAll('[data-testid="segment-form"] .icon-button')].every(e => e.getBoundingClientRect().width < 100)`),
+		"the builder's remove controls are not compact icon buttons")
 	status = b.submit("save the segment", `[data-testid="save-segment"]`)
 	sm := segmentPath.FindStringSubmatch(b.path())
 	b.check("segment saved", status == http.StatusOK && sm != nil && b.count(`[data-testid="flash-success"]`) == 1, "status %d at %s", status, b.path())
@@ -225,9 +250,10 @@ func TestNewcomerJourney(t *testing.T) {
 	b.open("/")
 	b.submit("open the composer", `[data-testid="new-campaign"]`)
 	b.check("composer", b.path() == "/campaigns/new", "at %s", b.path())
+	b.fitsPhone("composer")
 	b.check("empty preview", b.count(`[data-testid="device-preview"] [data-testid="preview-empty"]`) == 1, "preview %q", b.text(`[data-testid="device-preview"]`))
 	b.fill("name, account and audience kind", `[data-testid="campaign-form"]`, map[string]string{
-		"name": "Spring sale", "provider_id": sandboxID, "audience_kind": "segment"})
+		"name": "Spring sale", "provider_id": sandboxID, "audience_kind": "segment", "group": "spring-launch"})
 	b.check("segment choice shown", eval[bool](b, "segment field", `!document.querySelector('[name="segment_id"]').closest("[data-audience]").hidden`), "segment select hidden")
 	segOption := eval[string](b, "find the segment by name", fmt.Sprintf(`(() => {
 		const o = [...document.querySelectorAll('[data-testid="campaign-form"] [name="segment_id"] option')].find(o => o.innerText.trim() === %s);
@@ -245,6 +271,7 @@ func TestNewcomerJourney(t *testing.T) {
 	b.waitText("body in the iOS preview", `[data-testid="device-preview"] [data-testid="preview-ios"] .notif-body`, body, stepTimeout)
 	b.check("count kept", strings.TrimSpace(b.text(`#audience-count`)) == devicesText(len(matching)), "count %q", b.text(`#audience-count`))
 	b.shot("composer")
+	b.docShot("composer")
 	status = b.submit("save the draft", `[data-testid="save-draft"]`)
 	m := campaignPath.FindStringSubmatch(b.path())
 	b.check("draft saved", status == http.StatusOK && m != nil, "status %d at %s", status, b.path())
@@ -253,8 +280,14 @@ func TestNewcomerJourney(t *testing.T) {
 	b.check("audience is the segment", strings.Contains(b.text(`[data-testid="campaign-summary"] [data-testid="audience"]`), segmentName),
 		"audience %q", b.text(`[data-testid="campaign-summary"] [data-testid="audience"]`))
 	b.shot("draft")
+	send := b.text(`[data-testid="action-send"]`)
+	confirm := eval[string](b, "send confirmation", `document.querySelector('[data-testid="action-send"]').getAttribute("onclick")`)
+	b.check("send says what it does", send == en.T("action.send_now"), "send button %q", send)
+	b.check("confirmation names the reach and the account", strings.Contains(confirm, fmt.Sprintf("%d recipients", len(matching))) && strings.Contains(confirm, "Sandbox"),
+		"confirmation %q", confirm)
 
 	b.submit("send (confirming the dialog)", `[data-testid="action-send"]`)
+	b.check("sending flash", b.count(`[data-testid="flash-success"]`) == 1, "no flash after sending")
 	// A mark on the window survives htmx swaps but not a reload.
 	eval[bool](b, "mark the page", `window.__pushdeckMark = "no-reload"; true`)
 	b.waitFor("progress reaches completed with provider figures", `(() => {
@@ -265,7 +298,14 @@ func TestNewcomerJourney(t *testing.T) {
 	b.check("no reload", eval[string](b, "read the mark", `String(window.__pushdeckMark)`) == "no-reload", "the page reloaded")
 	b.check("status badge", b.text(`[data-testid="progress"] [data-testid="status"]`) == "Completed",
 		"badge %q", b.text(`[data-testid="progress"] [data-testid="status"]`))
+	b.waitFor("action bar follows the status", `document.querySelector('[data-testid="actions"]').dataset.status === "completed"`, stepTimeout)
+	b.check("no stale controls", b.count(`[data-testid="action-pause"], [data-testid="action-cancel"], [data-testid="action-send"]`) == 0,
+		"actions after completion: %q", b.text(`[data-testid="actions"]`))
+	b.waitFor("the sending flash goes once completed", `document.querySelectorAll('[data-testid="flash-success"]').length === 0`, stepTimeout)
+	accepted, invalid := b.text(`[data-testid="total-accepted"] .figure-value`), b.text(`[data-testid="total-invalid"] .figure-value`)
+	b.check("every recipient accepted", accepted == strconv.Itoa(len(matching)) && invalid == "0", "accepted %q, invalid %q; want %d and 0", accepted, invalid, len(matching))
 	b.shot("completed")
+	b.fitsPhone("campaign")
 
 	b.open("/campaigns")
 	row := b.text(`[data-testid="campaign-row"]`)
@@ -274,7 +314,10 @@ func TestNewcomerJourney(t *testing.T) {
 
 	// Statistics: the funnel over the segment, a chart actually drawn by
 	// uPlot, and the CSV export served to the signed-in browser.
-	b.open("/campaigns/" + m[1] + "/stats")
+	b.check("statistics linked from the list", b.count(`[data-testid="campaign-row"] a[data-testid="row-stats-link"][href="/campaigns/`+m[1]+`/stats"]`) == 1, "no statistics link in the row")
+	b.open("/campaigns/" + m[1])
+	b.submit("open the statistics tab", `[data-testid="stats-link"]`)
+	b.check("statistics page", b.path() == "/campaigns/"+m[1]+"/stats", "at %s", b.path())
 	b.check("funnel", b.count(`[data-testid="funnel-total"]`) == 1, "no funnel total")
 	target := b.text(`[data-testid="funnel-total"] [data-testid="target"]`)
 	b.check("funnel target is the segment", target == strconv.Itoa(len(matching)), "target %q, want %d", target, len(matching))
@@ -282,6 +325,7 @@ func TestNewcomerJourney(t *testing.T) {
 	legend := b.text(`[data-testid="chart"] .u-legend`)
 	b.check("chart legend names its lines", strings.Contains(legend, "Received") && strings.Contains(legend, "Clicked"), "legend %q", legend)
 	b.shot("stats")
+	b.docShot("statistics")
 	export := eval[string](b, "fetch the CSV export", `(async () => {
 		const a = document.querySelector('[data-testid="export-csv"]');
 		const r = await fetch(a.href);
@@ -299,6 +343,23 @@ func TestNewcomerJourney(t *testing.T) {
 	}
 	slices.Sort(cids)
 	b.check("csv lists exactly the segment", slices.Equal(cids, matching), "cids %q, want %q", cids, matching)
+	b.fitsPhone("statistics")
+
+	// The task group the campaign named is one click from the navigation.
+	b.submit("open the task groups", `[data-testid="nav"] a[href="/groups"]`)
+	b.check("group listed", b.count(`[data-testid="group"][data-group="spring-launch"] [data-testid="group-campaign"]`) == 1, "groups: %q", b.text(`main`))
+
+	b.open("/")
+	b.check("dashboard counts the send", b.text(`[data-testid="period-recipients"]`) == strconv.Itoa(len(matching)) &&
+		b.text(`[data-testid="period-campaigns"]`) == en.T("dashboard.campaigns_n", map[string]any{"Count": 1, "N": "1"}),
+		"dashboard: %q", b.text(`[data-testid="period-totals"]`))
+	b.docShot("dashboard")
+	b.fitsPhone("dashboard")
+
+	b.open("/settings/audit")
+	unlabelled := eval[int](b, "audit labels", `[...document.querySelectorAll('[data-testid="audit-row"]')].filter(r => !r.dataset.label).length`)
+	b.check("every audit action labelled", unlabelled == 0 && b.count(`[data-testid="audit-row"]`) > 5, "%d unlabelled of %d rows", unlabelled, b.count(`[data-testid="audit-row"]`))
+	b.noRawIDs("audit log")
 }
 
 // catalog loads the message catalog, to read pages in either language.

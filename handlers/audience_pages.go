@@ -29,6 +29,7 @@ func (s *Server) audienceRoutes() []Route {
 		page(http.MethodPost, "/audience/devices/:id", operator, s.updateDevice),
 		page(http.MethodPost, "/audience/devices/:id/delete", operator, s.deleteDevice),
 		page(http.MethodPost, "/audience/seed", operator, s.seedSandbox),
+		page(http.MethodPost, "/audience/devices/bulk", operator, s.bulkDevices),
 		page(http.MethodGet, "/audience/import", operator, s.showImport),
 		page(http.MethodPost, "/audience/import", operator, s.startImport),
 		page(http.MethodGet, "/audience/import/:id", operator, s.showImportJob),
@@ -59,8 +60,12 @@ func (s *Server) audienceRoutes() []Route {
 	}
 }
 
-// devicePageSize is the device list's page length.
-const devicePageSize = 50
+// devicePageSize is the device list's page length; matchCountBound is
+// where the count of a filter's matches stops (a bounded scan).
+const (
+	devicePageSize  = 50
+	matchCountBound = 10_000
+)
 
 func (s *Server) showAudience(c *gin.Context) {
 	ctx := c.Request.Context()
@@ -96,12 +101,24 @@ func (s *Server) showAudience(c *gin.Context) {
 	if f.After != "" {
 		v.FirstURL = deviceListURL(acct.ID, v.Filter, "")
 	}
+	v.BackURL = deviceListURL(acct.ID, v.Filter, f.After)
 	total, err := s.store.CountDevices(ctx, acct.ID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	v.Total = num(total)
+	if v.Filtered {
+		n, more, err := s.store.CountMatchingDevices(ctx, f, matchCountBound)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		v.Matches, v.MatchesN, v.FilterText = num(n), n, filterText(ctx, v.Filter)
+		if more {
+			v.Matches += "+"
+		}
+	}
 	tags, err := s.store.ListTags(ctx, acct.ID, 100)
 	if err != nil {
 		s.fail(c, err)
@@ -112,6 +129,22 @@ func (s *Server) showAudience(c *gin.Context) {
 		v.Tags = append(v.Tags, audience.TagRow{Name: t.Name, Devices: num(t.Devices), URL: deviceListURL(acct.ID, tf, ""), Active: t.Name == f.Tag})
 	}
 	s.render(c, http.StatusOK, audience.Devices(v))
+}
+
+// filterText names a device filter: "Tag: vip, Platform: Android".
+func filterText(ctx context.Context, f audience.Filter) string {
+	platform := ""
+	if f.Platform != "" {
+		platform = audience.PlatformLabel(ctx, f.Platform)
+	}
+	var parts []string
+	for _, p := range []struct{ label, value string }{{"audience.search", f.Q}, {"audience.field_tag", f.Tag},
+		{"audience.field_platform", platform}, {"audience.field_vendor", f.Vendor}, {"audience.field_region", f.Region}} {
+		if v := strings.TrimSpace(p.value); v != "" {
+			parts = append(parts, i18n.T(ctx, p.label)+": "+v)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // deviceListURL is the device list of an account with a filter, from a cursor.

@@ -31,59 +31,16 @@ type DeviceFilter struct {
 // (FACTS.md: OFFSET paging is 28× slower by page 100).
 func (s *Store) ListDevices(ctx context.Context, f DeviceFilter) ([]Device, string, error) {
 	limit := clampLimit(f.Limit)
-	var where strings.Builder
-	args := []any{f.ProviderID, f.After}
-	where.WriteString("d.provider_id = ? AND d.cid > ?")
-	eq := func(col, val string) {
-		if val != "" {
-			where.WriteString(" AND " + col + " = ?")
-			args = append(args, val)
-		}
+	from, where, args, err := s.deviceQuery(ctx, f, limit)
+	if errors.Is(err, ErrNotFound) {
+		return []Device{}, "", nil
 	}
-	eq("d.platform", strings.ToLower(strings.TrimSpace(f.Platform)))
-	eq("d.vendor", strings.ToLower(strings.TrimSpace(f.Vendor)))
-	eq("d.region", strings.TrimSpace(f.Region))
-	// Without a search or a rare tag the scan follows the cid index from
-	// the cursor and stops after limit+1 matches; INDEXED BY keeps the
-	// planner from choosing an index that would need a sort of every match
-	// per page. A prefix search instead unions three small index ranges.
-	from := "devices d INDEXED BY devices_cid"
-	var fromArgs []any
-	if tag := strings.TrimSpace(f.Tag); tag != "" {
-		id, carriers, err := s.tagID(ctx, f.ProviderID, tag)
-		if errors.Is(err, ErrNotFound) {
-			return []Device{}, "", nil
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		rare, err := s.rareTag(ctx, f.ProviderID, carriers, limit)
-		if err != nil {
-			return nil, "", err
-		}
-		if rare {
-			members, err := s.tagMembers(ctx, id)
-			if err != nil {
-				return nil, "", err
-			}
-			from, fromArgs = "json_each(?) m CROSS JOIN devices d ON d.id = m.value", []any{int64List(members)}
-		}
-		// Tested on the row either way: the members were read a moment
-		// before the page, and a write may have come in between.
-		where.WriteString(" AND instr(d.tag_ids, ?) > 0")
-		args = append(args, encodeTagIDs([]int64{id}))
+	if err != nil {
+		return nil, "", err
 	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		if fromArgs == nil {
-			from = "devices d"
-		}
-		hi := prefixEnd(q)
-		where.WriteString(" AND ((d.cid >= ? AND d.cid < ?) OR (d.alias >= ? AND d.alias < ? AND d.alias <> '') OR (d.user_id >= ? AND d.user_id < ? AND d.user_id <> ''))")
-		args = append(args, q, hi, q, hi, q, hi)
-	}
-	args = append(fromArgs, append(args, limit+1)...)
+	args = append(args, limit+1)
 	var ds []Device
-	q := `SELECT d.* FROM ` + from + ` WHERE ` + where.String() + ` ORDER BY d.cid LIMIT ?`
+	q := `SELECT d.* FROM ` + from + ` WHERE ` + where + ` ORDER BY d.cid LIMIT ?`
 	if err := s.read(ctx).Raw(q, args...).Scan(&ds).Error; err != nil {
 		return nil, "", fmt.Errorf("models: list devices of account %d: %w", f.ProviderID, err)
 	}
@@ -96,6 +53,83 @@ func (s *Store) ListDevices(ctx context.Context, f DeviceFilter) ([]Device, stri
 		return nil, "", err
 	}
 	return ds, next, nil
+}
+
+// deviceQuery builds the FROM and WHERE of a device filter, with their
+// arguments in order. limit tells a rare tag (read through its members)
+// from a common one (tested on each row). ErrNotFound: the tag is unknown,
+// so nothing matches.
+func (s *Store) deviceQuery(ctx context.Context, f DeviceFilter, limit int) (from, where string, args []any, err error) {
+	var w strings.Builder
+	args = []any{f.ProviderID, f.After}
+	w.WriteString("d.provider_id = ? AND d.cid > ?")
+	eq := func(col, val string) {
+		if val != "" {
+			w.WriteString(" AND " + col + " = ?")
+			args = append(args, val)
+		}
+	}
+	eq("d.platform", strings.ToLower(strings.TrimSpace(f.Platform)))
+	eq("d.vendor", strings.ToLower(strings.TrimSpace(f.Vendor)))
+	eq("d.region", strings.TrimSpace(f.Region))
+	// Without a search or a rare tag the scan follows the cid index from
+	// the cursor and stops after limit+1 matches; INDEXED BY keeps the
+	// planner from choosing an index that would need a sort of every match
+	// per page. A prefix search instead unions three small index ranges.
+	from = "devices d INDEXED BY devices_cid"
+	var fromArgs []any
+	if tag := strings.TrimSpace(f.Tag); tag != "" {
+		id, carriers, err := s.tagID(ctx, f.ProviderID, tag)
+		if err != nil {
+			return "", "", nil, err
+		}
+		rare, err := s.rareTag(ctx, f.ProviderID, carriers, limit)
+		if err != nil {
+			return "", "", nil, err
+		}
+		if rare {
+			members, err := s.tagMembers(ctx, id)
+			if err != nil {
+				return "", "", nil, err
+			}
+			from, fromArgs = "json_each(?) m CROSS JOIN devices d ON d.id = m.value", []any{int64List(members)}
+		}
+		// Tested on the row either way: the members were read a moment
+		// before the page, and a write may have come in between.
+		w.WriteString(" AND instr(d.tag_ids, ?) > 0")
+		args = append(args, encodeTagIDs([]int64{id}))
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		if fromArgs == nil {
+			from = "devices d"
+		}
+		hi := prefixEnd(q)
+		w.WriteString(" AND ((d.cid >= ? AND d.cid < ?) OR (d.alias >= ? AND d.alias < ? AND d.alias <> '') OR (d.user_id >= ? AND d.user_id < ? AND d.user_id <> ''))")
+		args = append(args, q, hi, q, hi, q, hi)
+	}
+	return from, w.String(), append(fromArgs, args...), nil
+}
+
+// CountMatchingDevices counts an account's devices that a filter keeps
+// (After ignored), stopping at max: more is true when there are more than
+// max, so a broad filter over millions of devices costs a bounded scan.
+func (s *Store) CountMatchingDevices(ctx context.Context, f DeviceFilter, max int) (n int64, more bool, err error) {
+	f.After = ""
+	from, where, args, err := s.deviceQuery(ctx, f, max)
+	if errors.Is(err, ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	q := `SELECT COUNT(*) FROM (SELECT 1 FROM ` + from + ` WHERE ` + where + ` LIMIT ?)`
+	if err := s.read(ctx).Raw(q, append(args, max+1)...).Scan(&n).Error; err != nil {
+		return 0, false, fmt.Errorf("models: count matching devices of account %d: %w", f.ProviderID, err)
+	}
+	if n > int64(max) {
+		return int64(max), true, nil
+	}
+	return n, false, nil
 }
 
 // prefixEnd is the smallest string greater than every string starting

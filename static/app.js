@@ -111,3 +111,8 @@ document.addEventListener("DOMContentLoaded", function () {
   document.addEventListener("DOMContentLoaded", function () { draw(); });
   document.addEventListener("htmx:afterSwap", function (e) { draw(e.target); });
 })();
+
+// pushdeckSelectAll ticks or clears every device checkbox of the bulk form.
+function pushdeckSelectAll(box) {
+  document.querySelectorAll('input[name="cids"][form="bulk-form"]').forEach(function (c) { c.checked = box.checked; });
+}

@@ -45,6 +45,16 @@ type DevicesView struct {
 	// Account is the chosen account's name; Total its device count.
 	Account   string
 	Total     string
+	// Matches is how many devices the filter keeps ("" without a filter;
+	// "10,000+" past the counting bound), MatchesN the number for plurals.
+	Matches  string
+	MatchesN int64
+	// BackURL is this page (account, filter and cursor), where a bulk
+	// change returns.
+	BackURL string
+	// FilterText names the filter in the operator's language, for the
+	// empty state.
+	FilterText string
 	Filter    Filter
 	Filtered  bool
 	Platforms []web.Option

@@ -43,8 +43,8 @@ type DevicesView struct {
 	Accounts   []web.Option
 	ProviderID string
 	// Account is the chosen account's name; Total its device count.
-	Account   string
-	Total     string
+	Account string
+	Total   string
 	// Matches is how many devices the filter keeps ("" without a filter;
 	// "10,000+" past the counting bound), MatchesN the number for plurals.
 	Matches  string
@@ -55,13 +55,13 @@ type DevicesView struct {
 	// FilterText names the filter in the operator's language, for the
 	// empty state.
 	FilterText string
-	Filter    Filter
-	Filtered  bool
-	Platforms []web.Option
-	Rows      []DeviceRow
-	Tags      []TagRow
-	NextURL   string
-	FirstURL  string
+	Filter     Filter
+	Filtered   bool
+	Platforms  []web.Option
+	Rows       []DeviceRow
+	Tags       []TagRow
+	NextURL    string
+	FirstURL   string
 	// Sandbox offers seeding the account's simulated fleet.
 	Sandbox  bool
 	NewURL   string

@@ -169,6 +169,9 @@ func TestNewcomerJourney(t *testing.T) {
 	// Import the devices through the audience page.
 	b.submit("open the audience", `[data-testid="nav"] a[href="/audience"]`)
 	b.submit("open the import tab", `[data-testid="tab-import"]`)
+	sample := strings.Split(strings.TrimSpace(b.text(`[data-testid="csv-sample"]`)), "\n")
+	b.check("CSV sample: header and row on their own lines", len(sample) == 2 && strings.HasPrefix(sample[0], "cid,") && !strings.Contains(sample[0], "alice"),
+		"sample %q", sample)
 	b.fill("choose the sandbox account", `[data-testid="import-form"]`, map[string]string{"provider_id": sandboxID})
 	b.upload("choose the CSV file", `[data-testid="import-form"] input[type="file"][name="file"]`, newcomerCSV(t))
 	b.click("start the import", `[data-testid="start-import"]`)

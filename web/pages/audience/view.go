@@ -327,3 +327,8 @@ func PlatformLabel(ctx context.Context, platform string) string {
 	id := "audience.platform_" + platform
 	return i18n.T(ctx, id)
 }
+
+// csvSample is the import page's example file: the header, then one row,
+// each on its own line (a pre keeps the line break that templ's text would
+// collapse).
+const csvSample = "cid,alias,user_id,platform,vendor,region,tags\n0a1b2c3d4e5f,alice,1001,android,huawei,Zhejiang,vip;beta"

@@ -9,5 +9,7 @@
 // screenshots each journey takes (otherwise they go to a temporary
 // directory, whose path the tests log). Without chromium installed the
 // tests skip, unless CI is set, when they fail: .ci/install-chromium
-// installs it.
+// installs it. With PUSHDECK_SCREENSHOTS=docs the newcomer journey also
+// writes the README's three screenshots (dashboard, composer, statistics)
+// into that folder of the module.
 package e2e

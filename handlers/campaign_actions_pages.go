@@ -55,10 +55,10 @@ func (s *Server) actionsView(ctx context.Context, cm models.Campaign, fig models
 // reachText is who a send would reach: the exact count of a listed
 // audience, or, where the provider resolves the audience itself, the
 // devices registered here with that reach. A count that cannot be made
-// (a deleted segment) says so; the send itself then explains why it is
-// refused.
+// (a deleted segment, or one that runs past the previews' deadline) says
+// so; the send itself then explains why it is refused.
 func (s *Server) reachText(ctx context.Context, cm models.Campaign) string {
-	n, err := s.store.CountAudience(ctx, cm.ProviderID, cm.Audience)
+	n, err := s.countPreview(ctx, cm.ProviderID, cm.Audience)
 	if err != nil {
 		s.log.Warn("count audience for the send confirmation", slog.Int64("campaign", cm.ID), slog.Any("error", err))
 		return i18n.T(ctx, "action.reach_unknown")

@@ -2,6 +2,7 @@ package models
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 )
@@ -24,9 +25,11 @@ const MaxCSVRecordBytes = 64 << 10
 type csvRecordCap struct {
 	src *bufio.Reader
 	max int
-	// rec is the record being read; out[off:] what is ready for the caller.
-	rec, out []byte
-	off      int
+	// rec is the record being read; out[off:] what is ready for the
+	// caller: buf, or lines still in src's buffer (valid until the next
+	// read from src, which only fill does once out is drained).
+	rec, buf, out []byte
+	off           int
 	// line is the physical line being read (1-based); start the line the
 	// current record began on; lines how many lines it has spanned.
 	line, start, lines int64
@@ -57,8 +60,10 @@ func (c *csvRecordCap) Read(p []byte) (int, error) {
 		if c.err != nil {
 			return 0, c.err
 		}
-		c.out, c.off = c.out[:0], 0
-		c.fill()
+		c.out, c.off = c.buf[:0], 0
+		if !c.fast() {
+			c.fill()
+		}
 	}
 	n := copy(p, c.out[c.off:])
 	c.off += n
@@ -75,6 +80,40 @@ func (c *csvRecordCap) takeLong(before int64) []int64 {
 	got := c.long[:i:i]
 	c.long = c.long[i:]
 	return got
+}
+
+// fast hands over, without copying or looking at each byte, the complete
+// lines buffered in src when no record is open and they hold no quote:
+// each is then a record of its own (unquoted fields end at the newline),
+// no longer than src's buffer, which is at most max. It reports whether
+// it did.
+func (c *csvRecordCap) fast() bool {
+	if c.dropping || len(c.rec) > 0 || c.st != csvFieldStart || c.src.Size() > c.max {
+		return false
+	}
+	n := c.src.Buffered()
+	if n == 0 {
+		// Fill the buffer; an error (EOF) is left for fill to meet.
+		if _, err := c.src.Peek(1); err != nil {
+			return false
+		}
+		n = c.src.Buffered()
+	}
+	chunk, err := c.src.Peek(n)
+	if err != nil {
+		return false
+	}
+	end := bytes.LastIndexByte(chunk, '\n')
+	if end < 0 || bytes.IndexByte(chunk[:end+1], '"') >= 0 {
+		return false
+	}
+	c.out = chunk[:end+1]
+	c.line += int64(bytes.Count(c.out, []byte{'\n'}))
+	c.start = c.line
+	if _, err := c.src.Discard(end + 1); err != nil {
+		c.err = err // unreachable: the bytes are buffered
+	}
+	return true
 }
 
 // fill reads one piece of a physical line (at most the source's buffer)
@@ -170,6 +209,7 @@ func (c *csvRecordCap) endRecord() {
 	} else {
 		c.out = append(c.out, c.rec...)
 	}
+	c.buf = c.out[:0]
 	c.rec, c.dropping, c.st, c.lines, c.start = c.rec[:0], false, csvFieldStart, 0, c.line
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -119,8 +120,10 @@ func TestKill9LosesNothing(t *testing.T) {
 	id := seedCampaign(t, dbPath, key, fake, n)
 
 	env := append(os.Environ(), "PUSHDECK_DB="+dbPath, "PUSHDECK_SECRET_KEY="+key, "PUSHDECK_LOG_LEVEL=warn")
+	var addr string
 	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "serve", "--addr", freeAddr(t))
+		addr = freeAddr(t)
+		cmd := exec.Command(bin, "serve", "--addr", addr)
 		cmd.Env = env
 		cmd.Stderr = io.Discard
 		if err := cmd.Start(); err != nil {
@@ -142,6 +145,17 @@ func TestKill9LosesNothing(t *testing.T) {
 		}
 	}
 	cmd := start()
+	// A SIGTERM before the binary has set up its signal handling would
+	// kill it outright: wait until it answers.
+	for up := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			_ = resp.Body.Close()
+			break
+		}
+		if time.Now().After(up) {
+			t.Fatal("the restarted binary never answered /healthz")
+		}
+	}
 	deadline := time.Now().Add(3 * time.Minute)
 	var c models.Campaign
 	for {

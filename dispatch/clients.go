@@ -88,3 +88,33 @@ func (e *Engine) AccountRate(ctx context.Context, acct models.ProviderAccount) (
 	rps, adaptive := c.rate.Rate()
 	return AccountRate{RequestsPerSecond: rps, Adaptive: adaptive}, nil
 }
+
+// CampaignRate is how many recipients per second a sending campaign goes
+// at when nothing pushes back: its account's rate times the recipients a
+// request carries, capped by the campaign's own speed. An estimate of the
+// time left is the pending count over it; the rate of the last seconds
+// says nothing while a campaign is still speeding up or paced.
+func (e *Engine) CampaignRate(ctx context.Context, c models.Campaign) (float64, error) {
+	info, err := e.sendInfo(ctx, c.ID)
+	if err != nil {
+		return 0, err
+	}
+	acct, err := e.account(ctx, info.providerID)
+	if err != nil {
+		return 0, err
+	}
+	cl, err := e.clients.entry(ctx, acct)
+	if err != nil {
+		return 0, err
+	}
+	rps, _ := cl.rate.Rate()
+	per := float64(max(1, cl.p.Capabilities().Audiences[providers.AudienceCID]))
+	if c.PlanSeq > 0 && c.Recipients > 0 {
+		per = float64(c.Recipients) / float64(c.PlanSeq) // as planned (a speed cuts batches)
+	}
+	r := rps * per
+	if info.speed > 0 {
+		r = min(r, float64(info.speed))
+	}
+	return r, nil
+}

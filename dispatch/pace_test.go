@@ -176,3 +176,31 @@ func TestHealthyAccountNotStalled(t *testing.T) {
 		t.Errorf("throttled campaign %s %v, want still sending", st, err)
 	}
 }
+
+// TestCampaignRate: a campaign's sending rate is its account's request
+// rate times the recipients a request carries, capped by its speed.
+func TestCampaignRate(t *testing.T) {
+	fake := mxfake.New(t)
+	h := newHarness(t, Config{})
+	learned := h.rateAccount("learned", fake, 0) // MX push's default: 10 requests/s
+	fixed := h.rateAccount("fixed", fake, 3)
+	tests := []struct {
+		name  string
+		acct  models.ProviderAccount
+		speed int
+		want  float64
+	}{
+		{"default rate, 500 a request", learned, 0, 5000},
+		{"speed below it", learned, 10, 10},
+		{"speed above it", fixed, 100_000, 1500},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := h.campaign(tc.acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(1200)}, Options{Speed: tc.speed})
+			got, err := h.engine.CampaignRate(context.Background(), c)
+			if err != nil || got != tc.want {
+				t.Errorf("rate %v %v, want %v recipients/s", got, err, tc.want)
+			}
+		})
+	}
+}

@@ -81,8 +81,10 @@ func (s *Server) campaignView(ctx context.Context, cm models.Campaign) (campaign
 }
 
 // pace fills done, rate (recipients per second since sending started,
-// until now or the end) and, while sending, the time left at that rate.
-func pace(ctx context.Context, p *campaigns.ProgressView, cm models.Campaign) {
+// until now or the end) and, while sending, the time left at the rate the
+// engine sends it at (effective: the account's rate, capped by the
+// campaign's speed), or at the rate so far when that is unknown (0).
+func pace(ctx context.Context, p *campaigns.ProgressView, cm models.Campaign, effective float64) {
 	t := cm.Totals()
 	done := t.Recipients - t.Pending
 	p.Done = num(done)
@@ -100,6 +102,9 @@ func pace(ctx context.Context, p *campaigns.ProgressView, cm models.Campaign) {
 	rate := float64(done) / secs
 	p.Rate = i18n.T(ctx, "figures.per_second", map[string]any{"Rate": rateText(rate)})
 	if cm.Status == models.StatusSending && t.Pending > 0 {
+		if effective > 0 {
+			rate = effective
+		}
 		p.ETA = time.Duration(float64(t.Pending) / rate * float64(time.Second)).Round(time.Second).String()
 	}
 }
@@ -145,7 +150,13 @@ func (s *Server) progress(ctx context.Context, cm models.Campaign) (liveProgress
 	for _, ch := range fig.Channels {
 		p.Channels = append(p.Channels, channelRow(ctx, ch))
 	}
-	pace(ctx, &p, cm)
+	var effective float64
+	if cm.Status == models.StatusSending {
+		if r, err := s.engine.CampaignRate(ctx, cm); err == nil {
+			effective = r
+		}
+	}
+	pace(ctx, &p, cm, effective)
 	for _, fl := range fails {
 		p.Failures = append(p.Failures, campaigns.Failure{Status: fl.Status, Code: fl.Code, Message: fl.Message, Count: num(fl.N)})
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,12 +38,17 @@ type apiProvider struct {
 	LastError string  `json:"last_error"`
 	// LastErrorAt is when LastError happened (null before any error).
 	LastErrorAt *string `json:"last_error_at"`
-	CreatedAt   string  `json:"created_at"`
+	// RateLimit is the operator's rate (requests/s), 0 when it is learned;
+	// EffectiveRate is the rate the engine sends at now (null when the
+	// account's client cannot be built).
+	RateLimit     float64  `json:"rate_limit"`
+	EffectiveRate *float64 `json:"effective_rate"`
+	CreatedAt     string   `json:"created_at"`
 }
 
 func toAPIProvider(a models.ProviderAccount) apiProvider {
 	p := apiProvider{ID: a.ID, Name: a.Name, Kind: a.Kind, BaseURL: a.BaseURL, Disabled: a.Disabled, LastError: a.LastError,
-		CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339)}
+		RateLimit: a.RateLimit, CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339)}
 	if a.LastOKAt != nil {
 		t := a.LastOKAt.UTC().Format(time.RFC3339)
 		p.LastOKAt = &t
@@ -62,7 +68,7 @@ func (s *Server) apiListProviders(c *gin.Context) {
 	}
 	items := make([]apiProvider, 0, len(as))
 	for _, a := range as {
-		items = append(items, toAPIProvider(a))
+		items = append(items, s.apiProviderOf(c.Request.Context(), a))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_after": nil})
 }
@@ -73,6 +79,10 @@ type providerDraft struct {
 	Kind        string          `json:"kind"`
 	BaseURL     string          `json:"base_url"`
 	Credentials json.RawMessage `json:"credentials"`
+	// RateLimit is kept as given so that a string or an object is a field
+	// error, not a malformed body; checkProviderDraft reads it into rate.
+	RateLimit json.RawMessage `json:"rate_limit"`
+	rate      float64
 }
 
 // checkProviderDraft validates a draft completely: the store's rules (name,
@@ -84,7 +94,8 @@ type providerDraft struct {
 // self is the account being edited (0 when adding).
 func (s *Server) checkProviderDraft(ctx context.Context, self int64, d *providerDraft, v *models.ValidationError) error {
 	d.Name, d.Kind, d.BaseURL = strings.TrimSpace(d.Name), strings.TrimSpace(d.Kind), strings.TrimSpace(d.BaseURL)
-	in := models.ProviderInput{Name: d.Name, Kind: d.Kind, BaseURL: d.BaseURL}
+	d.rate = parseRate(d.RateLimit, v)
+	in := models.ProviderInput{Name: d.Name, Kind: d.Kind, BaseURL: d.BaseURL, RateLimit: d.rate}
 	if ve, ok := in.Validate().(*models.ValidationError); ok {
 		for k, fe := range ve.Fields {
 			v.Add(k, fe.ID, fe.Data)
@@ -204,18 +215,19 @@ func (s *Server) apiCreateProvider(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	a, err := s.store.CreateProviderAccount(c.Request.Context(), models.ProviderInput{Name: d.Name, Kind: d.Kind, BaseURL: d.BaseURL, Credentials: compactJSON(d.Credentials)})
+	a, err := s.store.CreateProviderAccount(c.Request.Context(), models.ProviderInput{Name: d.Name, Kind: d.Kind, BaseURL: d.BaseURL,
+		Credentials: compactJSON(d.Credentials), RateLimit: d.rate})
 	if err != nil {
 		s.apiFail(c, err)
 		return
 	}
 	s.audit(c, "provider_create", providerTarget(a), providerSummary(a))
-	c.JSON(http.StatusCreated, toAPIProvider(a))
+	c.JSON(http.StatusCreated, s.apiProviderOf(c.Request.Context(), a))
 }
 
 // apiTestProvider proves an account's credentials with a real call:
-// 200 {ok: true}, or 422 provider_auth_failed with the provider's own code
-// and message.
+// 200 {ok: true, host}, or 422 provider_auth_failed with the provider's own
+// code and message and the host that was called.
 func (s *Server) apiTestProvider(c *gin.Context) {
 	id, ok := parseID(c.Param("id"))
 	if !ok {
@@ -227,11 +239,12 @@ func (s *Server) apiTestProvider(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
+	host := s.providerHost(acct)
 	if msg, ok := s.verifyProvider(c.Request.Context(), acct); !ok {
-		apiError(c, http.StatusUnprocessableEntity, "provider_auth_failed", msg, nil)
+		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{"code": "provider_auth_failed", "message": msg, "host": host}})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"ok": true})
+	c.JSON(http.StatusOK, gin.H{"ok": true, "host": host})
 }
 
 // verifyProvider runs the client's Verify against the account and records
@@ -279,6 +292,9 @@ func providerSummary(a models.ProviderAccount) string {
 	s := fmt.Sprintf("name=%q kind=%s", a.Name, a.Kind)
 	if a.BaseURL != "" {
 		s += " base_url=" + a.BaseURL
+	}
+	if a.RateLimit > 0 {
+		s += " rate_limit=" + strconv.FormatFloat(a.RateLimit, 'f', -1, 64)
 	}
 	return s
 }

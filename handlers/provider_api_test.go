@@ -217,7 +217,8 @@ func TestProviderKindsEndToEnd(t *testing.T) {
 			// Right credentials.
 			good := createAccount(t, app, adminKey, providerBody(t, f.kind+" prod", f.kind, f.baseURL, f.creds))
 			resp, raw = app.apiDo(http.MethodPost, fmt.Sprintf("/api/v1/providers/%d/test", good), opKey, "", nil)
-			if resp.StatusCode != http.StatusOK || strings.TrimSpace(raw) != `{"ok":true}` {
+			host := strings.TrimPrefix(f.baseURL, "http://")
+			if resp.StatusCode != http.StatusOK || strings.TrimSpace(raw) != `{"host":"`+host+`","ok":true}` {
 				t.Fatalf("test: %d %s", resp.StatusCode, raw)
 			}
 			resp, raw = app.apiDo(http.MethodGet, "/api/v1/providers", opKey, "", nil)

@@ -35,6 +35,7 @@ func (s *Server) providerRoutes() []Route {
 
 		api(http.MethodGet, "/providers", viewer, s.apiListProviders),
 		api(http.MethodPost, "/providers", admin, s.apiCreateProvider),
+		api(http.MethodPatch, "/providers/:id", admin, s.apiPatchProvider),
 		api(http.MethodPost, "/providers/:id/test", operator, s.apiTestProvider),
 	}
 }
@@ -59,7 +60,7 @@ func (s *Server) renderProviders(c *gin.Context, status int, test *provpages.Tes
 	var v provpages.ListView
 	for _, a := range as {
 		r := provpages.Row{ID: a.ID, Name: a.Name, Kind: a.Kind, BaseURL: a.BaseURL, Disabled: a.Disabled,
-			LastOK: whenPtr(a.LastOKAt), LastError: a.LastError, LastErrorAt: whenPtr(a.LastErrorAt)}
+			LastOK: whenPtr(a.LastOKAt), LastError: a.LastError, LastErrorAt: whenPtr(a.LastErrorAt), Rate: s.rateLabel(c.Request.Context(), a)}
 		setHealth(&r, a, retrying[a.ID])
 		if test != nil && test.ID == a.ID {
 			r.Test = test
@@ -134,8 +135,8 @@ func (s *Server) showNewProvider(c *gin.Context) {
 // keeps its stored value. It fills the view with what was typed, never
 // with a secret.
 func providerFromForm(c *gin.Context, kind string, spec providers.Spec, stored map[string]json.RawMessage, v *provpages.FormView, ve *models.ValidationError) (providerDraft, error) {
-	d := providerDraft{Name: c.PostForm("name"), Kind: kind, BaseURL: strings.TrimSpace(c.PostForm("base_url"))}
-	v.Name, v.BaseURL = d.Name, d.BaseURL
+	d := providerDraft{Name: c.PostForm("name"), Kind: kind, BaseURL: strings.TrimSpace(c.PostForm("base_url")), RateLimit: formRate(c.PostForm("rate_limit"))}
+	v.Name, v.BaseURL, v.RateLimit = d.Name, d.BaseURL, strings.TrimSpace(c.PostForm("rate_limit"))
 	creds := make(map[string]json.RawMessage, len(stored))
 	for k, val := range stored {
 		creds[k] = val
@@ -192,7 +193,8 @@ func (s *Server) createProvider(c *gin.Context) {
 	}
 	var a models.ProviderAccount
 	if ve.Err() == nil {
-		a, err = s.store.CreateProviderAccount(ctx, models.ProviderInput{Name: d.Name, Kind: d.Kind, BaseURL: d.BaseURL, Credentials: compactJSON(d.Credentials)})
+		a, err = s.store.CreateProviderAccount(ctx, models.ProviderInput{Name: d.Name, Kind: d.Kind, BaseURL: d.BaseURL,
+			Credentials: compactJSON(d.Credentials), RateLimit: d.rate})
 	}
 	if errors.As(err, &ve) || ve.Err() != nil {
 		v.Errors = fieldErrors(c, ve)
@@ -226,16 +228,12 @@ func (s *Server) loadProvider(c *gin.Context) (models.ProviderAccount, bool) {
 // editForm is the edit form of an account with its stored credentials:
 // non-secret values shown, secrets only marked as stored.
 func (s *Server) editForm(c *gin.Context, a models.ProviderAccount) (provpages.FormView, map[string]json.RawMessage, error) {
-	var stored map[string]json.RawMessage
-	plain, err := s.store.ProviderCredentials(a)
+	stored, err := s.storedCredentials(a)
 	if err != nil {
 		return provpages.FormView{}, nil, err
 	}
-	if err := json.Unmarshal(plain, &stored); err != nil {
-		return provpages.FormView{}, nil, fmt.Errorf("handlers: stored credentials of provider %d: %w", a.ID, err)
-	}
 	v := s.providerForm(c.Request.Context(), a.Kind)
-	v.ID, v.Account, v.Name, v.BaseURL = a.ID, a.Name, a.Name, a.BaseURL
+	v.ID, v.Account, v.Name, v.BaseURL, v.RateLimit = a.ID, a.Name, a.Name, a.BaseURL, rateFormText(a.RateLimit)
 	for i, f := range v.Fields {
 		val, ok := stored[f.Name]
 		switch {
@@ -268,7 +266,8 @@ func (s *Server) showEditProvider(c *gin.Context) {
 }
 
 // updateProvider saves the edit form. The kind never changes; blank
-// secrets keep the stored ones; the merged credentials are validated by
+// secrets keep the stored ones, unless the base URL changes (then every
+// secret must be typed again); the merged credentials are validated by
 // building the client, exactly as on add.
 func (s *Server) updateProvider(c *gin.Context) {
 	a, ok := s.loadProvider(c)
@@ -282,7 +281,11 @@ func (s *Server) updateProvider(c *gin.Context) {
 		return
 	}
 	ve := &models.ValidationError{}
-	d, err := providerFromForm(c, a.Kind, s.reg[providers.Kind(a.Kind)], stored, &v, ve)
+	spec := s.reg[providers.Kind(a.Kind)]
+	d, err := providerFromForm(c, a.Kind, spec, stored, &v, ve)
+	if err == nil && baseURLMoved(a.BaseURL, d.BaseURL) {
+		requireSecretsForMove(spec, func(name string) bool { return strings.TrimSpace(c.PostForm("credentials."+name)) != "" }, ve)
+	}
 	if err == nil {
 		err = s.checkProviderDraft(ctx, a.ID, &d, ve)
 	}
@@ -293,7 +296,7 @@ func (s *Server) updateProvider(c *gin.Context) {
 	var updated models.ProviderAccount
 	if ve.Err() == nil {
 		updated, err = s.store.UpdateProviderAccount(ctx, a.ID, models.ProviderInput{Name: d.Name, Kind: a.Kind, BaseURL: d.BaseURL,
-			Credentials: compactJSON(d.Credentials), Disabled: a.Disabled})
+			Credentials: compactJSON(d.Credentials), Disabled: a.Disabled, RateLimit: d.rate})
 	}
 	if errors.As(err, &ve) || ve.Err() != nil {
 		v.Errors = fieldErrors(c, ve)
@@ -307,40 +310,6 @@ func (s *Server) updateProvider(c *gin.Context) {
 	s.audit(c, "provider_update", providerTarget(updated), changedFields(a, updated, stored, d.Credentials))
 	s.flash(c, "success", "flash.provider_saved")
 	s.redirect(c, "/providers")
-}
-
-// changedFields names what an edit changed, for the audit log: field
-// names only, never a credential's value.
-func changedFields(before, after models.ProviderAccount, stored map[string]json.RawMessage, creds json.RawMessage) string {
-	var changed []string
-	if before.Name != after.Name {
-		changed = append(changed, fmt.Sprintf("name %q → %q", before.Name, after.Name))
-	}
-	if before.BaseURL != after.BaseURL {
-		changed = append(changed, fmt.Sprintf("base_url %q → %q", before.BaseURL, after.BaseURL))
-	}
-	var now map[string]json.RawMessage
-	if json.Unmarshal(creds, &now) == nil {
-		keys := make([]string, 0, len(now)+len(stored))
-		for k := range now {
-			keys = append(keys, k)
-		}
-		for k := range stored {
-			if _, ok := now[k]; !ok {
-				keys = append(keys, k)
-			}
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if string(now[k]) != string(stored[k]) {
-				changed = append(changed, "credentials."+k)
-			}
-		}
-	}
-	if len(changed) == 0 {
-		return "no changes"
-	}
-	return "changed " + strings.Join(changed, ", ")
 }
 
 // setProviderDisabled disables or enables an account (the path's last
@@ -371,7 +340,7 @@ func (s *Server) testProviderPage(c *gin.Context) {
 		return
 	}
 	msg, ok := s.verifyProvider(c.Request.Context(), a)
-	t := provpages.TestResult{ID: a.ID, OK: ok, Message: msg, Internal: !ok && msg == internalTestMessage}
+	t := provpages.TestResult{ID: a.ID, OK: ok, Message: msg, Internal: !ok && msg == internalTestMessage, Host: s.providerHost(a)}
 	if isPartial(c) {
 		// htmx swaps 2xx answers only; the refusal is the content.
 		s.render(c, http.StatusOK, provpages.TestOutcome(t))

@@ -33,6 +33,8 @@ type Row struct {
 	Retrying string
 	// Test is the result of a connection test just run on this row.
 	Test *TestResult
+	// Rate is the request rate the engine sends at (learned or set).
+	Rate string
 }
 
 // Health states of an account, from its last calls.
@@ -56,6 +58,8 @@ type TestResult struct {
 	// Internal is true when the test could not run for a reason that is
 	// not the provider's answer (logged on the server).
 	Internal bool
+	// Host is where the test connected (the base URL's host).
+	Host string
 }
 
 // CredField is one credential input, as the kind's Spec declares it.
@@ -86,7 +90,9 @@ type FormView struct {
 	Kinds []web.Option
 	Name  string
 	// BaseURL is what the operator typed (empty for the kind's default).
-	BaseURL         string
+	BaseURL string
+	// RateLimit is the typed request rate (empty: learned).
+	RateLimit       string
 	BaseURLRequired bool
 	DefaultBaseURL  string
 	Fields          []CredField
@@ -173,4 +179,11 @@ func formTitle(ctx context.Context, v FormView) string {
 		return i18n.T(ctx, "providers.edit_title", map[string]any{"Name": v.Account})
 	}
 	return i18n.T(ctx, "providers.new_title")
+}
+
+// rateField is the account's request rate: empty or 0 to learn it.
+func rateField(ctx context.Context, v FormView) web.Field {
+	return web.Field{Name: "rate_limit", Label: i18n.T(ctx, "rate.field"), Value: v.RateLimit, Error: v.Errors["rate_limit"],
+		Help: i18n.T(ctx, "rate.help"), Placeholder: "0",
+		Attrs: templ.Attributes{"inputmode": "decimal", "autocomplete": "off", "data-testid": "rate-limit"}}
 }

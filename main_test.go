@@ -165,6 +165,18 @@ func TestKill9LosesNothing(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// The campaign may have completed before this last start: the stop is
+	// graceful only once the server is up (its signal handler installed).
+	for up := false; !up && time.Now().Before(deadline); {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			_ = resp.Body.Close() // only the answer matters
+			up = resp.StatusCode == http.StatusOK
+		}
+		if !up {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +232,10 @@ func seedCampaign(t *testing.T, path, key string, fake *mxfake.Server, n int) in
 	ctx := context.Background()
 	store, closeDB := openTestStore(t, path, key)
 	defer closeDB()
-	acct, err := store.CreateProviderAccount(ctx, models.ProviderInput{Name: "mx", Kind: "mxpush", BaseURL: fake.URL(), Credentials: fake.Credentials()})
+	// A fixed 100 requests/s spreads the 200 batches over about two
+	// seconds, so the kills land while batches are in flight (a learned
+	// rate would finish before the first kill).
+	acct, err := store.CreateProviderAccount(ctx, models.ProviderInput{Name: "mx", Kind: "mxpush", BaseURL: fake.URL(), Credentials: fake.Credentials(), RateLimit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -390,6 +390,11 @@ func TestComposerValidationJourney(t *testing.T) {
 	bad := map[string]string{"name": "Bad values", "audience_kind": "all", "type": "notification", "title": "",
 		"body": long, "click_action": "url", "click_value": "not a url", "ext": "[1, 2]"}
 	b.fill("type bad values", `[data-testid="campaign-form"]`, bad)
+	// The counters follow the typing with the sandbox's limits, before any
+	// submit.
+	b.waitText("body counter", `[data-testid="counter-body"]`, "300 / 256", stepTimeout)
+	b.check("over the limit marked", eval[string](b, "counter state", `document.querySelector('[data-testid="counter-body"]').dataset.over`) == "true", "the body counter is not marked")
+	b.check("name counter", b.text(`[data-testid="counter-name"]`) == "10 / 200", "name counter %q", b.text(`[data-testid="counter-name"]`))
 	status := b.submit("save", `[data-testid="save-draft"]`)
 	b.check("refused", status == http.StatusUnprocessableEntity, "status %d", status)
 	b.check("summary", b.count(`[data-testid="form-errors"]`) == 1, "no error summary")

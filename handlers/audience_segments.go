@@ -338,5 +338,5 @@ func (s *Server) renderCount(c *gin.Context, rawPID string, a models.Audience) {
 		s.render(c, http.StatusOK, audience.Preview(audience.PreviewView{Error: i18n.T(ctx, "audience.account_unusable")}))
 		return
 	}
-	s.render(c, http.StatusOK, audience.Preview(audience.PreviewView{Count: num(n), Native: native}))
+	s.render(c, http.StatusOK, audience.Preview(audience.PreviewView{Count: num(n), CountN: n, Native: native}))
 }

@@ -145,7 +145,7 @@ func TestAudiencePreviewFragment(t *testing.T) {
 		form url.Values
 		want string
 	}{
-		{"all", url.Values{"audience_kind": {"all"}}, ">10,000 "},
+		{"all", url.Values{"audience_kind": {"all"}}, "about 10,000 devices"},
 		{"cid list", url.Values{"audience_kind": {"cid"}, "audience_values": {"x1\nx2, x2 x3"}}, ">3 "},
 		{"tag missing values", url.Values{"audience_kind": {"tag"}}, `data-testid="audience-count-error"`},
 		{"segment unknown", url.Values{"audience_kind": {"segment"}, "segment_id": {"99"}}, `data-testid="audience-count-error"`},

@@ -85,6 +85,7 @@ func (s *Server) composerView(ctx context.Context, id int64, vals campaigns.Form
 		slices.Sort(v.Other)
 	}
 	s.composerChoices(ctx, &v)
+	v.Limits = composerLimits(v)
 	for _, g := range composerGroups {
 		ks := dispatch.FieldKinds(g)
 		names := make([]string, len(ks))
@@ -104,6 +105,29 @@ func (s *Server) composerView(ctx context.Context, id int64, vals campaigns.Form
 	}
 	v.Preview = previewOf(ctx, v.Kind, messageFromForm(v.Values, &models.ValidationError{}, time.UTC))
 	return v, nil
+}
+
+// composerLimits are the text limits for every account kind offered and
+// every type it sends, for the composer's live counters.
+func composerLimits(v campaigns.FormView) map[string]map[string]map[string]campaigns.FieldLimit {
+	out := map[string]map[string]map[string]campaigns.FieldLimit{}
+	for _, p := range v.Providers {
+		if out[p.Kind] != nil {
+			continue
+		}
+		out[p.Kind] = map[string]map[string]campaigns.FieldLimit{}
+		for _, t := range v.Types {
+			if !strings.Contains(" "+t.Kinds+" ", " "+p.Kind+" ") {
+				continue
+			}
+			fields := map[string]campaigns.FieldLimit{}
+			for f, l := range dispatch.TextLimits(p.Kind, providers.MessageType(t.Value)) {
+				fields[f] = campaigns.FieldLimit{Max: l.Max, Bytes: l.Bytes}
+			}
+			out[p.Kind][t.Value] = fields
+		}
+	}
+	return out
 }
 
 func defaultType(kind string) string {
@@ -158,10 +182,9 @@ func (s *Server) renderComposer(c *gin.Context, status int, id int64, vals campa
 	}
 	fresh := id == 0 && c.Request.Method == http.MethodGet
 	v.AutoTimezone = fresh
-	// A draft or a refused form shows its count at once; a fresh form
-	// (whose "all" is only the default) is counted when the operator
-	// chooses.
-	v.CountOnLoad = !fresh && audienceChosen(v.Values)
+	// Every form whose audience is complete enough shows its count at
+	// once, a fresh one too: its default "all" has an estimated reach.
+	v.CountOnLoad = audienceChosen(v.Values)
 	s.render(c, status, campaigns.Form(v))
 }
 

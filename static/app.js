@@ -61,10 +61,57 @@ function pushdeckBrowserZone(form) {
   sel.value = tz;
 }
 
+// Live counters: the name, title and body count as the operator types,
+// against the limits the selected account's kind and the message type
+// have (the server validates against the same figures, sent in the
+// #composer-limits JSON). A field past its limit is marked.
+function pushdeckCounters(form) {
+  var src = document.getElementById("composer-limits");
+  if (!src) return;
+  var limits = JSON.parse(src.textContent) || {};
+  var unitBytes = form.getAttribute("data-unit-bytes") || "bytes";
+  function measure(value, bytes) {
+    return bytes ? new TextEncoder().encode(value).length : Array.from(value).length;
+  }
+  function update() {
+    var kindSel = form.querySelector("[data-kind-source]");
+    var kind = kindSel && kindSel.selectedOptions.length ? kindSel.selectedOptions[0].getAttribute("data-kind") || "" : "";
+    var typeSel = form.querySelector("select[name='type']");
+    var byField = ((limits[kind] || {})[typeSel ? typeSel.value : ""]) || {};
+    ["name", "title", "body", "big_text"].forEach(function (name) {
+      var el = form.querySelector("[name='" + name + "']");
+      if (!el) return;
+      var c = form.querySelector(".char-counter[data-for='" + name + "']");
+      var lim = byField[name];
+      if (!lim || el.disabled) {
+        if (c) c.hidden = true;
+        return;
+      }
+      if (!c) {
+        c = document.createElement("small");
+        c.className = "char-counter";
+        c.setAttribute("data-for", name);
+        c.setAttribute("data-testid", "counter-" + name);
+        c.setAttribute("aria-live", "polite");
+        el.insertAdjacentElement("afterend", c);
+      }
+      var n = measure(el.value.trim(), lim.bytes);
+      c.hidden = false;
+      c.textContent = n + " / " + lim.max + (lim.bytes ? " " + unitBytes : "");
+      c.classList.toggle("over", n > lim.max);
+      c.setAttribute("data-over", n > lim.max ? "true" : "false");
+    });
+  }
+  form.addEventListener("input", update);
+  form.addEventListener("change", update);
+  update();
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   var form = document.getElementById("campaign-form");
   if (!form) return;
   pushdeckApplyKind(form);
+  pushdeckCounters(form);
   pushdeckApplyAudience(form);
   pushdeckBrowserZone(form);
   form.addEventListener("change", function (ev) {

@@ -260,9 +260,11 @@ func (r Row) Name(part string) string { return fmt.Sprintf("g%d_r%d_%s", r.Group
 // PreviewView is the audience count fragment.
 type PreviewView struct {
 	// Count is the exact number of recipients of a listed audience, or,
-	// for a native one, the number of matching devices registered here.
-	Count string
-	Error string
+	// for a native one, the number of matching devices registered here
+	// (the reach's estimate). CountN is the same number, for plurals.
+	Count  string
+	CountN int64
+	Error  string
 	// Native is the audience kind the provider sends natively ("all" or
 	// "tag"), empty for a listed audience. A native send reaches whatever
 	// the provider knows, so Count is not its reach.

@@ -291,6 +291,12 @@ type FormValues struct {
 	Timezone            string
 }
 
+// FieldLimit is a text field's longest value, in runes or in bytes.
+type FieldLimit struct {
+	Max   int  `json:"max"`
+	Bytes bool `json:"bytes,omitempty"`
+}
+
 // FormView is the composer, for a new campaign (ID 0) or a draft.
 type FormView struct {
 	ID     int64
@@ -320,6 +326,9 @@ type FormView struct {
 	FieldKinds map[string]string
 	// VendorKeys lists the vendor keys the selected kind accepts.
 	VendorKeys string
+	// Limits are the text fields' limits by account kind, message type
+	// and field name, for the live counters.
+	Limits map[string]map[string]map[string]FieldLimit
 	Preview    PreviewView
 }
 

@@ -328,8 +328,8 @@ type FormView struct {
 	VendorKeys string
 	// Limits are the text fields' limits by account kind, message type
 	// and field name, for the live counters.
-	Limits map[string]map[string]map[string]FieldLimit
-	Preview    PreviewView
+	Limits  map[string]map[string]map[string]FieldLimit
+	Preview PreviewView
 }
 
 // Action is where the form posts.

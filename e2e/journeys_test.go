@@ -523,7 +523,22 @@ func TestLanguageJourney(t *testing.T) {
 	b.check("summary in Chinese", strings.Contains(b.text(`[data-testid="campaign-summary"]`), zh.T("campaigns.audience")), "summary %q", b.text(`[data-testid="campaign-summary"]`))
 	b.shot("campaign-zh")
 
+	b.check("statistics tab in Chinese", b.text(`[data-testid="stats-link"]`) == zh.T("campaign.tab_stats"), "tab %q", b.text(`[data-testid="stats-link"]`))
+	b.noRawIDs("campaign page in Chinese")
+	b.submit("open the statistics in Chinese", `[data-testid="stats-link"]`)
+	b.noRawIDs("statistics in Chinese")
+	b.fitsPhone("statistics-zh")
+
+	b.open("/")
+	b.check("dashboard plural in Chinese", b.text(`[data-testid="period-campaigns"]`) == zh.T("dashboard.campaigns_n", map[string]any{"Count": 0, "N": "0"}),
+		"campaigns %q", b.text(`[data-testid="period-campaigns"]`))
+	b.noRawIDs("dashboard in Chinese")
+	b.fitsPhone("dashboard-zh")
+	b.submit("open the task groups in Chinese", `[data-testid="nav"] a[href="/groups"]`)
+	b.noRawIDs("task groups in Chinese")
+
 	b.open("/settings/audit")
 	b.check("audit log in Chinese", b.text(`h1`) == zh.T("audit.title"), "h1 %q", b.text(`h1`))
+	b.noRawIDs("audit log in Chinese")
 	b.shot("audit-zh")
 }

@@ -251,6 +251,13 @@ func (s *Server) apiTestProvider(c *gin.Context) {
 // the outcome as the account's health. It returns the provider's
 // "code: message" on failure.
 func (s *Server) verifyProvider(ctx context.Context, acct models.ProviderAccount) (string, bool) {
+	msg, _, ok := s.verifyProviderClass(ctx, acct)
+	return msg, ok
+}
+
+// verifyProviderClass is verifyProvider with the failure's class, so a
+// page can tell a refusal from a provider that could not be reached.
+func (s *Server) verifyProviderClass(ctx context.Context, acct models.ProviderAccount) (string, providers.Class, bool) {
 	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
 	defer cancel()
 	p, err := s.engine.Provider(ctx, acct)
@@ -272,7 +279,11 @@ func (s *Server) verifyProvider(ctx context.Context, acct models.ProviderAccount
 	if herr := s.store.RecordProviderHealth(context.WithoutCancel(ctx), acct.ID, msg); herr != nil {
 		s.log.Warn("record provider health", slog.Int64("account", acct.ID), slog.Any("error", herr))
 	}
-	return msg, err == nil
+	class := providers.Permanent
+	if err != nil {
+		class = providers.AsError(err).Class
+	}
+	return msg, class, err == nil
 }
 
 // compactJSON stores credentials without insignificant whitespace; input

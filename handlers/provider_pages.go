@@ -339,8 +339,10 @@ func (s *Server) testProviderPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	msg, ok := s.verifyProvider(c.Request.Context(), a)
-	t := provpages.TestResult{ID: a.ID, OK: ok, Message: msg, Internal: !ok && msg == internalTestMessage, Host: s.providerHost(a)}
+	ctx := c.Request.Context()
+	msg, class, ok := s.verifyProviderClass(ctx, a)
+	t := provpages.TestResult{ID: a.ID, OK: ok, Message: msg, Internal: !ok && msg == internalTestMessage, Host: s.providerHost(a),
+		Failure: i18n.T(ctx, "provider_error."+class.String(), map[string]any{"Message": msg})}
 	if isPartial(c) {
 		// htmx swaps 2xx answers only; the refusal is the content.
 		s.render(c, http.StatusOK, provpages.TestOutcome(t))

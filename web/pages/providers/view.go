@@ -60,6 +60,9 @@ type TestResult struct {
 	Internal bool
 	// Host is where the test connected (the base URL's host).
 	Host string
+	// Failure says what went wrong in the operator's language: a refusal,
+	// or a provider that could not be reached (a timeout is no refusal).
+	Failure string
 }
 
 // CredField is one credential input, as the kind's Spec declares it.

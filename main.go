@@ -67,6 +67,9 @@ type Config struct {
 	Addr      string
 	DB        string
 	SecretKey secret
+	// AllowUnreadableSecrets starts with a key that does not open the
+	// stored credentials (a lost key file): they must be typed again.
+	AllowUnreadableSecrets bool
 	// TrustedProxies is PUSHDECK_TRUSTED_PROXIES / --trusted-proxies: the
 	// reverse proxies whose X-Forwarded-For is believed (none by default).
 	TrustedProxies string
@@ -127,29 +130,30 @@ func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 func flags(name string, cfg *Config) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&cfg.DB, "db", envOr("PUSHDECK_DB", "pushdeck.db"), "SQLite database file (env PUSHDECK_DB)")
+	fs.BoolVar(&cfg.AllowUnreadableSecrets, "allow-unreadable-secrets", false,
+		"start although the secret key does not open the stored credentials (they must be typed again; this key is kept)")
 	return fs
 }
 
 // openStore opens and migrates the database and builds the store with the
-// credentials key (PUSHDECK_SECRET_KEY, else pushdeck.key beside the DB).
+// credentials key (PUSHDECK_SECRET_KEY, else pushdeck.key beside the DB),
+// refusing a key that does not open what the database holds.
 // It also returns the read pool (where background checkpoints run, so they
 // never occupy the single write connection) and a function that closes both
 // pools.
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.Store, *gorm.DB, func() error, error) {
-	key, err := models.LoadOrCreateKey(string(cfg.SecretKey), filepath.Join(filepath.Dir(cfg.DB), "pushdeck.key"))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	sealer, err := models.NewSealer(key)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	db, err := models.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if err := models.Migrate(ctx, db, log); err != nil {
 		_ = models.Close(db) // the migration error is the one to report
+		return nil, nil, nil, err
+	}
+	sealer, err := models.OpenSealer(ctx, db, models.KeySource{Env: string(cfg.SecretKey),
+		Path: filepath.Join(filepath.Dir(cfg.DB), "pushdeck.key"), AllowUnreadable: cfg.AllowUnreadableSecrets}, log)
+	if err != nil {
+		_ = models.Close(db) // as above
 		return nil, nil, nil, err
 	}
 	rdb, err := models.OpenReader(ctx, cfg.DB)
@@ -159,6 +163,12 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.Store
 	}
 	closeAll := func() error { return errors.Join(models.Close(rdb), models.Close(db)) }
 	store := models.NewStore(db, sealer).WithReader(rdb)
+	if n, err := store.ResealCredentials(ctx); err != nil {
+		_ = closeAll() // as above
+		return nil, nil, nil, err
+	} else if n > 0 {
+		log.Info("credentials sealed again, bound to their accounts", slog.Int("accounts", n))
+	}
 	if err := store.EnsureSandboxAccount(ctx); err != nil {
 		_ = closeAll() // as above
 		return nil, nil, nil, err

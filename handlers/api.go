@@ -48,6 +48,8 @@ func (s *Server) apiFail(c *gin.Context, err error) {
 		apiError(c, http.StatusConflict, "conflict", "conflicts with the current state", nil)
 	case errors.As(err, &pe):
 		apiError(c, http.StatusUnprocessableEntity, "provider_error", providerMessage(err), nil)
+	case errors.Is(err, models.ErrUnreadableSecret):
+		apiError(c, http.StatusConflict, "credentials_unreadable", "the account's stored credentials were sealed with another secret key: send them again", nil)
 	default:
 		s.log.Error("api request failed", slog.Any("error", err), slog.String("path", c.Request.URL.Path))
 		apiError(c, http.StatusInternalServerError, "internal", "internal error", nil)

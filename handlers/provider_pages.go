@@ -229,10 +229,14 @@ func (s *Server) loadProvider(c *gin.Context) (models.ProviderAccount, bool) {
 // non-secret values shown, secrets only marked as stored.
 func (s *Server) editForm(c *gin.Context, a models.ProviderAccount) (provpages.FormView, map[string]json.RawMessage, error) {
 	stored, err := s.storedCredentials(a)
-	if err != nil {
+	unreadable := errors.Is(err, models.ErrUnreadableSecret)
+	if err != nil && !unreadable {
 		return provpages.FormView{}, nil, err
 	}
 	v := s.providerForm(c.Request.Context(), a.Kind)
+	// Sealed with another key: nothing is kept, so every field must be
+	// typed again.
+	v.Unreadable = unreadable
 	v.ID, v.Account, v.Name, v.BaseURL, v.RateLimit = a.ID, a.Name, a.Name, a.BaseURL, rateFormText(a.RateLimit)
 	for i, f := range v.Fields {
 		val, ok := stored[f.Name]

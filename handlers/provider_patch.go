@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -45,10 +46,12 @@ func (s *Server) apiPatchProvider(c *gin.Context) {
 		return
 	}
 	stored, err := s.storedCredentials(a)
-	if err != nil {
+	if err != nil && !errors.Is(err, models.ErrUnreadableSecret) {
 		s.apiFail(c, err)
 		return
 	}
+	// Credentials sealed with another key are gone: the patch must carry
+	// them all, as when the account was created.
 	v := &models.ValidationError{}
 	d, sent := patchDraft(a, p, stored, v)
 	if baseURLMoved(a.BaseURL, d.BaseURL) {

@@ -48,6 +48,8 @@ func (s *Server) fail(c *gin.Context, err error) {
 		s.render(c, http.StatusNotFound, auth.Problem(i18n.T(ctx, "error.not_found_title"), i18n.T(ctx, "error.not_found")))
 	case errors.Is(err, models.ErrConflict):
 		s.render(c, http.StatusConflict, auth.Problem(i18n.T(ctx, "error.conflict_title"), conflictText(ctx, err)))
+	case errors.Is(err, models.ErrUnreadableSecret):
+		s.render(c, http.StatusConflict, auth.Problem(i18n.T(ctx, "error.conflict_title"), i18n.T(ctx, "providers.credentials_unreadable")))
 	default:
 		s.log.Error("request failed", slog.Any("error", err), slog.String("path", c.Request.URL.Path))
 		s.render(c, http.StatusInternalServerError, auth.Problem(i18n.T(ctx, "error.internal_title"), i18n.T(ctx, "error.internal")))

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -77,27 +78,52 @@ func (in *ProviderInput) Validate() error {
 	return v.Err()
 }
 
-// CreateProviderAccount stores an account with sealed credentials.
+// credentialsContext binds an account's sealed credentials to its row.
+func credentialsContext(id int64) string {
+	return fmt.Sprintf("provider_accounts.credentials:%d", id)
+}
+
+// CreateProviderAccount stores an account with sealed credentials. The
+// credentials are sealed for the row's id, so the row is inserted first
+// and they are set in the same transaction.
 func (s *Store) CreateProviderAccount(ctx context.Context, in ProviderInput) (ProviderAccount, error) {
 	if err := in.Validate(); err != nil {
 		return ProviderAccount{}, err
 	}
-	sealed, err := s.sealer.Seal(in.Credentials)
+	now := s.now()
+	a := ProviderAccount{Name: in.Name, Kind: in.Kind, BaseURL: in.BaseURL, Credentials: []byte{}, Disabled: in.Disabled, RateLimit: in.RateLimit,
+		CreatedAt: now, UpdatedAt: now}
+	err := s.WithTx(ctx, func(tx *Store) error {
+		if err := tx.conn(ctx).Create(&a).Error; err != nil {
+			if isConflict(notFound(err, "")) {
+				v := &ValidationError{}
+				v.Add("name", "err.name_taken", nil)
+				return v
+			}
+			return fmt.Errorf("models: create provider account %q: %w", in.Name, err)
+		}
+		sealed, err := tx.sealer.Seal(in.Credentials, credentialsContext(a.ID))
+		if err != nil {
+			return err
+		}
+		a.Credentials = sealed
+		return tx.setCredentials(ctx, a.ID, sealed)
+	})
 	if err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			return ProviderAccount{}, ve
+		}
 		return ProviderAccount{}, err
 	}
-	now := s.now()
-	a := ProviderAccount{Name: in.Name, Kind: in.Kind, BaseURL: in.BaseURL, Credentials: sealed, Disabled: in.Disabled, RateLimit: in.RateLimit,
-		CreatedAt: now, UpdatedAt: now}
-	if err := s.conn(ctx).Create(&a).Error; err != nil {
-		if isConflict(notFound(err, "")) {
-			v := &ValidationError{}
-			v.Add("name", "err.name_taken", nil)
-			return ProviderAccount{}, v
-		}
-		return ProviderAccount{}, fmt.Errorf("models: create provider account %q: %w", in.Name, err)
-	}
 	return a, nil
+}
+
+func (s *Store) setCredentials(ctx context.Context, id int64, sealed []byte) error {
+	if err := s.conn(ctx).Model(&ProviderAccount{}).Where("id = ?", id).UpdateColumn("credentials", sealed).Error; err != nil {
+		return fmt.Errorf("models: seal credentials of provider account %d: %w", id, err)
+	}
+	return nil
 }
 
 // UpdateProviderAccount changes an account. Nil Credentials keep the stored ones.
@@ -107,7 +133,7 @@ func (s *Store) UpdateProviderAccount(ctx context.Context, id int64, in Provider
 	}
 	upd := map[string]any{"name": in.Name, "base_url": in.BaseURL, "disabled": in.Disabled, "rate_limit": in.RateLimit, "updated_at": s.now()}
 	if in.Credentials != nil {
-		sealed, err := s.sealer.Seal(in.Credentials)
+		sealed, err := s.sealer.Seal(in.Credentials, credentialsContext(id))
 		if err != nil {
 			return ProviderAccount{}, err
 		}
@@ -172,13 +198,40 @@ func (s *Store) ListProviderAccounts(ctx context.Context) ([]ProviderAccount, er
 	return as, nil
 }
 
-// ProviderCredentials decrypts an account's credentials JSON.
+// ProviderCredentials decrypts an account's credentials JSON. Credentials
+// this key cannot open are ErrUnreadableSecret: they must be typed again.
 func (s *Store) ProviderCredentials(a ProviderAccount) (json.RawMessage, error) {
-	plain, err := s.sealer.Open(a.Credentials)
+	plain, err := s.sealer.Open(a.Credentials, credentialsContext(a.ID))
 	if err != nil {
 		return nil, fmt.Errorf("models: credentials of provider account %d: %w", a.ID, err)
 	}
 	return plain, nil
+}
+
+// ResealCredentials seals again, bound to their rows, the credentials
+// still in the form used before values were versioned and bound to their
+// row. It runs at start; values it cannot open are left as they are.
+func (s *Store) ResealCredentials(ctx context.Context) (int, error) {
+	accts, err := s.ListProviderAccounts(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range accts {
+		plain, legacy, err := s.sealer.open(a.Credentials, credentialsContext(a.ID))
+		if err != nil || !legacy {
+			continue
+		}
+		sealed, err := s.sealer.Seal(plain, credentialsContext(a.ID))
+		if err != nil {
+			return n, err
+		}
+		if err := s.setCredentials(ctx, a.ID, sealed); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // RecordProviderHealth stores the result of a provider call: a nil error

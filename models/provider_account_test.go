@@ -65,7 +65,7 @@ func TestProviderCredentialsSealedAtRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := other.Open(second); err == nil {
+	if _, err := other.Open(second, credentialsContext(a.ID)); err == nil {
 		t.Error("a different key opened the credentials")
 	}
 }

@@ -100,6 +100,9 @@ type FormView struct {
 	DefaultBaseURL  string
 	Fields          []CredField
 	Errors          web.Errors
+	// Unreadable is true on edit when the stored credentials were sealed
+	// with another secret key: they must all be typed again.
+	Unreadable bool
 }
 
 // Editing reports whether the form edits an existing account.

@@ -284,7 +284,7 @@ func TestNewcomerJourney(t *testing.T) {
 		"audience %q", b.text(`[data-testid="campaign-summary"] [data-testid="audience"]`))
 	b.shot("draft")
 	send := b.text(`[data-testid="action-send"]`)
-	confirm := eval[string](b, "send confirmation", `document.querySelector('[data-testid="action-send"]').getAttribute("onclick")`)
+	confirm := eval[string](b, "send confirmation", `document.querySelector('[data-testid="action-send"]').getAttribute("data-confirm")`)
 	b.check("send says what it does", send == en.T("action.send_now"), "send button %q", send)
 	b.check("confirmation names the reach and the account", strings.Contains(confirm, fmt.Sprintf("%d recipients", len(matching))) && strings.Contains(confirm, "Sandbox"),
 		"confirmation %q", confirm)

@@ -39,7 +39,7 @@ func TestActionBarFollowsStatus(t *testing.T) {
 		if got := strings.TrimSpace(send.Text()); got != "Send now" {
 			t.Errorf("send button %q, want Send now", got)
 		}
-		confirm := send.AttrOr("onclick", "")
+		confirm := send.AttrOr("data-confirm", "")
 		if !strings.Contains(confirm, "Sandbox") || !strings.Contains(confirm, "registered here") {
 			t.Errorf("confirmation %q should name the account and the reach", confirm)
 		}
@@ -83,8 +83,8 @@ func TestActionBarFollowsStatus(t *testing.T) {
 		if got := strings.TrimSpace(send.Text()); got != "Schedule" {
 			t.Errorf("send button %q, want Schedule", got)
 		}
-		if !strings.Contains(send.AttrOr("onclick", ""), "Schedule this campaign") {
-			t.Errorf("confirmation %q", send.AttrOr("onclick", ""))
+		if !strings.Contains(send.AttrOr("data-confirm", ""), "Schedule this campaign") {
+			t.Errorf("confirmation %q", send.AttrOr("data-confirm", ""))
 		}
 		resp, _ := b.post(loc+"/send", nil)
 		_, body = b.get(resp.Header.Get("Location"))

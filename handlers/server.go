@@ -124,7 +124,7 @@ func New(p Params) *Server {
 			p.Log.Error("trust no proxy", slog.Any("error", err))
 		}
 	}
-	g.Use(s.releaseForms(), s.recoverer(), s.requestLog())
+	g.Use(s.releaseForms(), s.securityHeaders(), s.recoverer(), s.requestLog())
 	g.NoRoute(s.notFound)
 	g.NoMethod(s.notFound)
 	s.gin = g

@@ -1,14 +1,25 @@
 // pushdeck's small client helpers. Everything else is htmx.
 "use strict";
 
-// pushdeckConfirm asks before a destructive form submit; used from onclick.
-function pushdeckConfirm(message) {
-  if (!window.confirm(message)) {
-    window.event && window.event.preventDefault();
-    return false;
+// The page runs under a Content-Security-Policy that allows no inline
+// script, so behaviour is attached here from data attributes.
+
+// [data-confirm] on a submit button asks before a destructive submit.
+document.addEventListener("click", function (ev) {
+  var el = ev.target.closest && ev.target.closest("[data-confirm]");
+  if (el && !window.confirm(el.getAttribute("data-confirm"))) {
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
   }
-  return true;
-}
+}, true);
+
+// [data-autosubmit] on a select submits its form when it changes.
+document.addEventListener("change", function (ev) {
+  var el = ev.target;
+  if (el.matches && el.matches("[data-autosubmit]") && el.form) {
+    el.form.submit();
+  }
+});
 
 // The composer shows only the field groups the selected provider kind can
 // send: elements with data-kinds="getui mxpush sandbox" are hidden and
@@ -159,7 +170,9 @@ document.addEventListener("DOMContentLoaded", function () {
   document.addEventListener("htmx:afterSwap", function (e) { draw(e.target); });
 })();
 
-// pushdeckSelectAll ticks or clears every device checkbox of the bulk form.
-function pushdeckSelectAll(box) {
+// [data-select-all] ticks or clears every device checkbox of the bulk form.
+document.addEventListener("click", function (ev) {
+  var box = ev.target;
+  if (!box.matches || !box.matches("[data-select-all]")) return;
   document.querySelectorAll('input[name="cids"][form="bulk-form"]').forEach(function (c) { c.checked = box.checked; });
-}
+});

@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 	}
 	switch cmd {
 	case "serve":
-		return cmdServe(ctx, args, log)
+		return cmdServe(ctx, args, stdout, log)
 	case "migrate":
 		return cmdMigrate(ctx, args, log)
 	case "admin", "apikey":
@@ -186,7 +186,7 @@ func Registry() providers.Registry {
 	}
 }
 
-func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
+func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	cfg := Config{SecretKey: secret(os.Getenv("PUSHDECK_SECRET_KEY"))}
 	fs := flags("serve", &cfg)
 	fs.StringVar(&cfg.Addr, "addr", envOr("PUSHDECK_ADDR", ":8080"), "listen address (env PUSHDECK_ADDR)")
@@ -227,6 +227,10 @@ func cmdServe(ctx context.Context, args []string, log *slog.Logger) error {
 	srv := handlers.New(handlers.Params{Store: store, Engine: engine, Registry: Registry(), Catalog: cat, Log: log,
 		Config: handlers.Config{TrustedProxies: proxies}, Context: engineCtx})
 	hs := srv.HTTPServer(cfg.Addr)
+	if err := announceSetup(ctx, store, srv, stdout, log); err != nil {
+		stopEngine()
+		return err
+	}
 
 	var wg sync.WaitGroup
 	wg.Go(func() { engine.Run(engineCtx) })
@@ -354,4 +358,19 @@ func flagError(err error) error {
 	}
 	sort.Strings(msgs)
 	return &usageError{msg: strings.Join(msgs, "; ")}
+}
+
+// announceSetup prints the first-run setup token while no operator exists:
+// /setup asks for it, so only someone who can read this server's output
+// can create the first administrator.
+func announceSetup(ctx context.Context, store *models.Store, srv *handlers.Server, stdout io.Writer, log *slog.Logger) error {
+	n, err := store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	log.Warn("no operator yet: /setup asks for the setup token printed on standard output", slog.String("setup_token", srv.SetupToken()))
+	if _, err := fmt.Fprintf(stdout, "pushdeck: no operator yet; open /setup and enter this setup token:\nsetup token: %s\n", srv.SetupToken()); err != nil {
+		return fmt.Errorf("print setup token: %w", err)
+	}
+	return nil
 }

@@ -143,7 +143,7 @@ func TestNewcomerJourney(t *testing.T) {
 	b.check("fresh install leads to setup", b.path() == "/setup", "landed on %s", b.path())
 	b.shot("setup")
 	b.fill("fill setup", `[data-testid="setup-form"]`, map[string]string{
-		"email": adminEmail, "name": "Ada Admin", "password": adminPassword, "password_confirm": adminPassword})
+		"setup_token": srv.setupToken(), "email": adminEmail, "name": "Ada Admin", "password": adminPassword, "password_confirm": adminPassword})
 	status := b.submit("create the administrator", `[data-testid="setup-submit"]`)
 	b.check("dashboard after setup", status == http.StatusOK && b.path() == "/", "status %d at %s", status, b.path())
 	b.check("welcome message", b.count(`[data-testid="flash-success"]`) == 1, "no welcome message")

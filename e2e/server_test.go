@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -122,6 +123,21 @@ func (s *server) stop(exited chan error) {
 	if err := os.WriteFile(filepath.Join(s.artifacts, "server.log"), []byte(s.log.String()), 0o644); err != nil {
 		s.t.Log(err)
 	}
+}
+
+// setupTokenLine is how `pushdeck serve` prints the first-run setup token
+// on standard output while no operator exists.
+var setupTokenLine = regexp.MustCompile(`(?m)^setup token: (\S+)$`)
+
+// setupToken reads the token first-run setup asks for from the server's
+// output, as the person installing it would.
+func (s *server) setupToken() string {
+	s.t.Helper()
+	m := setupTokenLine.FindStringSubmatch(s.log.String())
+	if m == nil {
+		s.t.Fatalf("the server printed no setup token\n%s", s.logTail())
+	}
+	return m[1]
 }
 
 // logTail is the end of the server's log, for failure messages.

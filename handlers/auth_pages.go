@@ -23,51 +23,6 @@ func (s *Server) hasOperators(c *gin.Context) (bool, error) {
 	return n > 0, err
 }
 
-func (s *Server) showSetup(c *gin.Context) {
-	done, err := s.hasOperators(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if done {
-		c.Redirect(http.StatusSeeOther, "/login")
-		return
-	}
-	s.render(c, http.StatusOK, auth.Setup(auth.SetupView{}))
-}
-
-// saveSetup creates the first administrator and signs them in.
-func (s *Server) saveSetup(c *gin.Context) {
-	v := auth.SetupView{Email: strings.TrimSpace(c.PostForm("email")), Name: c.PostForm("name")}
-	pw := c.PostForm("password")
-	if pw != c.PostForm("password_confirm") {
-		v.Errors = map[string]string{"password_confirm": i18n.T(c.Request.Context(), "err.password_mismatch")}
-		s.render(c, http.StatusUnprocessableEntity, auth.Setup(v))
-		return
-	}
-	u, err := s.store.CreateFirstAdmin(c.Request.Context(), models.NewUser{Email: v.Email, Name: v.Name, Password: pw, Locale: ""})
-	var ve *models.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		v.Errors = fieldErrors(c, ve)
-		s.render(c, http.StatusUnprocessableEntity, auth.Setup(v))
-		return
-	case errors.Is(err, models.ErrConflict):
-		c.Redirect(http.StatusSeeOther, "/login")
-		return
-	case err != nil:
-		s.fail(c, err)
-		return
-	}
-	s.audit(c, "setup", u.Email, "first administrator created")
-	if err := s.startSession(c, u); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.flash(c, "success", "flash.welcome")
-	c.Redirect(http.StatusSeeOther, "/")
-}
-
 func (s *Server) showLogin(c *gin.Context) {
 	done, err := s.hasOperators(c)
 	if err != nil {
@@ -174,14 +129,23 @@ func loginAddress(typed string) (string, bool) {
 	return email, true
 }
 
+// startSession signs u in with a new session. A session the browser
+// already presented is ended first (rotation), so a cookie planted before
+// sign-in, or one of an earlier operator on this browser, is worth nothing.
 func (s *Server) startSession(c *gin.Context, u models.User) error {
-	tok, _, err := s.store.CreateSession(c.Request.Context(), u.ID, s.cfg.SessionTTL, c.ClientIP(), c.Request.UserAgent())
+	ctx := c.Request.Context()
+	if old, err := c.Cookie(sessionCookie); err == nil && old != "" {
+		if err := s.store.DeleteSession(ctx, old); err != nil {
+			return err
+		}
+	}
+	tok, _, err := s.store.CreateSession(ctx, u.ID, s.cfg.SessionTTL, c.ClientIP(), c.Request.UserAgent())
 	if err != nil {
 		return err
 	}
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https", MaxAge: int(s.cfg.SessionTTL.Seconds()),
+		Secure: c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https", MaxAge: int(s.cfg.SessionMaxAge.Seconds()),
 	})
 	return nil
 }

@@ -81,7 +81,7 @@ func TestFirstRunSetup(t *testing.T) {
 	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/setup" {
 		t.Fatalf("fresh install: %d %q, want redirect to /setup", resp.StatusCode, loc)
 	}
-	resp, body := b.do(http.MethodPost, "/setup", url.Values{"email": {"not-an-email"}, "name": {"Ann"}, "password": {"short"}, "password_confirm": {"short"}}, nil)
+	resp, body := b.do(http.MethodPost, "/setup", url.Values{"setup_token": {app.srv.SetupToken()}, "email": {"not-an-email"}, "name": {"Ann"}, "password": {"short"}, "password_confirm": {"short"}}, nil)
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("bad setup: status %d", resp.StatusCode)
 	}

@@ -171,7 +171,7 @@ func (b *browser) post(path string, form url.Values) (*http.Response, string) {
 // setupAdmin runs first-run setup and leaves the browser signed in.
 func (b *browser) setupAdmin(email, password string) {
 	b.app.t.Helper()
-	resp, body := b.do(http.MethodPost, "/setup", url.Values{"email": {email}, "password": {password}, "password_confirm": {password}}, nil)
+	resp, body := b.do(http.MethodPost, "/setup", url.Values{"setup_token": {b.app.srv.SetupToken()}, "email": {email}, "password": {password}, "password_confirm": {password}}, nil)
 	if resp.StatusCode != http.StatusSeeOther {
 		b.app.t.Fatalf("setup: status %d: %s", resp.StatusCode, body)
 	}

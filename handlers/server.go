@@ -24,6 +24,8 @@ import (
 type Config struct {
 	// SessionTTL is how long an idle session lives.
 	SessionTTL time.Duration
+	// SessionMaxAge is how long a session lives at most, however busy.
+	SessionMaxAge time.Duration
 	// Throttle is the login-throttling policy for one account from one
 	// client; a client across all accounts gets four times its failures.
 	Throttle models.Throttle
@@ -41,6 +43,10 @@ func (c *Config) defaults() {
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 12 * time.Hour
 	}
+	if c.SessionMaxAge <= 0 {
+		c.SessionMaxAge = 24 * time.Hour
+	}
+	c.SessionTTL = min(c.SessionTTL, c.SessionMaxAge)
 	if c.Throttle.MaxFailures <= 0 {
 		c.Throttle = models.Throttle{MaxFailures: 5, Window: 15 * time.Minute, Lockout: time.Minute, MaxLockout: time.Hour}
 	}
@@ -96,6 +102,8 @@ type Server struct {
 	log    *slog.Logger
 	cfg    Config
 	gin    *gin.Engine
+	// setupToken is what first-run setup asks for (SetupToken).
+	setupToken string
 	// imports tracks the CSV imports running in the background.
 	imports *importer
 	// previews bounds the audience counts running at once.
@@ -108,7 +116,7 @@ func New(p Params) *Server {
 	if p.Log == nil {
 		p.Log = slog.Default()
 	}
-	s := &Server{store: p.Store, engine: p.Engine, reg: p.Registry, cat: p.Catalog, log: p.Log, cfg: p.Config}
+	s := &Server{store: p.Store, engine: p.Engine, reg: p.Registry, cat: p.Catalog, log: p.Log, cfg: p.Config, setupToken: newSetupToken()}
 	if p.Context == nil {
 		p.Context = context.Background()
 	}

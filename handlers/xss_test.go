@@ -114,13 +114,13 @@ func TestXSSPayloadsAreEscaped(t *testing.T) {
 			b := app.browser()
 
 			// Setup: refused with the payload as e-mail, then done with it as name.
-			resp, body := b.do(http.MethodPost, "/setup", url.Values{"email": {p}, "name": {p}, "password": {"password123"}, "password_confirm": {"password123"}}, nil)
+			resp, body := b.do(http.MethodPost, "/setup", url.Values{"setup_token": {app.srv.SetupToken()}, "email": {p}, "name": {p}, "password": {"password123"}, "password_confirm": {"password123"}}, nil)
 			if resp.StatusCode != http.StatusUnprocessableEntity {
 				t.Fatalf("setup with a payload e-mail: %d", resp.StatusCode)
 			}
 			assertInert(t, "setup form", body, p)
 			assertShown(t, "setup form", body, `[data-testid="setup-form"]`, p)
-			resp, _ = b.do(http.MethodPost, "/setup", url.Values{"email": {"admin@example.com"}, "name": {p}, "password": {"password123"}, "password_confirm": {"password123"}}, nil)
+			resp, _ = b.do(http.MethodPost, "/setup", url.Values{"setup_token": {app.srv.SetupToken()}, "email": {"admin@example.com"}, "name": {p}, "password": {"password123"}, "password_confirm": {"password123"}}, nil)
 			if resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("setup: %d", resp.StatusCode)
 			}

@@ -59,7 +59,7 @@ func (s *Server) requireSession() gin.HandlerFunc {
 		if err == nil && tok != "" {
 			sw, err := s.store.SessionByToken(ctx, tok)
 			if err == nil {
-				if err := s.store.TouchSession(ctx, sw.Session, s.cfg.SessionTTL); err != nil {
+				if err := s.store.TouchSession(ctx, sw.Session, s.cfg.SessionTTL, s.cfg.SessionMaxAge); err != nil {
 					s.log.Warn("touch session", slog.Any("error", err))
 				}
 				c.Set(ctxUser, sw.User)

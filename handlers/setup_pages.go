@@ -89,4 +89,3 @@ func (s *Server) saveSetup(c *gin.Context) {
 	s.flash(c, "success", "flash.welcome")
 	c.Redirect(http.StatusSeeOther, "/")
 }
-

@@ -64,14 +64,20 @@ func (s *Store) SessionByToken(ctx context.Context, tok string) (SessionWithUser
 	return SessionWithUser{Session: sess, User: u}, nil
 }
 
-// TouchSession extends a session's expiry (sliding expiry), at most once a minute.
-func (s *Store) TouchSession(ctx context.Context, sess Session, ttl time.Duration) error {
+// TouchSession extends a session's expiry (sliding expiry), at most once a
+// minute, and never past maxAge after it was created: a session in
+// constant use, or a stolen cookie replayed, still ends.
+func (s *Store) TouchSession(ctx context.Context, sess Session, ttl, maxAge time.Duration) error {
 	now := s.now()
 	if now.Sub(sess.LastSeenAt) < time.Minute {
 		return nil
 	}
+	expires := now.Add(ttl)
+	if limit := sess.CreatedAt.Add(maxAge); maxAge > 0 && expires.After(limit) {
+		expires = limit
+	}
 	err := s.conn(ctx).Model(&Session{}).Where("id = ?", sess.ID).
-		Updates(map[string]any{"last_seen_at": now, "expires_at": now.Add(ttl)}).Error
+		Updates(map[string]any{"last_seen_at": now, "expires_at": expires}).Error
 	if err != nil {
 		return fmt.Errorf("models: touch session: %w", err)
 	}

@@ -16,17 +16,22 @@ func (s *Server) showDashboard(c *gin.Context) {
 	ctx := c.Request.Context()
 	v := dashboard.View{}
 	now := s.store.Now()
-	for _, p := range []struct {
+	periods := []struct {
 		id string
 		d  time.Duration
-	}{{"dashboard.period_24h", 24 * time.Hour}, {"dashboard.period_7d", 7 * 24 * time.Hour}, {"dashboard.period_30d", 30 * 24 * time.Hour}} {
-		t, err := s.store.TotalsSince(ctx, now.Add(-p.d))
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
+	}{{"dashboard.period_24h", 24 * time.Hour}, {"dashboard.period_7d", 7 * 24 * time.Hour}, {"dashboard.period_30d", 30 * 24 * time.Hour}}
+	since := make([]time.Time, len(periods))
+	for i, p := range periods {
+		since[i] = now.Add(-p.d)
+	}
+	totals, err := s.store.TotalsSince(ctx, since)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	for i, t := range totals {
 		f := t.Figures
-		per := dashboard.Period{Label: i18n.T(ctx, p.id), Campaigns: num(t.Campaigns), CampaignsN: t.Campaigns, Recipients: num(f.Recipients),
+		per := dashboard.Period{Label: i18n.T(ctx, periods[i].id), Campaigns: num(t.Campaigns), CampaignsN: t.Campaigns, Recipients: num(f.Recipients),
 			Accepted: num(f.Accepted), Invalid: num(f.Invalid), Failed: num(f.Failed)}
 		if f.Unsent > 0 {
 			per.Unsent = num(f.Unsent)

@@ -42,6 +42,7 @@ func BenchmarkPages(b *testing.B) {
 		{"stats page, failed only", fmt.Sprintf("/campaigns/%d/stats?status=failed", big)},
 		{"stats page, 100th accepted page", fmt.Sprintf("/campaigns/%d/stats?status=accepted&after=r%07d", big, rows/2)},
 		{"group page", "/groups/g7"},
+		{"task groups page", "/groups"},
 		{"audience page", "/audience?provider_id=1"},
 	}
 	for range b.N {

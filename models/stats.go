@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -69,34 +70,89 @@ type PeriodTotals struct {
 	Figures   Figures
 }
 
-// TotalsSince sums the campaigns started since t, in the vocabulary of
+// TotalsSince sums the campaigns started since each of since (newest
+// first, so each period holds the one before it), in the vocabulary of
 // FiguresOf: listed campaigns by their counters (the recipients a cancel
 // left unsent apart from the failed), broadcasts by their newest provider
-// report (target and sent), so both count.
-func (s *Store) TotalsSince(ctx context.Context, t time.Time) (PeriodTotals, error) {
-	var listed struct {
-		Campaigns, Recipients, Pending, Accepted, Invalid, Failed, Unsent int64
+// report (target and sent), so both count. Each query reads the longest
+// period once and sorts its campaigns into period buckets; the periods are
+// the buckets' running sums.
+func (s *Store) TotalsSince(ctx context.Context, since []time.Time) ([]PeriodTotals, error) {
+	out := make([]PeriodTotals, len(since))
+	if len(since) == 0 {
+		return out, nil
 	}
-	err := s.read(ctx).Raw(`SELECT COUNT(*) AS campaigns, COALESCE(SUM(recipients), 0) AS recipients, COALESCE(SUM(pending), 0) AS pending,
-		COALESCE(SUM(accepted), 0) AS accepted, COALESCE(SUM(invalid), 0) AS invalid, COALESCE(SUM(failed), 0) AS failed,
-		COALESCE((SELECT SUM(f.n) FROM campaign_failures f JOIN campaigns c ON c.id = f.campaign_id
-			WHERE c.started_at >= ? AND f.status = ? AND f.code = ?), 0) AS unsent
-		FROM campaigns WHERE started_at >= ?`, t, DeliveryFailed, UnsentCode, t).Scan(&listed).Error
+	bucket, bargs := periodBucket("c.started_at", since)
+	oldest := since[len(since)-1]
+	var listed []struct {
+		B                                                          int
+		Campaigns, Recipients, Pending, Accepted, Invalid, Failed int64
+	}
+	err := s.read(ctx).Raw(`SELECT `+bucket+` AS b, COUNT(*) AS campaigns, COALESCE(SUM(recipients), 0) AS recipients,
+		COALESCE(SUM(pending), 0) AS pending, COALESCE(SUM(accepted), 0) AS accepted, COALESCE(SUM(invalid), 0) AS invalid,
+		COALESCE(SUM(failed), 0) AS failed
+		FROM campaigns c WHERE c.started_at >= ? GROUP BY b`, append(bargs, oldest)...).Scan(&listed).Error
 	if err != nil {
-		return PeriodTotals{}, fmt.Errorf("models: totals since %v: %w", t, err)
+		return nil, fmt.Errorf("models: totals since %v: %w", oldest, err)
+	}
+	var unsent []struct {
+		B int
+		N int64
+	}
+	err = s.read(ctx).Raw(`SELECT `+bucket+` AS b, COALESCE(SUM(f.n), 0) AS n FROM campaign_failures f JOIN campaigns c ON c.id = f.campaign_id
+		WHERE c.started_at >= ? AND f.status = ? AND f.code = ? GROUP BY b`, append(bargs, oldest, DeliveryFailed, UnsentCode)...).Scan(&unsent).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: unsent since %v: %w", oldest, err)
 	}
 	// A broadcast (no listed recipients) counts what its newest report says.
-	var report ChannelFigures
-	err = s.read(ctx).Raw(`SELECT COALESCE(SUM(json_extract(j.value, '$.target')), 0) AS target, COALESCE(SUM(json_extract(j.value, '$.sent')), 0) AS sent
-		FROM (SELECT MAX(r.id) AS id FROM report_snapshots r JOIN campaigns c ON c.id = r.campaign_id
-			WHERE c.started_at >= ? AND c.recipients = 0 AND r.error = '' GROUP BY r.campaign_id) m
-		JOIN report_snapshots r ON r.id = m.id, json_each(r.channels) j`, t).Scan(&report).Error
-	if err != nil {
-		return PeriodTotals{}, fmt.Errorf("models: broadcast totals since %v: %w", t, err)
+	var reports []struct {
+		B            int
+		Target, Sent int64
 	}
-	tot := Totals{Recipients: listed.Recipients, Pending: listed.Pending, Accepted: listed.Accepted, Invalid: listed.Invalid, Failed: listed.Failed}
-	f := FiguresOf(tot, listed.Unsent, nil).Add(FiguresOf(Totals{}, 0, &report))
-	return PeriodTotals{Campaigns: listed.Campaigns, Figures: f}, nil
+	err = s.read(ctx).Raw(`SELECT m.b, COALESCE(SUM(json_extract(j.value, '$.target')), 0) AS target, COALESCE(SUM(json_extract(j.value, '$.sent')), 0) AS sent
+		FROM (SELECT `+bucket+` AS b, MAX(r.id) AS id FROM report_snapshots r JOIN campaigns c ON c.id = r.campaign_id
+			WHERE c.started_at >= ? AND c.recipients = 0 AND r.error = '' GROUP BY r.campaign_id) m
+		JOIN report_snapshots r ON r.id = m.id, json_each(r.channels) j GROUP BY m.b`, append(bargs, oldest)...).Scan(&reports).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: broadcast totals since %v: %w", oldest, err)
+	}
+	// Each bucket's figures, through the one function, then running sums.
+	buckets := make([]PeriodTotals, len(since))
+	for _, l := range listed {
+		buckets[l.B].Campaigns += l.Campaigns
+		t := Totals{Recipients: l.Recipients, Pending: l.Pending, Accepted: l.Accepted, Invalid: l.Invalid, Failed: l.Failed}
+		var n int64
+		for _, u := range unsent {
+			if u.B == l.B {
+				n = u.N
+			}
+		}
+		buckets[l.B].Figures = buckets[l.B].Figures.Add(FiguresOf(t, n, nil))
+	}
+	for _, r := range reports {
+		buckets[r.B].Figures = buckets[r.B].Figures.Add(FiguresOf(Totals{}, 0, &ChannelFigures{Target: r.Target, Sent: r.Sent}))
+	}
+	var run PeriodTotals
+	for i, b := range buckets {
+		run.Campaigns += b.Campaigns
+		run.Figures = run.Figures.Add(b.Figures)
+		out[i] = run
+	}
+	return out, nil
+}
+
+// periodBucket is a CASE expression numbering the period a time falls in:
+// 0 for since[0] or later, 1 for since[1] up to since[0], and so on.
+func periodBucket(col string, since []time.Time) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, len(since))
+	b.WriteString("CASE")
+	for i, t := range since[:len(since)-1] {
+		fmt.Fprintf(&b, " WHEN %s >= ? THEN %d", col, i)
+		args = append(args, t)
+	}
+	fmt.Fprintf(&b, " ELSE %d END", len(since)-1)
+	return b.String(), args
 }
 
 // CampaignsByStatus lists up to limit campaigns in a state, ordered by

@@ -85,7 +85,7 @@ func (s *Store) TotalsSince(ctx context.Context, since []time.Time) ([]PeriodTot
 	bucket, bargs := periodBucket("c.started_at", since)
 	oldest := since[len(since)-1]
 	var listed []struct {
-		B                                                          int
+		B                                                         int
 		Campaigns, Recipients, Pending, Accepted, Invalid, Failed int64
 	}
 	err := s.read(ctx).Raw(`SELECT `+bucket+` AS b, COUNT(*) AS campaigns, COALESCE(SUM(recipients), 0) AS recipients,

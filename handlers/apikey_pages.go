@@ -57,7 +57,9 @@ func (s *Server) createAPIKey(c *gin.Context) {
 		s.render(c, http.StatusUnprocessableEntity, settings.APIKeys(v))
 		return
 	}
-	s.audit(c, "apikey_create", k.Name, "role="+string(k.Role)+" prefix="+k.Prefix)
+	if !s.audit(c, "apikey_create", k.Name, "role="+string(k.Role)+" prefix="+k.Prefix) {
+		return
+	}
 	v.Created = &settings.CreatedKey{Name: k.Name, Plain: plain}
 	c.Header("Cache-Control", "no-store")
 	s.render(c, http.StatusOK, settings.APIKeys(v))
@@ -81,7 +83,9 @@ func (s *Server) revokeAPIKey(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		s.audit(c, "apikey_revoke", k.Name, "prefix="+k.Prefix)
+		if !s.audit(c, "apikey_revoke", k.Name, "prefix="+k.Prefix) {
+			return
+		}
 	}
 	s.flash(c, "success", "flash.apikey_revoked")
 	s.redirect(c, "/settings/apikeys")

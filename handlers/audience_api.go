@@ -64,7 +64,9 @@ func (s *Server) apiUpsertDevices(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.audit(c, "device_upsert", "provider:"+c.Query("provider_id"), num(int64(len(in)))+" devices")
+	if !s.audit(c, "device_upsert", "provider:"+c.Query("provider_id"), num(int64(len(in)))+" devices") {
+		return
+	}
 	c.JSON(http.StatusOK, res)
 }
 
@@ -101,7 +103,9 @@ func (s *Server) apiImportDevices(c *gin.Context) {
 		}
 		rej = append(rej, apiRejection{Line: r.Line, Error: msg})
 	}
-	s.audit(c, "device_import", "provider:"+c.Query("provider_id"), num(res.Imported)+" new, "+num(res.Updated)+" updated")
+	if !s.audit(c, "device_import", "provider:"+c.Query("provider_id"), num(res.Imported)+" new, "+num(res.Updated)+" updated") {
+		return
+	}
 	c.JSON(http.StatusOK, gin.H{"imported": res.Imported, "updated": res.Updated, "unchanged": res.Unchanged,
 		"rejected": rej, "rejected_total": res.RejectedTotal})
 }
@@ -169,7 +173,9 @@ func (s *Server) apiTagDevices(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.audit(c, "device_tag", "provider:"+c.Query("provider_id"), "+"+strings.Join(body.Add, ",")+" -"+strings.Join(body.Remove, ","))
+	if !s.audit(c, "device_tag", "provider:"+c.Query("provider_id"), "+"+strings.Join(body.Add, ",")+" -"+strings.Join(body.Remove, ",")) {
+		return
+	}
 	c.JSON(http.StatusOK, res)
 }
 
@@ -195,7 +201,9 @@ func (s *Server) apiSetAlias(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.audit(c, "device_alias", "provider:"+c.Query("provider_id"), *body.Alias)
+	if !s.audit(c, "device_alias", "provider:"+c.Query("provider_id"), *body.Alias) {
+		return
+	}
 	c.JSON(http.StatusOK, res)
 }
 
@@ -220,7 +228,9 @@ func (s *Server) apiDeleteDevices(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.audit(c, "device_delete", "provider:"+c.Query("provider_id"), num(n)+" devices")
+	if !s.audit(c, "device_delete", "provider:"+c.Query("provider_id"), num(n)+" devices") {
+		return
+	}
 	c.JSON(http.StatusOK, gin.H{"deleted": n})
 }
 
@@ -319,7 +329,9 @@ func (s *Server) apiCreateSegment(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.audit(c, "segment_create", "segment:"+strconv.FormatInt(sg.ID, 10), sg.Name)
+	if !s.audit(c, "segment_create", "segment:"+strconv.FormatInt(sg.ID, 10), sg.Name) {
+		return
+	}
 	c.JSON(http.StatusCreated, toAPISegment(sg))
 }
 
@@ -352,7 +364,9 @@ func (s *Server) apiUpdateSegment(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.audit(c, "segment_update", "segment:"+strconv.FormatInt(sg.ID, 10), sg.Name)
+	if !s.audit(c, "segment_update", "segment:"+strconv.FormatInt(sg.ID, 10), sg.Name) {
+		return
+	}
 	c.JSON(http.StatusOK, toAPISegment(sg))
 }
 
@@ -366,6 +380,8 @@ func (s *Server) apiDeleteSegment(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.audit(c, "segment_delete", "segment:"+strconv.FormatInt(id, 10), "")
+	if !s.audit(c, "segment_delete", "segment:"+strconv.FormatInt(id, 10), "") {
+		return
+	}
 	c.Status(http.StatusNoContent)
 }

@@ -52,14 +52,18 @@ func (s *Server) bulkDevices(c *gin.Context) {
 		}
 		_, err = s.store.TagDevices(ctx, pid, cids, add, remove)
 		if err == nil {
-			s.audit(c, auditDeviceTag, "provider:"+c.PostForm("provider_id"), "+"+strings.Join(add, ",")+" -"+strings.Join(remove, ","))
+			if !s.audit(c, auditDeviceTag, "provider:"+c.PostForm("provider_id"), "+"+strings.Join(add, ",")+" -"+strings.Join(remove, ",")) {
+				return
+			}
 		}
 		msg = "flash.bulk_tagged"
 	case "delete":
 		var n int64
 		n, err = s.store.DeleteDevices(ctx, pid, cids)
 		if err == nil {
-			s.audit(c, auditDeviceDelete, "provider:"+c.PostForm("provider_id"), num(n)+" devices")
+			if !s.audit(c, auditDeviceDelete, "provider:"+c.PostForm("provider_id"), num(n)+" devices") {
+				return
+			}
 		}
 		msg = "flash.bulk_deleted"
 	default:

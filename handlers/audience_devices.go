@@ -117,7 +117,9 @@ func (s *Server) createDevice(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, "device_create", fmt.Sprintf("provider:%d", d.ProviderID), d.CID)
+	if !s.audit(c, "device_create", fmt.Sprintf("provider:%d", d.ProviderID), d.CID) {
+		return
+	}
 	s.flash(c, "success", "flash.device_saved")
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/audience/devices/%d", d.ID))
 }
@@ -139,7 +141,9 @@ func (s *Server) updateDevice(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, "device_update", fmt.Sprintf("provider:%d", d.ProviderID), d.CID)
+	if !s.audit(c, "device_update", fmt.Sprintf("provider:%d", d.ProviderID), d.CID) {
+		return
+	}
 	s.flash(c, "success", "flash.device_saved")
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/audience/devices/%d", d.ID))
 }
@@ -155,7 +159,9 @@ func (s *Server) deleteDevice(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, "device_delete", fmt.Sprintf("provider:%d", d.ProviderID), d.CID)
+	if !s.audit(c, "device_delete", fmt.Sprintf("provider:%d", d.ProviderID), d.CID) {
+		return
+	}
 	s.flash(c, "success", "flash.device_deleted")
 	s.redirect(c, deviceListURL(d.ProviderID, audience.Filter{}, ""))
 }
@@ -217,7 +223,9 @@ func (s *Server) seedSandbox(c *gin.Context) {
 		total.Updated += res.Updated
 		total.Unchanged += res.Unchanged
 	}
-	s.audit(c, "device_seed", fmt.Sprintf("provider:%d", pid), fmt.Sprintf("%d new, %d updated", total.Imported, total.Updated))
+	if !s.audit(c, "device_seed", fmt.Sprintf("provider:%d", pid), fmt.Sprintf("%d new, %d updated", total.Imported, total.Updated)) {
+		return
+	}
 	s.flash(c, "success", "flash.seeded")
 	s.redirect(c, deviceListURL(pid, audience.Filter{}, ""))
 }

@@ -270,7 +270,9 @@ func (s *Server) startImport(c *gin.Context) {
 		return
 	}
 	j := s.imports.start(acct, file, actor(c), path, size)
-	s.audit(c, "device_import", fmt.Sprintf("provider:%d", acct.ID), file)
+	if !s.audit(c, "device_import", fmt.Sprintf("provider:%d", acct.ID), file) {
+		return
+	}
 	if isPartial(c) {
 		s.render(c, http.StatusOK, audience.Job(j.view(c)))
 		return

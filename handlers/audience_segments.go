@@ -168,7 +168,9 @@ func (s *Server) submitSegment(c *gin.Context, id int64) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, "segment_save", "segment:"+strconv.FormatInt(sg.ID, 10), sg.Name)
+	if !s.audit(c, "segment_save", "segment:"+strconv.FormatInt(sg.ID, 10), sg.Name) {
+		return
+	}
 	s.flash(c, "success", "flash.segment_saved")
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/audience/segments/%d?provider_id=%s", sg.ID, c.PostForm("provider_id")))
 }
@@ -245,7 +247,9 @@ func (s *Server) deleteSegment(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, "segment_delete", "segment:"+strconv.FormatInt(id, 10), "")
+	if !s.audit(c, "segment_delete", "segment:"+strconv.FormatInt(id, 10), "") {
+		return
+	}
 	s.flash(c, "success", "flash.segment_deleted")
 	s.redirect(c, "/audience/segments")
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -81,20 +82,26 @@ func (s *Server) login(c *gin.Context) {
 			s.log.Warn("clear login failures", slog.Any("error", err))
 		}
 	}
+	// Audited first: a sign-in that cannot be recorded gets no session.
+	if !s.auditAs(c, u.Email, "login", u.Email, "") {
+		return
+	}
 	if err := s.startSession(c, u); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.auditAs(c, u.Email, "login", u.Email, "")
 	c.Redirect(http.StatusSeeOther, v.Next)
 }
 
 // loginFailed counts a failed login against every throttle key and answers 401.
 func (s *Server) loginFailed(c *gin.Context, v auth.LoginView, email string, keys []models.ThrottleKeyPolicy) {
 	ctx := c.Request.Context()
+	// Fails closed: a failure that cannot be counted must not leave the
+	// caller free to try again unthrottled.
 	for _, k := range keys {
 		if _, err := s.store.RecordLoginFailure(ctx, k.Key, k.Policy); err != nil {
-			s.log.Error("record login failure", slog.Any("error", err))
+			s.fail(c, err)
+			return
 		}
 	}
 	// What was typed may be a password pasted in the wrong box: record it
@@ -103,7 +110,9 @@ func (s *Server) loginFailed(c *gin.Context, v auth.LoginView, email string, key
 	if email != invalidAddress {
 		who = email
 	}
-	s.auditAs(c, who, "login_failed", who, "")
+	if !s.auditAs(c, who, "login_failed", who, "") {
+		return
+	}
 	v.Error = i18n.T(ctx, "login.failed")
 	s.render(c, http.StatusUnauthorized, auth.Login(v))
 }
@@ -158,7 +167,9 @@ func (s *Server) logout(c *gin.Context) {
 		}
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	s.audit(c, "logout", actor(c), "")
+	if !s.audit(c, "logout", actor(c), "") {
+		return
+	}
 	s.redirect(c, "/login")
 }
 
@@ -183,14 +194,29 @@ func safeNext(next string) string {
 	return next
 }
 
-// audit records an action by the current caller.
-func (s *Server) audit(c *gin.Context, action, target, detail string) {
-	s.auditAs(c, actor(c), action, target, detail)
+// audit records an action by the current caller. It fails closed: when
+// the entry cannot be written the request answers with an error (an action
+// nobody can trace back must not look like a success), and audit reports
+// false so the handler stops.
+func (s *Server) audit(c *gin.Context, action, target, detail string) bool {
+	return s.auditAs(c, actor(c), action, target, detail)
 }
 
-func (s *Server) auditAs(c *gin.Context, who, action, target, detail string) {
+func (s *Server) auditAs(c *gin.Context, who, action, target, detail string) bool {
+	if err := s.recordAudit(c, who, action, target, detail); err != nil {
+		s.failFor(c, err)
+		c.Abort()
+		return false
+	}
+	return true
+}
+
+// recordAudit writes an audit entry, for callers that answer its error
+// themselves.
+func (s *Server) recordAudit(c *gin.Context, who, action, target, detail string) error {
 	err := s.store.Audit(c.Request.Context(), models.AuditEntry{Actor: who, Action: action, Target: target, Detail: detail, IP: c.ClientIP()})
 	if err != nil {
-		s.log.Error("audit", slog.Any("error", err), slog.String("action", action))
+		return fmt.Errorf("handlers: audit %s: %w", action, err)
 	}
+	return nil
 }

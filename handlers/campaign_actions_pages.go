@@ -149,7 +149,10 @@ func (s *Server) runAction(c *gin.Context, id int64, action string) (models.Camp
 		if action == "send" && cm.Status == models.StatusScheduled {
 			act = auditCampaignSchedule
 		}
-		s.audit(c, act, fmt.Sprintf("campaign:%d", id), "")
+		// The caller answers an audit failure like any other error.
+		if aerr := s.recordAudit(c, actor(c), act, fmt.Sprintf("campaign:%d", id), ""); aerr != nil {
+			return cm, aerr
+		}
 	}
 	return cm, err
 }

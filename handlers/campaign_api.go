@@ -89,7 +89,9 @@ func (s *Server) apiCreateCampaign(c *gin.Context) {
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
-		s.audit(c, "campaign_create", fmt.Sprintf("campaign:%d", cm.ID), cm.Name)
+		if !s.audit(c, "campaign_create", fmt.Sprintf("campaign:%d", cm.ID), cm.Name) {
+			return
+		}
 	}
 	s.writeCampaign(c, status, cm)
 }
@@ -193,7 +195,9 @@ func (s *Server) apiTestSend(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.audit(c, "campaign_test", fmt.Sprintf("campaign:%d", id), strings.Join(body.CIDs, ","))
+	if !s.audit(c, "campaign_test", fmt.Sprintf("campaign:%d", id), strings.Join(body.CIDs, ",")) {
+		return
+	}
 	type outcome struct {
 		CID     string `json:"cid"`
 		Status  string `json:"status"`
@@ -325,7 +329,9 @@ func (s *Server) apiDuplicateCampaign(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.audit(c, "campaign_duplicate", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d", id))
+	if !s.audit(c, "campaign_duplicate", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d", id)) {
+		return
+	}
 	s.writeCampaign(c, http.StatusCreated, out)
 }
 
@@ -357,6 +363,8 @@ func (s *Server) apiResendFailed(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.audit(c, "campaign_resend_failed", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d, %d recipients", id, out.Audience.Count))
+	if !s.audit(c, "campaign_resend_failed", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d, %d recipients", id, out.Audience.Count)) {
+		return
+	}
 	s.writeCampaign(c, http.StatusCreated, out)
 }

@@ -145,7 +145,9 @@ func (s *Server) saveCampaign(c *gin.Context) {
 		var cm models.Campaign
 		cm, _, err = s.engine.CreateCampaign(c.Request.Context(), d, actor(c), "")
 		if err == nil {
-			s.audit(c, "campaign_create", fmt.Sprintf("campaign:%d", cm.ID), cm.Name)
+			if !s.audit(c, "campaign_create", fmt.Sprintf("campaign:%d", cm.ID), cm.Name) {
+				return
+			}
 			s.flash(c, "success", "flash.campaign_saved")
 			c.Redirect(http.StatusSeeOther, fmt.Sprintf("/campaigns/%d", cm.ID))
 			return
@@ -187,7 +189,9 @@ func (s *Server) updateCampaign(c *gin.Context) {
 	if err == nil && bad == nil {
 		_, err = s.engine.UpdateDraft(c.Request.Context(), cm.ID, d)
 		if err == nil {
-			s.audit(c, "campaign_update", fmt.Sprintf("campaign:%d", cm.ID), d.Name)
+			if !s.audit(c, "campaign_update", fmt.Sprintf("campaign:%d", cm.ID), d.Name) {
+				return
+			}
 			s.flash(c, "success", "flash.campaign_updated")
 			c.Redirect(http.StatusSeeOther, fmt.Sprintf("/campaigns/%d", cm.ID))
 			return
@@ -218,7 +222,9 @@ func (s *Server) duplicateCampaign(c *gin.Context) {
 	var ve *models.ValidationError
 	switch {
 	case err == nil:
-		s.audit(c, "campaign_duplicate", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d", cm.ID))
+		if !s.audit(c, "campaign_duplicate", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d", cm.ID)) {
+			return
+		}
 		s.flash(c, "success", "flash.campaign_duplicated")
 		s.redirect(c, fmt.Sprintf("/campaigns/%d/edit", out.ID))
 	case errors.As(err, &ve):
@@ -250,7 +256,9 @@ func (s *Server) resendFailedPage(c *gin.Context) {
 	var ve *models.ValidationError
 	switch {
 	case err == nil:
-		s.audit(c, "campaign_resend_failed", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d, %d %s recipients", cm.ID, out.Audience.Count, which))
+		if !s.audit(c, "campaign_resend_failed", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d, %d %s recipients", cm.ID, out.Audience.Count, which)) {
+			return
+		}
 		s.flash(c, "success", "flash.resend_created")
 		s.redirect(c, fmt.Sprintf("/campaigns/%d", out.ID))
 		return

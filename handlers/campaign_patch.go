@@ -74,7 +74,9 @@ func (s *Server) apiUpdateCampaign(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.audit(c, "campaign_update", fmt.Sprintf("campaign:%d", id), out.Name)
+	if !s.audit(c, "campaign_update", fmt.Sprintf("campaign:%d", id), out.Name) {
+		return
+	}
 	s.writeCampaign(c, http.StatusOK, out)
 }
 

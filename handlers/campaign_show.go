@@ -229,7 +229,9 @@ func (s *Server) testSendPage(c *gin.Context) {
 		return
 	default:
 		t.Done = true
-		s.audit(c, "campaign_test", "campaign:"+c.Param("id"), strings.Join(splitValues(t.CIDs), ","))
+		if !s.audit(c, "campaign_test", "campaign:"+c.Param("id"), strings.Join(splitValues(t.CIDs), ",")) {
+			return
+		}
 		t.Outcomes = testOutcomes(splitValues(t.CIDs), res)
 	}
 	status := http.StatusOK

@@ -78,7 +78,9 @@ func (s *Server) createOperator(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, "operator_create", u.Email, "role="+string(u.Role))
+	if !s.audit(c, "operator_create", u.Email, "role="+string(u.Role)) {
+		return
+	}
 	s.flash(c, "success", "flash.operator_created")
 	s.redirect(c, "/settings/operators")
 }
@@ -123,7 +125,9 @@ func (s *Server) setOperatorRole(c *gin.Context) {
 		return
 	}
 	if before.Role != role {
-		s.audit(c, "operator_role", before.Email, fmt.Sprintf("%s → %s", before.Role, role))
+		if !s.audit(c, "operator_role", before.Email, fmt.Sprintf("%s → %s", before.Role, role)) {
+			return
+		}
 	}
 	s.flash(c, "success", "flash.operator_role")
 	s.redirect(c, "/settings/operators")
@@ -151,7 +155,9 @@ func (s *Server) resetOperatorPassword(c *gin.Context) {
 		s.operatorFailed(c, id, "password", err)
 		return
 	}
-	s.audit(c, "operator_password_reset", u.Email, "")
+	if !s.audit(c, "operator_password_reset", u.Email, "") {
+		return
+	}
 	s.flash(c, "success", "flash.operator_password")
 	s.redirect(c, "/settings/operators")
 }
@@ -172,7 +178,9 @@ func (s *Server) setOperatorDisabled(c *gin.Context) {
 		return
 	}
 	if before.Disabled != disable {
-		s.audit(c, "operator_"+action, before.Email, "")
+		if !s.audit(c, "operator_"+action, before.Email, "") {
+			return
+		}
 	}
 	if disable && id == currentUser(c).ID {
 		// Their own sessions just ended, this one included.

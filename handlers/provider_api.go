@@ -221,7 +221,9 @@ func (s *Server) apiCreateProvider(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.audit(c, "provider_create", providerTarget(a), providerSummary(a))
+	if !s.audit(c, "provider_create", providerTarget(a), providerSummary(a)) {
+		return
+	}
 	c.JSON(http.StatusCreated, s.apiProviderOf(c.Request.Context(), a))
 }
 

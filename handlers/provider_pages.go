@@ -205,7 +205,9 @@ func (s *Server) createProvider(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, "provider_create", providerTarget(a), providerSummary(a))
+	if !s.audit(c, "provider_create", providerTarget(a), providerSummary(a)) {
+		return
+	}
 	s.flash(c, "success", "flash.provider_created")
 	s.redirect(c, "/providers")
 }
@@ -311,7 +313,9 @@ func (s *Server) updateProvider(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, "provider_update", providerTarget(updated), changedFields(a, updated, stored, d.Credentials))
+	if !s.audit(c, "provider_update", providerTarget(updated), changedFields(a, updated, stored, d.Credentials)) {
+		return
+	}
 	s.flash(c, "success", "flash.provider_saved")
 	s.redirect(c, "/providers")
 }
@@ -330,7 +334,9 @@ func (s *Server) setProviderDisabled(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, "provider_"+action, providerTarget(a), providerSummary(a))
+	if !s.audit(c, "provider_"+action, providerTarget(a), providerSummary(a)) {
+		return
+	}
 	s.flash(c, "success", "flash.provider_"+action+"d")
 	s.redirect(c, "/providers")
 }

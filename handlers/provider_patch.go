@@ -75,7 +75,9 @@ func (s *Server) apiPatchProvider(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	s.audit(c, "provider_update", providerTarget(updated), changedFields(a, updated, stored, d.Credentials))
+	if !s.audit(c, "provider_update", providerTarget(updated), changedFields(a, updated, stored, d.Credentials)) {
+		return
+	}
 	c.JSON(http.StatusOK, s.apiProviderOf(ctx, updated))
 }
 

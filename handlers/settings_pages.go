@@ -95,7 +95,9 @@ func (s *Server) changePassword(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, "password_change", u.Email, "")
+	if !s.audit(c, "password_change", u.Email, "") {
+		return
+	}
 	s.flash(c, "success", "flash.password_changed")
 	s.redirect(c, "/settings")
 }

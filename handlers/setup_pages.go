@@ -81,7 +81,9 @@ func (s *Server) saveSetup(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, "setup", u.Email, "first administrator created")
+	if !s.audit(c, "setup", u.Email, "first administrator created") {
+		return
+	}
 	if err := s.startSession(c, u); err != nil {
 		s.fail(c, err)
 		return

@@ -2,7 +2,7 @@
 //
 //	pushdeck [serve] [--addr :8080] [--db pushdeck.db] [--trusted-proxies LIST]
 //	pushdeck migrate [--db …]
-//	pushdeck admin create --email E --password P [--db …]
+//	pushdeck admin create --email E [--password P] [--db …]   (the password from stdin or a prompt when absent)
 //	pushdeck apikey create --name N [--role admin|operator|viewer] [--db …]
 package main
 
@@ -96,7 +96,8 @@ func (e *usageError) Error() string { return e.msg }
 const usage = `usage:
   pushdeck [serve] [--addr :8080] [--db pushdeck.db] [--trusted-proxies LIST]
   pushdeck migrate [--db pushdeck.db]
-  pushdeck admin create --email E --password P [--db pushdeck.db]
+  pushdeck admin create --email E [--password P] [--db pushdeck.db]
+      (without --password the password is read from standard input, or a prompt)
   pushdeck apikey create --name N [--role admin|operator|viewer] [--db pushdeck.db]
 environment: PUSHDECK_ADDR, PUSHDECK_DB, PUSHDECK_SECRET_KEY, PUSHDECK_LOG_LEVEL, PUSHDECK_RETENTION_DAYS,
   PUSHDECK_TRUSTED_PROXIES`
@@ -281,9 +282,18 @@ func cmdAdminCreate(ctx context.Context, args []string, stdout io.Writer, log *s
 	cfg := Config{SecretKey: secret(os.Getenv("PUSHDECK_SECRET_KEY"))}
 	fs := flags("admin create", &cfg)
 	email := fs.String("email", "", "the administrator's e-mail address")
-	password := fs.String("password", "", "the password (at least 8 characters)")
+	password := fs.String("password", "", "the password (at least 8 characters); when absent it is read from standard input or a prompt")
 	if err := fs.Parse(args); err != nil {
 		return &usageError{msg: err.Error()}
+	}
+	passwordSet := false
+	fs.Visit(func(f *flag.Flag) { passwordSet = passwordSet || f.Name == "password" })
+	if !passwordSet {
+		pw, err := readPassword(os.Stdin, os.Stderr)
+		if err != nil {
+			return err
+		}
+		*password = pw
 	}
 	store, _, closeDB, err := openStore(ctx, cfg, log)
 	if err != nil {

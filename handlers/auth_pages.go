@@ -1,8 +1,8 @@
 package handlers
 
 import (
-	"fmt"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/mail"

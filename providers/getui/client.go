@@ -52,11 +52,11 @@ type Client struct {
 	now    func() time.Time
 	tokens tokenCache
 
-	// tasks remembers the taskid that /push/list/message returned for a
-	// request id, so a retried list push reuses its message instead of
-	// tripping GeTui's request_id de-duplication.
+	// tasks remembers, per list push request id, the task its message
+	// got and whether a push of it went unanswered, so a retry pushes the
+	// same task and never a second one (liststate.go).
 	tasksMu sync.Mutex
-	tasks   taskCache
+	tasks   listStates
 }
 
 var _ providers.Provider = (*Client)(nil)
@@ -100,7 +100,7 @@ func New(cfg providers.Config) (providers.Provider, error) {
 		http:  hc,
 		log:   lg.With(slog.String("provider", string(providers.KindGeTui)), slog.String("app_id", creds.AppID)),
 		now:   time.Now,
-		tasks: taskCache{max: 1024},
+		tasks: listStates{max: maxListStates},
 	}, nil
 }
 

@@ -12,81 +12,71 @@ import (
 // list message's taskid is reusable for that long [S].
 const defaultTTL = 2 * time.Hour
 
-// taskCache remembers request id → taskid of recent list messages, bounded
-// to max entries (oldest evicted first). Guarded by Client.tasksMu.
-type taskCache struct {
-	max   int
-	order []string
-	byID  map[string]cachedTask
-}
+// Codes of the list pushes the client refuses to send again (liststate.go).
+const (
+	codeDuplicateRequestID = "duplicate_request_id"
+	codeListInDoubt        = "list_in_doubt"
+)
 
-type cachedTask struct {
-	taskID string
-	until  time.Time
-}
+// inFlightWait is how long a second attempt of a request that is still
+// under way is asked to wait.
+const inFlightWait = time.Second
 
-func (c *Client) cachedTask(requestID string) (string, bool) {
-	c.tasksMu.Lock()
-	defer c.tasksMu.Unlock()
-	t, ok := c.tasks.byID[requestID]
-	if !ok || !c.now().Before(t.until) {
-		return "", false
+// listTask returns the task to push: the one an earlier attempt of the same
+// request created, or a new list message (/push/list/message, the common
+// body without audience) under a request id no earlier attempt used.
+func (c *Client) listTask(ctx context.Context, body pushBody, m providers.Message, st listState) (string, error) {
+	rid := body.RequestID
+	if st.taskID != "" {
+		return st.taskID, nil
 	}
-	return t.taskID, true
-}
-
-func (c *Client) rememberTask(requestID, taskID string, ttl time.Duration) {
-	c.tasksMu.Lock()
-	defer c.tasksMu.Unlock()
-	if c.tasks.byID == nil {
-		c.tasks.byID = make(map[string]cachedTask)
+	if st.inDoubt {
+		// A new task would reach the recipients the unanswered push may
+		// have reached.
+		return "", permanent(codeListInDoubt,
+			"list push %s not sent again: an earlier push got no answer and its message expired, so its recipients may already have it", rid)
 	}
-	if _, ok := c.tasks.byID[requestID]; !ok {
-		c.tasks.order = append(c.tasks.order, requestID)
-	}
-	// Stop a minute short of the message's expiry.
-	c.tasks.byID[requestID] = cachedTask{taskID: taskID, until: c.now().Add(ttl - time.Minute)}
-	for len(c.tasks.order) > c.tasks.max {
-		delete(c.tasks.byID, c.tasks.order[0])
-		c.tasks.order = c.tasks.order[1:]
-	}
-}
-
-func (c *Client) forgetTask(requestID string) {
-	c.tasksMu.Lock()
-	defer c.tasksMu.Unlock()
-	delete(c.tasks.byID, requestID)
-}
-
-// listTask creates the list message (/push/list/message, the common body
-// without audience and with the caller's request_id) or reuses the one a
-// previous attempt of the same request created.
-func (c *Client) listTask(ctx context.Context, body pushBody, m providers.Message) (string, error) {
-	if id, ok := c.cachedTask(body.RequestID); ok {
-		return id, nil
+	body.RequestID = createID(rid, st.next)
+	if st.next > 0 {
+		c.log.InfoContext(ctx, "getui list message created again under a new request id",
+			"request_id", rid, "create_request_id", body.RequestID)
 	}
 	var data taskData
-	if err := c.call(ctx, http.MethodPost, "/push/list/message", body, &data); err != nil {
+	err := c.call(ctx, http.MethodPost, "/push/list/message", body, &data)
+	if err == nil || !answered(err) {
+		// The create may have used up its request id.
+		c.updateList(rid, func(s *listState) { s.next = max(s.next, st.next+1) })
+	}
+	if err != nil {
 		return "", err
 	}
 	if data.TaskID == "" {
-		// GeTui drops a request whose request_id it has seen
-		// (providers.md 1.11); without the first taskid the batch cannot
-		// be pushed again.
-		return "", permanent("duplicate_request_id",
-			"list message answered without taskid: request_id %s was already used", body.RequestID)
+		// GeTui dropped the create as a repeat: another process (or this
+		// one before it forgot the request) made an earlier attempt,
+		// which may have pushed its own task.
+		return "", permanent(codeDuplicateRequestID,
+			"list message answered without taskid: request_id %s was already used by an earlier attempt, which may have pushed it; not sent again", body.RequestID)
 	}
 	ttl := m.TTL
 	if ttl <= 0 {
 		ttl = defaultTTL
 	}
-	c.rememberTask(body.RequestID, data.TaskID, ttl)
+	// Stop a minute short of the message's expiry.
+	until := c.now().Add(ttl - time.Minute)
+	c.updateList(rid, func(s *listState) { s.taskID, s.until = data.TaskID, until })
 	return data.TaskID, nil
 }
 
 // sendList pushes one message to up to 1000 cids or aliases.
 func (c *Client) sendList(ctx context.Context, body pushBody, m providers.Message, t providers.Target) (providers.Result, error) {
-	taskID, err := c.listTask(ctx, body, m)
+	rid := body.RequestID
+	st, ok := c.beginList(rid)
+	if !ok {
+		return providers.Result{}, &providers.Error{Class: providers.Retry, RetryAfter: inFlightWait,
+			Code: "in_flight", Msg: "an earlier attempt of list push " + rid + " is still under way"}
+	}
+	defer c.endList(rid)
+	taskID, err := c.listTask(ctx, body, m, st)
 	if err != nil {
 		return providers.Result{}, err
 	}
@@ -102,10 +92,15 @@ func (c *Client) sendList(ctx context.Context, body pushBody, m providers.Messag
 	}
 	var data statusData
 	if err := c.call(ctx, http.MethodPost, path, lb, &data); err != nil {
-		if pe := providers.AsError(err); pe.Class == providers.Permanent {
-			// The taskid may be what was refused; start afresh next time.
-			c.forgetTask(body.RequestID)
-		}
+		c.updateList(rid, func(s *listState) {
+			if !answered(err) {
+				s.inDoubt = true
+			}
+			if providers.AsError(err).Class == providers.Permanent {
+				// The taskid may be what was refused.
+				s.taskID = ""
+			}
+		})
 		res, err := invalidTargets(t.Values, err)
 		res.TaskID = taskID
 		return res, err

@@ -192,3 +192,33 @@ func TestDuplicateAndFaults(t *testing.T) {
 		t.Fatalf("recorded %d single pushes, want 4", n)
 	}
 }
+
+// TestLostAnswer: a lost answer still took effect: the list message's
+// request_id is used up and its pushes are counted.
+func TestLostAnswer(t *testing.T) {
+	s := New(t)
+	tok := login(t, s)
+	msg := `{"request_id":"lost-answer-001","push_message":{"transmission":"x"}}`
+	s.LoseNextOn("/push/list/message", 1, 504)
+	if a := call(t, s, http.MethodPost, "/push/list/message", tok, msg); a.status != 504 {
+		t.Fatalf("lost create answered %+v", a)
+	}
+	if a := call(t, s, http.MethodPost, "/push/list/message", tok, msg); a.Code != 0 || len(a.Data) != 0 {
+		t.Fatalf("repeated create answered %+v, want code 0 without a taskid", a)
+	}
+	fresh := call(t, s, http.MethodPost, "/push/list/message", tok, strings.Replace(msg, "001", "002", 1))
+	var d struct {
+		TaskID string `json:"taskid"`
+	}
+	if fresh.Code != 0 || json.Unmarshal(fresh.Data, &d) != nil || d.TaskID == "" {
+		t.Fatalf("fresh create answered %+v", fresh)
+	}
+	s.LoseNextOn("/push/list/cid", 1, 502)
+	push := fmt.Sprintf(`{"audience":{"cid":["c1","c2"]},"taskid":%q,"is_async":false}`, d.TaskID)
+	if a := call(t, s, http.MethodPost, "/push/list/cid", tok, push); a.status != 502 {
+		t.Fatalf("lost push answered %+v", a)
+	}
+	if got := s.Delivered(); got["c1"] != 1 || got["c2"] != 1 || len(got) != 2 {
+		t.Fatalf("delivered %v, want c1 and c2 once", got)
+	}
+}

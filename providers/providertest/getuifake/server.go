@@ -70,6 +70,7 @@ type Server struct {
 	groups     map[string]*stats
 	groupRaw   map[string]json.RawMessage
 	invalid    map[string]bool
+	delivered  map[string]int // cid or alias → pushes to it
 	online     map[string]bool
 	appUsers   int
 	broadcasts []time.Time
@@ -87,6 +88,9 @@ type fault struct {
 	status int
 	code   int
 	msg    string
+	// after: the request is carried out first, then the status answered
+	// in place of GeTui's answer.
+	after bool
 }
 
 // New starts a fake GeTui server and closes it when the test ends.
@@ -102,6 +106,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		groups:     map[string]*stats{},
 		groupRaw:   map[string]json.RawMessage{},
 		invalid:    map[string]bool{},
+		delivered:  map[string]int{},
 		online:     map[string]bool{},
 		appUsers:   1000,
 	}
@@ -168,6 +173,14 @@ func (s *Server) FailNextCode(n, code int, msg string) {
 // FailNextCodeOn is FailNextCode for the requests to one route only.
 func (s *Server) FailNextCodeOn(route string, n, code int, msg string) {
 	s.push(n, fault{route: route, status: statusFor(code), code: code, msg: msg})
+}
+
+// LoseNextOn carries out the next n requests to route as usual and then
+// answers the HTTP status with a plain-text body in place of GeTui's
+// answer, as a gateway's 5xx after GeTui did the work: the client loses the
+// answer (a task id, the per-cid statuses) of a request that took effect.
+func (s *Server) LoseNextOn(route string, n, status int) {
+	s.push(n, fault{route: route, status: status, after: true})
 }
 
 func (s *Server) push(n int, f fault) {
@@ -297,6 +310,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	switch {
+	case f != nil && f.after:
+		s.route(httptest.NewRecorder(), r, route, body)
+		http.Error(w, http.StatusText(f.status), f.status)
 	case f != nil && f.code == 0:
 		http.Error(w, http.StatusText(f.status), f.status)
 	case f != nil:

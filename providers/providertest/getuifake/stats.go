@@ -73,6 +73,7 @@ func (s *Server) deliver(t *task, id, status string) {
 		channel = "gt"
 	}
 	r := (n / 5) % 10
+	s.delivered[id]++
 	for _, st := range targets {
 		st.msgNum++
 		if status == "successed_ignore" {
@@ -232,6 +233,19 @@ func (s *Server) TaskCounts(taskID string) (Counts, bool) {
 	}
 	c, _ := t.stats.report()["total"].(Counts) // report always sets a Counts total
 	return c, true
+}
+
+// Delivered returns how many times each cid or alias was pushed to, over
+// every task: a recipient reached by two tasks, or twice by one, counts
+// twice.
+func (s *Server) Delivered() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.delivered))
+	for id, n := range s.delivered {
+		out[id] = n
+	}
+	return out
 }
 
 // aliasCID is the cid the fake binds to an alias, for alias details.

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/getui"
 	"github.com/pushdeck/pushdeck/providers/mxpush"
-	"github.com/pushdeck/pushdeck/providers/providertest/getuifake"
 	"github.com/pushdeck/pushdeck/providers/providertest/mxfake"
 	"github.com/pushdeck/pushdeck/providers/providertest/wecomfake"
 	"github.com/pushdeck/pushdeck/providers/sandbox"
@@ -186,96 +184,6 @@ func cids(n int) []string {
 		out[i] = fmt.Sprintf("cid-%06d", i)
 	}
 	return out
-}
-
-// TestFaultsLeaveEveryRecipientTerminal runs a listed campaign against the
-// GeTui fake with each fault injected once the client holds a token, so it
-// hits the campaign's requests (as a fault mid-run would).
-func TestFaultsLeaveEveryRecipientTerminal(t *testing.T) {
-	tests := []struct {
-		name    string
-		inject  func(f *getuifake.Server)
-		invalid int
-		failed  bool
-		// retried: the fault must have cost extra push requests (else it
-		// missed the campaign and the case proves nothing).
-		retried bool
-	}{
-		{"clean", func(*getuifake.Server) {}, 0, false, false},
-		{"5xx then recovery", func(f *getuifake.Server) { f.FailNext(3, http.StatusBadGateway) }, 0, false, true},
-		{"timeouts then recovery", func(f *getuifake.Server) {
-			f.SetDelay(300 * time.Millisecond)
-			go func() { time.Sleep(700 * time.Millisecond); f.SetDelay(0) }()
-		}, 0, false, true},
-		{"token expiry mid-run", func(f *getuifake.Server) { f.ExpireTokens() }, 0, false, true},
-		{"frequency limit", func(f *getuifake.Server) { f.FailNextCode(2, 10005, "api frequency limit") }, 0, false, true},
-		{"malformed answers", func(f *getuifake.Server) { f.MalformedNext(2) }, 0, false, true},
-		{"partial invalid", func(f *getuifake.Server) { f.SetInvalid("cid-000007", "cid-001500", "cid-002499") }, 3, false, false},
-		{"permanent refusal", func(f *getuifake.Server) { f.FailNextCode(100, 10002, "bad parameters") }, 0, true, false},
-	}
-	pushes := func(f *getuifake.Server) int {
-		n := 0
-		for _, r := range f.Requests() {
-			if strings.HasPrefix(r.Route, "/push/") {
-				n++
-			}
-		}
-		return n
-	}
-	cleanPushes := 0
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			fake := getuifake.New(t)
-			h := newHarness(t, Config{Workers: 3, MaxAttempts: 30})
-			h.engine.clients.m = map[int64]*client{}
-			acct := h.account("getui", fake.URL(), fake.Credentials())
-			// A short HTTP timeout makes the delay fault a timeout.
-			cl, err := h.engine.clients.entry(context.Background(), acct)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := getui.New(providers.Config{BaseURL: fake.URL(), Credentials: fake.Credentials(), HTTPClient: &http.Client{Timeout: 150 * time.Millisecond}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cl.p = p
-			c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(2500)}, Options{ErrorThreshold: 100})
-			// The client holds a token before the fault goes in, as it
-			// would mid-run; injecting before the send makes the fault hit
-			// the campaign's requests however fast they go.
-			if _, err := p.(providers.Reporter).Report(context.Background(), "warm-up"); err != nil && providers.AsError(err).Class == providers.Reauth {
-				t.Fatalf("warm-up: %v", err)
-			}
-			tc.inject(fake)
-			h.start()
-			h.send(c)
-			want := models.StatusCompleted
-			if tc.failed {
-				want = models.StatusFailed // no recipient delivered
-			}
-			c = h.waitStatus(c.ID, 20*time.Second, want)
-			got := h.checkInvariants(c, 2500)
-			switch n := pushes(fake); {
-			case tc.name == "clean":
-				cleanPushes = n
-			case tc.retried && n <= cleanPushes:
-				t.Errorf("%d push requests, as many as a clean run (%d): the fault missed the campaign", n, cleanPushes)
-			}
-			if tc.failed {
-				if got[models.DeliveryFailed] == 0 {
-					t.Errorf("no failed recipients after a permanent refusal: %v", got)
-				}
-				fs, _ := h.store.CampaignFailures(context.Background(), c.ID)
-				if len(fs) == 0 || fs[0].Code != "10002" {
-					t.Errorf("failures by reason: %+v", fs)
-				}
-				return
-			}
-			if got[models.DeliveryInvalid] != int64(tc.invalid) || got[models.DeliveryFailed] != 0 {
-				t.Errorf("outcomes %v, want %d invalid and none failed", got, tc.invalid)
-			}
-		})
-	}
 }
 
 // TestRetriesReuseRequestID: a batch whose answer was lost is sent again

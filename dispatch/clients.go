@@ -49,13 +49,12 @@ func (cs *clients) entry(ctx context.Context, acct models.ProviderAccount) (*cli
 	if err != nil {
 		return nil, err
 	}
-	p, err := cs.reg.Build(providers.Kind(acct.Kind), providers.Config{
-		BaseURL: acct.BaseURL, Credentials: creds, Logger: cs.log.With(slog.String("provider", acct.Kind), slog.Int64("account", acct.ID)),
-	})
+	log := cs.log.With(slog.String("provider", acct.Kind), slog.Int64("account", acct.ID))
+	p, err := cs.reg.Build(providers.Kind(acct.Kind), providers.Config{BaseURL: acct.BaseURL, Credentials: creds, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("dispatch: client for account %d: %w", acct.ID, err)
 	}
-	r := newAccountRate(acct.RateLimit, p.Capabilities().RequestsPerSecond, models.MaxRateLimit, time.Now())
+	r := newAccountRate(acct.RateLimit, p.Capabilities().RequestsPerSecond, models.MaxRateLimit, time.Now(), log)
 	c := &client{version: acct.UpdatedAt, p: p, rate: r, limit: r.lim}
 	cs.m[acct.ID] = c
 	return c, nil

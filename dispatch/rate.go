@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"errors"
+	"log/slog"
 	"math"
 	"sync"
 	"time"
@@ -47,6 +48,7 @@ type accountRate struct {
 	floor    float64
 	ceil     float64
 	start    float64 // the provider's default
+	log      *slog.Logger
 
 	mu        sync.Mutex
 	cur       float64
@@ -58,11 +60,14 @@ type accountRate struct {
 
 // newAccountRate paces at explicit requests/s, or adaptively from def when
 // explicit is 0.
-func newAccountRate(explicit, def, ceil float64, now time.Time) *accountRate {
+func newAccountRate(explicit, def, ceil float64, now time.Time, log *slog.Logger) *accountRate {
 	if def <= 0 {
 		def = fallbackRate
 	}
-	r := &accountRate{adaptive: explicit <= 0, floor: math.Min(1, def), ceil: ceil, window: now, start: def}
+	if log == nil {
+		log = slog.Default()
+	}
+	r := &accountRate{adaptive: explicit <= 0, floor: math.Min(1, def), ceil: ceil, window: now, start: def, log: log}
 	r.cur = def
 	if !r.adaptive {
 		r.cur = explicit
@@ -106,6 +111,7 @@ func (r *accountRate) observe(sentAt time.Time, err error, now time.Time) {
 		r.set(math.Max(r.floor, r.cur/2), now)
 		r.threshold, r.lastCut = r.cur, now
 		r.window, r.clean = now, 0
+		r.log.Info("provider pushed back: account rate halved", slog.Float64("requests_per_second", r.cur), slog.String("code", pe.Code))
 		return
 	}
 	elapsed := now.Sub(r.window)
@@ -122,6 +128,7 @@ func (r *accountRate) observe(sentAt time.Time, err error, now time.Time) {
 		next = r.cur + max(r.threshold, r.start)/additiveShare
 	}
 	r.set(math.Min(next, r.ceil), now)
+	r.log.Debug("account rate raised", slog.Float64("requests_per_second", r.cur), slog.Bool("slow_start", r.threshold == 0))
 }
 
 // set changes the rate (r.mu held).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"testing"
 	"time"
 )
@@ -88,6 +89,9 @@ func TestProviderAccountValidation(t *testing.T) {
 		{"no kind", ProviderInput{Name: "a"}, "kind", "err.required"},
 		{"unknown kind", ProviderInput{Name: "a", Kind: "fcm"}, "kind", "err.choice"},
 		{"base url too long", ProviderInput{Name: "a", Kind: "sandbox", BaseURL: long}, "base_url", "err.too_long"},
+		{"negative rate", ProviderInput{Name: "a", Kind: "sandbox", RateLimit: -1}, "rate_limit", "rate.err_rate_limit"},
+		{"rate not a number", ProviderInput{Name: "a", Kind: "sandbox", RateLimit: math.NaN()}, "rate_limit", "rate.err_rate_limit"},
+		{"rate too high", ProviderInput{Name: "a", Kind: "sandbox", RateLimit: MaxRateLimit + 1}, "rate_limit", "rate.err_rate_limit"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

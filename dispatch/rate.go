@@ -76,12 +76,16 @@ func newAccountRate(explicit, def, ceil float64, now time.Time, log *slog.Logger
 	return r
 }
 
-// burstFor lets a limiter hand out one adaptInterval's requests at once:
-// enough that a claim of many batches is admitted together, small enough
-// that the account never sends much more than its rate in any interval.
+// burstFor lets a limiter keep a quarter second of unused requests: a
+// claim that comes late (the feeder waited for the database writer) still
+// finds the requests it missed, so a busy engine does not send below the
+// account's rate, and the account never sends much more than its rate.
 func burstFor(rps float64) int {
-	return max(1, int(rps*adaptInterval.Seconds()))
+	return max(1, int(rps*burstWindow.Seconds()))
 }
+
+// burstWindow is how much of its rate an account may have saved up.
+const burstWindow = 250 * time.Millisecond
 
 // Rate is the account's current request rate and whether it is learned.
 func (r *accountRate) Rate() (rps float64, adaptive bool) {

@@ -3,7 +3,7 @@
 //	pushdeck [serve] [--addr :8080] [--db pushdeck.db] [--trusted-proxies LIST]
 //	pushdeck migrate [--db …]
 //	pushdeck admin create --email E [--password P] [--db …]   (the password from stdin or a prompt when absent)
-//	pushdeck apikey create --name N [--role admin|operator|viewer] [--db …]
+//	pushdeck apikey create --name N [--role admin|operator|viewer] [--expires-days D] [--db …]
 package main
 
 import (
@@ -98,7 +98,7 @@ const usage = `usage:
   pushdeck migrate [--db pushdeck.db]
   pushdeck admin create --email E [--password P] [--db pushdeck.db]
       (without --password the password is read from standard input, or a prompt)
-  pushdeck apikey create --name N [--role admin|operator|viewer] [--db pushdeck.db]
+  pushdeck apikey create --name N [--role admin|operator|viewer] [--expires-days D] [--db pushdeck.db]
 environment: PUSHDECK_ADDR, PUSHDECK_DB, PUSHDECK_SECRET_KEY, PUSHDECK_LOG_LEVEL, PUSHDECK_RETENTION_DAYS,
   PUSHDECK_TRUSTED_PROXIES`
 
@@ -316,6 +316,7 @@ func cmdAPIKeyCreate(ctx context.Context, args []string, stdout io.Writer, log *
 	fs := flags("apikey create", &cfg)
 	name := fs.String("name", "", "a name for the key")
 	role := fs.String("role", "operator", "admin, operator or viewer")
+	days := fs.Int("expires-days", 0, "days until the key stops working (0: never)")
 	if err := fs.Parse(args); err != nil {
 		return &usageError{msg: err.Error()}
 	}
@@ -324,7 +325,7 @@ func cmdAPIKeyCreate(ctx context.Context, args []string, stdout io.Writer, log *
 		return err
 	}
 	defer func() { _ = closeDB() }() // as above
-	k, plain, err := store.CreateAPIKey(ctx, *name, models.Role(*role), nil)
+	k, plain, err := store.CreateExpiringAPIKey(ctx, *name, models.Role(*role), nil, time.Duration(*days)*24*time.Hour)
 	if err != nil {
 		return flagError(err)
 	}

@@ -3,11 +3,15 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/web"
+	"github.com/pushdeck/pushdeck/web/i18n"
 	"github.com/pushdeck/pushdeck/web/pages/settings"
 )
 
@@ -16,12 +20,35 @@ func (s *Server) apiKeysView(c *gin.Context) (settings.APIKeysView, error) {
 	if err != nil {
 		return settings.APIKeysView{}, err
 	}
-	v := settings.APIKeysView{Roles: roleOptions(c.Request.Context()), New: settings.NewAPIKey{Role: string(models.RoleOperator)}}
+	ctx := c.Request.Context()
+	v := settings.APIKeysView{Roles: roleOptions(ctx), New: settings.NewAPIKey{Role: string(models.RoleOperator)}}
+	for _, d := range []string{"", "30", "90", "365"} {
+		label := "apikeys.expires_never"
+		if d != "" {
+			label = "apikeys.expires_" + d
+		}
+		v.Lifetimes = append(v.Lifetimes, web.Option{Value: d, Label: i18n.T(ctx, label)})
+	}
+	now := s.store.Now()
 	for _, k := range ks {
 		v.Rows = append(v.Rows, settings.APIKeyRow{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Role: string(k.Role),
-			Created: when(k.CreatedAt), LastUsed: whenPtr(k.LastUsedAt), Revoked: whenPtr(k.RevokedAt)})
+			Created: when(k.CreatedAt), LastUsed: whenPtr(k.LastUsedAt), Revoked: whenPtr(k.RevokedAt),
+			Expires: whenPtr(k.ExpiresAt), Expired: k.ExpiresAt != nil && !k.ExpiresAt.After(now)})
 	}
 	return v, nil
+}
+
+// keyLifetime reads the create form's expiry choice: "" (never) or a
+// number of days from the offered ones.
+func keyLifetime(choice string) (time.Duration, bool) {
+	switch choice {
+	case "":
+		return 0, true
+	case "30", "90", "365":
+		days, err := strconv.Atoi(choice)
+		return time.Duration(days) * 24 * time.Hour, err == nil
+	}
+	return 0, false
 }
 
 func (s *Server) showAPIKeys(c *gin.Context) {
@@ -40,7 +67,17 @@ func (s *Server) createAPIKey(c *gin.Context) {
 	ctx := c.Request.Context()
 	name, role := strings.TrimSpace(c.PostForm("name")), models.Role(c.PostForm("role"))
 	me := currentUser(c).ID
-	k, plain, err := s.store.CreateAPIKey(ctx, name, role, &me)
+	lifetime, ok := keyLifetime(c.PostForm("expires"))
+	var k models.APIKey
+	var plain string
+	var err error
+	if ok {
+		k, plain, err = s.store.CreateExpiringAPIKey(ctx, name, role, &me, lifetime)
+	} else {
+		bad := &models.ValidationError{}
+		bad.Add("expires", "err.choice", nil)
+		err = bad
+	}
 	var ve *models.ValidationError
 	if err != nil && !errors.As(err, &ve) {
 		s.fail(c, err)
@@ -52,7 +89,7 @@ func (s *Server) createAPIKey(c *gin.Context) {
 		return
 	}
 	if ve != nil {
-		v.New = settings.NewAPIKey{Name: name, Role: string(role)}
+		v.New = settings.NewAPIKey{Name: name, Role: string(role), Expires: c.PostForm("expires")}
 		v.Errors = fieldErrors(c, ve)
 		s.render(c, http.StatusUnprocessableEntity, settings.APIKeys(v))
 		return

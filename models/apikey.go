@@ -19,15 +19,30 @@ type APIKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	// ExpiresAt is when the key stops working; nil for never.
+	ExpiresAt *time.Time
 }
+
+// MaxAPIKeyLifetime is the longest expiry a key may be given.
+const MaxAPIKeyLifetime = 5 * 365 * 24 * time.Hour
 
 // apiKeyPrefix marks pushdeck keys so secret scanners can recognise them.
 const apiKeyPrefix = "pdk_"
 
-// CreateAPIKey stores a new key and returns it with the plain key, which is
-// shown once and never stored.
+// CreateAPIKey stores a new key that never expires and returns it with the
+// plain key, which is shown once and never stored.
 func (s *Store) CreateAPIKey(ctx context.Context, name string, role Role, createdBy *int64) (APIKey, string, error) {
+	return s.CreateExpiringAPIKey(ctx, name, role, createdBy, 0)
+}
+
+// CreateExpiringAPIKey is CreateAPIKey for a key that stops working after
+// lifetime (0 for never; at most MaxAPIKeyLifetime, else a ValidationError
+// on "expires").
+func (s *Store) CreateExpiringAPIKey(ctx context.Context, name string, role Role, createdBy *int64, lifetime time.Duration) (APIKey, string, error) {
 	v := &ValidationError{}
+	if lifetime < 0 || lifetime > MaxAPIKeyLifetime {
+		v.Add("expires", "err.apikey_expires", map[string]any{"Max": int(MaxAPIKeyLifetime / (24 * time.Hour))})
+	}
 	name = strings.TrimSpace(name)
 	if name == "" {
 		v.Add("name", "err.required", nil)
@@ -45,22 +60,30 @@ func (s *Store) CreateAPIKey(ctx context.Context, name string, role Role, create
 		return APIKey{}, "", err
 	}
 	plain := apiKeyPrefix + tok
-	k := APIKey{Name: name, Prefix: plain[:12], KeyHash: hashToken(plain), Role: role, CreatedBy: createdBy, CreatedAt: s.now()}
+	now := s.now()
+	k := APIKey{Name: name, Prefix: plain[:12], KeyHash: hashToken(plain), Role: role, CreatedBy: createdBy, CreatedAt: now}
+	if lifetime > 0 {
+		exp := now.Add(lifetime)
+		k.ExpiresAt = &exp
+	}
 	if err := s.conn(ctx).Create(&k).Error; err != nil {
 		return APIKey{}, "", fmt.Errorf("models: create api key %q: %w", name, err)
 	}
 	return k, plain, nil
 }
 
-// APIKeyByToken finds a live (not revoked) key by its plain value and
-// records its use.
+// APIKeyByToken finds a live key by its plain value and records its use.
+// A revoked or expired key, and a key whose creator is disabled (it acted
+// for them), is ErrNotFound.
 func (s *Store) APIKeyByToken(ctx context.Context, plain string) (APIKey, error) {
 	var k APIKey
-	err := s.conn(ctx).Where("key_hash = ? AND revoked_at IS NULL", hashToken(plain)).First(&k).Error
+	now := s.now()
+	err := s.conn(ctx).Where(`key_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+		AND (created_by IS NULL OR NOT EXISTS (SELECT 1 FROM users WHERE users.id = api_keys.created_by AND users.disabled))`,
+		hashToken(plain), now).First(&k).Error
 	if err != nil {
 		return APIKey{}, notFound(err, "api key")
 	}
-	now := s.now()
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > time.Minute {
 		if err := s.conn(ctx).Model(&APIKey{}).Where("id = ?", k.ID).Update("last_used_at", now).Error; err != nil {
 			return APIKey{}, fmt.Errorf("models: api key last use: %w", err)

@@ -1,9 +1,11 @@
 package models
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAPIKeyLifecycle(t *testing.T) {
@@ -74,5 +76,64 @@ func TestCreateAPIKeyValidation(t *testing.T) {
 	ks, err := s.ListAPIKeys(t.Context())
 	if err != nil || len(ks) != 0 {
 		t.Errorf("refused keys were stored: %d %v", len(ks), err)
+	}
+}
+
+func TestAPIKeyExpiresAndFollowsItsCreator(t *testing.T) {
+	s := mustOpenStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	clockAt(s, &now)
+	owner, err := s.CreateUser(ctx, NewUser{Email: "owner@example.com", Password: "password123", Role: RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateUser(ctx, NewUser{Email: "other@example.com", Password: "password123", Role: RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	_, expiring, err := s.CreateExpiringAPIKey(ctx, "ci", RoleOperator, &owner.ID, 30*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, forever, err := s.CreateAPIKey(ctx, "cli", RoleOperator, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, owned, err := s.CreateAPIKey(ctx, "owned", RoleOperator, &owner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := func(plain string) bool {
+		t.Helper()
+		_, err := s.APIKeyByToken(ctx, plain)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	if !live(expiring) || !live(forever) || !live(owned) {
+		t.Fatal("new keys do not work")
+	}
+	now = now.Add(30*24*time.Hour + time.Second)
+	if live(expiring) {
+		t.Error("an expired key still works")
+	}
+	if !live(forever) {
+		t.Error("a key without expiry stopped")
+	}
+	if _, err := s.SetUserDisabled(ctx, owner.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if live(owned) {
+		t.Error("the key of a disabled operator still works")
+	}
+	if _, err := s.SetUserDisabled(ctx, owner.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if !live(owned) {
+		t.Error("the key does not work again once its operator is enabled")
+	}
+	if _, _, err := s.CreateExpiringAPIKey(ctx, "x", RoleViewer, nil, MaxAPIKeyLifetime+time.Hour); err == nil {
+		t.Error("an expiry past the maximum was accepted")
 	}
 }

@@ -58,12 +58,18 @@ type APIKeyRow struct {
 	Created  string
 	LastUsed string
 	Revoked  string
+	// Expires is when the key stops working ("" for never); Expired is
+	// true once that has passed.
+	Expires string
+	Expired bool
 }
 
 // NewAPIKey is the create form's values as typed.
 type NewAPIKey struct {
 	Name string
 	Role string
+	// Expires is the chosen lifetime in days ("" for never).
+	Expires string
 }
 
 // CreatedKey is a key just created: the only time its value is shown.
@@ -76,6 +82,8 @@ type CreatedKey struct {
 type APIKeysView struct {
 	Rows    []APIKeyRow
 	Roles   []web.Option
+	// Lifetimes are the expiry choices of the create form.
+	Lifetimes []web.Option
 	New     NewAPIKey
 	Errors  web.Errors
 	Created *CreatedKey

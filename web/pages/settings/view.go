@@ -80,13 +80,13 @@ type CreatedKey struct {
 
 // APIKeysView is the API keys page.
 type APIKeysView struct {
-	Rows    []APIKeyRow
-	Roles   []web.Option
+	Rows  []APIKeyRow
+	Roles []web.Option
 	// Lifetimes are the expiry choices of the create form.
 	Lifetimes []web.Option
-	New     NewAPIKey
-	Errors  web.Errors
-	Created *CreatedKey
+	New       NewAPIKey
+	Errors    web.Errors
+	Created   *CreatedKey
 }
 
 // AuditRow is one audit entry.

@@ -230,7 +230,7 @@ func dedupe(in []string) []string {
 // CreateCampaign validates a draft against its account and stores it. With
 // an idempotency key already used it returns the first campaign and
 // created=false.
-func (e *Engine) CreateCampaign(ctx context.Context, d Draft, actor, idemKey string) (models.Campaign, bool, error) {
+func (e *Engine) CreateCampaign(ctx context.Context, d Draft, actor string, idem models.Idempotency) (models.Campaign, bool, error) {
 	if err := e.ValidateDraft(ctx, &d); err != nil {
 		return models.Campaign{}, false, err
 	}
@@ -240,7 +240,7 @@ func (e *Engine) CreateCampaign(ctx context.Context, d Draft, actor, idemKey str
 	}
 	return e.store.CreateCampaign(ctx, models.NewCampaign{
 		Name: d.Name, ProviderID: d.ProviderID, GroupName: d.Group, Audience: d.Audience,
-		Message: msg, Options: opts, ScheduleAt: d.ScheduleAt, IdempotencyKey: idemKey, CreatedBy: actor,
+		Message: msg, Options: opts, ScheduleAt: d.ScheduleAt, Idempotency: idem, CreatedBy: actor,
 	})
 }
 

@@ -36,7 +36,7 @@ func (e *Engine) DuplicateCampaign(ctx context.Context, id int64, name, actor st
 		return c, err
 	}
 	d.Name, d.ScheduleAt = clipRunes(name, MaxNameRunes), nil
-	out, _, err := e.CreateCampaign(ctx, d, actor, "")
+	out, _, err := e.CreateCampaign(ctx, d, actor, models.Idempotency{})
 	return out, err
 }
 
@@ -113,7 +113,7 @@ func (e *Engine) followUp(ctx context.Context, id int64, name, actor string, uns
 	}
 	d.Name, d.ScheduleAt = clipRunes(name, MaxNameRunes), nil
 	d.Audience = models.Audience{Kind: kind, Count: up.Count(), Stored: &models.StoredValues{Upload: up.ID}}
-	out, _, err := e.CreateCampaign(ctx, d, actor, "")
+	out, _, err := e.CreateCampaign(ctx, d, actor, models.Idempotency{})
 	return out, err
 }
 

@@ -116,7 +116,7 @@ func (h *harness) campaign(acct models.ProviderAccount, typ providers.MessageTyp
 	h.t.Helper()
 	d := Draft{Name: "t", ProviderID: acct.ID, Audience: aud, Options: opts,
 		Message: providers.Message{Type: typ, Title: "Hello", Body: "World"}}
-	c, _, err := h.engine.CreateCampaign(context.Background(), d, "test", "")
+	c, _, err := h.engine.CreateCampaign(context.Background(), d, "test", models.Idempotency{})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func (h *harness) groupCampaign(acct models.ProviderAccount, typ providers.Messa
 	h.t.Helper()
 	d := Draft{Name: "g", ProviderID: acct.ID, Group: group, Audience: aud,
 		Message: providers.Message{Type: typ, Title: "Hello", Body: "World"}}
-	c, _, err := h.engine.CreateCampaign(context.Background(), d, "test", "")
+	c, _, err := h.engine.CreateCampaign(context.Background(), d, "test", models.Idempotency{})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -2,8 +2,11 @@ package handlers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path"
 	"slices"
@@ -60,18 +63,31 @@ func (s *Server) writeCampaign(c *gin.Context, status int, cm models.Campaign) {
 	c.JSON(status, out)
 }
 
-// apiCreateCampaign creates a draft; a repeated Idempotency-Key returns the
-// campaign first created with it (200 instead of 201).
+// readCloser reads through r and closes the original body.
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// apiCreateCampaign creates a draft; a repeated Idempotency-Key (the same
+// API key's, within 24 hours, with the same body) returns the campaign
+// first created with it (200 instead of 201); with another body it is a 422.
 func (s *Server) apiCreateCampaign(c *gin.Context) {
 	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
 	if len(key) > 200 {
 		apiError(c, http.StatusUnprocessableEntity, "invalid", "some fields are invalid", map[string]string{"Idempotency-Key": "must be at most 200 characters"})
 		return
 	}
+	// The body is hashed as it is decoded, so a repeated key with another
+	// body is refused. The decoder reads the whole JSON value and refuses
+	// anything after it but whitespace, so equal bodies hash equal.
+	body := sha256.New()
+	c.Request.Body = readCloser{io.TeeReader(c.Request.Body, body), c.Request.Body}
 	d, up, ok := s.decodeDraft(c)
 	if !ok {
 		return
 	}
+	idem := models.Idempotency{Owner: fmt.Sprintf("apikey:%d", c.GetInt64(ctxAPIKeyID)), Key: key, BodyHash: hex.EncodeToString(body.Sum(nil))}
 	if up != nil {
 		// Nothing once a campaign took the upload; the request's own
 		// values otherwise.
@@ -81,7 +97,7 @@ func (s *Server) apiCreateCampaign(c *gin.Context) {
 			}
 		}()
 	}
-	cm, created, err := s.engine.CreateCampaign(c.Request.Context(), d, actor(c), key)
+	cm, created, err := s.engine.CreateCampaign(c.Request.Context(), d, actor(c), idem)
 	if err != nil {
 		s.apiFail(c, err)
 		return

@@ -143,7 +143,7 @@ func (s *Server) saveCampaign(c *gin.Context) {
 	vals, d, bad, err := s.validatedForm(c, nil)
 	if err == nil && bad == nil {
 		var cm models.Campaign
-		cm, _, err = s.engine.CreateCampaign(c.Request.Context(), d, actor(c), "")
+		cm, _, err = s.engine.CreateCampaign(c.Request.Context(), d, actor(c), models.Idempotency{})
 		if err == nil {
 			if !s.audit(c, "campaign_create", fmt.Sprintf("campaign:%d", cm.ID), cm.Name) {
 				return

@@ -179,7 +179,7 @@ func FuzzCampaignTestSendAPI(f *testing.F) {
 	if err := json.Unmarshal([]byte(campaignSeeds[0]), &d); err != nil {
 		f.Fatal(err)
 	}
-	if _, _, err := fs.engine.CreateCampaign(context.Background(), d, "fuzz", ""); err != nil {
+	if _, _, err := fs.engine.CreateCampaign(context.Background(), d, "fuzz", models.Idempotency{}); err != nil {
 		f.Fatalf("seed campaign: %v", err)
 	}
 	for _, s := range []string{

@@ -22,6 +22,7 @@ const (
 	ctxSession    = "pushdeck.session"
 	ctxRole       = "pushdeck.role"
 	ctxActor      = "pushdeck.actor"
+	ctxAPIKeyID   = "pushdeck.apikey"
 )
 
 // localize picks the language (the operator's setting, else
@@ -133,6 +134,7 @@ func (s *Server) requireAPIKey() gin.HandlerFunc {
 		}
 		c.Set(ctxRole, k.Role)
 		c.Set(ctxActor, "apikey:"+k.Name)
+		c.Set(ctxAPIKeyID, k.ID)
 		ctx := i18n.WithLocalizer(c.Request.Context(), s.cat.Localizer("en"))
 		c.Request = c.Request.WithContext(ctx)
 		c.Next()

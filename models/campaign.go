@@ -60,16 +60,18 @@ type Campaign struct {
 	ScheduleAt     *time.Time
 	Nonce          string
 	IdempotencyKey *string
-	CreatedBy      string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	StartedAt      *time.Time
-	FinishedAt     *time.Time
-	Recipients     int64
-	Pending        int64
-	Accepted       int64
-	Invalid        int64
-	Failed         int64
+	// IdempotencyHash is the SHA-256 of the body that came with the key.
+	IdempotencyHash string
+	CreatedBy       string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	StartedAt       *time.Time
+	FinishedAt      *time.Time
+	Recipients      int64
+	Pending         int64
+	Accepted        int64
+	Invalid         int64
+	Failed          int64
 	// Planned is set once the whole audience is frozen into batches;
 	// PlanCursor and PlanSeq are where a resumed planner continues.
 	Planned    bool
@@ -84,28 +86,71 @@ func (c Campaign) Totals() Totals {
 
 // NewCampaign is a validated draft ready to store.
 type NewCampaign struct {
-	Name           string
-	ProviderID     int64
-	GroupName      string
-	Audience       Audience
-	Message        json.RawMessage
-	Options        json.RawMessage
-	ScheduleAt     *time.Time
-	IdempotencyKey string
-	CreatedBy      string
+	Name        string
+	ProviderID  int64
+	GroupName   string
+	Audience    Audience
+	Message     json.RawMessage
+	Options     json.RawMessage
+	ScheduleAt  *time.Time
+	Idempotency Idempotency
+	CreatedBy   string
+}
+
+// IdempotencyWindow is how long an Idempotency-Key is remembered.
+const IdempotencyWindow = 24 * time.Hour
+
+// Idempotency is a create request's Idempotency-Key, scoped to who sent it,
+// with the SHA-256 of its body; the zero value is none.
+type Idempotency struct {
+	// Owner is who sent the key (an API key's id): another owner's same
+	// key is another key.
+	Owner string
+	Key   string
+	// BodyHash is the hex SHA-256 of the request body.
+	BodyHash string
+}
+
+// stored is the key's stored form: the hash of owner and key.
+func (i Idempotency) stored() string {
+	if i.Key == "" {
+		return ""
+	}
+	return ThrottleKey("idempotency", i.Owner, i.Key)
+}
+
+// idempotentRepeat finds the campaign created with the same key within
+// the window. A repeat with another body is a ValidationError on the
+// Idempotency-Key; a key older than the window is forgotten.
+func (s *Store) idempotentRepeat(ctx context.Context, in Idempotency) (Campaign, bool, error) {
+	var prev Campaign
+	cutoff := s.now().Add(-IdempotencyWindow)
+	if err := s.conn(ctx).Model(&Campaign{}).Where("idempotency_key = ? AND created_at <= ?", in.stored(), cutoff).
+		Update("idempotency_key", nil).Error; err != nil {
+		return Campaign{}, false, fmt.Errorf("models: forget idempotency key: %w", err)
+	}
+	err := s.conn(ctx).Where("idempotency_key = ?", in.stored()).First(&prev).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Campaign{}, false, nil
+	}
+	if err != nil {
+		return Campaign{}, false, fmt.Errorf("models: idempotency lookup: %w", err)
+	}
+	if prev.IdempotencyHash != in.BodyHash {
+		v := &ValidationError{}
+		v.Add("Idempotency-Key", "err.idempotency_body", nil)
+		return Campaign{}, false, v
+	}
+	return prev, true, nil
 }
 
 // CreateCampaign stores a draft. With an idempotency key already used, it
 // returns the campaign first created with it and created=false.
 func (s *Store) CreateCampaign(ctx context.Context, in NewCampaign) (c Campaign, created bool, err error) {
-	if in.IdempotencyKey != "" {
-		var prev Campaign
-		err := s.conn(ctx).Where("idempotency_key = ?", in.IdempotencyKey).First(&prev).Error
-		if err == nil {
-			return prev, false, nil
-		}
-		if !errors.Is(err, gorm.ErrRecordNotFound) {
-			return Campaign{}, false, fmt.Errorf("models: idempotency lookup: %w", err)
+	if in.Idempotency.Key != "" {
+		prev, found, err := s.idempotentRepeat(ctx, in.Idempotency)
+		if err != nil || found {
+			return prev, false, err
 		}
 	}
 	nonce, err := randomToken(6)
@@ -121,9 +166,9 @@ func (s *Store) CreateCampaign(ctx context.Context, in NewCampaign) (c Campaign,
 	if c.Options == nil {
 		c.Options = json.RawMessage(`{}`)
 	}
-	if in.IdempotencyKey != "" {
-		k := in.IdempotencyKey
+	if k := in.Idempotency.stored(); k != "" {
 		c.IdempotencyKey = &k
+		c.IdempotencyHash = in.Idempotency.BodyHash
 	}
 	err = s.WithTx(ctx, func(tx *Store) error {
 		if err := tx.conn(ctx).Create(&c).Error; err != nil {
@@ -136,11 +181,10 @@ func (s *Store) CreateCampaign(ctx context.Context, in NewCampaign) (c Campaign,
 		return Campaign{}, false, ve
 	}
 	if err != nil {
-		if isConflict(notFound(err, "")) && in.IdempotencyKey != "" {
+		if isConflict(notFound(err, "")) && in.Idempotency.Key != "" {
 			// A concurrent create with the same key won the race.
-			var prev Campaign
-			if err2 := s.conn(ctx).Where("idempotency_key = ?", in.IdempotencyKey).First(&prev).Error; err2 == nil {
-				return prev, false, nil
+			if prev, found, err2 := s.idempotentRepeat(ctx, in.Idempotency); err2 != nil || found {
+				return prev, false, err2
 			}
 		}
 		return Campaign{}, false, fmt.Errorf("models: create campaign %q: %w", in.Name, err)

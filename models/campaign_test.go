@@ -59,7 +59,8 @@ func TestIdempotentCreateAndKeysetList(t *testing.T) {
 	s := mustOpenStore(t)
 	ctx := context.Background()
 	a := mustCreateAccount(t, s)
-	in := NewCampaign{Name: "x", ProviderID: a.ID, Audience: Audience{Kind: "all"}, Message: json.RawMessage(`{}`), IdempotencyKey: "key"}
+	in := NewCampaign{Name: "x", ProviderID: a.ID, Audience: Audience{Kind: "all"}, Message: json.RawMessage(`{}`),
+		Idempotency: Idempotency{Owner: "apikey:1", Key: "key", BodyHash: "h1"}}
 	c1, created1, err := s.CreateCampaign(ctx, in)
 	if err != nil || !created1 {
 		t.Fatal(err)
@@ -339,5 +340,35 @@ func TestClaimAdmitted(t *testing.T) {
 	}
 	if len(rest) != 3 {
 		t.Errorf("%d batches left to claim after the admitted one, want 3 (refused batches stay free)", len(rest))
+	}
+}
+
+func TestIdempotencyKeyScopedBoundAndForgotten(t *testing.T) {
+	s := mustOpenStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+	clockAt(s, &now)
+	a := mustCreateAccount(t, s)
+	create := func(owner, body string) (Campaign, bool, error) {
+		return s.CreateCampaign(ctx, NewCampaign{Name: "x", ProviderID: a.ID, Audience: Audience{Kind: "all"}, Message: json.RawMessage(`{}`),
+			Idempotency: Idempotency{Owner: owner, Key: "same-key", BodyHash: body}})
+	}
+	first, created, err := create("apikey:1", "h1")
+	if err != nil || !created {
+		t.Fatal(err)
+	}
+	if other, created, err := create("apikey:2", "h1"); err != nil || !created || other.ID == first.ID {
+		t.Errorf("another owner's same key returned campaign %d (created %v, %v)", other.ID, created, err)
+	}
+	var ve *ValidationError
+	if _, _, err := create("apikey:1", "h2"); !errors.As(err, &ve) || ve.Fields["Idempotency-Key"].ID != "err.idempotency_body" {
+		t.Errorf("same key, another body: %v", err)
+	}
+	if again, created, err := create("apikey:1", "h1"); err != nil || created || again.ID != first.ID {
+		t.Errorf("a retry within the window: %d %v %v", again.ID, created, err)
+	}
+	now = now.Add(IdempotencyWindow + time.Minute)
+	if later, created, err := create("apikey:1", "h2"); err != nil || !created || later.ID == first.ID {
+		t.Errorf("the key a day later: %d %v %v", later.ID, created, err)
 	}
 }

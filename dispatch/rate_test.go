@@ -66,7 +66,7 @@ func simulateStats(r *accountRate, capacity float64, latency, run time.Duration)
 // clean answers double the rate every interval: several hundred within
 // half a second, as a million-recipient send needs.
 func TestAdaptiveRateSlowStart(t *testing.T) {
-	r := newAccountRate(0, 10, 100_000, time.Unix(1_000_000, 0), discardLog)
+	r := newAccountRate(0, 10, 100_000, time.Unix(1_000_000, 0), discardLog())
 	got, _, _ := simulate(r, 0, 5*time.Millisecond, 500*time.Millisecond)
 	if got < 300 {
 		t.Errorf("rate after 0.5 s of clean answers: %.0f/s, want ≥ 300/s", got)
@@ -88,7 +88,7 @@ func TestAdaptiveRateSettlesBelowLimit(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newAccountRate(0, 10, 100_000, time.Unix(1_000_000, 0), discardLog)
+			r := newAccountRate(0, 10, 100_000, time.Unix(1_000_000, 0), discardLog())
 			const run = 20 * time.Second
 			_, mean, peak, sent, refused := simulateStats(r, tc.capacity, tc.latency, run)
 			perSec := float64(sent) / (run / 2).Seconds()
@@ -112,11 +112,12 @@ func TestAdaptiveRateSettlesBelowLimit(t *testing.T) {
 // TestFixedRateDoesNotAdapt: an operator's rate is kept whatever the
 // answers.
 func TestFixedRateDoesNotAdapt(t *testing.T) {
-	r := newAccountRate(50, 10, 100_000, time.Unix(1_000_000, 0), discardLog)
+	r := newAccountRate(50, 10, 100_000, time.Unix(1_000_000, 0), discardLog())
 	got, _, _ := simulate(r, 20, time.Millisecond, 2*time.Second)
 	if rps, adaptive := r.Rate(); got != 50 || rps != 50 || adaptive {
 		t.Errorf("rate %.1f (adaptive %t), want the fixed 50", rps, adaptive)
 	}
 }
 
-var discardLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+// discardLog is a logger that writes nothing.
+func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

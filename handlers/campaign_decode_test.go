@@ -102,6 +102,11 @@ func TestCampaignCreateStreamsList(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"audience":{"kind":"alias","count":2,"values":["a","b"]}`) {
 		t.Errorf("patch with 2 values: %d %.300s", resp.StatusCode, body)
 	}
+	// A page of campaigns answers each list by its count alone.
+	_, list := app.apiDo(http.MethodGet, "/api/v1/campaigns?limit=500", key, "", nil)
+	if !strings.Contains(list, `"audience":{"kind":"alias","count":2}`) || strings.Contains(list, `"values"`) {
+		t.Errorf("campaign list: %.500s", list)
+	}
 	resp, body = app.apiDo(http.MethodPatch, dupPath, key, `{"audience":{"values":null}}`, nil)
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "audience.values") {
 		t.Errorf("patch removing the values: %d %.300s", resp.StatusCode, body)

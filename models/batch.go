@@ -159,7 +159,7 @@ func (s *Store) UnplannedCampaigns(ctx context.Context) ([]Campaign, error) {
 	for i := range cs {
 		ptrs[i] = &cs[i]
 	}
-	if err := s.loadAudiences(ctx, ptrs); err != nil {
+	if err := s.loadAudiences(ctx, ptrs, true); err != nil {
 		return nil, err
 	}
 	return cs, nil

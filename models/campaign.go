@@ -272,7 +272,7 @@ func (s *Store) CampaignByID(ctx context.Context, id int64) (Campaign, error) {
 	if err := s.conn(ctx).First(&c, id).Error; err != nil {
 		return Campaign{}, notFound(err, fmt.Sprintf("campaign %d", id))
 	}
-	if err := s.loadAudiences(ctx, []*Campaign{&c}); err != nil {
+	if err := s.loadAudiences(ctx, []*Campaign{&c}, true); err != nil {
 		return Campaign{}, err
 	}
 	return c, nil
@@ -297,8 +297,9 @@ type CampaignFilter struct {
 	// After is the id of the last campaign of the previous page.
 	After int64
 	Limit int
-	// WithAudience loads each campaign's audience (a list's values when
-	// there are at most InlineValues);
+	// WithAudience loads each campaign's audience as a summary (a cid or
+	// alias list's count, not its values: a page of 500 campaigns would
+	// otherwise carry up to 500,000 values);
 	// pages that show only the kind leave it off.
 	WithAudience bool
 }
@@ -337,7 +338,7 @@ func (s *Store) ListCampaigns(ctx context.Context, f CampaignFilter) ([]Campaign
 		for i := range cs {
 			ptrs[i] = &cs[i]
 		}
-		if err := s.loadAudiences(ctx, ptrs); err != nil {
+		if err := s.loadAudiences(ctx, ptrs, false); err != nil {
 			return nil, 0, err
 		}
 	}

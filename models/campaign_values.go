@@ -73,7 +73,7 @@ func (s *Store) saveAudience(ctx context.Context, id int64, a *Audience) error {
 		return fmt.Errorf("models: save audience of campaign %d: %w", id, err)
 	}
 	c := Campaign{ID: id, AudienceKind: a.Kind}
-	if err := s.loadAudiences(ctx, []*Campaign{&c}); err != nil {
+	if err := s.loadAudiences(ctx, []*Campaign{&c}, true); err != nil {
 		return err
 	}
 	*a = c.Audience
@@ -132,8 +132,9 @@ func (s *Store) saveValues(ctx context.Context, id int64, a *Audience) (int64, e
 }
 
 // loadAudiences fills the campaigns' Audience from the side table: a cid
-// or alias list's values only when there are at most InlineValues of them.
-func (s *Store) loadAudiences(ctx context.Context, cs []*Campaign) error {
+// or alias list's values only when there are at most InlineValues of them,
+// and only with values set (a page of campaigns shows the count alone).
+func (s *Store) loadAudiences(ctx context.Context, cs []*Campaign, values bool) error {
 	if len(cs) == 0 {
 		return nil
 	}
@@ -164,7 +165,7 @@ func (s *Store) loadAudiences(ctx context.Context, cs []*Campaign) error {
 			continue
 		}
 		c.Audience.Values = nil
-		if row.ValueCount > InlineValues {
+		if row.ValueCount > InlineValues || !values {
 			c.Audience.Stored = &StoredValues{Campaign: c.ID}
 			continue
 		}

@@ -207,3 +207,24 @@ func TestComposerKeepsStoredList(t *testing.T) {
 		t.Errorf("campaign page audience %q, want the count only", got)
 	}
 }
+
+// TestCampaignCreateCutOffLeavesNothing: a body cut off after thousands of
+// values (the client went away) writes no campaign and leaves no spooled
+// values behind.
+func TestCampaignCreateCutOffLeavesNothing(t *testing.T) {
+	app := newTestApp(t)
+	key := app.apiKey(models.RoleOperator)
+	vals, _ := json.Marshal(sandboxIDs(0, 12000))
+	body := `{"name":"cut","provider_id":1,"audience":{"kind":"cid","values":` + string(vals[:len(vals)-1])
+	resp, out := app.apiDo(http.MethodPost, "/api/v1/campaigns", key, body, nil)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("cut-off body: %d %.200s", resp.StatusCode, out)
+	}
+	if n := uploadsLeft(t, app); n != 0 {
+		t.Errorf("%d upload rows left", n)
+	}
+	var campaigns int64
+	if err := app.store.DB().Raw(`SELECT COUNT(*) FROM campaigns`).Scan(&campaigns).Error; err != nil || campaigns != 0 {
+		t.Errorf("%d campaigns written (%v)", campaigns, err)
+	}
+}

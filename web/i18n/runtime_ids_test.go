@@ -38,6 +38,18 @@ func TestRuntimeIDsExist(t *testing.T) {
 	for _, h := range []string{provpages.HealthOK, provpages.HealthFailing, provpages.HealthUnknown} {
 		ids = append(ids, "health."+h)
 	}
+	for _, k := range []providers.Kind{providers.KindSandbox, providers.KindGeTui, providers.KindMXPush, providers.KindWeCom} {
+		ids = append(ids, "kind."+string(k))
+	}
+	for _, t := range []providers.MessageType{providers.TypeNotification, providers.TypeTransmission, providers.TypeLink, providers.TypeImage,
+		providers.TypeText, providers.TypeTextCard, providers.TypeMarkdown, providers.TypeNews} {
+		ids = append(ids, "type."+string(t))
+	}
+	// The flash of each lifecycle action ("flash.action_" + the route's
+	// last segment, and schedule for a send that scheduled).
+	for _, a := range []string{"send", "schedule", "pause", "resume", "cancel"} {
+		ids = append(ids, "flash.action_"+a)
+	}
 	for _, l := range i18n.Supported {
 		loc := cat.Localizer(l.Tag)
 		for _, id := range ids {

@@ -32,8 +32,8 @@ const (
 	formMemory = 32 << 20
 	// campaignJSONBytes fits an audience list of 1,000,000 ids.
 	campaignJSONBytes = 64 << 20
-	// deviceUpsertBytes fits MaxUpsertDevices devices with every field
-	// long.
+	// deviceUpsertBytes fits models.MaxDeviceBatch devices with long
+	// fields and many tags; their count is checked while decoding.
 	deviceUpsertBytes = 64 << 20
 	// listChangeBytes fits MaxListChange cids with an alias each.
 	listChangeBytes = 8 << 20

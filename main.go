@@ -320,6 +320,9 @@ func cmdAPIKeyCreate(ctx context.Context, args []string, stdout io.Writer, log *
 	if err := fs.Parse(args); err != nil {
 		return &usageError{msg: err.Error()}
 	}
+	if maxDays := int(models.MaxAPIKeyLifetime / (24 * time.Hour)); *days < 0 || *days > maxDays {
+		return &usageError{msg: fmt.Sprintf("--expires-days must be from 0 (never) to %d", maxDays)}
+	}
 	store, _, closeDB, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err

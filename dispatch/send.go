@@ -192,7 +192,7 @@ func (e *Engine) failed(ctx context.Context, log *slog.Logger, b models.Batch, e
 	pe := providers.AsError(err)
 	if pe.Class == providers.Permanent || b.Attempts >= e.cfg.MaxAttempts {
 		final := models.DeliveryFailed
-		if pe.Code == "81013" { // WeCom: every recipient of the batch is invalid
+		if pe.AllRecipientsInvalid {
 			final = models.DeliveryInvalid
 		}
 		log.Warn("batch failed", slog.String("class", pe.Class.String()), slog.String("code", pe.Code), slog.Int("attempts", b.Attempts))

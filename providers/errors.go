@@ -48,6 +48,11 @@ type Error struct {
 	// to faster than the provider accepts, so the engine slows the whole
 	// account down, not only this batch.
 	RateLimited bool
+	// AllRecipientsInvalid is set by the provider when it refused the whole
+	// request because not one recipient was valid: nothing was delivered and
+	// nothing will be, so the engine records every recipient of the batch as
+	// invalid instead of failed.
+	AllRecipientsInvalid bool
 	// Err is the underlying transport or decoding error, if any.
 	Err error
 }

@@ -59,6 +59,8 @@ func codeError(code int, msg string) *providers.Error {
 		e.Class, e.RetryAfter, e.RateLimited = providers.Retry, concurrencyWait, true
 	case errSystemBusy, errVersionConflict:
 		e.Class, e.RetryAfter = providers.Retry, busyWait
+	case errAllInvalid:
+		e.AllRecipientsInvalid = true
 	}
 	return e
 }

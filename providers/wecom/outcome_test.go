@@ -86,6 +86,22 @@ func TestSendAllInvalidIs81013(t *testing.T) {
 	if !strings.Contains(pe.Msg, "all invalid") {
 		t.Fatalf("Msg %q should be WeCom's errmsg", pe.Msg)
 	}
+	if !pe.AllRecipientsInvalid {
+		t.Fatal("81013 must tell the engine that every recipient is invalid")
+	}
+}
+
+// TestOnlyAllInvalidMarksRecipients: other permanent refusals (bad
+// parameters, permissions) say nothing about the recipients.
+func TestOnlyAllInvalidMarksRecipients(t *testing.T) {
+	for _, code := range []int{40003, 60011, 301002, errFrequencyLimit, errSystemBusy} {
+		if codeError(code, "x").AllRecipientsInvalid {
+			t.Errorf("errcode %d marked as all recipients invalid", code)
+		}
+	}
+	if !codeError(errAllInvalid, "x").AllRecipientsInvalid {
+		t.Error("errcode 81013 not marked as all recipients invalid")
+	}
 }
 
 func TestSendFaults(t *testing.T) {

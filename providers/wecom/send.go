@@ -34,7 +34,8 @@ const (
 // any call (including the token fetch): list sizes against Capabilities,
 // content limits, options the msgtype does not take. Recipients WeCom lists
 // as invalid come back as Outcomes; errcode 81013 (every recipient invalid)
-// is a Permanent error with Code "81013". msgid becomes Result.TaskID.
+// is a Permanent error with Code "81013" and AllRecipientsInvalid set.
+// msgid becomes Result.TaskID.
 // WeCom has no request id; the engine's RequestID is only logged, and a
 // positive DedupeWindow turns enable_duplicate_check on for that long. The
 // body is built from the request alone (struct fields in a fixed order, no

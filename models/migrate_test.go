@@ -3,6 +3,7 @@ package models
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"gorm.io/gorm"
 
 	"github.com/pushdeck/pushdeck/migrations"
 )
@@ -21,28 +23,7 @@ import (
 // to blocks) with every row, index and constraint, and back down to 5.
 func TestMigrationRebuildKeepsData(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "old.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = Close(db) })
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, sqlDB, migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 3); err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := sqlDB.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	db, sqlDB, p, exec := openMigratedTo(t, ctx, 3)
 	now := "2026-11-01 10:00:00+00:00"
 	exec(`INSERT INTO provider_accounts (id, name, kind, credentials, created_at, updated_at) VALUES (1, 'a', 'sandbox', x'00', ?, ?)`, now, now)
 	exec(`INSERT INTO devices (id, provider_id, cid, alias, user_id, platform, vendor, region, tag_ids, created_at, updated_at, last_seen_at) VALUES
@@ -183,4 +164,35 @@ func TestMigrationRebuildKeepsData(t *testing.T) {
 	if err := sqlDB.QueryRowContext(ctx, `SELECT count(*) FROM tag_blocks`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("tag blocks left after the account's deletion: %d %v", n, err)
 	}
+}
+
+// openMigratedTo opens a database in a temp dir migrated only up to
+// version, as an older release left it, so a test can fill it with old-form
+// rows and then run the migrations under test through p. exec runs a
+// statement on it and fails the test on error.
+func openMigratedTo(t *testing.T, ctx context.Context, version int64) (db *gorm.DB, sqlDB *sql.DB, p *goose.Provider, exec func(q string, args ...any)) {
+	t.Helper()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "old.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = Close(db) })
+	sqlDB, err = db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err = goose.NewProvider(goose.DialectSQLite3, sqlDB, migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		t.Fatal(err)
+	}
+	exec = func(q string, args ...any) {
+		t.Helper()
+		if _, err := sqlDB.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return db, sqlDB, p, exec
 }

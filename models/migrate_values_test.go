@@ -2,13 +2,8 @@ package models
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
-
-	"github.com/pressly/goose/v3"
-
-	"github.com/pushdeck/pushdeck/migrations"
 )
 
 // TestMigrationMovesListsToRows: 00011 moves a stored cid list out of the
@@ -17,28 +12,7 @@ import (
 // back.
 func TestMigrationMovesListsToRows(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "old.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = Close(db) })
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, sqlDB, migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 10); err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := sqlDB.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	db, sqlDB, p, exec := openMigratedTo(t, ctx, 10)
 	now := "2026-11-01 10:00:00+00:00"
 	exec(`INSERT INTO provider_accounts (id, name, kind, credentials, created_at, updated_at) VALUES (1, 'a', 'sandbox', x'00', ?, ?)`, now, now)
 	for id, kind := range map[int]string{1: "cid", 2: "tag"} {

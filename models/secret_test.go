@@ -53,6 +53,18 @@ func TestSealerRoundTripAndTamper(t *testing.T) {
 // bound to their row: no associated data, a non-hex key hashed once.
 func legacySeal(t *testing.T, secret string, plain []byte) []byte {
 	t.Helper()
+	aead := oneSHA256GCM(t, secret)
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := io.ReadFull(rand.Reader, nonce); err != nil {
+		t.Fatal(err)
+	}
+	return aead.Seal(nonce, nonce, plain, nil)
+}
+
+// oneSHA256GCM is AES-GCM keyed with one plain SHA-256 of secret, the
+// key derivation of values sealed before keys were stretched.
+func oneSHA256GCM(t *testing.T, secret string) cipher.AEAD {
+	t.Helper()
 	sum := sha256.Sum256([]byte(secret))
 	block, err := aes.NewCipher(sum[:])
 	if err != nil {
@@ -62,11 +74,7 @@ func legacySeal(t *testing.T, secret string, plain []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := io.ReadFull(rand.Reader, nonce); err != nil {
-		t.Fatal(err)
-	}
-	return aead.Seal(nonce, nonce, plain, nil)
+	return aead
 }
 
 func TestPassphraseKeyIsNotOneSHA256(t *testing.T) {
@@ -78,15 +86,7 @@ func TestPassphraseKeyIsNotOneSHA256(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256([]byte("correct horse battery staple"))
-	block, err := aes.NewCipher(sum[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		t.Fatal(err)
-	}
+	aead := oneSHA256GCM(t, "correct horse battery staple")
 	rest := box[len(sealVersion):]
 	if _, err := aead.Open(nil, rest[:aead.NonceSize()], rest[aead.NonceSize():], []byte("c")); err == nil {
 		t.Error("a passphrase's key is still its plain SHA-256")

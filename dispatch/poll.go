@@ -85,23 +85,15 @@ func (e *Engine) PollCampaign(ctx context.Context, c models.Campaign) {
 			}
 			return
 		}
+		// Channel lines only: the provider's own total would count every
+		// recipient twice in the funnel and the chart, which sum the lines.
 		for _, ch := range r.Channels {
-			if ch.Channel == "total" {
-				// GeTui's own total line is the sum of its channel lines:
-				// kept, it would be counted twice in the funnel and the
-				// chart, which sum the lines.
-				continue
-			}
 			s, ok := sum[ch.Channel]
 			if !ok {
 				s = &providers.ChannelStats{Channel: ch.Channel}
 				sum[ch.Channel] = s
 			}
-			s.Target += ch.Target
-			s.Sent += ch.Sent
-			s.Received += ch.Received
-			s.Displayed += ch.Displayed
-			s.Clicked += ch.Clicked
+			s.Add(ch)
 		}
 	}
 	out := make([]providers.ChannelStats, 0, len(sum))
@@ -141,14 +133,7 @@ func (e *Engine) CampaignFigures(ctx context.Context, id int64) (Figures, error)
 		return Figures{}, fmt.Errorf("dispatch: decode snapshot of campaign %d: %w", id, err)
 	}
 	f.Stale, f.Polled = stale, true
-	f.Total.Channel = "total"
-	for _, ch := range f.Channels {
-		f.Total.Target += ch.Target
-		f.Total.Sent += ch.Sent
-		f.Total.Received += ch.Received
-		f.Total.Displayed += ch.Displayed
-		f.Total.Clicked += ch.Clicked
-	}
+	f.Total = providers.SumChannels(f.Channels)
 	return f, nil
 }
 

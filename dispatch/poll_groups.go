@@ -79,8 +79,8 @@ func (e *Engine) PollGroup(ctx context.Context, providerID int64, group string) 
 	}
 }
 
-// pollGroup stores the report's lines as the provider gave them, its own
-// total line included; a failure is stored as an error snapshot, so the
+// pollGroup stores the report as the provider gave it, its own total
+// included (providers.Report.Lines); a failure is stored as an error snapshot, so the
 // previous figures stay current but stale.
 func (e *Engine) pollGroup(ctx context.Context, gr providers.GroupReporter, providerID int64, group string) {
 	log := e.log.With(slog.Int64("account", providerID), slog.String("group", group))
@@ -96,11 +96,7 @@ func (e *Engine) pollGroup(ctx context.Context, gr providers.GroupReporter, prov
 		}
 		return
 	}
-	lines := r.Channels
-	if lines == nil {
-		lines = []providers.ChannelStats{}
-	}
-	b, err := json.Marshal(lines)
+	b, err := json.Marshal(r.Lines())
 	if err != nil {
 		log.Error("encode group snapshot", slog.Any("error", err))
 		return
@@ -117,8 +113,8 @@ type GroupReport struct {
 	Kind       string
 	// Channels are the per-channel lines (without the provider's total).
 	Channels []providers.ChannelStats
-	// Total is the provider's own total line when it sends one (GeTui's
-	// target there is msg_num, what could be sent), else the lines' sum.
+	// Total is the provider's own total when it gives one (its target may
+	// exceed the lines' sum), else the lines' sum.
 	Total providers.ChannelStats
 	// TakenAt is when the figures were polled; nil when no poll has
 	// succeeded yet.
@@ -140,41 +136,18 @@ func (e *Engine) GroupReports(ctx context.Context, group string) ([]GroupReport,
 			return nil, err
 		}
 		r := GroupReport{ProviderID: st.ProviderID, Account: acct.Name, Kind: acct.Kind, PollState: st.PollState, Channels: []providers.ChannelStats{}}
-		r.Total.Channel = "total"
+		r.Total.Channel = providers.TotalChannel
 		if st.Good.ID != 0 {
 			var lines []providers.ChannelStats
 			if err := json.Unmarshal(st.Good.Channels, &lines); err != nil {
 				return nil, fmt.Errorf("dispatch: decode snapshot %d of group %q: %w", st.Good.ID, group, err)
 			}
-			r.Channels, r.Total = splitTotal(lines)
+			rep := providers.ReportOfLines(lines)
+			r.Channels, r.Total = rep.Channels, rep.Totals()
 			t := st.Good.TakenAt
 			r.TakenAt = &t
 		}
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-// splitTotal separates a report's total line from its channel lines; with
-// no total line, the total is the channels' sum.
-func splitTotal(lines []providers.ChannelStats) ([]providers.ChannelStats, providers.ChannelStats) {
-	chs := make([]providers.ChannelStats, 0, len(lines))
-	sum := providers.ChannelStats{Channel: "total"}
-	var given *providers.ChannelStats
-	for i, l := range lines {
-		if l.Channel == "total" {
-			given = &lines[i]
-			continue
-		}
-		chs = append(chs, l)
-		sum.Target += l.Target
-		sum.Sent += l.Sent
-		sum.Received += l.Received
-		sum.Displayed += l.Displayed
-		sum.Clicked += l.Clicked
-	}
-	if given != nil {
-		return chs, *given
-	}
-	return chs, sum
 }

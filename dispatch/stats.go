@@ -38,19 +38,16 @@ type Funnel struct {
 //   - Received, displayed and clicked only come from the report.
 func MergeFunnel(kind string, c models.Campaign, unsent int64, report []providers.ChannelStats) (channels []models.ChannelFigures, totals models.ChannelFigures) {
 	listed := c.Recipients > 0
-	totals.Channel = "total"
+	sum := providers.ChannelStats{Channel: providers.TotalChannel}
 	for _, r := range report {
 		if r.Target == 0 && r.Sent == 0 && r.Received == 0 && r.Displayed == 0 && r.Clicked == 0 {
 			continue // a channel the push did not use (MX lists all eight)
 		}
 		ch := models.ChannelFigures{Channel: r.Channel, Target: r.Target, Sent: r.Sent, Received: r.Received, Displayed: r.Displayed, Clicked: r.Clicked}
 		channels = append(channels, ch)
-		totals.Target += r.Target
-		totals.Sent += r.Sent
-		totals.Received += r.Received
-		totals.Displayed += r.Displayed
-		totals.Clicked += r.Clicked
+		sum.Add(r)
 	}
+	totals = models.ChannelFigures{Channel: sum.Channel, Target: sum.Target, Sent: sum.Sent, Received: sum.Received, Displayed: sum.Displayed, Clicked: sum.Clicked}
 	if listed {
 		f := models.FiguresOf(c.Totals(), unsent, nil)
 		totals.Target, totals.Sent, totals.Invalid, totals.Failed, totals.Unsent = f.Recipients, f.Accepted, f.Invalid, f.Failed, f.Unsent

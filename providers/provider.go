@@ -287,23 +287,6 @@ type Provider interface {
 	Verify(ctx context.Context) error
 }
 
-// ChannelStats are one channel's figures in a provider report.
-type ChannelStats struct {
-	// Channel is getui, apns, fcm, huawei, xiaomi, oppo, vivo, flyme,
-	// honor, mxpush, wecom, sandbox or total.
-	Channel   string `json:"channel"`
-	Target    int64  `json:"target"`
-	Sent      int64  `json:"sent"`
-	Received  int64  `json:"received"`
-	Displayed int64  `json:"displayed"`
-	Clicked   int64  `json:"clicked"`
-}
-
-// Report is a provider's statistics for one task or task group.
-type Report struct {
-	Channels []ChannelStats
-}
-
 // Reporter is implemented by providers with a statistics API.
 type Reporter interface {
 	// Report fetches the figures of one task. Failures are *Error.

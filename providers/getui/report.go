@@ -20,12 +20,13 @@ type counters struct {
 	ClickNum   int64  `json:"click_num"`
 }
 
+// totalKey is the report key of GeTui's line for all channels together.
+const totalKey = "total"
+
 // channelName maps GeTui's report keys to pushdeck channel names; unknown
 // keys (st, hx, ...) are kept as GeTui names them.
 func channelName(key string) string {
 	switch key {
-	case "total":
-		return "total"
 	case "gt":
 		return "getui"
 	case "ios":
@@ -89,15 +90,17 @@ func (c *Client) report(ctx context.Context, path, key string) (providers.Report
 		if n.MsgNum != nil {
 			st.Target = *n.MsgNum
 		}
+		if name == totalKey {
+			// GeTui's total is the sum of its channel lines except for the
+			// target (msg_num): kept apart so that summing the channels
+			// does not count every recipient twice.
+			st.Channel = providers.TotalChannel
+			rep.Total = &st
+			continue
+		}
 		rep.Channels = append(rep.Channels, st)
 	}
-	sort.Slice(rep.Channels, func(i, j int) bool {
-		a, b := rep.Channels[i].Channel, rep.Channels[j].Channel
-		if (a == "total") != (b == "total") {
-			return a == "total"
-		}
-		return a < b
-	})
+	sort.Slice(rep.Channels, func(i, j int) bool { return rep.Channels[i].Channel < rep.Channels[j].Channel })
 	return rep, nil
 }
 

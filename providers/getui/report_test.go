@@ -21,12 +21,15 @@ func statsByChannel(r providers.Report) map[string]providers.ChannelStats {
 // checkTotals checks the total matches the sum of the channels.
 func checkTotals(t *testing.T, rep providers.Report, wantTarget int64) {
 	t.Helper()
-	if len(rep.Channels) < 2 || rep.Channels[0].Channel != "total" {
-		t.Fatalf("channels = %+v, want total first and channels after", rep.Channels)
+	if rep.Total == nil || rep.Total.Channel != providers.TotalChannel || len(rep.Channels) == 0 {
+		t.Fatalf("report = %+v, want GeTui's total apart from the channel lines", rep)
 	}
-	total := rep.Channels[0]
+	total := *rep.Total
 	var sum providers.ChannelStats
-	for _, c := range rep.Channels[1:] {
+	for _, c := range rep.Channels {
+		if c.Channel == providers.TotalChannel {
+			t.Errorf("a total line among the channels: %+v", rep.Channels)
+		}
 		if c.Channel == "actionCntMap" || c.Channel == "gt" || c.Channel == "hw" {
 			t.Errorf("channel %q not mapped", c.Channel)
 		}
@@ -63,11 +66,11 @@ func TestReport(t *testing.T) {
 	if g := byCh["getui"]; g.Target != 2 || g.Received != 2 {
 		t.Errorf("getui channel = %+v, want the 2 online cids", g)
 	}
-	if byCh["total"].Sent != 49 {
-		t.Errorf("total sent = %d, want 49 (one invalid)", byCh["total"].Sent)
+	if rep.Total.Sent != 49 {
+		t.Errorf("total sent = %d, want 49 (one invalid)", rep.Total.Sent)
 	}
 	want, _ := srv.TaskCounts(res.TaskID)
-	if tot := byCh["total"]; tot.Received != want.ReceiveNum || tot.Clicked != want.ClickNum {
+	if tot := rep.Totals(); tot.Received != want.ReceiveNum || tot.Clicked != want.ClickNum {
 		t.Errorf("total = %+v, fake = %+v", tot, want)
 	}
 	if n := len(srv.RequestsTo("/report/push/task/" + res.TaskID)); n != 1 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web"
 	"github.com/pushdeck/pushdeck/web/i18n"
 	"github.com/pushdeck/pushdeck/web/pages/audience"
@@ -81,7 +82,8 @@ func (s *Server) showAudience(c *gin.Context) {
 	}
 	pid := strconv.FormatInt(acct.ID, 10)
 	v.Tabs.ProviderID, v.ProviderID, v.Account = pid, pid, acct.Name
-	v.Sandbox, v.NewURL = acct.Kind == "sandbox", "/audience/devices/new?provider_id="+pid
+	caps, _ := s.reg.Capabilities(providers.Kind(acct.Kind))
+	v.Sandbox, v.NewURL = caps.Simulated, "/audience/devices/new?provider_id="+pid
 	v.Filter = audience.Filter{Tag: c.Query("tag"), Platform: c.Query("platform"), Vendor: c.Query("vendor"), Region: c.Query("region"), Q: c.Query("q")}
 	f := models.DeviceFilter{ProviderID: acct.ID, Tag: v.Filter.Tag, Platform: v.Filter.Platform, Vendor: v.Filter.Vendor,
 		Region: v.Filter.Region, Q: v.Filter.Q, After: c.Query("after"), Limit: devicePageSize}

@@ -71,22 +71,22 @@ func (s *Server) renderProviders(c *gin.Context, status int, test *provpages.Tes
 }
 
 // providerKinds lists the registry's kinds, the real providers first and
-// the sandbox last.
+// the simulated ones last, each part by name.
 func (s *Server) providerKinds() []string {
-	order := map[providers.Kind]int{providers.KindGeTui: 0, providers.KindMXPush: 1, providers.KindWeCom: 2}
 	kinds := make([]string, 0, len(s.reg))
 	for k := range s.reg {
 		kinds = append(kinds, string(k))
 	}
-	rank := func(k string) int {
-		if n, ok := order[providers.Kind(k)]; ok {
-			return n
-		}
-		return 3
+	simulated := func(k string) bool {
+		caps, _ := s.reg.Capabilities(providers.Kind(k))
+		return caps.Simulated
 	}
 	slices.SortFunc(kinds, func(a, b string) int {
-		if ra, rb := rank(a), rank(b); ra != rb {
-			return ra - rb
+		if sa, sb := simulated(a), simulated(b); sa != sb {
+			if sa {
+				return 1
+			}
+			return -1
 		}
 		return strings.Compare(a, b)
 	})

@@ -85,8 +85,8 @@ func (s *Server) showCampaignStats(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if providers.Kind(acct.Kind) == providers.KindWeCom {
-		ws, err := s.weComStats(ctx, acct)
+	if caps, _ := s.reg.Capabilities(providers.Kind(acct.Kind)); caps.DailyAppStats {
+		ws, err := s.appStats(ctx, acct)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -316,9 +316,9 @@ func pollState(p models.PollState) stats.PollState {
 	return stats.PollState{Stale: p.Stale, LastError: p.LastError, LastErrorAt: whenPtr(p.LastErrorAt)}
 }
 
-// weComStats returns a WeCom account's daily app figures, WeCom's only
-// statistics, shown beside a campaign's funnel and never in it.
-func (s *Server) weComStats(ctx context.Context, acct models.ProviderAccount) (stats.AppStats, error) {
+// appStats returns the daily app figures of an account whose provider has
+// no other statistics, shown beside a campaign's funnel and never in it.
+func (s *Server) appStats(ctx context.Context, acct models.ProviderAccount) (stats.AppStats, error) {
 	days, err := s.store.LatestAccountStats(ctx, acct.ID)
 	if err != nil {
 		return stats.AppStats{}, err

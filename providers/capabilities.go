@@ -17,6 +17,14 @@ type Capabilities struct {
 	// request may ask for when it is IdempotencyDedupeWindow.
 	Idempotency  Idempotency
 	DedupeWindow time.Duration
+	// Simulated is true when the provider delivers to a simulated fleet of
+	// its own instead of real devices: the console lists it after the real
+	// providers and offers to seed the device registry from its fleet.
+	Simulated bool
+	// DailyAppStats is true when the provider's only statistics are one
+	// figure per app and day (providers.AppStatsReporter), not per message:
+	// the campaign statistics page shows those days.
+	DailyAppStats bool
 }
 
 // Idempotency is how a provider treats a request it has already taken.

@@ -351,10 +351,20 @@ type Spec struct {
 	DefaultBaseURL string
 	// BaseURLRequired is true where the kind has no public default (MX push).
 	BaseURLRequired bool
+	// Capabilities are what every client of the kind declares, known
+	// without building one (no credentials needed).
+	Capabilities Capabilities
 }
 
 // Registry maps kinds to their specs. main.go builds it explicitly.
 type Registry map[Kind]Spec
+
+// Capabilities returns what the kind declares; ok is false for a kind the
+// registry does not hold.
+func (r Registry) Capabilities(kind Kind) (caps Capabilities, ok bool) {
+	spec, ok := r[kind]
+	return spec.Capabilities, ok
+}
 
 // Build constructs a client for an account.
 func (r Registry) Build(kind Kind, cfg Config) (Provider, error) {

@@ -66,8 +66,9 @@ var _ providers.GroupReporter = (*Client)(nil)
 // Spec returns the registry entry for the getui kind.
 func Spec() providers.Spec {
 	return providers.Spec{
-		Kind: providers.KindGeTui,
-		New:  New,
+		Kind:         providers.KindGeTui,
+		New:          New,
+		Capabilities: Capabilities(),
 		Fields: []providers.CredentialField{
 			{Name: "app_id", Required: true},
 			{Name: "app_key", Required: true, Secret: true},
@@ -152,10 +153,29 @@ func validName(s string, max int) bool {
 // Kind names the protocol.
 func (c *Client) Kind() providers.Kind { return providers.KindGeTui }
 
+// Capabilities implements providers.Provider with the package's Capabilities.
+func (c *Client) Capabilities() providers.Capabilities { return Capabilities() }
+
+// Verify proves the credentials with a fresh auth call and caches the token
+// it returns. A refusal is a Permanent *providers.Error carrying GeTui's code
+// and message.
+func (c *Client) Verify(ctx context.Context) error {
+	if _, err := c.refreshToken(ctx, "", true); err != nil {
+		return err
+	}
+	return nil
+}
+
+// permanent builds a Permanent error for a request the client refuses
+// before any HTTP call.
+func permanent(code, format string, args ...any) *providers.Error {
+	return &providers.Error{Class: providers.Permanent, Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
 // Capabilities declares GeTui's native audiences: all (push/all), tag
 // (custom tags through push/tag), conditions (push/tag clauses), cid and
 // alias lists (list push, ≤1000 a call).
-func (c *Client) Capabilities() providers.Capabilities {
+func Capabilities() providers.Capabilities {
 	return providers.Capabilities{
 		Audiences: map[providers.AudienceKind]int{
 			providers.AudienceAll: 0,
@@ -177,20 +197,4 @@ func (c *Client) Capabilities() providers.Capabilities {
 		// A repeated request_id is not pushed again.
 		Idempotency: providers.IdempotencyRequestID,
 	}
-}
-
-// Verify proves the credentials with a fresh auth call and caches the token
-// it returns. A refusal is a Permanent *providers.Error carrying GeTui's code
-// and message.
-func (c *Client) Verify(ctx context.Context) error {
-	if _, err := c.refreshToken(ctx, "", true); err != nil {
-		return err
-	}
-	return nil
-}
-
-// permanent builds a Permanent error for a request the client refuses
-// before any HTTP call.
-func permanent(code, format string, args ...any) *providers.Error {
-	return &providers.Error{Class: providers.Permanent, Code: code, Msg: fmt.Sprintf(format, args...)}
 }

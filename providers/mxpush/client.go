@@ -51,8 +51,9 @@ func (c credentials) LogValue() slog.Value {
 // endpoint: each app has its own api_endpoint, so the base URL is required.
 func Spec() providers.Spec {
 	return providers.Spec{
-		Kind: providers.KindMXPush,
-		New:  New,
+		Kind:         providers.KindMXPush,
+		New:          New,
+		Capabilities: Capabilities(),
 		Fields: []providers.CredentialField{
 			{Name: "app_id", Required: true},
 			{Name: "access_token", Secret: true, Required: true},
@@ -129,28 +130,8 @@ func credString(obj map[string]json.RawMessage, name string, fields map[string]s
 // Kind returns providers.KindMXPush.
 func (c *Client) Kind() providers.Kind { return providers.KindMXPush }
 
-// Capabilities declares the native audiences (all, tag and four recipient
-// lists of at most 500; a cid is sent as a push_token) and message types.
-func (c *Client) Capabilities() providers.Capabilities {
-	return providers.Capabilities{
-		Audiences: map[providers.AudienceKind]int{
-			providers.AudienceAll:       0,
-			providers.AudienceTag:       MaxTargets,
-			providers.AudienceAlias:     MaxTargets,
-			providers.AudienceUserID:    MaxTargets,
-			providers.AudiencePushToken: MaxTargets,
-			providers.AudienceCID:       MaxTargets,
-		},
-		MessageTypes: []providers.MessageType{
-			providers.TypeNotification, providers.TypeImage,
-			providers.TypeTransmission, providers.TypeLink,
-		},
-		// MX push documents no rate limit [I]; a modest default.
-		RequestsPerSecond: 10,
-		// A repeated setting.request_id is not pushed again.
-		Idempotency: providers.IdempotencyRequestID,
-	}
-}
+// Capabilities implements providers.Provider with the package's Capabilities.
+func (c *Client) Capabilities() providers.Capabilities { return Capabilities() }
 
 // call performs one API request and returns the envelope's data on
 // code 200. Every failure is a *providers.Error.
@@ -208,4 +189,27 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 		return nil, codeError(env.Code, env.Message)
 	}
 	return env.Data, nil
+}
+
+// Capabilities declares the native audiences (all, tag and four recipient
+// lists of at most 500; a cid is sent as a push_token) and message types.
+func Capabilities() providers.Capabilities {
+	return providers.Capabilities{
+		Audiences: map[providers.AudienceKind]int{
+			providers.AudienceAll:       0,
+			providers.AudienceTag:       MaxTargets,
+			providers.AudienceAlias:     MaxTargets,
+			providers.AudienceUserID:    MaxTargets,
+			providers.AudiencePushToken: MaxTargets,
+			providers.AudienceCID:       MaxTargets,
+		},
+		MessageTypes: []providers.MessageType{
+			providers.TypeNotification, providers.TypeImage,
+			providers.TypeTransmission, providers.TypeLink,
+		},
+		// MX push documents no rate limit [I]; a modest default.
+		RequestsPerSecond: 10,
+		// A repeated setting.request_id is not pushed again.
+		Idempotency: providers.IdempotencyRequestID,
+	}
 }

@@ -71,25 +71,14 @@ func New(cfg providers.Config) (providers.Provider, error) {
 
 // Spec describes the sandbox kind for the registry.
 func Spec() providers.Spec {
-	return providers.Spec{Kind: providers.KindSandbox, New: New}
+	return providers.Spec{Kind: providers.KindSandbox, New: New, Capabilities: Capabilities()}
 }
 
 // Kind implements providers.Provider.
 func (c *Client) Kind() providers.Kind { return providers.KindSandbox }
 
-// Capabilities implements providers.Provider.
-func (c *Client) Capabilities() providers.Capabilities {
-	return providers.Capabilities{
-		Audiences: map[providers.AudienceKind]int{
-			providers.AudienceAll: 0, providers.AudienceTag: 100, providers.AudienceConditions: 0,
-			providers.AudienceCID: 1000, providers.AudienceAlias: 1000,
-		},
-		MessageTypes:      []providers.MessageType{providers.TypeNotification, providers.TypeTransmission, providers.TypeLink, providers.TypeImage},
-		RequestsPerSecond: 500,
-		// In-process: an answer is never lost, and request ids are checked.
-		Idempotency: providers.IdempotencyRequestID,
-	}
-}
+// Capabilities implements providers.Provider with the package's Capabilities.
+func (c *Client) Capabilities() providers.Capabilities { return Capabilities() }
 
 // Verify implements providers.Provider; the sandbox always accepts.
 func (c *Client) Verify(context.Context) error { return nil }
@@ -134,4 +123,20 @@ func deviceOf(cid string) Device {
 		}
 	}
 	return d
+}
+
+// Capabilities are what every sandbox client declares, known without
+// credentials.
+func Capabilities() providers.Capabilities {
+	return providers.Capabilities{
+		Audiences: map[providers.AudienceKind]int{
+			providers.AudienceAll: 0, providers.AudienceTag: 100, providers.AudienceConditions: 0,
+			providers.AudienceCID: 1000, providers.AudienceAlias: 1000,
+		},
+		MessageTypes:      []providers.MessageType{providers.TypeNotification, providers.TypeTransmission, providers.TypeLink, providers.TypeImage},
+		RequestsPerSecond: 500,
+		Simulated:         true,
+		// In-process: an answer is never lost, and request ids are checked.
+		Idempotency: providers.IdempotencyRequestID,
+	}
 }

@@ -179,3 +179,11 @@ func TestTagAndConditionsCount(t *testing.T) {
 		t.Errorf("vip AND NOT ios: %d, want %d", got, android)
 	}
 }
+
+// TestDeclaresSimulated: the console offers the fleet seed and lists the
+// kind last only for providers that declare a simulated fleet.
+func TestDeclaresSimulated(t *testing.T) {
+	if !Spec().Capabilities.Simulated {
+		t.Fatal("the registry entry does not declare the sandbox simulated")
+	}
+}

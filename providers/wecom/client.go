@@ -70,8 +70,9 @@ type credentials struct {
 // Spec returns the registry entry for the wecom kind.
 func Spec() providers.Spec {
 	return providers.Spec{
-		Kind: providers.KindWeCom,
-		New:  New,
+		Kind:         providers.KindWeCom,
+		New:          New,
+		Capabilities: Capabilities(),
 		Fields: []providers.CredentialField{
 			{Name: "corp_id", Required: true},
 			{Name: "corp_secret", Secret: true, Required: true},
@@ -161,28 +162,8 @@ func parseAgentID(raw json.RawMessage) (int64, string) {
 // Kind names the protocol.
 func (c *Client) Kind() providers.Kind { return providers.KindWeCom }
 
-// Capabilities declares touser/toparty/totag addressing and the four
-// supported message types. cid, user_id and alias all mean a WeCom userid.
-func (c *Client) Capabilities() providers.Capabilities {
-	return providers.Capabilities{
-		Audiences: map[providers.AudienceKind]int{
-			providers.AudienceAll:    0,
-			providers.AudienceCID:    MaxUsers,
-			providers.AudienceUserID: MaxUsers,
-			providers.AudienceAlias:  MaxUsers,
-			providers.AudienceParty:  MaxParties,
-			providers.AudienceTag:    MaxTags,
-		},
-		MessageTypes: []providers.MessageType{
-			providers.TypeText, providers.TypeTextCard, providers.TypeMarkdown, providers.TypeNews,
-		},
-		RequestsPerSecond: requestsPerSecond,
-		// No request id: enable_duplicate_check drops the same request
-		// JSON within duplicate_check_interval, at most 4 hours.
-		Idempotency:  providers.IdempotencyDedupeWindow,
-		DedupeWindow: MaxDuplicateCheckInterval * time.Second,
-	}
-}
+// Capabilities implements providers.Provider with the package's Capabilities.
+func (c *Client) Capabilities() providers.Capabilities { return Capabilities() }
 
 // Verify proves the credentials with a real gettoken call (bypassing the
 // cache). A refusal is a Permanent *providers.Error carrying WeCom's errcode
@@ -231,4 +212,29 @@ func asProviderError(err error) (*providers.Error, bool) {
 	var pe *providers.Error
 	ok := errors.As(err, &pe)
 	return pe, ok
+}
+
+// Capabilities declares touser/toparty/totag addressing and the four
+// supported message types. cid, user_id and alias all mean a WeCom userid.
+func Capabilities() providers.Capabilities {
+	return providers.Capabilities{
+		Audiences: map[providers.AudienceKind]int{
+			providers.AudienceAll:    0,
+			providers.AudienceCID:    MaxUsers,
+			providers.AudienceUserID: MaxUsers,
+			providers.AudienceAlias:  MaxUsers,
+			providers.AudienceParty:  MaxParties,
+			providers.AudienceTag:    MaxTags,
+		},
+		MessageTypes: []providers.MessageType{
+			providers.TypeText, providers.TypeTextCard, providers.TypeMarkdown, providers.TypeNews,
+		},
+		RequestsPerSecond: requestsPerSecond,
+		// No request id: enable_duplicate_check drops the same request
+		// JSON within duplicate_check_interval, at most 4 hours.
+		Idempotency:  providers.IdempotencyDedupeWindow,
+		DedupeWindow: MaxDuplicateCheckInterval * time.Second,
+		// message/get_statistics: one figure per app and day.
+		DailyAppStats: true,
+	}
 }

@@ -207,3 +207,12 @@ func TestVerify(t *testing.T) {
 		})
 	}
 }
+
+// TestDeclaresDailyAppStats: the console shows the per-app days only for
+// providers that declare them, so the declaration must match the client.
+func TestDeclaresDailyAppStats(t *testing.T) {
+	var _ providers.AppStatsReporter = (*Client)(nil)
+	if !Spec().Capabilities.DailyAppStats {
+		t.Fatal("the registry entry does not declare WeCom's daily app statistics")
+	}
+}

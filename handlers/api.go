@@ -66,14 +66,7 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 		jsonFail(c, err)
 		return false
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil && tooLargeJSON(c, err) {
-			return false
-		}
-		apiError(c, http.StatusBadRequest, "malformed_json", "unexpected data after the JSON value", nil)
-		return false
-	}
-	return true
+	return jsonEnds(c, dec)
 }
 
 // decodeJSONArray decodes a JSON array element by element with each, and
@@ -108,6 +101,12 @@ func (s *Server) decodeJSONArray(c *gin.Context, max int, field string, each fun
 		jsonFail(c, err)
 		return false
 	}
+	return jsonEnds(c, dec)
+}
+
+// jsonEnds checks that nothing but white space follows the decoded value:
+// trailing data is a 400, a body that passes its limit there a 413.
+func jsonEnds(c *gin.Context, dec *json.Decoder) bool {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		if err != nil && tooLargeJSON(c, err) {
 			return false

@@ -159,14 +159,24 @@ func (s *Server) apiCampaignID(c *gin.Context) (int64, bool) {
 	return id, ok
 }
 
-func (s *Server) apiGetCampaign(c *gin.Context) {
+// apiCampaign loads the campaign the path's :id names. On false the
+// response (404, or the load's error) is already written.
+func (s *Server) apiCampaign(c *gin.Context) (models.Campaign, bool) {
 	id, ok := s.apiCampaignID(c)
 	if !ok {
-		return
+		return models.Campaign{}, false
 	}
 	cm, err := s.store.CampaignByID(c.Request.Context(), id)
 	if err != nil {
 		s.apiFail(c, err)
+		return models.Campaign{}, false
+	}
+	return cm, true
+}
+
+func (s *Server) apiGetCampaign(c *gin.Context) {
+	cm, ok := s.apiCampaign(c)
+	if !ok {
 		return
 	}
 	out, err := toAPICampaign(cm)
@@ -327,25 +337,20 @@ func (s *Server) followUpName(c *gin.Context, def string) (string, bool) {
 
 // apiDuplicateCampaign copies a campaign into a new draft: 201 with it.
 func (s *Server) apiDuplicateCampaign(c *gin.Context) {
-	id, ok := s.apiCampaignID(c)
+	cm, ok := s.apiCampaign(c)
 	if !ok {
-		return
-	}
-	cm, err := s.store.CampaignByID(c.Request.Context(), id)
-	if err != nil {
-		s.apiFail(c, err)
 		return
 	}
 	name, ok := s.followUpName(c, "Copy of "+cm.Name)
 	if !ok {
 		return
 	}
-	out, err := s.engine.DuplicateCampaign(c.Request.Context(), id, name, actor(c))
+	out, err := s.engine.DuplicateCampaign(c.Request.Context(), cm.ID, name, actor(c))
 	if err != nil {
 		s.apiFail(c, err)
 		return
 	}
-	if !s.audit(c, "campaign_duplicate", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d", id)) {
+	if !s.audit(c, "campaign_duplicate", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d", cm.ID)) {
 		return
 	}
 	s.writeCampaign(c, http.StatusCreated, out)
@@ -354,20 +359,15 @@ func (s *Server) apiDuplicateCampaign(c *gin.Context) {
 // apiResendFailed creates the follow-up draft for the recipients that ended
 // failed: 201 with it, 409 while the campaign runs, 422 when none failed.
 func (s *Server) apiResendFailed(c *gin.Context) {
-	id, ok := s.apiCampaignID(c)
+	cm, ok := s.apiCampaign(c)
 	if !ok {
-		return
-	}
-	cm, err := s.store.CampaignByID(c.Request.Context(), id)
-	if err != nil {
-		s.apiFail(c, err)
 		return
 	}
 	name, ok := s.followUpName(c, cm.Name+" (resend to failed)")
 	if !ok {
 		return
 	}
-	out, err := s.engine.ResendFailed(c.Request.Context(), id, name, actor(c))
+	out, err := s.engine.ResendFailed(c.Request.Context(), cm.ID, name, actor(c))
 	switch {
 	case errors.Is(err, dispatch.ErrNotFinished):
 		apiError(c, http.StatusConflict, "conflict", fmt.Sprintf("the campaign is %s; only a completed, cancelled or failed campaign can be resent", cm.Status), nil)
@@ -379,7 +379,7 @@ func (s *Server) apiResendFailed(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	if !s.audit(c, "campaign_resend_failed", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d, %d recipients", id, out.Audience.Count)) {
+	if !s.audit(c, "campaign_resend_failed", fmt.Sprintf("campaign:%d", out.ID), fmt.Sprintf("from campaign:%d, %d recipients", cm.ID, out.Audience.Count)) {
 		return
 	}
 	s.writeCampaign(c, http.StatusCreated, out)

@@ -22,13 +22,8 @@ import (
 // never sit in memory); a patch that does not name it keeps the draft's
 // list, a stored one included.
 func (s *Server) apiUpdateCampaign(c *gin.Context) {
-	id, ok := s.apiCampaignID(c)
+	cm, ok := s.apiCampaign(c)
 	if !ok {
-		return
-	}
-	cm, err := s.store.CampaignByID(c.Request.Context(), id)
-	if err != nil {
-		s.apiFail(c, err)
 		return
 	}
 	if cm.Status != models.StatusDraft {
@@ -69,12 +64,12 @@ func (s *Server) apiUpdateCampaign(c *gin.Context) {
 		// change between cid and alias).
 		a.Values, a.Stored, a.Count = nil, d.Audience.Stored, d.Audience.Count
 	}
-	out, err := s.engine.UpdateDraft(c.Request.Context(), id, merged)
+	out, err := s.engine.UpdateDraft(c.Request.Context(), cm.ID, merged)
 	if err != nil {
 		s.apiFail(c, err)
 		return
 	}
-	if !s.audit(c, "campaign_update", fmt.Sprintf("campaign:%d", id), out.Name) {
+	if !s.audit(c, "campaign_update", fmt.Sprintf("campaign:%d", cm.ID), out.Name) {
 		return
 	}
 	s.writeCampaign(c, http.StatusOK, out)

@@ -375,17 +375,7 @@ func TestPauseReleasesQueuedBatches(t *testing.T) {
 	}
 	c = h.waitStatus(c.ID, 20*time.Second, models.StatusCompleted)
 	h.checkInvariants(c, n)
-	pushed := map[string]int{}
-	for _, task := range fake.Tasks() {
-		for _, v := range task.Values {
-			pushed[v]++
-		}
-	}
-	for _, id := range cids(n) {
-		if pushed[id] != 1 {
-			t.Fatalf("%s pushed %d times", id, pushed[id])
-		}
-	}
+	pushedOnce(t, fake, n)
 	var attempts int64
 	if err := h.store.DB().Raw(`SELECT sum(attempts) FROM batches WHERE campaign_id = ?`, c.ID).Scan(&attempts).Error; err != nil {
 		t.Fatal(err)

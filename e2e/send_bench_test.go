@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -137,25 +136,9 @@ func createListed(tb testing.TB, srv *server, key string, provider int64, n int)
 		}
 		_ = pw.Close() // the reader sees the end of the body
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/api/v1/campaigns", pr)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }() // read fully below
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusCreated {
-		tb.Fatalf("create campaign: %d %.500s", resp.StatusCode, raw)
+	code, raw := srv.apiRaw(5*time.Minute, http.MethodPost, "/api/v1/campaigns", key, pr)
+	if code != http.StatusCreated {
+		tb.Fatalf("create campaign: %d %.500s", code, raw)
 	}
 	var c struct {
 		ID       int64 `json:"id"`
@@ -177,24 +160,9 @@ func createListed(tb testing.TB, srv *server, key string, provider int64, n int)
 // getRaw GETs an API path and returns the body of a 200.
 func getRaw(tb testing.TB, srv *server, key, path string) []byte {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }() // read fully below
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		tb.Fatalf("GET %s: %d %.300s", path, resp.StatusCode, raw)
+	code, raw := srv.apiRaw(10*time.Second, http.MethodGet, path, key, nil)
+	if code != http.StatusOK {
+		tb.Fatalf("GET %s: %d %.300s", path, code, raw)
 	}
 	return raw
 }

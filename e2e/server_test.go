@@ -176,9 +176,22 @@ func (s *server) api(method, path, key string, body any, out any) int {
 		}
 		rd = bytes.NewReader(b)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	code, raw := s.apiRaw(10*time.Second, method, path, key, rd)
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			s.t.Fatalf("%s %s: %d %s: %v", method, path, code, raw, err)
+		}
+	}
+	return code
+}
+
+// apiRaw sends an API request with a bearer key, giving up after timeout,
+// and returns the status and the whole body.
+func (s *server) apiRaw(timeout time.Duration, method, path, key string, body io.Reader) (int, []byte) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, s.URL+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, s.URL+path, body)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -193,12 +206,7 @@ func (s *server) api(method, path, key string, body any, out any) int {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			s.t.Fatalf("%s %s: %d %s: %v", method, path, resp.StatusCode, raw, err)
-		}
-	}
-	return resp.StatusCode
+	return resp.StatusCode, raw
 }
 
 // adminAndKey creates an administrator and an operator API key through the

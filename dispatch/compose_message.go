@@ -12,22 +12,9 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
-// Message limits by kind, from the protocol references (providers.md):
-// GeTui's notification title ≤ 50, body ≤ 256, big text ≤ 512, transmission
-// ≤ 3072, url ≤ 1024, intent ≤ 4096, payload ≤ 3072 (the sandbox mirrors
-// GeTui); MX push documents none, so generous bounds keep requests sane.
-// WeCom's are in bytes: text and markdown ≤ 2048, textcard title ≤ 128 and
+// Message text limits are each provider's (Capabilities.TextLimits). WeCom's
+// below are in bytes: text and markdown ≤ 2048, textcard title ≤ 128 and
 // description ≤ 512, button ≤ 4 characters, news 1–8 articles.
-type textLimit struct {
-	title, body, transmission, bigText, intent, payload int
-}
-
-var textLimits = map[providers.Kind]textLimit{
-	providers.KindSandbox: {50, 256, 3072, 512, 4096, 3072},
-	providers.KindGeTui:   {50, 256, 3072, 512, 4096, 3072},
-	providers.KindMXPush:  {100, 1000, 4096, 4096, 4096, 4096},
-}
-
 // Limits shared by every kind and WeCom's own.
 const (
 	maxExtBytes          = 4096
@@ -70,15 +57,11 @@ func (d *Draft) validateMessage(v *models.ValidationError, kind providers.Kind, 
 		validateWeCom(v, m)
 		return
 	}
-	validateMobile(v, kind, m)
+	validateMobile(v, kind, m, caps.TextLimits[m.Type])
 }
 
 // validateMobile checks the GeTui / MX push / sandbox message types.
-func validateMobile(v *models.ValidationError, kind providers.Kind, m *providers.Message) {
-	lim, ok := textLimits[kind]
-	if !ok {
-		lim = textLimits[providers.KindMXPush]
-	}
+func validateMobile(v *models.ValidationError, kind providers.Kind, m *providers.Message, lim providers.TextLimits) {
 	displayed := m.Type != providers.TypeTransmission
 	if displayed && m.Title == "" {
 		v.Add("message.title", "err.required", nil)
@@ -86,13 +69,9 @@ func validateMobile(v *models.ValidationError, kind providers.Kind, m *providers
 	if m.Body == "" {
 		v.Add("message.body", "err.required", nil)
 	}
-	maxRunes(v, "message.title", m.Title, lim.title)
-	if displayed {
-		maxRunes(v, "message.body", m.Body, lim.body)
-	} else {
-		maxRunes(v, "message.body", m.Body, lim.transmission)
-	}
-	maxRunes(v, "message.big_text", m.BigText, lim.bigText)
+	maxRunes(v, "message.title", m.Title, lim.Title)
+	maxRunes(v, "message.body", m.Body, lim.Body)
+	maxRunes(v, "message.big_text", m.BigText, lim.BigText)
 	validateMobileClick(v, kind, m, lim)
 	if m.Type == providers.TypeImage && m.ImageURL == "" {
 		v.Add("message.image_url", "err.required", nil)
@@ -136,7 +115,7 @@ func validateMobile(v *models.ValidationError, kind providers.Kind, m *providers
 // time: a transmission is not displayed (no tap action), a link opens its
 // URL, MX push has no payload action for a displayed message and sends a URL
 // as an intent URI (no fragment, no user info).
-func validateMobileClick(v *models.ValidationError, kind providers.Kind, m *providers.Message, lim textLimit) {
+func validateMobileClick(v *models.ValidationError, kind providers.Kind, m *providers.Message, lim providers.TextLimits) {
 	c := &m.Click
 	c.URL, c.Intent, c.Payload = strings.TrimSpace(c.URL), strings.TrimSpace(c.Intent), strings.TrimSpace(c.Payload)
 	switch m.Type {
@@ -160,8 +139,8 @@ func validateMobileClick(v *models.ValidationError, kind providers.Kind, m *prov
 	}
 	validateClick(v, *c)
 	maxBytes(v, "message.click.url", c.URL, maxURLBytes)
-	maxRunes(v, "message.click.intent", c.Intent, lim.intent)
-	maxRunes(v, "message.click.payload", c.Payload, lim.payload)
+	maxRunes(v, "message.click.intent", c.Intent, lim.Intent)
+	maxRunes(v, "message.click.payload", c.Payload, lim.Payload)
 	if kind == providers.KindMXPush && c.Action == providers.ClickURL && httpURL(c.URL) {
 		if u, err := url.Parse(c.URL); err == nil && (u.Fragment != "" || u.User != nil) {
 			v.Add("message.click.url", "err.mx_url", nil)

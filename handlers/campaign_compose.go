@@ -85,7 +85,7 @@ func (s *Server) composerView(ctx context.Context, id int64, vals campaigns.Form
 		slices.Sort(v.Other)
 	}
 	s.composerChoices(ctx, &v)
-	v.Limits = composerLimits(v)
+	v.Limits = s.composerLimits(v)
 	for _, g := range composerGroups {
 		ks := dispatch.FieldKinds(g)
 		names := make([]string, len(ks))
@@ -109,7 +109,7 @@ func (s *Server) composerView(ctx context.Context, id int64, vals campaigns.Form
 
 // composerLimits are the text limits for every account kind offered and
 // every type it sends, for the composer's live counters.
-func composerLimits(v campaigns.FormView) map[string]map[string]map[string]campaigns.FieldLimit {
+func (s *Server) composerLimits(v campaigns.FormView) map[string]map[string]map[string]campaigns.FieldLimit {
 	out := map[string]map[string]map[string]campaigns.FieldLimit{}
 	for _, p := range v.Providers {
 		if out[p.Kind] != nil {
@@ -121,7 +121,8 @@ func composerLimits(v campaigns.FormView) map[string]map[string]map[string]campa
 				continue
 			}
 			fields := map[string]campaigns.FieldLimit{}
-			for f, l := range dispatch.TextLimits(p.Kind, providers.MessageType(t.Value)) {
+			caps, _ := s.reg.Capabilities(providers.Kind(p.Kind))
+			for f, l := range dispatch.TextLimits(caps, providers.MessageType(t.Value)) {
 				fields[f] = campaigns.FieldLimit{Max: l.Max, Bytes: l.Bytes}
 			}
 			out[p.Kind][t.Value] = fields

@@ -17,6 +17,9 @@ type Capabilities struct {
 	// request may ask for when it is IdempotencyDedupeWindow.
 	Idempotency  Idempotency
 	DedupeWindow time.Duration
+	// TextLimits are the longest texts each message type may carry; the
+	// composer counts against them and drafts are validated against them.
+	TextLimits map[MessageType]TextLimits
 	// Simulated is true when the provider delivers to a simulated fleet of
 	// its own instead of real devices: the console lists it after the real
 	// providers and offers to seed the device registry from its fleet.
@@ -25,6 +28,14 @@ type Capabilities struct {
 	// figure per app and day (providers.AppStatsReporter), not per message:
 	// the campaign statistics page shows those days.
 	DailyAppStats bool
+}
+
+// TextLimits are the longest texts of one message type, per field; zero
+// means the type carries no such text.
+type TextLimits struct {
+	// Bytes is true when the provider counts UTF-8 bytes, not characters.
+	Bytes                                 bool
+	Title, Body, BigText, Intent, Payload int
 }
 
 // Idempotency is how a provider treats a request it has already taken.

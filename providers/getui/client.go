@@ -177,6 +177,7 @@ func permanent(code, format string, args ...any) *providers.Error {
 // alias lists (list push, ≤1000 a call).
 func Capabilities() providers.Capabilities {
 	return providers.Capabilities{
+		TextLimits: textLimits(),
 		Audiences: map[providers.AudienceKind]int{
 			providers.AudienceAll: 0,
 			providers.AudienceTag: MaxTags,
@@ -196,5 +197,18 @@ func Capabilities() providers.Capabilities {
 		RequestsPerSecond: 10,
 		// A repeated request_id is not pushed again.
 		Idempotency: providers.IdempotencyRequestID,
+	}
+}
+
+// textLimits are GeTui's message texts in characters: notification title
+// ≤ 50, body ≤ 256, big text ≤ 512, transmission ≤ 3072, click intent ≤ 4096
+// and payload ≤ 3072.
+func textLimits() map[providers.MessageType]providers.TextLimits {
+	shown := providers.TextLimits{Title: 50, Body: 256, BigText: 512, Intent: 4096, Payload: 3072}
+	transmission := shown
+	transmission.Body = 3072
+	return map[providers.MessageType]providers.TextLimits{
+		providers.TypeNotification: shown, providers.TypeLink: shown, providers.TypeImage: shown,
+		providers.TypeTransmission: transmission,
 	}
 }

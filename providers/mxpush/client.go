@@ -195,6 +195,7 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 // lists of at most 500; a cid is sent as a push_token) and message types.
 func Capabilities() providers.Capabilities {
 	return providers.Capabilities{
+		TextLimits: textLimits(),
 		Audiences: map[providers.AudienceKind]int{
 			providers.AudienceAll:       0,
 			providers.AudienceTag:       MaxTargets,
@@ -211,5 +212,17 @@ func Capabilities() providers.Capabilities {
 		RequestsPerSecond: 10,
 		// A repeated setting.request_id is not pushed again.
 		Idempotency: providers.IdempotencyRequestID,
+	}
+}
+
+// textLimits are generous bounds that keep requests sane: MX push
+// documents no text limits.
+func textLimits() map[providers.MessageType]providers.TextLimits {
+	shown := providers.TextLimits{Title: 100, Body: 1000, BigText: 4096, Intent: 4096, Payload: 4096}
+	transmission := shown
+	transmission.Body = 4096
+	return map[providers.MessageType]providers.TextLimits{
+		providers.TypeNotification: shown, providers.TypeLink: shown, providers.TypeImage: shown,
+		providers.TypeTransmission: transmission,
 	}
 }

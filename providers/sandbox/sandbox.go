@@ -129,6 +129,7 @@ func deviceOf(cid string) Device {
 // credentials.
 func Capabilities() providers.Capabilities {
 	return providers.Capabilities{
+		TextLimits: textLimits(),
 		Audiences: map[providers.AudienceKind]int{
 			providers.AudienceAll: 0, providers.AudienceTag: 100, providers.AudienceConditions: 0,
 			providers.AudienceCID: 1000, providers.AudienceAlias: 1000,
@@ -138,5 +139,18 @@ func Capabilities() providers.Capabilities {
 		Simulated:         true,
 		// In-process: an answer is never lost, and request ids are checked.
 		Idempotency: providers.IdempotencyRequestID,
+	}
+}
+
+// textLimits mirror GeTui's, so a draft tried on the sandbox fits GeTui:
+// notification title ≤ 50, body ≤ 256, big text ≤ 512, transmission
+// ≤ 3072, click intent ≤ 4096 and payload ≤ 3072 characters.
+func textLimits() map[providers.MessageType]providers.TextLimits {
+	shown := providers.TextLimits{Title: 50, Body: 256, BigText: 512, Intent: 4096, Payload: 3072}
+	transmission := shown
+	transmission.Body = 3072
+	return map[providers.MessageType]providers.TextLimits{
+		providers.TypeNotification: shown, providers.TypeLink: shown, providers.TypeImage: shown,
+		providers.TypeTransmission: transmission,
 	}
 }

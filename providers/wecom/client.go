@@ -218,6 +218,7 @@ func asProviderError(err error) (*providers.Error, bool) {
 // supported message types. cid, user_id and alias all mean a WeCom userid.
 func Capabilities() providers.Capabilities {
 	return providers.Capabilities{
+		TextLimits: textLimits(),
 		Audiences: map[providers.AudienceKind]int{
 			providers.AudienceAll:    0,
 			providers.AudienceCID:    MaxUsers,
@@ -236,5 +237,17 @@ func Capabilities() providers.Capabilities {
 		DedupeWindow: MaxDuplicateCheckInterval * time.Second,
 		// message/get_statistics: one figure per app and day.
 		DailyAppStats: true,
+	}
+}
+
+// textLimits are WeCom's, in bytes: text and markdown content ≤ 2048,
+// textcard title ≤ 128 and description ≤ 512; a news message's texts are
+// its articles'.
+func textLimits() map[providers.MessageType]providers.TextLimits {
+	return map[providers.MessageType]providers.TextLimits{
+		providers.TypeText:     {Bytes: true, Body: MaxContentBytes},
+		providers.TypeMarkdown: {Bytes: true, Body: MaxContentBytes},
+		providers.TypeTextCard: {Bytes: true, Title: maxTitleBytes, Body: maxDescriptionBytes},
+		providers.TypeNews:     {Bytes: true},
 	}
 }

@@ -1,0 +1,66 @@
+package dispatch
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
+)
+
+// TestTextLimitsAreWhatValidationChecks: the composer's counters come from
+// the provider's declared limits, and a draft at a counter's limit passes
+// that field while one character more is refused, for every kind and every
+// type it sends.
+func TestTextLimitsAreWhatValidationChecks(t *testing.T) {
+	for kind, spec := range testRegistry() {
+		caps := spec.Capabilities
+		for _, typ := range caps.MessageTypes {
+			if _, ok := caps.TextLimits[typ]; !ok {
+				t.Errorf("%s declares no text limits for %s", kind, typ)
+			}
+			for field, lim := range TextLimits(caps, typ) {
+				if field == "name" {
+					continue
+				}
+				key := "message." + field
+				for _, n := range []int{lim.Max, lim.Max + 1} {
+					d := Draft{Message: providers.Message{Type: typ}}
+					text := strings.Repeat("a", n)
+					switch field {
+					case "title":
+						d.Message.Title = text
+					case "body":
+						d.Message.Body = text
+					case "big_text":
+						d.Message.BigText = text
+					default:
+						t.Fatalf("%s %s: unexpected field %q", kind, typ, field)
+					}
+					v := &models.ValidationError{}
+					d.validateMessage(v, kind, caps)
+					fe, refused := v.Fields[key]
+					tooLong := refused && strings.HasPrefix(fe.ID, "err.too_long")
+					if tooLong != (n > lim.Max) {
+						t.Errorf("%s %s: %s of %d (limit %d): error %+v", kind, typ, field, n, lim.Max, fe)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestTextLimitsFromCapabilities: the limits are the declared ones, in the
+// provider's unit, and only for the fields the type carries.
+func TestTextLimitsFromCapabilities(t *testing.T) {
+	caps := providers.Capabilities{TextLimits: map[providers.MessageType]providers.TextLimits{
+		providers.TypeText: {Bytes: true, Body: 7},
+	}}
+	got := TextLimits(caps, providers.TypeText)
+	if len(got) != 2 || got["body"] != (FieldLimit{Max: 7, Bytes: true}) || got["name"].Max != MaxNameRunes {
+		t.Fatalf("limits %+v", got)
+	}
+	if got := TextLimits(caps, providers.TypeNews); len(got) != 1 {
+		t.Fatalf("undeclared type: limits %+v, want the name only", got)
+	}
+}

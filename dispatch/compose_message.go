@@ -35,11 +35,8 @@ const (
 func (d *Draft) validateMessage(v *models.ValidationError, kind providers.Kind, caps providers.Capabilities) {
 	m := &d.Message
 	m.Title, m.Body = strings.TrimSpace(m.Title), strings.TrimSpace(m.Body)
-	if m.Type == "" {
-		m.Type = providers.TypeNotification
-		if kind == providers.KindWeCom {
-			m.Type = providers.TypeText
-		}
+	if m.Type == "" && len(caps.MessageTypes) > 0 {
+		m.Type = caps.MessageTypes[0] // the provider's default
 	}
 	if !caps.SupportsType(m.Type) {
 		v.Add("message.type", "err.unsupported_type", nil)

@@ -64,3 +64,15 @@ func TestTextLimitsFromCapabilities(t *testing.T) {
 		t.Fatalf("undeclared type: limits %+v, want the name only", got)
 	}
 }
+
+// TestDefaultTypeIsTheProvidersFirst: a draft without a type gets the
+// first type its provider declares.
+func TestDefaultTypeIsTheProvidersFirst(t *testing.T) {
+	caps := providers.Capabilities{MessageTypes: []providers.MessageType{providers.TypeMarkdown, providers.TypeText},
+		TextLimits: map[providers.MessageType]providers.TextLimits{providers.TypeMarkdown: {Bytes: true, Body: 10}}}
+	d := Draft{Message: providers.Message{Body: "hi"}}
+	d.validateMessage(&models.ValidationError{}, "zeta", caps)
+	if d.Message.Type != providers.TypeMarkdown {
+		t.Fatalf("type %q, want the provider's first (markdown)", d.Message.Type)
+	}
+}

@@ -37,11 +37,6 @@ var composerGroups = []string{
 	dispatch.FieldAndroidChannel, dispatch.FieldVendor, dispatch.FieldMX, dispatch.FieldWeCom, dispatch.FieldTTL,
 }
 
-var (
-	mobileTypes = []string{"notification", "transmission", "link", "image"}
-	weComTypes  = []string{"text", "textcard", "markdown", "news"}
-)
-
 // composerView builds the composer around values and errors. id is the
 // draft being edited (0 for a new campaign).
 func (s *Server) composerView(ctx context.Context, id int64, vals campaigns.FormValues, ve *models.ValidationError) (campaigns.FormView, error) {
@@ -65,9 +60,10 @@ func (s *Server) composerView(ctx context.Context, id int64, vals campaigns.Form
 	}
 	// A fresh form (or a draft whose account changed kind) starts on a type
 	// the account sends; a refused form keeps what was chosen.
-	fits := slices.Contains(weComTypes, v.Values.Type) == (v.Kind == string(providers.KindWeCom))
-	if v.Values.Type == "" || (ve == nil && !fits) {
-		v.Values.Type = defaultType(v.Kind)
+	caps, _ := s.reg.Capabilities(providers.Kind(v.Kind))
+	fits := caps.SupportsType(providers.MessageType(v.Values.Type))
+	if (v.Values.Type == "" || (ve == nil && !fits)) && len(caps.MessageTypes) > 0 {
+		v.Values.Type = string(caps.MessageTypes[0]) // the kind's first is its default
 	}
 	if ve != nil {
 		for k, fe := range ve.Fields {
@@ -131,11 +127,25 @@ func (s *Server) composerLimits(v campaigns.FormView) map[string]map[string]map[
 	return out
 }
 
-func defaultType(kind string) string {
-	if kind == string(providers.KindWeCom) {
-		return "text"
+// typeOptions lists every message type a registered kind sends, each with
+// the kinds that send it, in the kinds' order and then each kind's own.
+func (s *Server) typeOptions(ctx context.Context) []campaigns.KindOption {
+	var types []providers.MessageType
+	kinds := map[providers.MessageType][]string{}
+	for _, k := range s.providerKinds() {
+		caps, _ := s.reg.Capabilities(providers.Kind(k))
+		for _, t := range caps.MessageTypes {
+			if kinds[t] == nil {
+				types = append(types, t)
+			}
+			kinds[t] = append(kinds[t], k)
+		}
 	}
-	return "notification"
+	out := make([]campaigns.KindOption, 0, len(types))
+	for _, t := range types {
+		out = append(out, campaigns.KindOption{Value: string(t), Label: i18n.T(ctx, "type."+string(t)), Kinds: strings.Join(kinds[t], " ")})
+	}
+	return out
 }
 
 // composerChoices fills the selects.
@@ -148,12 +158,7 @@ func (s *Server) composerChoices(ctx context.Context, v *campaigns.FormView) {
 		return out
 	}
 	v.Audiences = opt("audience.", "all", "tag", "segment", "alias", "cid")
-	for _, t := range mobileTypes {
-		v.Types = append(v.Types, campaigns.KindOption{Value: t, Label: i18n.T(ctx, "type."+t), Kinds: "getui mxpush sandbox"})
-	}
-	for _, t := range weComTypes {
-		v.Types = append(v.Types, campaigns.KindOption{Value: t, Label: i18n.T(ctx, "type."+t), Kinds: "wecom"})
-	}
+	v.Types = s.typeOptions(ctx)
 	v.Actions = opt("click.", "startapp", "url", "intent", "payload", "none")
 	v.Strategies = append([]web.Option{{Value: "", Label: i18n.T(ctx, "strategy.default")}}, opt("strategy.", dispatch.MXStrategies...)...)
 	if st := v.Values.MXStrategy; st != "" && !slices.Contains(dispatch.MXStrategies, st) {
@@ -211,11 +216,13 @@ func previewOf(ctx context.Context, kind string, m providers.Message) campaigns.
 	if imageURL(m.ImageURL) {
 		p.ImageURL = strings.TrimSpace(m.ImageURL)
 	}
-	if kind == string(providers.KindWeCom) {
+	if m.Type == providers.TypeTextCard {
 		p.Button = m.WeCom.ButtonText
 		if p.Button == "" {
 			p.Button = i18n.T(ctx, "campaigns.preview_button")
 		}
+	}
+	if m.Type == providers.TypeNews {
 		for _, a := range m.WeCom.Articles {
 			ar := campaigns.Article{Title: a.Title, URL: a.URL}
 			if imageURL(a.PicURL) {

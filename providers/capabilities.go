@@ -8,7 +8,8 @@ type Capabilities struct {
 	// number of values one request may carry (recipients for list kinds,
 	// tags for tag). Zero means the kind takes no values (all).
 	Audiences map[AudienceKind]int
-	// MessageTypes lists the message types the provider accepts.
+	// MessageTypes lists the message types the provider accepts, its
+	// default first (a draft without a type gets it).
 	MessageTypes []MessageType
 	// RequestsPerSecond is a safe default request rate for one account.
 	RequestsPerSecond float64

@@ -25,7 +25,6 @@ func TestMigrationRebuildKeepsData(t *testing.T) {
 	ctx := context.Background()
 	db, sqlDB, p, exec := openMigratedTo(t, ctx, 3)
 	now := "2026-11-01 10:00:00+00:00"
-	exec(`INSERT INTO provider_accounts (id, name, kind, credentials, created_at, updated_at) VALUES (1, 'a', 'sandbox', x'00', ?, ?)`, now, now)
 	exec(`INSERT INTO devices (id, provider_id, cid, alias, user_id, platform, vendor, region, tag_ids, created_at, updated_at, last_seen_at) VALUES
 		(1, 1, 'c1', 'al', 'u1', 'ios', 'apple', 'Zhejiang', '|1|', ?, ?, '2026-10-31 09:30:15.75+00:00'), (2, 1, 'c2', '', '', 'android', 'huawei', '', '', ?, ?, NULL)`, now, now, now, now)
 	exec(`INSERT INTO tags (id, provider_id, name, devices) VALUES (1, 1, 'vip', 1)`)
@@ -167,9 +166,10 @@ func TestMigrationRebuildKeepsData(t *testing.T) {
 }
 
 // openMigratedTo opens a database in a temp dir migrated only up to
-// version, as an older release left it, so a test can fill it with old-form
-// rows and then run the migrations under test through p. exec runs a
-// statement on it and fails the test on error.
+// version, as an older release left it, holding one sandbox account (id 1)
+// for rows to belong to, so a test can fill it with old-form rows and then
+// run the migrations under test through p. exec runs a statement on it and
+// fails the test on error.
 func openMigratedTo(t *testing.T, ctx context.Context, version int64) (db *gorm.DB, sqlDB *sql.DB, p *goose.Provider, exec func(q string, args ...any)) {
 	t.Helper()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "old.db"))
@@ -194,5 +194,7 @@ func openMigratedTo(t *testing.T, ctx context.Context, version int64) (db *gorm.
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+	now := "2026-11-01 10:00:00+00:00"
+	exec(`INSERT INTO provider_accounts (id, name, kind, credentials, created_at, updated_at) VALUES (1, 'a', 'sandbox', x'00', ?, ?)`, now, now)
 	return db, sqlDB, p, exec
 }

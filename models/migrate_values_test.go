@@ -14,7 +14,6 @@ func TestMigrationMovesListsToRows(t *testing.T) {
 	ctx := context.Background()
 	db, sqlDB, p, exec := openMigratedTo(t, ctx, 10)
 	now := "2026-11-01 10:00:00+00:00"
-	exec(`INSERT INTO provider_accounts (id, name, kind, credentials, created_at, updated_at) VALUES (1, 'a', 'sandbox', x'00', ?, ?)`, now, now)
 	for id, kind := range map[int]string{1: "cid", 2: "tag"} {
 		exec(`INSERT INTO campaigns (id, name, provider_id, status, audience_kind, message, options, nonce, created_at, updated_at) VALUES (?, 'c', 1, 'draft', ?, CAST('{}' AS BLOB), CAST('{}' AS BLOB), 'n', ?, ?)`, id, kind, now, now)
 	}

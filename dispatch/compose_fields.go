@@ -10,96 +10,56 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
-// Field groups of the composer that not every provider kind can use. The
-// names are the JSON paths of the campaign body (and the keys of field
-// errors), so the composer, the API and the validation speak of the same
-// thing.
+// Field groups of the composer that not every provider carries (each
+// provider declares its own in Capabilities.Fields).
 const (
-	FieldBigText        = "message.big_text"
-	FieldImageURL       = "message.image_url"
-	FieldBadge          = "message.badge"
-	FieldSound          = "message.sound"
-	FieldExt            = "message.ext"
-	FieldShowWindow     = "message.show_window"
-	FieldWifiOnly       = "message.wifi_only"
-	FieldSpeedHint      = "message.speed"
-	FieldIOS            = "message.ios"
-	FieldMutableContent = "message.ios.mutable_content"
-	FieldAndroidChannel = "message.android.channel_id"
-	FieldVendor         = "message.vendor"
-	FieldMX             = "message.mx"
-	FieldWeCom          = "message.wecom"
-	FieldTTL            = "options.ttl_seconds"
+	FieldBigText        = providers.FieldBigText
+	FieldImageURL       = providers.FieldImageURL
+	FieldBadge          = providers.FieldBadge
+	FieldSound          = providers.FieldSound
+	FieldExt            = providers.FieldExt
+	FieldShowWindow     = providers.FieldShowWindow
+	FieldWifiOnly       = providers.FieldWifiOnly
+	FieldSpeedHint      = providers.FieldSpeedHint
+	FieldIOS            = providers.FieldIOS
+	FieldMutableContent = providers.FieldMutableContent
+	FieldAndroidChannel = providers.FieldAndroidChannel
+	FieldVendor         = providers.FieldVendor
+	FieldMX             = providers.FieldMX
+	FieldWeCom          = providers.FieldWeCom
+	FieldTTL            = providers.FieldTTL
 )
 
-var (
-	mobileKinds = []providers.Kind{providers.KindGeTui, providers.KindMXPush, providers.KindSandbox}
-	ttlKinds    = []providers.Kind{providers.KindGeTui, providers.KindSandbox}
-)
-
-// fieldKinds says which kinds can carry each field group. What a kind's
-// client would drop or refuse is refused here, before anything is stored:
-// MX push has no offline TTL or wifi-only flag, GeTui's iOS block has no
-// mutable-content key, WeCom app messages have none of the mobile fields.
-// The sandbox simulates a mobile provider and takes every mobile field.
-var fieldKinds = map[string][]providers.Kind{
-	FieldBigText:        mobileKinds,
-	FieldImageURL:       mobileKinds,
-	FieldBadge:          mobileKinds,
-	FieldSound:          mobileKinds,
-	FieldExt:            mobileKinds,
-	FieldShowWindow:     mobileKinds,
-	FieldWifiOnly:       ttlKinds,
-	FieldSpeedHint:      ttlKinds,
-	FieldIOS:            mobileKinds,
-	FieldMutableContent: {providers.KindMXPush, providers.KindSandbox},
-	FieldAndroidChannel: mobileKinds,
-	FieldVendor:         mobileKinds,
-	FieldMX:             {providers.KindMXPush},
-	FieldWeCom:          {providers.KindWeCom},
-	FieldTTL:            ttlKinds,
+// FieldSupported reports whether a provider with caps can carry a field
+// group. What its client would drop or refuse is refused here, before
+// anything is stored; a field that is no group is carried by every provider.
+func FieldSupported(caps providers.Capabilities, field string) bool {
+	return !slices.Contains(providers.FieldGroups(), field) || slices.Contains(caps.Fields, field)
 }
 
-// FieldKinds lists the provider kinds that can use a field group (see the
-// Field constants); every kind can use a field not listed.
-func FieldKinds(field string) []providers.Kind {
-	if ks, ok := fieldKinds[field]; ok {
-		return ks
+// FieldKinds lists, by name, the registry's kinds that can carry a field
+// group.
+func FieldKinds(reg providers.Registry, field string) []providers.Kind {
+	var out []providers.Kind
+	for k, spec := range reg {
+		if FieldSupported(spec.Capabilities, field) {
+			out = append(out, k)
+		}
 	}
-	return []providers.Kind{providers.KindSandbox, providers.KindGeTui, providers.KindMXPush, providers.KindWeCom}
+	slices.Sort(out)
+	return out
 }
 
-// FieldSupported reports whether a kind can use a field group.
-func FieldSupported(kind providers.Kind, field string) bool {
-	return slices.Contains(FieldKinds(field), kind)
-}
-
-// KindName is a provider kind's proper name, used in error messages.
-func KindName(k providers.Kind) string {
-	switch k {
-	case providers.KindGeTui:
-		return "GeTui"
-	case providers.KindMXPush:
-		return "MX push"
-	case providers.KindWeCom:
-		return "WeCom"
-	case providers.KindSandbox:
-		return "Sandbox"
+// KindName is a provider's proper name, used in error messages.
+func KindName(caps providers.Capabilities, k providers.Kind) string {
+	if caps.Name != "" {
+		return caps.Name
 	}
 	return string(k)
 }
 
-// vendorKeys are the per-vendor override keys each kind understands: GeTui
-// maps them to ups.options constraints (HO for honor), MX push has a block
-// for each but honor.
-var vendorKeys = map[providers.Kind][]string{
-	providers.KindGeTui:   {"huawei", "xiaomi", "oppo", "vivo", "flyme", "fcm", "honor"},
-	providers.KindSandbox: {"huawei", "xiaomi", "oppo", "vivo", "flyme", "fcm", "honor"},
-	providers.KindMXPush:  {"huawei", "xiaomi", "oppo", "vivo", "flyme", "fcm"},
-}
-
-// VendorKeys lists the vendor override keys a kind accepts.
-func VendorKeys(k providers.Kind) []string { return vendorKeys[k] }
+// VendorKeys lists the vendor override keys a provider accepts.
+func VendorKeys(caps providers.Capabilities) []string { return caps.VendorKeys }
 
 // MX push distribution settings (seed 002 "setting").
 var (
@@ -135,20 +95,19 @@ func zeroWeCom(w providers.WeComOptions) bool {
 
 // refuseUnsupported adds an error for every field group the message sets
 // that its provider kind cannot carry.
-func refuseUnsupported(v *models.ValidationError, kind providers.Kind, m providers.Message, o Options) {
+func refuseUnsupported(v *models.ValidationError, kind providers.Kind, caps providers.Capabilities, m providers.Message, o Options) {
 	set := present(m, o)
-	for _, f := range []string{FieldBigText, FieldImageURL, FieldBadge, FieldSound, FieldExt, FieldShowWindow, FieldWifiOnly,
-		FieldSpeedHint, FieldMutableContent, FieldIOS, FieldAndroidChannel, FieldVendor, FieldMX, FieldWeCom, FieldTTL} {
-		if set[f] && !FieldSupported(kind, f) {
-			v.Add(f, "err.field_unsupported", map[string]any{"Provider": KindName(kind)})
+	for _, f := range providers.FieldGroups() {
+		if set[f] && !FieldSupported(caps, f) {
+			v.Add(f, "err.field_unsupported", map[string]any{"Provider": KindName(caps, kind)})
 		}
 	}
 }
 
 // validateVendor checks the per-vendor overrides: known keys for the kind,
 // JSON objects, and for MX push the exact fields of its vendor blocks.
-func validateVendor(v *models.ValidationError, kind providers.Kind, vendors map[string]json.RawMessage) {
-	allowed := vendorKeys[kind]
+func validateVendor(v *models.ValidationError, kind providers.Kind, caps providers.Capabilities, vendors map[string]json.RawMessage) {
+	allowed := caps.VendorKeys
 	names := make([]string, 0, len(vendors))
 	for n := range vendors {
 		names = append(names, n)

@@ -42,7 +42,7 @@ func (d *Draft) validateMessage(v *models.ValidationError, kind providers.Kind, 
 		v.Add("message.type", "err.unsupported_type", nil)
 		return
 	}
-	refuseUnsupported(v, kind, *m, d.Options)
+	refuseUnsupported(v, kind, caps, *m, d.Options)
 	// The engine sets these from the campaign; a value here would be lost.
 	if m.TTL != 0 {
 		v.Add("message.ttl", "err.set_elsewhere", map[string]any{"Field": "options.ttl_seconds"})
@@ -54,11 +54,12 @@ func (d *Draft) validateMessage(v *models.ValidationError, kind providers.Kind, 
 		validateWeCom(v, m)
 		return
 	}
-	validateMobile(v, kind, m, caps.TextLimits[m.Type])
+	validateMobile(v, kind, m, caps)
 }
 
 // validateMobile checks the GeTui / MX push / sandbox message types.
-func validateMobile(v *models.ValidationError, kind providers.Kind, m *providers.Message, lim providers.TextLimits) {
+func validateMobile(v *models.ValidationError, kind providers.Kind, m *providers.Message, caps providers.Capabilities) {
+	lim := caps.TextLimits[m.Type]
 	displayed := m.Type != providers.TypeTransmission
 	if displayed && m.Title == "" {
 		v.Add("message.title", "err.required", nil)
@@ -69,7 +70,7 @@ func validateMobile(v *models.ValidationError, kind providers.Kind, m *providers
 	maxRunes(v, "message.title", m.Title, lim.Title)
 	maxRunes(v, "message.body", m.Body, lim.Body)
 	maxRunes(v, "message.big_text", m.BigText, lim.BigText)
-	validateMobileClick(v, kind, m, lim)
+	validateMobileClick(v, kind, caps, m, lim)
 	if m.Type == providers.TypeImage && m.ImageURL == "" {
 		v.Add("message.image_url", "err.required", nil)
 	}
@@ -100,8 +101,8 @@ func validateMobile(v *models.ValidationError, kind providers.Kind, m *providers
 	maxBytes(v, "message.ios.thread_id", m.IOS.ThreadID, maxShortBytes)
 	maxBytes(v, "message.ios.collapse_id", m.IOS.CollapseID, maxShortBytes)
 	maxBytes(v, "message.android.channel_id", m.Android.ChannelID, maxShortBytes)
-	if len(m.Vendor) > 0 && FieldSupported(kind, FieldVendor) {
-		validateVendor(v, kind, m.Vendor)
+	if len(m.Vendor) > 0 && FieldSupported(caps, FieldVendor) {
+		validateVendor(v, kind, caps, m.Vendor)
 	}
 	if kind == providers.KindMXPush {
 		validateMX(v, m.MX)
@@ -112,7 +113,7 @@ func validateMobile(v *models.ValidationError, kind providers.Kind, m *providers
 // time: a transmission is not displayed (no tap action), a link opens its
 // URL, MX push has no payload action for a displayed message and sends a URL
 // as an intent URI (no fragment, no user info).
-func validateMobileClick(v *models.ValidationError, kind providers.Kind, m *providers.Message, lim providers.TextLimits) {
+func validateMobileClick(v *models.ValidationError, kind providers.Kind, caps providers.Capabilities, m *providers.Message, lim providers.TextLimits) {
 	c := &m.Click
 	c.URL, c.Intent, c.Payload = strings.TrimSpace(c.URL), strings.TrimSpace(c.Intent), strings.TrimSpace(c.Payload)
 	switch m.Type {
@@ -131,7 +132,7 @@ func validateMobileClick(v *models.ValidationError, kind providers.Kind, m *prov
 		}
 	}
 	if kind == providers.KindMXPush && c.Action == providers.ClickPayload {
-		v.Add("message.click.action", "err.click_unsupported", map[string]any{"Provider": KindName(kind)})
+		v.Add("message.click.action", "err.click_unsupported", map[string]any{"Provider": KindName(caps, kind)})
 		return
 	}
 	validateClick(v, *c)

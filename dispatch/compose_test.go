@@ -116,13 +116,21 @@ func weComDraft() Draft {
 }
 
 func TestFieldKinds(t *testing.T) {
-	if FieldSupported(providers.KindGeTui, FieldMutableContent) || !FieldSupported(providers.KindMXPush, FieldMutableContent) {
+	reg := testRegistry()
+	caps := func(k providers.Kind) providers.Capabilities { return reg[k].Capabilities }
+	if FieldSupported(caps(providers.KindGeTui), FieldMutableContent) || !FieldSupported(caps(providers.KindMXPush), FieldMutableContent) {
 		t.Error("mutable content: GeTui refuses it, MX push takes it")
 	}
-	if slices.Contains(VendorKeys(providers.KindMXPush), "honor") || !slices.Contains(VendorKeys(providers.KindGeTui), "honor") {
+	if slices.Contains(VendorKeys(caps(providers.KindMXPush)), "honor") || !slices.Contains(VendorKeys(caps(providers.KindGeTui)), "honor") {
 		t.Error("honor: GeTui only")
 	}
-	if !FieldSupported(providers.KindWeCom, "name") {
+	if got := FieldKinds(reg, FieldMX); !slices.Equal(got, []providers.Kind{providers.KindMXPush}) {
+		t.Errorf("MX settings carried by %v", got)
+	}
+	if got := FieldKinds(reg, FieldTTL); !slices.Equal(got, []providers.Kind{providers.KindGeTui, providers.KindSandbox}) {
+		t.Errorf("offline TTL carried by %v", got)
+	}
+	if !FieldSupported(caps(providers.KindWeCom), "name") {
 		t.Error("a field with no restriction is for every kind")
 	}
 	if got := clipRunes("héllo", 2); got != "hé" {

@@ -76,3 +76,19 @@ func TestDefaultTypeIsTheProvidersFirst(t *testing.T) {
 		t.Fatalf("type %q, want the provider's first (markdown)", d.Message.Type)
 	}
 }
+
+// TestUnsupportedFieldsFromCapabilities: what a provider may carry, and the
+// name an operator reads when it may not, are what it declares.
+func TestUnsupportedFieldsFromCapabilities(t *testing.T) {
+	caps := providers.Capabilities{Name: "Zeta Push", Fields: []string{FieldMX}}
+	m := providers.Message{MX: providers.MXOptions{Strategy: "combined"}, Sound: "ding"}
+	v := &models.ValidationError{}
+	refuseUnsupported(v, "zeta", caps, m, Options{})
+	if _, ok := v.Fields[FieldMX]; ok {
+		t.Errorf("declared group refused: %+v", v.Fields)
+	}
+	fe, ok := v.Fields[FieldSound]
+	if !ok || fe.Data["Provider"] != "Zeta Push" {
+		t.Errorf("undeclared group: %+v", v.Fields)
+	}
+}

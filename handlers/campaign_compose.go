@@ -83,14 +83,14 @@ func (s *Server) composerView(ctx context.Context, id int64, vals campaigns.Form
 	s.composerChoices(ctx, &v)
 	v.Limits = s.composerLimits(v)
 	for _, g := range composerGroups {
-		ks := dispatch.FieldKinds(g)
+		ks := dispatch.FieldKinds(s.reg, g)
 		names := make([]string, len(ks))
 		for i, k := range ks {
 			names[i] = string(k)
 		}
 		v.FieldKinds[g] = strings.Join(names, " ")
 	}
-	v.VendorKeys = strings.Join(dispatch.VendorKeys(providers.Kind(v.Kind)), ", ")
+	v.VendorKeys = strings.Join(dispatch.VendorKeys(caps), ", ")
 	segs, err := s.store.ListSegments(ctx)
 	if err != nil {
 		return v, err

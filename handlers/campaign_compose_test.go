@@ -277,14 +277,14 @@ func TestComposerKindVisibility(t *testing.T) {
 				if el.Length() != 1 {
 					t.Fatalf("group %s missing", g)
 				}
-				want := dispatch.FieldSupported(providers.Kind(kind), g)
+				want := dispatch.FieldSupported(testRegistry()[providers.Kind(kind)].Capabilities, g)
 				_, hidden := el.Attr("hidden")
 				_, disabled := el.Attr("disabled")
 				if hidden == want || disabled == want {
 					t.Errorf("group %s: hidden=%v disabled=%v, want shown=%v", g, hidden, disabled, want)
 				}
 				kinds := strings.Fields(el.AttrOr("data-kinds", ""))
-				for _, k := range dispatch.FieldKinds(g) {
+				for _, k := range dispatch.FieldKinds(testRegistry(), g) {
 					if !slices.Contains(kinds, string(k)) {
 						t.Errorf("group %s data-kinds %v lacks %s", g, kinds, k)
 					}

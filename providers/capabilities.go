@@ -18,6 +18,14 @@ type Capabilities struct {
 	// request may ask for when it is IdempotencyDedupeWindow.
 	Idempotency  Idempotency
 	DedupeWindow time.Duration
+	// Name is the provider's proper name, used in messages to operators.
+	Name string
+	// Fields lists the field groups (FieldGroups) the provider carries;
+	// a message setting another group is refused before it is stored.
+	Fields []string
+	// VendorKeys lists the per-vendor override keys the provider accepts
+	// (FieldVendor).
+	VendorKeys []string
 	// TextLimits are the longest texts each message type may carry; the
 	// composer counts against them and drafts are validated against them.
 	TextLimits map[MessageType]TextLimits

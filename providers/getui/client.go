@@ -177,6 +177,12 @@ func permanent(code, format string, args ...any) *providers.Error {
 // alias lists (list push, ≤1000 a call).
 func Capabilities() providers.Capabilities {
 	return providers.Capabilities{
+		Name: "GeTui",
+		// The iOS block has no mutable-content key; offline TTL, wifi-only
+		// and the speed hint are GeTui's own.
+		Fields: append(providers.MobileFields(), providers.FieldWifiOnly, providers.FieldSpeedHint, providers.FieldTTL),
+		// ups.options constraints, honor as HO.
+		VendorKeys: []string{"huawei", "xiaomi", "oppo", "vivo", "flyme", "fcm", "honor"},
 		TextLimits: textLimits(),
 		Audiences: map[providers.AudienceKind]int{
 			providers.AudienceAll: 0,

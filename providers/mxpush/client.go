@@ -195,6 +195,12 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 // lists of at most 500; a cid is sent as a push_token) and message types.
 func Capabilities() providers.Capabilities {
 	return providers.Capabilities{
+		Name: "MX push",
+		// No offline TTL or wifi-only flag; iOS mutable content and the
+		// distribution settings are MX push's own.
+		Fields: append(providers.MobileFields(), providers.FieldMutableContent, providers.FieldMX),
+		// A block for each vendor but honor.
+		VendorKeys: []string{"huawei", "xiaomi", "oppo", "vivo", "flyme", "fcm"},
 		TextLimits: textLimits(),
 		Audiences: map[providers.AudienceKind]int{
 			providers.AudienceAll:       0,

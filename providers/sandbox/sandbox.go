@@ -129,6 +129,10 @@ func deviceOf(cid string) Device {
 // credentials.
 func Capabilities() providers.Capabilities {
 	return providers.Capabilities{
+		Name: "Sandbox",
+		// A simulated mobile provider takes every mobile field.
+		Fields:     append(providers.MobileFields(), providers.FieldWifiOnly, providers.FieldSpeedHint, providers.FieldTTL, providers.FieldMutableContent),
+		VendorKeys: []string{"huawei", "xiaomi", "oppo", "vivo", "flyme", "fcm", "honor"},
 		TextLimits: textLimits(),
 		Audiences: map[providers.AudienceKind]int{
 			providers.AudienceAll: 0, providers.AudienceTag: 100, providers.AudienceConditions: 0,

@@ -218,6 +218,9 @@ func asProviderError(err error) (*providers.Error, bool) {
 // supported message types. cid, user_id and alias all mean a WeCom userid.
 func Capabilities() providers.Capabilities {
 	return providers.Capabilities{
+		Name: "WeCom",
+		// App messages have none of the mobile fields.
+		Fields:     []string{providers.FieldWeCom},
 		TextLimits: textLimits(),
 		Audiences: map[providers.AudienceKind]int{
 			providers.AudienceAll:    0,

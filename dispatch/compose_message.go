@@ -22,7 +22,6 @@ const (
 	maxShortBytes        = 64   // sound, thread id, collapse id, channel id
 	maxSubtitleRunes     = 256
 	maxBadge             = 99999
-	getuiMinShowWindow   = 6 * time.Minute
 	weComMaxContent      = 2048
 	weComMaxTitle        = 128
 	weComMaxDescription  = 512
@@ -80,11 +79,11 @@ func validateMobile(v *models.ValidationError, kind providers.Kind, m *providers
 			v.Add("message.image_url", "err.url", nil)
 		case len(m.ImageURL) > maxURLBytes:
 			v.Add("message.image_url", "err.too_long_bytes", map[string]any{"Max": maxURLBytes})
-		case kind == providers.KindMXPush && !imageExt(m.ImageURL):
+		case len(caps.ImageExts) > 0 && !imageExt(m.ImageURL, caps.ImageExts):
 			v.Add("message.image_url", "err.image_ext", nil)
 		}
 	}
-	if kind == providers.KindGeTui && m.BigText != "" && m.ImageURL != "" {
+	if caps.BigTextNoImage && m.BigText != "" && m.ImageURL != "" {
 		v.Add("message.big_text", "err.big_text_image", nil)
 	}
 	if m.Badge != nil && (*m.Badge < 0 || *m.Badge > maxBadge) {
@@ -94,7 +93,7 @@ func validateMobile(v *models.ValidationError, kind providers.Kind, m *providers
 		v.Add("message.speed", "err.range", map[string]any{"Min": 0, "Max": MaxSpeed})
 	}
 	validateExt(v, m.Ext)
-	validateShowWindow(v, kind, m.ShowBegin, m.ShowEnd)
+	validateShowWindow(v, caps.ShowWindow, m.ShowBegin, m.ShowEnd)
 	maxBytes(v, "message.sound", m.Sound, maxShortBytes)
 	maxBytes(v, "message.ios.sound", m.IOS.Sound, maxShortBytes)
 	maxRunes(v, "message.ios.subtitle", m.IOS.Subtitle, maxSubtitleRunes)
@@ -131,7 +130,7 @@ func validateMobileClick(v *models.ValidationError, kind providers.Kind, caps pr
 			return
 		}
 	}
-	if kind == providers.KindMXPush && c.Action == providers.ClickPayload {
+	if caps.NoPayloadClick && c.Action == providers.ClickPayload {
 		v.Add("message.click.action", "err.click_unsupported", map[string]any{"Provider": KindName(caps, kind)})
 		return
 	}
@@ -168,13 +167,13 @@ func validateClick(v *models.ValidationError, c providers.Click) {
 	}
 }
 
-// validateShowWindow: the end comes after the begin; GeTui needs both and
-// a window longer than six minutes (seed 003, setDuration).
-func validateShowWindow(v *models.ValidationError, kind providers.Kind, begin, end time.Time) {
+// validateShowWindow: the end comes after the begin, and the window meets
+// the provider's rule.
+func validateShowWindow(v *models.ValidationError, rule providers.ShowWindowRule, begin, end time.Time) {
 	if begin.IsZero() && end.IsZero() {
 		return
 	}
-	if kind == providers.KindGeTui {
+	if rule.BothEnds {
 		if begin.IsZero() {
 			v.Add("message.show_begin", "err.show_window_both", nil)
 			return
@@ -191,8 +190,8 @@ func validateShowWindow(v *models.ValidationError, kind providers.Kind, begin, e
 		v.Add("message.show_end", "err.show_window_order", nil)
 		return
 	}
-	if kind == providers.KindGeTui && end.Sub(begin) <= getuiMinShowWindow {
-		v.Add("message.show_end", "err.show_window_min", map[string]any{"Minutes": int(getuiMinShowWindow / time.Minute)})
+	if rule.Longer > 0 && end.Sub(begin) <= rule.Longer {
+		v.Add("message.show_end", "err.show_window_min", map[string]any{"Minutes": int(rule.Longer / time.Minute)})
 	}
 }
 
@@ -319,11 +318,11 @@ func maxBytes(v *models.ValidationError, field, s string, max int) {
 	}
 }
 
-// imageExt applies MX push's rule: an image attachment ends in jpg, jpeg or
-// png (checked on the URL as given, as the client does).
-func imageExt(raw string) bool {
+// imageExt reports whether an image URL ends in one of exts (checked on
+// the URL as given, as the clients do).
+func imageExt(raw string, exts []string) bool {
 	lower := strings.ToLower(strings.TrimSpace(raw))
-	for _, ext := range []string{".jpg", ".jpeg", ".png"} {
+	for _, ext := range exts {
 		if strings.HasSuffix(lower, ext) {
 			return true
 		}

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
@@ -90,5 +91,34 @@ func TestUnsupportedFieldsFromCapabilities(t *testing.T) {
 	fe, ok := v.Fields[FieldSound]
 	if !ok || fe.Data["Provider"] != "Zeta Push" {
 		t.Errorf("undeclared group: %+v", v.Fields)
+	}
+}
+
+// TestMessageRulesFromCapabilities: the show window, image endings, big
+// text beside an image and the payload click follow what the provider
+// declares, whatever its kind is called.
+func TestMessageRulesFromCapabilities(t *testing.T) {
+	lim := providers.TextLimits{Title: 50, Body: 50, BigText: 50, Intent: 50, Payload: 50}
+	caps := providers.Capabilities{MessageTypes: []providers.MessageType{providers.TypeNotification},
+		TextLimits: map[providers.MessageType]providers.TextLimits{providers.TypeNotification: lim},
+		Fields:     providers.MobileFields(), ImageExts: []string{".png"}, BigTextNoImage: true, NoPayloadClick: true,
+		ShowWindow: providers.ShowWindowRule{BothEnds: true, Longer: 10 * time.Minute}}
+	begin := time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)
+	d := Draft{Message: providers.Message{Type: providers.TypeNotification, Title: "t", Body: "b", BigText: "big",
+		ImageURL: "https://example.com/a.jpg", ShowBegin: begin, ShowEnd: begin.Add(10 * time.Minute),
+		Click: providers.Click{Action: providers.ClickPayload, Payload: "p"}}}
+	v := &models.ValidationError{}
+	d.validateMessage(v, "zeta", caps)
+	for key, id := range map[string]string{"message.image_url": "err.image_ext", "message.big_text": "err.big_text_image",
+		"message.click.action": "err.click_unsupported", "message.show_end": "err.show_window_min"} {
+		if v.Fields[key].ID != id {
+			t.Errorf("%s: %+v, want %s", key, v.Fields[key], id)
+		}
+	}
+	d.Message.ShowEnd = time.Time{}
+	v = &models.ValidationError{}
+	d.validateMessage(v, "zeta", caps)
+	if v.Fields["message.show_end"].ID != "err.show_window_both" {
+		t.Errorf("half a window: %+v", v.Fields)
 	}
 }

@@ -26,6 +26,18 @@ type Capabilities struct {
 	// VendorKeys lists the per-vendor override keys the provider accepts
 	// (FieldVendor).
 	VendorKeys []string
+	// ShowWindow is what the provider requires of a message's display
+	// window when one is set.
+	ShowWindow ShowWindowRule
+	// ImageExts, when set, are the only endings an image URL may have
+	// (".png"), compared without case.
+	ImageExts []string
+	// BigTextNoImage is true when a message may carry a big text or an
+	// image, not both.
+	BigTextNoImage bool
+	// NoPayloadClick is true when a displayed message cannot open the app
+	// with a payload (ClickPayload).
+	NoPayloadClick bool
 	// TextLimits are the longest texts each message type may carry; the
 	// composer counts against them and drafts are validated against them.
 	TextLimits map[MessageType]TextLimits
@@ -37,6 +49,14 @@ type Capabilities struct {
 	// figure per app and day (providers.AppStatsReporter), not per message:
 	// the campaign statistics page shows those days.
 	DailyAppStats bool
+}
+
+// ShowWindowRule constrains a message's display window.
+type ShowWindowRule struct {
+	// BothEnds is true when a window needs its begin and its end.
+	BothEnds bool
+	// Longer is the length a window must exceed; zero means any.
+	Longer time.Duration
 }
 
 // TextLimits are the longest texts of one message type, per field; zero

@@ -177,7 +177,11 @@ func permanent(code, format string, args ...any) *providers.Error {
 // alias lists (list push, ≤1000 a call).
 func Capabilities() providers.Capabilities {
 	return providers.Capabilities{
-		Name: "GeTui",
+		// setDuration takes both ends and a window over six minutes.
+		ShowWindow: providers.ShowWindowRule{BothEnds: true, Longer: 6 * time.Minute},
+		// big_text and big_image are alternatives of the notification style.
+		BigTextNoImage: true,
+		Name:           "GeTui",
 		// The iOS block has no mutable-content key; offline TTL, wifi-only
 		// and the speed hint are GeTui's own.
 		Fields: append(providers.MobileFields(), providers.FieldWifiOnly, providers.FieldSpeedHint, providers.FieldTTL),

@@ -195,7 +195,11 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 // lists of at most 500; a cid is sent as a push_token) and message types.
 func Capabilities() providers.Capabilities {
 	return providers.Capabilities{
-		Name: "MX push",
+		// Image attachments are jpg, jpeg or png, judged by the URL.
+		ImageExts: []string{".jpg", ".jpeg", ".png"},
+		// No payload action for a displayed message.
+		NoPayloadClick: true,
+		Name:           "MX push",
 		// No offline TTL or wifi-only flag; iOS mutable content and the
 		// distribution settings are MX push's own.
 		Fields: append(providers.MobileFields(), providers.FieldMutableContent, providers.FieldMX),

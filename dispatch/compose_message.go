@@ -49,11 +49,13 @@ func (d *Draft) validateMessage(v *models.ValidationError, kind providers.Kind, 
 	if m.Group != "" {
 		v.Add("message.group", "err.set_elsewhere", map[string]any{"Field": "group"})
 	}
-	if kind == providers.KindWeCom {
+	switch m.Type {
+	case providers.TypeText, providers.TypeTextCard, providers.TypeMarkdown, providers.TypeNews:
+		// App message types, which carry none of the mobile fields.
 		validateWeCom(v, m)
-		return
+	default:
+		validateMobile(v, kind, m, caps)
 	}
-	validateMobile(v, kind, m, caps)
 }
 
 // validateMobile checks the GeTui / MX push / sandbox message types.

@@ -122,3 +122,15 @@ func TestMessageRulesFromCapabilities(t *testing.T) {
 		t.Errorf("half a window: %+v", v.Fields)
 	}
 }
+
+// TestAppMessageRulesByType: an app message type is checked as one
+// whatever the kind is called.
+func TestAppMessageRulesByType(t *testing.T) {
+	caps := providers.Capabilities{MessageTypes: []providers.MessageType{providers.TypeTextCard}, Fields: []string{FieldWeCom}}
+	d := Draft{Message: providers.Message{Type: providers.TypeTextCard, Title: "t", Body: "b", WeCom: providers.WeComOptions{ButtonText: "too long"}}}
+	v := &models.ValidationError{}
+	d.validateMessage(v, "zeta", caps)
+	if v.Fields["message.wecom.btntxt"].ID != "err.too_long" {
+		t.Fatalf("text card rules not applied: %+v", v.Fields)
+	}
+}

@@ -67,6 +67,18 @@ type TextLimits struct {
 	Title, Body, BigText, Intent, Payload int
 }
 
+// MobileTextLimits are the limits of the four mobile message types, which
+// share the shown texts' limits except the body of a transmission (its
+// payload), which may be longer.
+func MobileTextLimits(shown TextLimits, transmissionBody int) map[MessageType]TextLimits {
+	transmission := shown
+	transmission.Body = transmissionBody
+	return map[MessageType]TextLimits{
+		TypeNotification: shown, TypeLink: shown, TypeImage: shown,
+		TypeTransmission: transmission,
+	}
+}
+
 // Idempotency is how a provider treats a request it has already taken.
 type Idempotency int
 

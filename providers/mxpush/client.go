@@ -228,11 +228,5 @@ func Capabilities() providers.Capabilities {
 // textLimits are generous bounds that keep requests sane: MX push
 // documents no text limits.
 func textLimits() map[providers.MessageType]providers.TextLimits {
-	shown := providers.TextLimits{Title: 100, Body: 1000, BigText: 4096, Intent: 4096, Payload: 4096}
-	transmission := shown
-	transmission.Body = 4096
-	return map[providers.MessageType]providers.TextLimits{
-		providers.TypeNotification: shown, providers.TypeLink: shown, providers.TypeImage: shown,
-		providers.TypeTransmission: transmission,
-	}
+	return providers.MobileTextLimits(providers.TextLimits{Title: 100, Body: 1000, BigText: 4096, Intent: 4096, Payload: 4096}, 4096)
 }

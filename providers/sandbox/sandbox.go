@@ -150,11 +150,5 @@ func Capabilities() providers.Capabilities {
 // notification title ≤ 50, body ≤ 256, big text ≤ 512, transmission
 // ≤ 3072, click intent ≤ 4096 and payload ≤ 3072 characters.
 func textLimits() map[providers.MessageType]providers.TextLimits {
-	shown := providers.TextLimits{Title: 50, Body: 256, BigText: 512, Intent: 4096, Payload: 3072}
-	transmission := shown
-	transmission.Body = 3072
-	return map[providers.MessageType]providers.TextLimits{
-		providers.TypeNotification: shown, providers.TypeLink: shown, providers.TypeImage: shown,
-		providers.TypeTransmission: transmission,
-	}
+	return providers.MobileTextLimits(providers.TextLimits{Title: 50, Body: 256, BigText: 512, Intent: 4096, Payload: 3072}, 3072)
 }

@@ -56,6 +56,17 @@ func (d *Draft) validateMessage(v *models.ValidationError, kind providers.Kind, 
 	default:
 		validateMobile(v, kind, m, caps)
 	}
+	addProblems(v, providers.CheckOptions(caps.Options, m.Options))
+	if caps.Check != nil {
+		addProblems(v, caps.Check(*m))
+	}
+}
+
+// addProblems records a provider's refusals as field errors.
+func addProblems(v *models.ValidationError, ps []providers.Problem) {
+	for _, p := range ps {
+		v.Add(p.Field, p.MsgID, p.Args)
+	}
 }
 
 // validateMobile checks the GeTui / MX push / sandbox message types.

@@ -49,6 +49,14 @@ type Capabilities struct {
 	// figure per app and day (providers.AppStatsReporter), not per message:
 	// the campaign statistics page shows those days.
 	DailyAppStats bool
+	// Options declares the provider-specific settings a message may carry
+	// in Message.Options; the composer renders them and CheckOptions
+	// refuses anything else.
+	Options []OptionField
+	// Check, when set, applies the provider's own message rules that the
+	// declarations above cannot express; it runs after the shared checks,
+	// on drafts, before anything is stored.
+	Check func(m Message) []Problem
 }
 
 // ShowWindowRule constrains a message's display window.

@@ -203,6 +203,10 @@ type Message struct {
 	Vendor map[string]json.RawMessage `json:"vendor,omitempty"`
 	MX     MXOptions                  `json:"mx,omitzero"`
 	WeCom  WeComOptions               `json:"wecom,omitzero"`
+	// Options are the provider-specific settings its Capabilities.Options
+	// declare; a provider added later carries its own here rather than as
+	// a typed block of this struct.
+	Options Options `json:"options,omitempty"`
 }
 
 // Condition is one clause of a conditional audience, in GeTui's model:

@@ -331,6 +331,14 @@ type CredentialField struct {
 	Secret   bool
 	Required bool
 	Integer  bool
+	// Multiline is a value of several lines (a JSON key file, a PEM key):
+	// the form shows a text area and offers to read it from a file whose
+	// name ends in one of Accept (".json", ".p8").
+	Multiline bool
+	Accept    []string
+	// Choices, when set, are the only values the field may take, its
+	// default first; the form shows a drop-down.
+	Choices []string
 }
 
 // ConfigError reports invalid credentials or base URL by field

@@ -1,0 +1,196 @@
+package apnsfake
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// isHex reports whether s is hex digits only.
+func isHex(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return (r < '0' || r > '9') && (r < 'a' || r > 'f') && (r < 'A' || r > 'F')
+	}) < 0
+}
+
+// validDeviceToken is today's token format: 32 bytes as 64 hex digits.
+func validDeviceToken(t string) bool { return len(t) == 64 && isHex(t) }
+
+// validUUID is the canonical 8-4-4-4-12 form apns-id must have.
+func validUUID(id string) bool {
+	parts := strings.Split(id, "-")
+	if len(parts) != 5 {
+		return false
+	}
+	for i, n := range []int{8, 4, 4, 4, 12} {
+		if len(parts[i]) != n || !isHex(parts[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// zeroToken belongs to no device: APNs answers BadDeviceToken for it, which
+// is what a connection test relies on.
+const zeroToken = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// payload is what the fake reads of a body.
+type payload struct {
+	APS *struct {
+		Alert            json.RawMessage `json:"alert"`
+		ContentAvailable int             `json:"content-available"`
+	} `json:"aps"`
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
+	n := s.inflight.Add(1)
+	defer s.inflight.Add(-1)
+	for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
+	}
+	s.mu.Lock()
+	delay := s.delay
+	s.mu.Unlock()
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	if r.ProtoMajor != 2 {
+		http.Error(w, "APNs speaks HTTP/2 only", http.StatusHTTPVersionNotSupported)
+		return
+	}
+	token, ok := strings.CutPrefix(r.URL.Path, "/3/device/")
+	if !ok {
+		refuse(w, http.StatusNotFound, "BadPath", 0)
+		return
+	}
+	if r.Method != http.MethodPost {
+		refuse(w, http.StatusMethodNotAllowed, "MethodNotAllowed", 0)
+		return
+	}
+	if reason := s.checkAuth(r.Header.Get("Authorization")); reason != "" {
+		refuse(w, http.StatusForbidden, reason, 0)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
+	if err != nil {
+		refuse(w, http.StatusBadRequest, "BadPayload", 0)
+		return
+	}
+	d := Delivery{Token: token, APNsID: r.Header.Get("apns-id"), CollapseID: r.Header.Get("apns-collapse-id"),
+		PushType: r.Header.Get("apns-push-type"), Priority: r.Header.Get("apns-priority"), Expiration: r.Header.Get("apns-expiration")}
+	if status, reason := check(r.Header, d, body); reason != "" {
+		refuse(w, status, reason, 0)
+		return
+	}
+	if token == "" {
+		refuse(w, http.StatusBadRequest, "MissingDeviceToken", 0)
+		return
+	}
+	if !validDeviceToken(token) || token == zeroToken {
+		refuse(w, http.StatusBadRequest, "BadDeviceToken", 0)
+		return
+	}
+	s.answer(w, d, body)
+}
+
+// check applies APNs' header and payload rules; reason "" passes.
+func check(h http.Header, d Delivery, body []byte) (int, string) {
+	switch {
+	case h.Get("apns-topic") == "":
+		return http.StatusBadRequest, "MissingTopic"
+	case h.Get("apns-topic") != BundleID:
+		return http.StatusBadRequest, "TopicDisallowed"
+	case d.PushType != "alert" && d.PushType != "background":
+		return http.StatusBadRequest, "InvalidPushType"
+	case d.Priority != "10" && d.Priority != "5" && d.Priority != "1":
+		return http.StatusBadRequest, "BadPriority"
+	case len(d.CollapseID) > 64:
+		return http.StatusBadRequest, "BadCollapseId"
+	case d.APNsID != "" && !validUUID(d.APNsID):
+		return http.StatusBadRequest, "BadMessageId"
+	}
+	if d.Expiration != "" {
+		if _, err := strconv.ParseInt(d.Expiration, 10, 64); err != nil {
+			return http.StatusBadRequest, "BadExpirationDate"
+		}
+	}
+	if len(body) > MaxPayload {
+		return http.StatusRequestEntityTooLarge, "PayloadTooLarge"
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return http.StatusBadRequest, "PayloadEmpty"
+	}
+	var p payload
+	if err := json.Unmarshal(body, &p); err != nil || p.APS == nil {
+		return http.StatusBadRequest, "BadPayload"
+	}
+	// A background push wakes the app silently: content-available 1, no
+	// alert, and priority 5; an alert push shows an alert.
+	if d.PushType == "background" && (p.APS.ContentAvailable != 1 || len(p.APS.Alert) > 0) {
+		return http.StatusBadRequest, "InvalidPushType"
+	}
+	if d.PushType == "background" && d.Priority == "10" {
+		return http.StatusBadRequest, "BadPriority"
+	}
+	if d.PushType == "alert" && len(p.APS.Alert) == 0 {
+		return http.StatusBadRequest, "InvalidPushType"
+	}
+	return 0, ""
+}
+
+// answer applies the device's state and the scripted faults, then records
+// the delivery and answers 200 with the apns-id.
+func (s *Server) answer(w http.ResponseWriter, d Delivery, body []byte) {
+	s.mu.Lock()
+	if since, ok := s.gone[d.Token]; ok {
+		s.mu.Unlock()
+		refuse(w, http.StatusGone, "Unregistered", since.UnixMilli())
+		return
+	}
+	if s.notTopic[d.Token] {
+		s.mu.Unlock()
+		refuse(w, http.StatusBadRequest, "DeviceTokenNotForTopic", 0)
+		return
+	}
+	f := s.faultFor(d.Token)
+	if f.answer != nil {
+		s.mu.Unlock()
+		if f.answer.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(f.answer.RetryAfter))
+		}
+		refuse(w, f.answer.Status, f.answer.Reason, 0)
+		return
+	}
+	p, ok := s.bodies[string(body)]
+	if !ok {
+		p = string(body)
+		s.bodies[p] = p
+	}
+	d.Payload = p
+	s.deliveries[d.Token] = append(s.deliveries[d.Token], d)
+	s.mu.Unlock()
+	if f.lose {
+		panic(http.ErrAbortHandler) // resets the stream: taken, but the answer is lost
+	}
+	id := d.APNsID
+	if id == "" {
+		id = "00000000-0000-4000-8000-000000000000"
+	}
+	w.Header().Set("apns-id", id)
+	w.WriteHeader(http.StatusOK)
+}
+
+// refuse writes APNs' error body.
+func refuse(w http.ResponseWriter, status int, reason string, ts int64) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	b := struct {
+		Reason    string `json:"reason"`
+		Timestamp int64  `json:"timestamp,omitempty"`
+	}{reason, ts}
+	_ = json.NewEncoder(w).Encode(b) // the client may have gone; nothing to do about it
+}

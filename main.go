@@ -30,6 +30,7 @@ import (
 	"github.com/pushdeck/pushdeck/handlers"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
+	"github.com/pushdeck/pushdeck/providers/apns"
 	"github.com/pushdeck/pushdeck/providers/getui"
 	"github.com/pushdeck/pushdeck/providers/mxpush"
 	"github.com/pushdeck/pushdeck/providers/sandbox"
@@ -184,6 +185,7 @@ func Registry() providers.Registry {
 		providers.KindGeTui:   getui.Spec(),
 		providers.KindMXPush:  mxpush.Spec(),
 		providers.KindWeCom:   wecom.Spec(),
+		apns.Kind:             apns.Spec(),
 	}
 }
 

@@ -158,10 +158,10 @@ func checkMessage(m providers.Message) []providers.Problem {
 	return out
 }
 
-// payloadError is a Send-time refusal of a payload the draft checks
+// payloadError is a Send-time refusal of a message the draft checks
 // should have caught (a message stored before they existed).
 func payloadError(p *providers.Problem) *providers.Error {
-	code := "BadPayload"
+	code := "BadMessage"
 	if p.MsgID == "apns.err.payload_too_large" {
 		code = "PayloadTooLarge"
 	}

@@ -58,6 +58,11 @@ func (c *Client) Send(ctx context.Context, req providers.SendRequest) (providers
 	if req.RequestID == "" {
 		return providers.Result{}, refuse("bad_request_id", "a request id is required (it derives apns-id and the collapse id)")
 	}
+	// The draft's checks again: a message stored before they existed
+	// must not reach APNs either.
+	if ps := checkMessage(req.Message); len(ps) > 0 {
+		return providers.Result{}, fmt.Errorf("apns: send: %w", payloadError(&ps[0]))
+	}
 	body, p := buildPayload(req.Message)
 	if p != nil {
 		return providers.Result{}, fmt.Errorf("apns: send: %w", payloadError(p))

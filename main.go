@@ -32,6 +32,7 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/apns"
 	"github.com/pushdeck/pushdeck/providers/getui"
+	"github.com/pushdeck/pushdeck/providers/jpush"
 	"github.com/pushdeck/pushdeck/providers/mxpush"
 	"github.com/pushdeck/pushdeck/providers/sandbox"
 	"github.com/pushdeck/pushdeck/providers/wecom"
@@ -186,6 +187,7 @@ func Registry() providers.Registry {
 		providers.KindMXPush:  mxpush.Spec(),
 		providers.KindWeCom:   wecom.Spec(),
 		apns.Kind:             apns.Spec(),
+		jpush.Kind:            jpush.Spec(),
 	}
 }
 

@@ -241,6 +241,13 @@ type SendRequest struct {
 	// Capabilities.DedupeWindow). The caller keeps it the same on every
 	// retry of a batch: it is part of the request that must not change.
 	DedupeWindow time.Duration
+	// Key is the de-duplication key a KeyIssuer provider issued for this
+	// batch, which the caller stored with the batch before the first
+	// attempt and passes on every retry, a process restart included. Empty
+	// when the provider issues none or the caller keeps none (a test
+	// send): such a provider then keeps its own key per RequestID, which
+	// lasts only as long as the process.
+	Key string
 }
 
 // DeliveryStatus is the terminal state of one recipient. The values are part
@@ -295,6 +302,18 @@ type Provider interface {
 type Reporter interface {
 	// Report fetches the figures of one task. Failures are *Error.
 	Report(ctx context.Context, taskID string) (Report, error)
+}
+
+// KeyIssuer is implemented by providers whose de-duplication key is issued
+// by the provider rather than chosen by the caller (a pool of ids to fetch
+// before sending): a RequestID alone cannot make a retry safe there, since
+// the provider would not recognise it. The caller obtains one key per batch
+// before its first attempt, stores it with the batch, and passes it as
+// SendRequest.Key on every attempt of that batch.
+type KeyIssuer interface {
+	// IssueKey returns a fresh key. Issuing delivers nothing, so a failed
+	// or lost call may be repeated. Failures are *Error.
+	IssueKey(ctx context.Context) (string, error)
 }
 
 // GroupReporter is implemented by providers with task-group statistics.

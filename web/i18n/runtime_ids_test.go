@@ -6,6 +6,7 @@ import (
 	"github.com/pushdeck/pushdeck/handlers"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
+	"github.com/pushdeck/pushdeck/providers/jpush"
 	"github.com/pushdeck/pushdeck/web/i18n"
 	provpages "github.com/pushdeck/pushdeck/web/pages/providers"
 )
@@ -38,9 +39,17 @@ func TestRuntimeIDsExist(t *testing.T) {
 	for _, h := range []string{provpages.HealthOK, provpages.HealthFailing, provpages.HealthUnknown} {
 		ids = append(ids, "health."+h)
 	}
-	for _, k := range []providers.Kind{providers.KindSandbox, providers.KindGeTui, providers.KindMXPush, providers.KindWeCom} {
+	for _, k := range []providers.Kind{providers.KindSandbox, providers.KindGeTui, providers.KindMXPush, providers.KindWeCom, jpush.Kind} {
 		ids = append(ids, "kind."+string(k))
 	}
+	// A provider's own settings and rules name their catalog ids.
+	for _, o := range jpush.Capabilities().Options {
+		ids = append(ids, o.Label, o.Help)
+		for _, c := range o.Choices {
+			ids = append(ids, "jpush."+o.Name+"."+c)
+		}
+	}
+	ids = append(ids, "jpush.err.content_too_long")
 	for _, t := range []providers.MessageType{providers.TypeNotification, providers.TypeTransmission, providers.TypeLink, providers.TypeImage,
 		providers.TypeText, providers.TypeTextCard, providers.TypeMarkdown, providers.TypeNews} {
 		ids = append(ids, "type."+string(t))

@@ -113,6 +113,13 @@ func (s *Store) resolveAudience(ctx context.Context, providerID int64, a *Audien
 	default:
 		v.Add("audience.kind", "err.choice", nil)
 	}
+	if r.mode == modeWhere && !a.IncludeInvalid && (a.Kind == "all" || a.Kind == "tag" || a.Kind == "segment" || a.Kind == "conditions") {
+		// A token a provider refused is not paid for again by every later
+		// campaign; the parentheses keep a top-level OR of the tree apart.
+		e := r.expr.sb.String()
+		r.expr.sb.Reset()
+		r.expr.sb.WriteString("(" + e + ") AND d.invalid_at IS NULL")
+	}
 	return r, v.Err()
 }
 

@@ -118,6 +118,9 @@ type settlement struct {
 	own      string // JSON array of rows, "" for none
 	counts   Totals
 	failures []FailureCount
+	// invalid is a JSON array of [cid, reason] for the recipients the
+	// provider answered invalid, "" for none: their devices are marked.
+	invalid string
 }
 
 // settle sorts a batch's recipients into their terminal states.
@@ -154,10 +157,16 @@ func settle(b Batch, res BatchResult) (settlement, error) {
 	}
 	bulk := make([]string, 0, len(b.Recipients))
 	var own [][4]string
+	var invalid [][2]string
 	for _, r := range b.Recipients {
 		o, ok := byRecipient[r]
 		if ok {
 			o.Status, o.Message = normalStatus(o.Status), truncate(o.Message, 500)
+		} else {
+			o = st.common
+		}
+		if o.Status == DeliveryInvalid {
+			invalid = append(invalid, [2]string{r, invalidReason(o)})
 		}
 		if !ok || (o.Status == st.common.Status && o.Code == st.common.Code && o.Message == st.common.Message) {
 			bulk = append(bulk, r)
@@ -165,6 +174,13 @@ func settle(b Batch, res BatchResult) (settlement, error) {
 		}
 		count(o, 1)
 		own = append(own, [4]string{r, o.Status, o.Code, o.Message})
+	}
+	if len(invalid) > 0 {
+		p, err := json.Marshal(invalid)
+		if err != nil {
+			return st, fmt.Errorf("models: encode invalid recipients of batch %d: %w", b.ID, err)
+		}
+		st.invalid = string(p)
 	}
 	if len(bulk) > 0 {
 		count(st.common, int64(len(bulk)))
@@ -216,6 +232,18 @@ func (s *Store) writeSettlement(ctx context.Context, b Batch, st settlement, t *
 			return fmt.Errorf("models: outcomes of batch %d: %w", b.ID, err)
 		}
 	}
+	if st.invalid != "" {
+		// The recipients of a listed audience are the account's cids; one
+		// not in the registry matches no row, which is right: there is no
+		// device to mark.
+		_, err := s.rawExec(ctx, `UPDATE devices SET invalid_at = ?, invalid_reason = j.value ->> 1
+			FROM json_each(?) AS j
+			WHERE devices.provider_id = (SELECT provider_id FROM campaigns WHERE id = ?) AND devices.cid = j.value ->> 0`,
+			s.now().Unix(), st.invalid, b.CampaignID)
+		if err != nil {
+			return fmt.Errorf("models: mark invalid devices of batch %d: %w", b.ID, err)
+		}
+	}
 	for _, f := range st.failures {
 		_, err := s.rawExec(ctx, `INSERT INTO campaign_failures (campaign_id, status, code, message, n) VALUES (?,?,?,?,?)
 			ON CONFLICT (campaign_id, status, code) DO UPDATE SET n = n + excluded.n, message = excluded.message`,
@@ -228,4 +256,18 @@ func (s *Store) writeSettlement(ctx context.Context, b Batch, st settlement, t *
 	t.Invalid += st.counts.Invalid
 	t.Failed += st.counts.Failed
 	return nil
+}
+
+// maxInvalidReason bounds the reason kept on a device.
+const maxInvalidReason = 200
+
+// invalidReason is what a device keeps of the answer that marked it.
+func invalidReason(o Outcome) string {
+	switch {
+	case o.Code == "":
+		return truncate(o.Message, maxInvalidReason)
+	case o.Message == "":
+		return truncate(o.Code, maxInvalidReason)
+	}
+	return truncate(o.Code+": "+o.Message, maxInvalidReason)
 }

@@ -20,6 +20,10 @@ type Audience struct {
 	Count  int64           `json:"count,omitempty"`
 	Values []string        `json:"values,omitempty"`
 	Tree   json.RawMessage `json:"conditions,omitempty"`
+	// IncludeInvalid keeps devices a provider answered invalid in an
+	// audience the registry resolves (all, tag, segment, conditions);
+	// explicit cid and alias lists are sent as given either way.
+	IncludeInvalid bool `json:"include_invalid,omitempty"`
 	// Stored, when set, holds the values instead of Values.
 	Stored *StoredValues `json:"-"`
 }

@@ -26,19 +26,24 @@ var Platforms = []string{"ios", "android", "other"}
 
 // Device is one registered device of a provider account.
 type Device struct {
-	ID         int64      `json:"id"`
-	ProviderID int64      `json:"provider_id"`
-	CID        string     `json:"cid" gorm:"column:cid"`
-	Alias      string     `json:"alias"`
-	UserID     string     `json:"user_id"`
-	Platform   string     `json:"platform"`
-	Vendor     string     `json:"vendor"`
-	Region     string     `json:"region"`
-	Tags       []string   `json:"tags" gorm:"-"`
-	OptedOut   bool       `json:"opted_out"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
-	LastSeenAt *time.Time `json:"last_seen_at"`
+	ID         int64    `json:"id"`
+	ProviderID int64    `json:"provider_id"`
+	CID        string   `json:"cid" gorm:"column:cid"`
+	Alias      string   `json:"alias"`
+	UserID     string   `json:"user_id"`
+	Platform   string   `json:"platform"`
+	Vendor     string   `json:"vendor"`
+	Region     string   `json:"region"`
+	Tags       []string `json:"tags" gorm:"-"`
+	OptedOut   bool     `json:"opted_out"`
+	// InvalidAt is when a provider last answered the device's token
+	// invalid (nil: never, or cleared since); InvalidReason is its code
+	// and message.
+	InvalidAt     *time.Time `json:"invalid_at"`
+	InvalidReason string     `json:"invalid_reason"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	LastSeenAt    *time.Time `json:"last_seen_at"`
 }
 
 // DeviceInput is one device to upsert. CID is required; a nil field keeps

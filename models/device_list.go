@@ -20,10 +20,18 @@ type DeviceFilter struct {
 	Region   string
 	// Q keeps devices whose cid, alias or user_id starts with it.
 	Q string
+	// Invalid is InvalidOnly, InvalidExcluded or "" (every device).
+	Invalid string
 	// After is the cid of the last device of the previous page.
 	After string
 	Limit int
 }
+
+// DeviceFilter.Invalid values.
+const (
+	InvalidOnly     = "only"
+	InvalidExcluded = "exclude"
+)
 
 // ListDevices returns a page of devices (with their tags) and the cursor
 // of the next page ("" on the last). Pages are keyset on (provider_id,
@@ -77,6 +85,15 @@ func (s *Store) deviceQuery(ctx context.Context, f DeviceFilter, limit int) (fro
 	// planner from choosing an index that would need a sort of every match
 	// per page. A prefix search instead unions three small index ranges.
 	from = "devices d INDEXED BY devices_cid"
+	switch f.Invalid {
+	case InvalidOnly:
+		// Few devices carry a mark: their partial index, in cid order,
+		// holds exactly them, where the cid index would walk them all.
+		from = "devices d INDEXED BY devices_invalid"
+		w.WriteString(" AND d.invalid_at IS NOT NULL")
+	case InvalidExcluded:
+		w.WriteString(" AND d.invalid_at IS NULL")
+	}
 	var fromArgs []any
 	if tag := strings.TrimSpace(f.Tag); tag != "" {
 		id, carriers, err := s.tagID(ctx, f.ProviderID, tag)

@@ -60,6 +60,13 @@ func (s *Store) UpsertDevices(ctx context.Context, providerID int64, in []Device
 		if res, err = w.write(ctx, in); err != nil {
 			return err
 		}
+		cids := make([]string, len(in))
+		for i := range in {
+			cids[i] = in[i].CID
+		}
+		if err := tx.clearInvalid(ctx, providerID, cids); err != nil {
+			return err
+		}
 		return w.finish(ctx)
 	})
 	return res, unwrapValidation(err)

@@ -31,7 +31,8 @@ func (s *Server) showDevice(c *gin.Context) {
 	v := audience.DeviceView{ID: d.ID, Account: acct.Name, CID: d.CID, Alias: d.Alias, UserID: d.UserID, Platform: d.Platform,
 		Vendor: d.Vendor, Region: d.Region, OptedOut: d.OptedOut, Created: when(d.CreatedAt), Updated: when(d.UpdatedAt),
 		LastSeen: whenPtr(d.LastSeenAt), EditURL: fmt.Sprintf("/audience/devices/%d/edit", d.ID),
-		DeleteURL: fmt.Sprintf("/audience/devices/%d/delete", d.ID), BackURL: deviceListURL(d.ProviderID, audience.Filter{}, "")}
+		DeleteURL: fmt.Sprintf("/audience/devices/%d/delete", d.ID), BackURL: deviceListURL(d.ProviderID, audience.Filter{}, ""),
+		InvalidSince: whenPtr(d.InvalidAt), InvalidReason: d.InvalidReason, ClearInvalidURL: fmt.Sprintf("/audience/devices/%d/clear-invalid", d.ID)}
 	for _, t := range d.Tags {
 		v.Tags = append(v.Tags, audience.TagRow{Name: t, URL: deviceListURL(d.ProviderID, audience.Filter{Tag: t}, "")})
 	}
@@ -164,6 +165,26 @@ func (s *Server) deleteDevice(c *gin.Context) {
 	}
 	s.flash(c, "success", "flash.device_deleted")
 	s.redirect(c, deviceListURL(d.ProviderID, audience.Filter{}, ""))
+}
+
+// clearDeviceInvalid removes a device's invalid mark: the operator knows
+// the token works again, so resolved audiences include it once more.
+func (s *Server) clearDeviceInvalid(c *gin.Context) {
+	id, ok := parseID(c.Param("id"))
+	if !ok {
+		s.fail(c, models.ErrNotFound)
+		return
+	}
+	d, err := s.store.ClearDeviceInvalid(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !s.audit(c, auditDeviceClearInvalid, fmt.Sprintf("provider:%d", d.ProviderID), d.CID) {
+		return
+	}
+	s.flash(c, "success", "invalid.cleared")
+	s.redirect(c, fmt.Sprintf("/audience/devices/%d", d.ID))
 }
 
 // fleetSource is a provider that simulates devices (the sandbox).

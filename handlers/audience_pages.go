@@ -29,6 +29,7 @@ func (s *Server) audienceRoutes() []Route {
 		page(http.MethodGet, "/audience/devices/:id/edit", operator, s.showEditDevice),
 		page(http.MethodPost, "/audience/devices/:id", operator, s.updateDevice),
 		page(http.MethodPost, "/audience/devices/:id/delete", operator, s.deleteDevice),
+		page(http.MethodPost, "/audience/devices/:id/clear-invalid", operator, s.clearDeviceInvalid),
 		page(http.MethodPost, "/audience/seed", operator, s.seedSandbox),
 		page(http.MethodPost, "/audience/devices/bulk", operator, s.bulkDevices),
 		page(http.MethodGet, "/audience/import", operator, s.showImport),
@@ -84,10 +85,11 @@ func (s *Server) showAudience(c *gin.Context) {
 	v.Tabs.ProviderID, v.ProviderID, v.Account = pid, pid, acct.Name
 	caps, _ := s.reg.Capabilities(providers.Kind(acct.Kind))
 	v.Sandbox, v.NewURL = caps.Simulated, "/audience/devices/new?provider_id="+pid
-	v.Filter = audience.Filter{Tag: c.Query("tag"), Platform: c.Query("platform"), Vendor: c.Query("vendor"), Region: c.Query("region"), Q: c.Query("q")}
+	v.Filter = audience.Filter{Tag: c.Query("tag"), Platform: c.Query("platform"), Vendor: c.Query("vendor"), Region: c.Query("region"), Q: c.Query("q"),
+		Invalid: invalidFilter(c.Query("invalid"))}
 	f := models.DeviceFilter{ProviderID: acct.ID, Tag: v.Filter.Tag, Platform: v.Filter.Platform, Vendor: v.Filter.Vendor,
-		Region: v.Filter.Region, Q: v.Filter.Q, After: c.Query("after"), Limit: devicePageSize}
-	v.Filtered = f.Tag != "" || f.Platform != "" || f.Vendor != "" || f.Region != "" || f.Q != ""
+		Region: v.Filter.Region, Q: v.Filter.Q, Invalid: v.Filter.Invalid, After: c.Query("after"), Limit: devicePageSize}
+	v.Filtered = f.Tag != "" || f.Platform != "" || f.Vendor != "" || f.Region != "" || f.Q != "" || f.Invalid != ""
 	ds, next, err := s.store.ListDevices(ctx, f)
 	if err != nil {
 		s.fail(c, err)
@@ -95,7 +97,8 @@ func (s *Server) showAudience(c *gin.Context) {
 	}
 	for _, d := range ds {
 		v.Rows = append(v.Rows, audience.DeviceRow{URL: fmt.Sprintf("/audience/devices/%d", d.ID), CID: d.CID, Alias: d.Alias, UserID: d.UserID,
-			Platform: d.Platform, Vendor: d.Vendor, Region: d.Region, Tags: d.Tags, OptedOut: d.OptedOut, Updated: when(d.UpdatedAt)})
+			Platform: d.Platform, Vendor: d.Vendor, Region: d.Region, Tags: d.Tags, OptedOut: d.OptedOut, Updated: when(d.UpdatedAt),
+			InvalidSince: whenPtr(d.InvalidAt), InvalidReason: d.InvalidReason})
 	}
 	if next != "" {
 		v.NextURL = deviceListURL(acct.ID, v.Filter, next)
@@ -139,9 +142,14 @@ func filterText(ctx context.Context, f audience.Filter) string {
 	if f.Platform != "" {
 		platform = audience.PlatformLabel(ctx, f.Platform)
 	}
+	invalid := ""
+	if f.Invalid != "" {
+		invalid = i18n.T(ctx, "invalid.filter_"+f.Invalid)
+	}
 	var parts []string
 	for _, p := range []struct{ label, value string }{{"audience.search", f.Q}, {"audience.field_tag", f.Tag},
-		{"audience.field_platform", platform}, {"audience.field_vendor", f.Vendor}, {"audience.field_region", f.Region}} {
+		{"audience.field_platform", platform}, {"audience.field_vendor", f.Vendor}, {"audience.field_region", f.Region},
+		{"invalid.filter", invalid}} {
 		if v := strings.TrimSpace(p.value); v != "" {
 			parts = append(parts, i18n.T(ctx, p.label)+": "+v)
 		}
@@ -152,7 +160,7 @@ func filterText(ctx context.Context, f audience.Filter) string {
 // deviceListURL is the device list of an account with a filter, from a cursor.
 func deviceListURL(providerID int64, f audience.Filter, after string) string {
 	q := url.Values{"provider_id": {strconv.FormatInt(providerID, 10)}}
-	for k, v := range map[string]string{"tag": f.Tag, "platform": f.Platform, "vendor": f.Vendor, "region": f.Region, "q": f.Q, "after": after} {
+	for k, v := range map[string]string{"tag": f.Tag, "platform": f.Platform, "vendor": f.Vendor, "region": f.Region, "q": f.Q, "invalid": f.Invalid, "after": after} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -212,4 +220,13 @@ func (s *Server) nativeKind(ctx context.Context, acct models.ProviderAccount, a 
 		return a.Kind, nil
 	}
 	return "", nil
+}
+
+// invalidFilter keeps the device list's "invalid" query value only when it
+// is one the store knows; anything else lists every device.
+func invalidFilter(q string) string {
+	if q == models.InvalidOnly || q == models.InvalidExcluded {
+		return q
+	}
+	return ""
 }

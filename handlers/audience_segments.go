@@ -279,7 +279,7 @@ func (s *Server) segmentCount(c *gin.Context) {
 // spaces or semicolons), segment_id (for kind segment) and
 // audience_conditions (a condition tree as JSON, for kind conditions).
 func (s *Server) audiencePreview(c *gin.Context) {
-	a := models.Audience{Kind: c.PostForm("audience_kind")}
+	a := models.Audience{Kind: c.PostForm("audience_kind"), IncludeInvalid: c.PostForm("include_invalid") != ""}
 	switch a.Kind {
 	case "segment":
 		a.Values = []string{strings.TrimSpace(c.PostForm("segment_id"))}

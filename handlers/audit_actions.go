@@ -39,6 +39,7 @@ const (
 	auditDeviceTag             = "device_tag"
 	auditDeviceAlias           = "device_alias"
 	auditDeviceDelete          = "device_delete"
+	auditDeviceClearInvalid    = "device_clear_invalid"
 	auditSegmentCreate         = "segment_create"
 	auditSegmentUpdate         = "segment_update"
 	auditSegmentSave           = "segment_save"
@@ -56,6 +57,7 @@ func AuditActions() []string {
 		auditCampaignCreate, auditCampaignUpdate, auditCampaignDuplicate, auditCampaignResendFailed,
 		auditCampaignSchedule, auditCampaignSend, auditCampaignPause, auditCampaignResume, auditCampaignCancel, auditCampaignTest,
 		auditDeviceCreate, auditDeviceUpdate, auditDeviceUpsert, auditDeviceImport, auditDeviceSeed, auditDeviceTag, auditDeviceAlias, auditDeviceDelete,
+		auditDeviceClearInvalid,
 		auditSegmentCreate, auditSegmentUpdate, auditSegmentSave, auditSegmentDelete,
 	}
 }

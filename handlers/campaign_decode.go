@@ -220,6 +220,8 @@ func (ds *draftStream) audience() error {
 			err = ds.dec.Decode(&n)
 		case "conditions":
 			err = ds.dec.Decode(&a.Tree)
+		case "include_invalid":
+			err = ds.dec.Decode(&a.IncludeInvalid)
 		case "values":
 			if err = ds.values(); errors.Is(err, errNull) {
 				err = nil

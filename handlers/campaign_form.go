@@ -26,7 +26,7 @@ func formValues(c *gin.Context) campaigns.FormValues {
 	on := func(k string) bool { return c.PostForm(k) != "" }
 	return campaigns.FormValues{
 		Name: p("name"), ProviderID: p("provider_id"), Group: strings.TrimSpace(p("group")),
-		AudienceKind: p("audience_kind"), AudienceValues: p("audience_values"), SegmentID: p("segment_id"),
+		AudienceKind: p("audience_kind"), AudienceValues: p("audience_values"), SegmentID: p("segment_id"), IncludeInvalid: on("include_invalid"),
 		Type: p("type"), Title: p("title"), Body: p("body"), BigText: p("big_text"), ImageURL: p("image_url"),
 		ClickAction: p("click_action"), ClickValue: p("click_value"), Badge: p("badge"), Sound: p("sound"), Ext: p("ext"),
 		ShowBegin: p("show_begin"), ShowEnd: p("show_end"), TTLSeconds: p("ttl_seconds"), WifiOnly: on("wifi_only"),
@@ -68,7 +68,7 @@ func draftFromForm(c *gin.Context, withFile bool) (campaigns.FormValues, dispatc
 			f.AudienceValues += strings.Join(extra, "\n")
 		}
 	}
-	d.Audience = models.Audience{Kind: f.AudienceKind}
+	d.Audience = models.Audience{Kind: f.AudienceKind, IncludeInvalid: f.IncludeInvalid}
 	switch f.AudienceKind {
 	case "segment":
 		if s := strings.TrimSpace(f.SegmentID); s != "" {
@@ -332,7 +332,7 @@ func valuesOf(d dispatch.Draft) campaigns.FormValues {
 	loc := d.Options.Location()
 	m := d.Message
 	f := campaigns.FormValues{
-		Name: d.Name, ProviderID: strconv.FormatInt(d.ProviderID, 10), Group: d.Group, AudienceKind: d.Audience.Kind,
+		Name: d.Name, ProviderID: strconv.FormatInt(d.ProviderID, 10), Group: d.Group, AudienceKind: d.Audience.Kind, IncludeInvalid: d.Audience.IncludeInvalid,
 		Type: string(m.Type), Title: m.Title, Body: m.Body, BigText: m.BigText, ImageURL: m.ImageURL, ClickAction: m.Click.Action,
 		Sound: m.Sound, ShowBegin: localInput(m.ShowBegin, loc), ShowEnd: localInput(m.ShowEnd, loc), WifiOnly: m.WifiOnly,
 		IOSSound: m.IOS.Sound, IOSSubtitle: m.IOS.Subtitle, IOSThreadID: m.IOS.ThreadID, IOSCollapseID: m.IOS.CollapseID,

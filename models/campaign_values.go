@@ -47,7 +47,7 @@ func (campaignAudience) TableName() string { return "campaign_audiences" }
 // MaxAudienceValues is a *ValidationError on audience.values (the caller's
 // transaction then rolls back). a is reloaded as CampaignByID returns it.
 func (s *Store) saveAudience(ctx context.Context, id int64, a *Audience) error {
-	doc := Audience{Kind: a.Kind, Values: a.Values, Tree: a.Tree}
+	doc := Audience{Kind: a.Kind, Values: a.Values, Tree: a.Tree, IncludeInvalid: a.IncludeInvalid}
 	count := int64(len(a.Values))
 	if listedKind(a.Kind) {
 		doc.Values = nil

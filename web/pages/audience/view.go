@@ -35,6 +35,8 @@ type Filter struct {
 	Vendor   string
 	Region   string
 	Q        string
+	// Invalid is "only", "exclude" or "" (models.InvalidOnly, …).
+	Invalid string
 }
 
 // DevicesView is the device list of one account.
@@ -80,6 +82,9 @@ type DeviceRow struct {
 	Tags     []string
 	OptedOut bool
 	Updated  string
+	// InvalidSince is when a provider answered the token invalid ("" for
+	// a device without the mark), InvalidReason what it said.
+	InvalidSince, InvalidReason string
 }
 
 // TagRow is one tag with its device count and the list filtered by it.
@@ -108,6 +113,9 @@ type DeviceView struct {
 	EditURL   string
 	DeleteURL string
 	BackURL   string
+	// InvalidSince and InvalidReason as on DeviceRow; ClearInvalidURL
+	// removes the mark.
+	InvalidSince, InvalidReason, ClearInvalidURL string
 }
 
 // DeviceFormValues are the device form's fields as typed.

@@ -251,6 +251,9 @@ type FormValues struct {
 	Group          string
 	AudienceKind   string
 	AudienceValues string
+	// IncludeInvalid keeps devices a provider answered invalid in an
+	// audience the registry resolves.
+	IncludeInvalid bool
 	// StoredCount is the length of a draft's stored list (too long to
 	// edit in a text box), kept when AudienceValues is left empty.
 	StoredCount         int64

@@ -74,7 +74,7 @@ func TestMigrationRebuildKeepsData(t *testing.T) {
 		names = append(names, s)
 	}
 	_ = rows.Close()
-	if want := []string{"deliveries_problems", "devices_alias", "devices_cid", "devices_scan", "devices_user"}; !slices.Equal(names, want) {
+	if want := []string{"deliveries_problems", "devices_alias", "devices_cid", "devices_invalid", "devices_scan", "devices_user"}; !slices.Equal(names, want) {
 		t.Errorf("indexes %v, want %v", names, want)
 	}
 	for _, q := range []string{

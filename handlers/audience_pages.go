@@ -143,8 +143,11 @@ func filterText(ctx context.Context, f audience.Filter) string {
 		platform = audience.PlatformLabel(ctx, f.Platform)
 	}
 	invalid := ""
-	if f.Invalid != "" {
-		invalid = i18n.T(ctx, "invalid.filter_"+f.Invalid)
+	switch f.Invalid {
+	case models.InvalidOnly:
+		invalid = i18n.T(ctx, "invalid.filter_only")
+	case models.InvalidExcluded:
+		invalid = i18n.T(ctx, "invalid.filter_exclude")
 	}
 	var parts []string
 	for _, p := range []struct{ label, value string }{{"audience.search", f.Q}, {"audience.field_tag", f.Tag},

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -17,12 +18,19 @@ import (
 // keeps its own token cache and connection pool, plus the account's request
 // rate shared by every campaign using it.
 type clients struct {
-	store *models.Store
+	store credentialStore
 	reg   providers.Registry
 	log   *slog.Logger
 
 	mu sync.Mutex
 	m  map[int64]*client
+}
+
+// credentialStore opens an account's sealed credentials for its client.
+type credentialStore interface {
+	// ProviderCredentials returns an error when the credentials no longer
+	// open (the sealing key changed).
+	ProviderCredentials(a models.ProviderAccount) (json.RawMessage, error)
 }
 
 type client struct {
@@ -33,7 +41,7 @@ type client struct {
 	limit *rate.Limiter
 }
 
-func newClients(store *models.Store, reg providers.Registry, log *slog.Logger) *clients {
+func newClients(store credentialStore, reg providers.Registry, log *slog.Logger) *clients {
 	return &clients{store: store, reg: reg, log: log, m: map[int64]*client{}}
 }
 
@@ -94,11 +102,11 @@ func (e *Engine) AccountRate(ctx context.Context, acct models.ProviderAccount) (
 // time left is the pending count over it; the rate of the last seconds
 // says nothing while a campaign is still speeding up or paced.
 func (e *Engine) CampaignRate(ctx context.Context, c models.Campaign) (float64, error) {
-	info, err := e.sendInfo(ctx, c.ID)
+	info, err := e.send.sendInfo(ctx, c.ID)
 	if err != nil {
 		return 0, err
 	}
-	acct, err := e.account(ctx, info.providerID)
+	acct, err := e.send.account(ctx, info.providerID)
 	if err != nil {
 		return 0, err
 	}

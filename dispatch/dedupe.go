@@ -52,18 +52,18 @@ func (c Config) retryHorizon() time.Duration {
 // offers none, or the operator turned the check off. It depends only on
 // the engine's configuration and the provider, so every retry of a batch
 // asks for the same window and stays the same request.
-func (e *Engine) dedupeWindow(caps providers.Capabilities, info campaignInfo) time.Duration {
+func (s *sender) dedupeWindow(caps providers.Capabilities, info campaignInfo) time.Duration {
 	if !info.dedupe || caps.Idempotency != providers.IdempotencyDedupeWindow || caps.DedupeWindow <= 0 {
 		return 0
 	}
-	w := (e.cfg.retryHorizon() + time.Minute - 1).Truncate(time.Minute)
+	w := (s.cfg.retryHorizon() + time.Minute - 1).Truncate(time.Minute)
 	return min(w, caps.DedupeWindow)
 }
 
 // unsafeAttempt reports whether sending the batch again at `at` could
 // deliver it twice, and if so the result to end it with instead;
 // lastCode and lastMsg are the provider's answer to the attempt before.
-func (e *Engine) unsafeAttempt(b models.Batch, caps providers.Capabilities, info campaignInfo, at time.Time, lastCode, lastMsg string) (models.BatchResult, bool) {
+func (s *sender) unsafeAttempt(b models.Batch, caps providers.Capabilities, info campaignInfo, at time.Time, lastCode, lastMsg string) (models.BatchResult, bool) {
 	if !info.dedupe {
 		return models.BatchResult{}, false // the operator accepted duplicates
 	}
@@ -72,9 +72,9 @@ func (e *Engine) unsafeAttempt(b models.Batch, caps providers.Capabilities, info
 	case providers.IdempotencyRequestID:
 		return models.BatchResult{}, false
 	case providers.IdempotencyDedupeWindow:
-		w := e.dedupeWindow(caps, info)
+		w := s.dedupeWindow(caps, info)
 		// The attempt itself may take up to a lease to reach the provider.
-		if b.FirstAttemptAt == nil || at.Add(e.cfg.Lease).Before(b.FirstAttemptAt.Add(w)) {
+		if b.FirstAttemptAt == nil || at.Add(s.cfg.Lease).Before(b.FirstAttemptAt.Add(w)) {
 			return models.BatchResult{}, false
 		}
 		code = CodeDedupeWindow
@@ -96,7 +96,7 @@ func (e *Engine) unsafeAttempt(b models.Batch, caps providers.Capabilities, info
 // scheduled (a pause, a restart), so the window is checked again. Without
 // any de-duplication a scheduled retry was already judged safe when it was
 // scheduled; a batch with no answer recorded was not.
-func (e *Engine) unsafeResend(b models.Batch, caps providers.Capabilities, info campaignInfo) (models.BatchResult, bool) {
+func (s *sender) unsafeResend(b models.Batch, caps providers.Capabilities, info campaignInfo) (models.BatchResult, bool) {
 	if b.Attempts <= 1 || (caps.Idempotency == providers.IdempotencyNone && b.LastCode != "") {
 		return models.BatchResult{}, false
 	}
@@ -104,27 +104,27 @@ func (e *Engine) unsafeResend(b models.Batch, caps providers.Capabilities, info 
 	if code == "" {
 		code, msg = "no_answer", "an earlier attempt ended without an answer"
 	}
-	return e.unsafeAttempt(b, caps, info, e.store.Now(), code, msg)
+	return s.unsafeAttempt(b, caps, info, s.store.Now(), code, msg)
 }
 
 // unsafeRetry is the check before a failed batch is scheduled again at
 // `at`. A refused token on the first attempt proves nothing was sent, so
 // its immediate retry is always safe.
-func (e *Engine) unsafeRetry(ctx context.Context, b models.Batch, pe *providers.Error, at time.Time) (models.BatchResult, bool) {
+func (s *sender) unsafeRetry(ctx context.Context, b models.Batch, pe *providers.Error, at time.Time) (models.BatchResult, bool) {
 	if pe.Class == providers.Reauth && b.Attempts == 1 {
 		return models.BatchResult{}, false
 	}
-	info, err := e.sendInfo(ctx, b.CampaignID)
+	info, err := s.sendInfo(ctx, b.CampaignID)
 	if err != nil {
 		return models.BatchResult{}, false // the next attempt fails on it and says so
 	}
-	acct, err := e.account(ctx, info.providerID)
+	acct, err := s.account(ctx, info.providerID)
 	if err != nil {
 		return models.BatchResult{}, false
 	}
-	cl, err := e.clients.entry(ctx, acct)
+	cl, err := s.clients.entry(ctx, acct)
 	if err != nil {
 		return models.BatchResult{}, false
 	}
-	return e.unsafeAttempt(b, cl.p.Capabilities(), info, at, pe.Code, pe.Msg)
+	return s.unsafeAttempt(b, cl.p.Capabilities(), info, at, pe.Code, pe.Msg)
 }

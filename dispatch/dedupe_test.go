@@ -242,7 +242,7 @@ func TestRetryHorizon(t *testing.T) {
 		{"request ids", def, providers.Capabilities{Idempotency: providers.IdempotencyRequestID}, on, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := &Engine{cfg: tc.cfg}
+			e := &sender{cfg: tc.cfg}
 			if got := e.dedupeWindow(tc.caps, tc.info); got != tc.want {
 				t.Errorf("window %v, want %v (horizon %v)", got, tc.want, tc.cfg.retryHorizon())
 			}
@@ -254,7 +254,7 @@ func TestRetryHorizon(t *testing.T) {
 func TestUnsafeAttempt(t *testing.T) {
 	var cfg Config
 	cfg.defaults()
-	e := &Engine{cfg: cfg}
+	e := &sender{cfg: cfg}
 	now := time.Now()
 	at := func(ago time.Duration) *time.Time { t := now.Add(-ago); return &t }
 	window := providers.Capabilities{Idempotency: providers.IdempotencyDedupeWindow, DedupeWindow: 4 * time.Hour}

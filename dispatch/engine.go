@@ -8,10 +8,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pushdeck/pushdeck/models"
@@ -92,40 +90,37 @@ func (c *Config) defaults() {
 	}
 }
 
-// Engine runs campaigns. Build it with New and start it with Run.
+// Engine runs campaigns. Build it with New and start it with Run. It owns
+// the campaign lifecycle and the drafts; planning, sending and polling are
+// its parts (planner, sender, poller), each over the few store methods it
+// uses.
 type Engine struct {
-	store   *models.Store
+	store   Store
 	clients *clients
 	cfg     Config
 	log     *slog.Logger
-	wake    chan struct{}
-	planq   chan struct{}
-	done    chan models.Completion
-	// reportq takes campaigns to the poller (poll_queue.go).
-	reportq chan models.Campaign
-
 	metrics *Metrics
-	// lastCampaign is the campaign a worker claimed last (round robin).
-	lastCampaign atomic.Int64
 
-	mu       sync.Mutex
-	speeds   map[int64]*speedLimit // per campaign
-	infos    map[int64]campaignInfo
-	lastOK   map[int64]time.Time
-	accounts map[int64]cachedAccount
-	lastPoll map[int64]time.Time
+	plan *planner
+	send *sender
+	poll *poller
 }
 
 // New builds an engine over the store and the provider registry.
-func New(store *models.Store, reg providers.Registry, cfg Config, log *slog.Logger) *Engine {
+func New(store Store, reg providers.Registry, cfg Config, log *slog.Logger) *Engine {
 	cfg.defaults()
 	if log == nil {
 		log = slog.Default()
 	}
+	log = log.With(slog.String("component", "dispatch"))
+	cl := newClients(store, reg, log)
+	m := newMetrics()
+	poll := newPoller(store, cl, cfg, log)
+	send := newSender(store, cl, cfg, log, m, poll.handOff)
 	return &Engine{
-		store: store, clients: newClients(store, reg, log), cfg: cfg, log: log.With(slog.String("component", "dispatch")),
-		wake: make(chan struct{}, 1), planq: make(chan struct{}, 1), done: make(chan models.Completion, 64), reportq: make(chan models.Campaign, reportQueue), speeds: map[int64]*speedLimit{}, infos: map[int64]campaignInfo{}, lastOK: map[int64]time.Time{}, accounts: map[int64]cachedAccount{}, lastPoll: map[int64]time.Time{},
-		metrics: newMetrics(),
+		store: store, clients: cl, cfg: cfg, log: log, metrics: m,
+		plan: newPlanner(store, cl, cfg, log, send.sendInfo, send.wakeUp),
+		send: send, poll: poll,
 	}
 }
 
@@ -133,30 +128,15 @@ func New(store *models.Store, reg providers.Registry, cfg Config, log *slog.Logg
 // ctx is done and every goroutine has stopped (an in-flight call finishes
 // or is abandoned to its lease).
 func (e *Engine) Run(ctx context.Context) {
-	if n, err := e.store.ReleaseLeases(ctx, e.cfg.Owner); err != nil {
-		e.log.Error("release leftover leases", slog.Any("error", err))
-	} else if n > 0 {
-		e.log.Info("resuming batches left by the previous run", slog.Int64("batches", n))
-	}
-	var wg, workers sync.WaitGroup
-	feed := make(chan job, max(feedQueue, 2*e.cfg.Workers))
-	workers.Go(func() { e.feeder(ctx, feed) })
-	for i := 0; i < e.cfg.Workers; i++ {
-		workers.Go(func() { e.worker(ctx, i, feed) })
-	}
-	// The recorder outlives the workers so their last outcomes are kept.
-	recCtx, stopRecorder := context.WithCancel(context.WithoutCancel(ctx))
-	recDone := make(chan struct{})
-	go func() { e.recorder(recCtx); close(recDone) }()
-	wg.Go(func() { e.planner(ctx) })
+	var wg sync.WaitGroup
+	stopSending := e.send.start(ctx)
+	wg.Go(func() { e.plan.run(ctx) })
 	wg.Go(func() { e.every(ctx, time.Second, e.startDue) })
-	wg.Go(func() { e.poller(ctx) })
-	wg.Go(func() { e.every(ctx, max(e.cfg.PollEvery/3, time.Second), e.pollReports) })
+	wg.Go(func() { e.poll.run(ctx) })
+	wg.Go(func() { e.every(ctx, max(e.cfg.PollEvery/3, time.Second), e.poll.pollReports) })
 	wg.Go(func() { e.every(ctx, e.cfg.PruneEvery, e.pruneDeliveries) })
 	<-ctx.Done()
-	workers.Wait()
-	stopRecorder()
-	<-recDone
+	stopSending()
 	wg.Wait()
 }
 
@@ -173,36 +153,8 @@ func (e *Engine) every(ctx context.Context, d time.Duration, fn func(context.Con
 	}
 }
 
-// planner freezes audiences: at start (resuming interrupted plans), when
-// a campaign starts, and periodically.
-func (e *Engine) planner(ctx context.Context) {
-	t := time.NewTicker(10 * e.cfg.Idle)
-	defer t.Stop()
-	for {
-		e.planPending(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-e.planq:
-		case <-t.C:
-		}
-	}
-}
-
-func (e *Engine) wakePlanner() {
-	select {
-	case e.planq <- struct{}{}:
-	default:
-	}
-}
-
 // Wake tells idle workers that new work is due.
-func (e *Engine) Wake() {
-	select {
-	case e.wake <- struct{}{}:
-	default:
-	}
-}
+func (e *Engine) Wake() { e.send.wakeUp() }
 
 // Provider returns the client of an account (cached per account version),
 // for the console's connection test.
@@ -221,11 +173,4 @@ func (e *Engine) startDue(ctx context.Context) {
 			e.log.Error("start scheduled campaign", slog.Int64("campaign", c.ID), slog.Any("error", err))
 		}
 	}
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return fmt.Sprint(err)
 }

@@ -32,7 +32,7 @@ const (
 // sent; when their campaign stops sending (pause, cancel, the error
 // threshold) the worker that takes one gives it back unsent (see
 // stillSending).
-func (e *Engine) feeder(ctx context.Context, feed chan<- job) {
+func (s *sender) feeder(ctx context.Context, feed chan<- job) {
 	defer close(feed)
 	f := &feedState{unpaced: map[int64]bool{}}
 	timer := time.NewTimer(time.Hour)
@@ -43,7 +43,7 @@ func (e *Engine) feeder(ctx context.Context, feed chan<- job) {
 		// Claims are worth their write lock when they can take many
 		// batches: the feeder waits for half its room before claiming again.
 		if len(f.booked) <= feedClaim/2 && !now.Before(f.claimAt) {
-			f.claimAt = e.claim(ctx, f, now)
+			f.claimAt = s.claim(ctx, f, now)
 			continue
 		}
 		var out chan<- job
@@ -61,7 +61,7 @@ func (e *Engine) feeder(ctx context.Context, feed chan<- job) {
 			}
 		}
 		if out == nil && next.IsZero() {
-			next = now.Add(e.cfg.Idle)
+			next = now.Add(s.cfg.Idle)
 		}
 		if out == nil {
 			timer.Reset(max(time.Millisecond, time.Until(next)))
@@ -70,7 +70,7 @@ func (e *Engine) feeder(ctx context.Context, feed chan<- job) {
 		case out <- head:
 			heap.Pop(&f.booked)
 		case <-timer.C:
-		case <-e.wake:
+		case <-s.wake:
 			f.claimAt = time.Time{}
 		case <-ctx.Done():
 			return
@@ -104,18 +104,18 @@ func (f *feedState) release(feed chan<- job) {
 // claim again: at once after a claim that took batches (more may be due)
 // or met new campaigns, else when a refused batch's turn comes or after
 // the Idle interval.
-func (e *Engine) claim(ctx context.Context, f *feedState, now time.Time) time.Time {
-	adm := e.admission(ctx, f.unpaced)
-	bs, err := e.store.ClaimAdmitted(ctx, e.cfg.Owner, e.cfg.Lease, e.lastCampaign.Load(), feedClaim-len(f.booked), adm.admit)
+func (s *sender) claim(ctx context.Context, f *feedState, now time.Time) time.Time {
+	adm := s.admission(ctx, f.unpaced)
+	bs, err := s.store.ClaimAdmitted(ctx, s.cfg.Owner, s.cfg.Lease, s.lastCampaign.Load(), feedClaim-len(f.booked), adm.admit)
 	jobs := adm.settle(bs)
 	if len(adm.unknown) > 0 {
-		e.learn(ctx, adm.unknown, f.unpaced)
+		s.learn(ctx, adm.unknown, f.unpaced)
 	}
 	if err != nil {
 		if ctx.Err() == nil {
-			e.log.Error("claim batches", slog.Any("error", err))
+			s.log.Error("claim batches", slog.Any("error", err))
 		}
-		return now.Add(e.cfg.Idle)
+		return now.Add(s.cfg.Idle)
 	}
 	for _, j := range jobs {
 		f.seq++
@@ -123,12 +123,12 @@ func (e *Engine) claim(ctx context.Context, f *feedState, now time.Time) time.Ti
 		heap.Push(&f.booked, j)
 	}
 	if len(bs) > 0 {
-		e.lastCampaign.Store(bs[len(bs)-1].CampaignID)
+		s.lastCampaign.Store(bs[len(bs)-1].CampaignID)
 	}
 	if len(jobs) > 0 || len(adm.unknown) > 0 {
 		return now
 	}
-	next := now.Add(e.cfg.Idle)
+	next := now.Add(s.cfg.Idle)
 	if !adm.retryAt.IsZero() && adm.retryAt.Before(next) {
 		next = adm.retryAt
 	}

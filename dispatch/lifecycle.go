@@ -2,7 +2,6 @@ package dispatch
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -48,7 +47,7 @@ func (e *Engine) start(ctx context.Context, c models.Campaign, actor string) (mo
 		return c, err
 	}
 	e.log.Info("campaign sending", slog.Int64("campaign", c.ID), slog.String("audience", c.Audience.Kind), slog.String("actor", actor))
-	e.wakePlanner()
+	e.plan.poke()
 	return out, nil
 }
 
@@ -119,52 +118,10 @@ func (e *Engine) TestSend(ctx context.Context, id int64, cids []string) (TestRes
 		kind = providers.AudienceUserID
 	}
 	reqID := fmt.Sprintf("pdt%s%dt%d", c.Nonce, c.ID, time.Now().UnixMilli()%1_000_000_000)
-	res, err := p.Send(ctx, providers.SendRequest{RequestID: reqID, Message: e.messageFor(d), Target: providers.Target{Kind: kind, Values: cids}})
-	e.recordHealth(ctx, acct.ID, err)
+	res, err := p.Send(ctx, providers.SendRequest{RequestID: reqID, Message: messageOf(d), Target: providers.Target{Kind: kind, Values: cids}})
+	e.send.recordHealth(ctx, acct.ID, err)
 	if err != nil {
 		return TestResult{RequestID: reqID}, err
 	}
 	return TestResult{RequestID: reqID, TaskID: res.TaskID, Outcomes: res.Outcomes}, nil
-}
-
-const healthEvery = 10 * time.Second
-
-// messageFor applies the campaign options to its message.
-func (e *Engine) messageFor(d Draft) providers.Message {
-	m := d.Message
-	m.TTL = time.Duration(d.Options.TTLSeconds) * time.Second
-	m.Group = d.Group
-	return m
-}
-
-// recordHealth stores an account's last success or error. Successes are
-// written at most every healthEvery per account (the page shows minutes),
-// errors always, so the hot path does not add a write per batch.
-func (e *Engine) recordHealth(ctx context.Context, acctID int64, callErr error) {
-	if callErr == nil {
-		now := time.Now()
-		e.mu.Lock()
-		last := e.lastOK[acctID]
-		if now.Sub(last) < healthEvery {
-			e.mu.Unlock()
-			return
-		}
-		e.lastOK[acctID] = now
-		e.mu.Unlock()
-	}
-	msg := ""
-	if callErr != nil {
-		// Operators see this on the providers page: the provider's own code
-		// and message, never internal error text (that goes to the log).
-		msg = "internal error (see the server log)"
-		var pe *providers.Error
-		if errors.As(callErr, &pe) {
-			msg = pe.Code + ": " + pe.Msg
-		} else {
-			e.log.Error("provider call", slog.Int64("account", acctID), slog.Any("error", callErr))
-		}
-	}
-	if err := e.store.RecordProviderHealth(ctx, acctID, msg); err != nil {
-		e.log.Warn("record provider health", slog.Any("error", err))
-	}
 }

@@ -142,36 +142,36 @@ func (a *admission) settle(bs []models.Batch) []job {
 // admission prepares a claim: a pacer for every campaign the engine has
 // seen (new ones are learned after the claim that meets them), unpaced for
 // those whose campaign or account cannot be loaded.
-func (e *Engine) admission(ctx context.Context, unpaced map[int64]bool) *admission {
-	e.mu.Lock()
-	infos := maps.Clone(e.infos)
-	e.mu.Unlock()
+func (s *sender) admission(ctx context.Context, unpaced map[int64]bool) *admission {
+	s.mu.Lock()
+	infos := maps.Clone(s.infos)
+	s.mu.Unlock()
 	a := &admission{now: time.Now(), pacers: make(map[int64]pacer, len(infos)+len(unpaced)), booked: map[int64]booking{}}
 	for id := range unpaced {
 		a.pacers[id] = pacer{}
 	}
 	for id, info := range infos {
-		acct, err := e.account(ctx, info.providerID)
+		acct, err := s.account(ctx, info.providerID)
 		if err != nil {
 			a.pacers[id] = pacer{}
 			continue
 		}
-		cl, err := e.clients.entry(ctx, acct)
+		cl, err := s.clients.entry(ctx, acct)
 		if err != nil {
 			a.pacers[id] = pacer{}
 			continue
 		}
-		a.pacers[id] = pacer{acct: cl.rate, speed: e.speedLimit(id, info.speed)}
+		a.pacers[id] = pacer{acct: cl.rate, speed: s.speedLimit(id, info.speed)}
 	}
 	return a
 }
 
 // learn loads the campaigns a claim had no pacer for; one that cannot be
 // loaded is sent unpaced, so process fails its batches with the reason.
-func (e *Engine) learn(ctx context.Context, ids []int64, unpaced map[int64]bool) {
+func (s *sender) learn(ctx context.Context, ids []int64, unpaced map[int64]bool) {
 	for _, id := range ids {
-		if _, err := e.sendInfo(ctx, id); err != nil && ctx.Err() == nil {
-			e.log.Warn("campaign not paced", slog.Int64("campaign", id), slog.Any("error", err))
+		if _, err := s.sendInfo(ctx, id); err != nil && ctx.Err() == nil {
+			s.log.Warn("campaign not paced", slog.Int64("campaign", id), slog.Any("error", err))
 			unpaced[id] = true
 		}
 	}
@@ -179,18 +179,18 @@ func (e *Engine) learn(ctx context.Context, ids []int64, unpaced map[int64]bool)
 
 // speedLimit returns the campaign's speed pacer, or nil for "as fast as
 // the account allows".
-func (e *Engine) speedLimit(id int64, speed int) *speedLimit {
+func (s *sender) speedLimit(id int64, speed int) *speedLimit {
 	if speed <= 0 {
 		return nil
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, ok := e.speeds[id]
-	if !ok || s.speed != speed {
-		s = &speedLimit{speed: speed}
-		e.speeds[id] = s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl, ok := s.speeds[id]
+	if !ok || sl.speed != speed {
+		sl = &speedLimit{speed: speed}
+		s.speeds[id] = sl
 	}
-	return s
+	return sl
 }
 
 // waitUntil sleeps until t or the end of ctx, reporting whether t came.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
@@ -62,10 +63,66 @@ func planMode(a models.Audience, caps providers.Capabilities) (mode, error) {
 	return unsupported()
 }
 
-// audienceStreamer is the device registry's audience resolution, declared
-// here where it is used.
-type audienceStreamer interface {
+// planStore is what the planner needs of the store: the campaigns left to
+// plan, their accounts and audiences, and the batches it freezes.
+type planStore interface {
+	// UnplannedCampaigns lists sending campaigns not fully frozen yet.
+	UnplannedCampaigns(ctx context.Context) ([]models.Campaign, error)
+	// ProviderAccountByID returns ErrNotFound for an unknown id.
+	ProviderAccountByID(ctx context.Context, id int64) (models.ProviderAccount, error)
+	// StreamCampaignValues calls fn with the campaign's stored list, sorted
+	// and de-duplicated, a page at a time after `after`.
+	StreamCampaignValues(ctx context.Context, id int64, after string, batch int, fn func([]string) error) error
+	// StreamAudience calls fn with the registry's client ids matching the
+	// audience, in key order; a bad audience is a *models.ValidationError.
 	StreamAudience(ctx context.Context, providerID int64, a models.Audience, batch int, fn func(cids []string) error) error
+	// FreezeBatches stores batches with their request ids and the plan
+	// cursor in one transaction; final marks the plan complete.
+	FreezeBatches(ctx context.Context, campaignID int64, bs []models.NewBatch, cursor string, final bool) error
+	// Transition returns *models.TransitionError (ErrConflict) when the
+	// campaign moved on meanwhile.
+	Transition(ctx context.Context, id int64, to models.Status, actor, reason string) (models.Campaign, error)
+}
+
+// planner freezes the audiences of sending campaigns into batches.
+type planner struct {
+	store   planStore
+	clients *clients
+	cfg     Config
+	log     *slog.Logger
+	// info is the sender's cached view of a campaign (its speed cuts
+	// batches); wake tells the sender frozen batches are due.
+	info func(ctx context.Context, id int64) (campaignInfo, error)
+	wake func()
+	q    chan struct{}
+}
+
+func newPlanner(store planStore, cl *clients, cfg Config, log *slog.Logger, info func(context.Context, int64) (campaignInfo, error), wake func()) *planner {
+	return &planner{store: store, clients: cl, cfg: cfg, log: log, info: info, wake: wake, q: make(chan struct{}, 1)}
+}
+
+// run freezes audiences: at start (resuming interrupted plans), when a
+// campaign starts, and periodically.
+func (p *planner) run(ctx context.Context) {
+	t := time.NewTicker(10 * p.cfg.Idle)
+	defer t.Stop()
+	for {
+		p.planPending(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.q:
+		case <-t.C:
+		}
+	}
+}
+
+// poke asks the planner to look for campaigns to plan now.
+func (p *planner) poke() {
+	select {
+	case p.q <- struct{}{}:
+	default:
+	}
 }
 
 // chunkBatches is how many batches one freeze transaction writes: large
@@ -75,21 +132,21 @@ const chunkBatches = 40
 
 // planPending freezes the audiences of sending campaigns that are not fully
 // planned yet: new ones, and ones whose planner was interrupted.
-func (e *Engine) planPending(ctx context.Context) {
-	cs, err := e.store.UnplannedCampaigns(ctx)
+func (p *planner) planPending(ctx context.Context) {
+	cs, err := p.store.UnplannedCampaigns(ctx)
 	if err != nil {
-		e.log.Error("unplanned campaigns", slog.Any("error", err))
+		p.log.Error("unplanned campaigns", slog.Any("error", err))
 		return
 	}
 	for _, c := range cs {
 		if ctx.Err() != nil {
 			return
 		}
-		if err := e.plan(ctx, c); err != nil && ctx.Err() == nil {
-			e.log.Error("plan campaign", slog.Int64("campaign", c.ID), slog.Any("error", err))
+		if err := p.plan(ctx, c); err != nil && ctx.Err() == nil {
+			p.log.Error("plan campaign", slog.Int64("campaign", c.ID), slog.Any("error", err))
 			if !errors.Is(err, models.ErrConflict) {
-				if _, terr := e.store.Transition(ctx, c.ID, models.StatusFailed, "engine", "planning failed: "+err.Error()); terr != nil {
-					e.log.Error("fail campaign", slog.Int64("campaign", c.ID), slog.Any("error", terr))
+				if _, terr := p.store.Transition(ctx, c.ID, models.StatusFailed, "engine", "planning failed: "+err.Error()); terr != nil {
+					p.log.Error("fail campaign", slog.Int64("campaign", c.ID), slog.Any("error", terr))
 				}
 			}
 		}
@@ -98,16 +155,16 @@ func (e *Engine) planPending(ctx context.Context) {
 
 // plan streams the campaign's audience in key order from its plan cursor
 // and freezes it chunk by chunk.
-func (e *Engine) plan(ctx context.Context, c models.Campaign) error {
-	acct, err := e.store.ProviderAccountByID(ctx, c.ProviderID)
+func (p *planner) plan(ctx context.Context, c models.Campaign) error {
+	acct, err := p.store.ProviderAccountByID(ctx, c.ProviderID)
 	if err != nil {
 		return err
 	}
-	p, err := e.clients.get(ctx, acct)
+	pr, err := p.clients.get(ctx, acct)
 	if err != nil {
 		return err
 	}
-	caps := p.Capabilities()
+	caps := pr.Capabilities()
 	m, err := planMode(c.Audience, caps)
 	if err != nil {
 		return err
@@ -117,14 +174,14 @@ func (e *Engine) plan(ctx context.Context, c models.Campaign) error {
 		if err != nil {
 			return fmt.Errorf("dispatch: encode target: %w", err)
 		}
-		return e.store.FreezeBatches(ctx, c.ID, []models.NewBatch{{Target: t}}, "", true)
+		return p.store.FreezeBatches(ctx, c.ID, []models.NewBatch{{Target: t}}, "", true)
 	}
 	kind := providers.AudienceCID
 	if m == listed && c.Audience.Kind == "alias" {
 		kind = providers.AudienceAlias
 	}
-	fz := &freezer{e: e, c: c, kind: kind, limit: max(1, caps.Audiences[kind]), cursor: c.PlanCursor}
-	if info, err := e.sendInfo(ctx, c.ID); err == nil && info.speed > 0 {
+	fz := &freezer{p: p, c: c, kind: kind, limit: max(1, caps.Audiences[kind]), cursor: c.PlanCursor}
+	if info, err := p.info(ctx, c.ID); err == nil && info.speed > 0 {
 		// A request never carries more than one second's worth of the
 		// campaign's speed, so the speed can be paced one request at a time.
 		fz.limit = min(fz.limit, info.speed)
@@ -132,18 +189,12 @@ func (e *Engine) plan(ctx context.Context, c models.Campaign) error {
 	if m == listed {
 		// The list is stored sorted and de-duplicated: read it a page at a
 		// time from the plan cursor, never whole.
-		err := e.store.StreamCampaignValues(ctx, c.ID, c.PlanCursor, 5000, func(vals []string) error { return fz.add(ctx, vals) })
+		err := p.store.StreamCampaignValues(ctx, c.ID, c.PlanCursor, 5000, func(vals []string) error { return fz.add(ctx, vals) })
 		if err != nil {
 			return fmt.Errorf("dispatch: values of campaign %d: %w", c.ID, err)
 		}
 	} else {
-		src, ok := any(e.store).(audienceStreamer)
-		if !ok {
-			v := &models.ValidationError{}
-			v.Add("audience.kind", "err.unsupported_audience", nil)
-			return v
-		}
-		err := src.StreamAudience(ctx, c.ProviderID, c.Audience, 5000, func(cids []string) error { return fz.add(ctx, cids) })
+		err := p.store.StreamAudience(ctx, c.ProviderID, c.Audience, 5000, func(cids []string) error { return fz.add(ctx, cids) })
 		if err != nil {
 			return fmt.Errorf("dispatch: resolve audience of campaign %d: %w", c.ID, err)
 		}
@@ -151,15 +202,15 @@ func (e *Engine) plan(ctx context.Context, c models.Campaign) error {
 	if err := fz.flush(ctx, true); err != nil {
 		return err
 	}
-	e.log.Info("campaign planned", slog.Int64("campaign", c.ID), slog.Int("batches", c.PlanSeq+fz.batches))
-	e.Wake()
+	p.log.Info("campaign planned", slog.Int64("campaign", c.ID), slog.Int("batches", c.PlanSeq+fz.batches))
+	p.wake()
 	return nil
 }
 
 // freezer cuts a key-ordered recipient stream into batches and freezes
 // them in chunks, skipping what a previous run already froze.
 type freezer struct {
-	e       *Engine
+	p       *planner
 	c       models.Campaign
 	kind    providers.AudienceKind
 	limit   int
@@ -214,11 +265,11 @@ func (f *freezer) flush(ctx context.Context, final bool) error {
 	if len(f.pending) == 0 && !final {
 		return nil
 	}
-	if err := f.e.store.FreezeBatches(ctx, f.c.ID, f.pending, f.cursor, final); err != nil {
+	if err := f.p.store.FreezeBatches(ctx, f.c.ID, f.pending, f.cursor, final); err != nil {
 		return err
 	}
 	f.batches += len(f.pending)
 	f.pending = f.pending[:0]
-	f.e.Wake() // workers may start on the first chunks while the rest is frozen
+	f.p.wake() // workers may start on the first chunks while the rest is frozen
 	return nil
 }

@@ -7,10 +7,59 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
+	"time"
 
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
+
+// pollStore is what polling needs of the store: which campaigns, task
+// groups and accounts are due, and where their figures go.
+type pollStore interface {
+	// CampaignsToPoll lists campaigns started since `since` that have
+	// provider tasks to report on.
+	CampaignsToPoll(ctx context.Context, since time.Time) ([]models.Campaign, error)
+	// CampaignTaskIDs lists the provider task ids of a campaign's batches.
+	CampaignTaskIDs(ctx context.Context, id int64) ([]string, error)
+	// SaveSnapshot stores a campaign's report, or the poll's error when
+	// pollErr is set (the figures then go stale).
+	SaveSnapshot(ctx context.Context, campaignID int64, channels json.RawMessage, pollErr string) error
+	// GroupsToPoll lists the (account, group) pairs sent since `since`.
+	GroupsToPoll(ctx context.Context, since time.Time) ([]models.GroupKey, error)
+	// LastGroupPoll returns the newest poll of a group, ok=false before any.
+	LastGroupPoll(ctx context.Context, providerID int64, group string) (at time.Time, ok bool, err error)
+	// SaveGroupSnapshot is SaveSnapshot for a task group on one account.
+	SaveGroupSnapshot(ctx context.Context, providerID int64, group string, channels json.RawMessage, pollErr string) error
+	// AccountsToPoll lists accounts with a campaign sent since `since`.
+	AccountsToPoll(ctx context.Context, since time.Time) ([]int64, error)
+	// LastAccountPoll returns the newest per-app poll, ok=false before any.
+	LastAccountPoll(ctx context.Context, providerID int64) (at time.Time, ok bool, err error)
+	// SaveAccountStat stores one day's per-app figures or its poll error.
+	SaveAccountStat(ctx context.Context, st models.AccountStat) error
+	// ProviderAccountByID returns ErrNotFound for an unknown id.
+	ProviderAccountByID(ctx context.Context, id int64) (models.ProviderAccount, error)
+	// Now is the store's clock.
+	Now() time.Time
+}
+
+// poller fetches provider reports: per campaign (through a queue with one
+// lane per account, poll_queue.go), per task group and per account.
+type poller struct {
+	store   pollStore
+	clients *clients
+	cfg     Config
+	log     *slog.Logger
+	// reportq takes campaigns to the poller's lanes (poll_queue.go).
+	reportq chan models.Campaign
+
+	mu       sync.Mutex
+	lastPoll map[int64]time.Time
+}
+
+func newPoller(store pollStore, cl *clients, cfg Config, log *slog.Logger) *poller {
+	return &poller{store: store, clients: cl, cfg: cfg, log: log, reportq: make(chan models.Campaign, reportQueue), lastPoll: map[int64]time.Time{}}
+}
 
 // pollReports queues every recent campaign for a report snapshot (taken
 // by the poller, see poll_queue.go), at most once per PollEvery per
@@ -18,44 +67,46 @@ import (
 // per-app daily figures (poll_accounts.go) of recently used accounts. A
 // failed poll is stored as an error snapshot: the figures go stale, they
 // are never zeroed.
-func (e *Engine) pollReports(ctx context.Context) {
-	now := e.store.Now()
-	cs, err := e.store.CampaignsToPoll(ctx, now.Add(-e.cfg.PollWindow))
+func (p *poller) pollReports(ctx context.Context) {
+	now := p.store.Now()
+	cs, err := p.store.CampaignsToPoll(ctx, now.Add(-p.cfg.PollWindow))
 	if err != nil {
-		e.log.Error("campaigns to poll", slog.Any("error", err))
+		p.log.Error("campaigns to poll", slog.Any("error", err))
 		return
 	}
 	for _, c := range cs {
 		if ctx.Err() != nil {
 			return
 		}
-		e.mu.Lock()
-		last := e.lastPoll[c.ID]
-		due := now.Sub(last) >= e.cfg.PollEvery
+		p.mu.Lock()
+		last := p.lastPoll[c.ID]
+		due := now.Sub(last) >= p.cfg.PollEvery
 		if due {
-			e.lastPoll[c.ID] = now
+			p.lastPoll[c.ID] = now
 		}
-		e.mu.Unlock()
+		p.mu.Unlock()
 		if due {
-			e.queuePoll(ctx, c)
+			p.queuePoll(ctx, c)
 		}
 	}
-	e.pollGroupReports(ctx, now)
-	e.pollAccountStats(ctx, now)
+	p.pollGroupReports(ctx, now)
+	p.pollAccountStats(ctx, now)
 }
 
 // PollCampaign fetches and stores one campaign's provider figures now.
 // Each report call waits for the account's request limiter, as sends do,
 // so polling a campaign of many tasks cannot push the account past its
 // rate.
-func (e *Engine) PollCampaign(ctx context.Context, c models.Campaign) {
-	log := e.log.With(slog.Int64("campaign", c.ID))
-	acct, err := e.store.ProviderAccountByID(ctx, c.ProviderID)
+func (e *Engine) PollCampaign(ctx context.Context, c models.Campaign) { e.poll.pollCampaign(ctx, c) }
+
+func (p *poller) pollCampaign(ctx context.Context, c models.Campaign) {
+	log := p.log.With(slog.Int64("campaign", c.ID))
+	acct, err := p.store.ProviderAccountByID(ctx, c.ProviderID)
 	if err != nil {
 		log.Error("poll: provider account", slog.Any("error", err))
 		return
 	}
-	cl, err := e.clients.entry(ctx, acct)
+	cl, err := p.clients.entry(ctx, acct)
 	if err != nil {
 		log.Error("poll: provider client", slog.Any("error", err))
 		return
@@ -64,7 +115,7 @@ func (e *Engine) PollCampaign(ctx context.Context, c models.Campaign) {
 	if !ok {
 		return
 	}
-	ids, err := e.store.CampaignTaskIDs(ctx, c.ID)
+	ids, err := p.store.CampaignTaskIDs(ctx, c.ID)
 	if err != nil || len(ids) == 0 {
 		return
 	}
@@ -80,7 +131,7 @@ func (e *Engine) PollCampaign(ctx context.Context, c models.Campaign) {
 		if err != nil {
 			pe := providers.AsError(err)
 			log.Warn("poll report", slog.String("task", id), slog.String("code", pe.Code))
-			if err := e.store.SaveSnapshot(ctx, c.ID, nil, pe.Code+": "+pe.Msg); err != nil {
+			if err := p.store.SaveSnapshot(ctx, c.ID, nil, pe.Code+": "+pe.Msg); err != nil {
 				log.Error("save snapshot", slog.Any("error", err))
 			}
 			return
@@ -106,7 +157,7 @@ func (e *Engine) PollCampaign(ctx context.Context, c models.Campaign) {
 		log.Error("encode snapshot", slog.Any("error", err))
 		return
 	}
-	if err := e.store.SaveSnapshot(ctx, c.ID, b, ""); err != nil {
+	if err := p.store.SaveSnapshot(ctx, c.ID, b, ""); err != nil {
 		log.Error("save snapshot", slog.Any("error", err))
 	}
 }

@@ -15,33 +15,33 @@ import (
 // PollEvery per account, "due" being read from the newest stored poll as
 // for groups. These figures are the app's, all messages together: they are
 // kept apart from campaign snapshots and never enter a campaign's funnel.
-func (e *Engine) pollAccountStats(ctx context.Context, now time.Time) {
-	ids, err := e.store.AccountsToPoll(ctx, now.Add(-e.cfg.PollWindow))
+func (p *poller) pollAccountStats(ctx context.Context, now time.Time) {
+	ids, err := p.store.AccountsToPoll(ctx, now.Add(-p.cfg.PollWindow))
 	if err != nil {
-		e.log.Error("accounts to poll", slog.Any("error", err))
+		p.log.Error("accounts to poll", slog.Any("error", err))
 		return
 	}
 	for _, id := range ids {
 		if ctx.Err() != nil {
 			return
 		}
-		p, ok := e.pollClient(ctx, id)
+		pr, ok := p.pollClient(ctx, id)
 		if !ok {
 			continue
 		}
-		r, ok := p.(providers.AppStatsReporter)
+		r, ok := pr.(providers.AppStatsReporter)
 		if !ok {
 			continue
 		}
-		last, polled, err := e.store.LastAccountPoll(ctx, id)
+		last, polled, err := p.store.LastAccountPoll(ctx, id)
 		if err != nil {
-			e.log.Error("last account poll", slog.Int64("account", id), slog.Any("error", err))
+			p.log.Error("last account poll", slog.Int64("account", id), slog.Any("error", err))
 			continue
 		}
-		if polled && now.Sub(last) < e.cfg.PollEvery {
+		if polled && now.Sub(last) < p.cfg.PollEvery {
 			continue
 		}
-		e.pollAccount(ctx, r, id)
+		p.pollAccount(ctx, r, id)
 	}
 }
 
@@ -49,19 +49,23 @@ func (e *Engine) pollAccountStats(ctx context.Context, now time.Time) {
 // today and yesterday now; it does nothing when the account's client has
 // none.
 func (e *Engine) PollAccountStats(ctx context.Context, providerID int64) {
-	p, ok := e.pollClient(ctx, providerID)
+	e.poll.pollAccountNow(ctx, providerID)
+}
+
+func (p *poller) pollAccountNow(ctx context.Context, providerID int64) {
+	pr, ok := p.pollClient(ctx, providerID)
 	if !ok {
 		return
 	}
-	if r, ok := p.(providers.AppStatsReporter); ok {
-		e.pollAccount(ctx, r, providerID)
+	if r, ok := pr.(providers.AppStatsReporter); ok {
+		p.pollAccount(ctx, r, providerID)
 	}
 }
 
 // pollAccount stores one row per day asked; a failed day is an error row,
 // which leaves that day's previous figure current but stale.
-func (e *Engine) pollAccount(ctx context.Context, r providers.AppStatsReporter, providerID int64) {
-	log := e.log.With(slog.Int64("account", providerID))
+func (p *poller) pollAccount(ctx context.Context, r providers.AppStatsReporter, providerID int64) {
+	log := p.log.With(slog.Int64("account", providerID))
 	for day := range 2 {
 		row := models.AccountStat{ProviderID: providerID, Day: day}
 		st, err := r.Statistics(ctx, day)
@@ -75,7 +79,7 @@ func (e *Engine) pollAccount(ctx context.Context, r providers.AppStatsReporter, 
 		} else {
 			row.StatDate, row.AgentID, row.AppName, row.Count = st.Date, st.AgentID, st.AppName, st.Count
 		}
-		if err := e.store.SaveAccountStat(ctx, row); err != nil {
+		if err := p.store.SaveAccountStat(ctx, row); err != nil {
 			log.Error("save account statistics", slog.Any("error", err))
 			return
 		}

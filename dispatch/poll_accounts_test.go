@@ -37,7 +37,7 @@ func TestPollerWeComStatistics(t *testing.T) {
 	// Another app's messages of the day are no concern of this account.
 	fake.AddOtherApp(1000099, "other", 500, 400)
 
-	h.engine.pollAccountStats(ctx, h.store.Now())
+	h.engine.poll.pollAccountStats(ctx, h.store.Now())
 	if n := fake.Count(wecomfake.PathStatistics); n != 2 {
 		t.Fatalf("%d get_statistics calls, want 2 (today, yesterday)", n)
 	}
@@ -65,8 +65,8 @@ func TestPollerWeComStatistics(t *testing.T) {
 	})
 
 	t.Run("at most once per PollEvery", func(t *testing.T) {
-		h.engine.pollAccountStats(ctx, h.store.Now())
-		h.engine.pollReports(ctx)
+		h.engine.poll.pollAccountStats(ctx, h.store.Now())
+		h.engine.poll.pollReports(ctx)
 		if n := fake.Count(wecomfake.PathStatistics); n != 2 {
 			t.Fatalf("%d get_statistics calls within PollEvery, want 2", n)
 		}
@@ -155,7 +155,7 @@ func TestPollerAccountStatsSkips(t *testing.T) {
 	if err := h.store.DB().Exec(`UPDATE provider_accounts SET disabled = 1 WHERE id = ?`, acct.ID).Error; err != nil {
 		t.Fatal(err)
 	}
-	h.engine.pollAccountStats(ctx, h.store.Now())
+	h.engine.poll.pollAccountStats(ctx, h.store.Now())
 	if n := fake.Count(wecomfake.PathStatistics); n != 0 {
 		t.Fatalf("disabled account polled %d times", n)
 	}

@@ -16,42 +16,42 @@ import (
 // has group reports (GeTui), at most once per PollEvery per (account,
 // group). "Due" is read from the newest stored poll, failed ones included,
 // so it holds across restarts and a failing provider is not hammered.
-func (e *Engine) pollGroupReports(ctx context.Context, now time.Time) {
-	gs, err := e.store.GroupsToPoll(ctx, now.Add(-e.cfg.PollWindow))
+func (p *poller) pollGroupReports(ctx context.Context, now time.Time) {
+	gs, err := p.store.GroupsToPoll(ctx, now.Add(-p.cfg.PollWindow))
 	if err != nil {
-		e.log.Error("groups to poll", slog.Any("error", err))
+		p.log.Error("groups to poll", slog.Any("error", err))
 		return
 	}
 	for _, g := range gs {
 		if ctx.Err() != nil {
 			return
 		}
-		p, ok := e.pollClient(ctx, g.ProviderID)
+		pr, ok := p.pollClient(ctx, g.ProviderID)
 		if !ok {
 			continue
 		}
-		gr, ok := p.(providers.GroupReporter)
+		gr, ok := pr.(providers.GroupReporter)
 		if !ok {
 			continue
 		}
-		last, polled, err := e.store.LastGroupPoll(ctx, g.ProviderID, g.GroupName)
+		last, polled, err := p.store.LastGroupPoll(ctx, g.ProviderID, g.GroupName)
 		if err != nil {
-			e.log.Error("last group poll", slog.Int64("account", g.ProviderID), slog.Any("error", err))
+			p.log.Error("last group poll", slog.Int64("account", g.ProviderID), slog.Any("error", err))
 			continue
 		}
-		if polled && now.Sub(last) < e.cfg.PollEvery {
+		if polled && now.Sub(last) < p.cfg.PollEvery {
 			continue
 		}
-		e.pollGroup(ctx, gr, g.ProviderID, g.GroupName)
+		p.pollGroup(ctx, gr, g.ProviderID, g.GroupName)
 	}
 }
 
 // pollClient returns the client of an enabled account for polling; a
 // disabled account is left alone (its credentials may be revoked, and
 // WeCom bans IPs that keep presenting a refused secret).
-func (e *Engine) pollClient(ctx context.Context, providerID int64) (providers.Provider, bool) {
-	log := e.log.With(slog.Int64("account", providerID))
-	acct, err := e.store.ProviderAccountByID(ctx, providerID)
+func (p *poller) pollClient(ctx context.Context, providerID int64) (providers.Provider, bool) {
+	log := p.log.With(slog.Int64("account", providerID))
+	acct, err := p.store.ProviderAccountByID(ctx, providerID)
 	if err != nil {
 		log.Error("poll: provider account", slog.Any("error", err))
 		return nil, false
@@ -59,31 +59,35 @@ func (e *Engine) pollClient(ctx context.Context, providerID int64) (providers.Pr
 	if acct.Disabled {
 		return nil, false
 	}
-	p, err := e.clients.get(ctx, acct)
+	pr, err := p.clients.get(ctx, acct)
 	if err != nil {
 		log.Error("poll: provider client", slog.Any("error", err))
 		return nil, false
 	}
-	return p, true
+	return pr, true
 }
 
 // PollGroup fetches and stores a task group's report on one account now;
 // it does nothing when the account's client has no group reports.
 func (e *Engine) PollGroup(ctx context.Context, providerID int64, group string) {
-	p, ok := e.pollClient(ctx, providerID)
+	e.poll.pollGroupNow(ctx, providerID, group)
+}
+
+func (p *poller) pollGroupNow(ctx context.Context, providerID int64, group string) {
+	pr, ok := p.pollClient(ctx, providerID)
 	if !ok {
 		return
 	}
-	if gr, ok := p.(providers.GroupReporter); ok {
-		e.pollGroup(ctx, gr, providerID, group)
+	if gr, ok := pr.(providers.GroupReporter); ok {
+		p.pollGroup(ctx, gr, providerID, group)
 	}
 }
 
 // pollGroup stores the report as the provider gave it, its own total
 // included (providers.Report.Lines); a failure is stored as an error snapshot, so the
 // previous figures stay current but stale.
-func (e *Engine) pollGroup(ctx context.Context, gr providers.GroupReporter, providerID int64, group string) {
-	log := e.log.With(slog.Int64("account", providerID), slog.String("group", group))
+func (p *poller) pollGroup(ctx context.Context, gr providers.GroupReporter, providerID int64, group string) {
+	log := p.log.With(slog.Int64("account", providerID), slog.String("group", group))
 	r, err := gr.GroupReport(ctx, group)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -91,7 +95,7 @@ func (e *Engine) pollGroup(ctx context.Context, gr providers.GroupReporter, prov
 		}
 		pe := providers.AsError(err)
 		log.Warn("poll group report", slog.String("code", pe.Code), slog.Any("error", err))
-		if err := e.store.SaveGroupSnapshot(ctx, providerID, group, nil, pe.Code+": "+pe.Msg); err != nil {
+		if err := p.store.SaveGroupSnapshot(ctx, providerID, group, nil, pe.Code+": "+pe.Msg); err != nil {
 			log.Error("save group snapshot", slog.Any("error", err))
 		}
 		return
@@ -101,7 +105,7 @@ func (e *Engine) pollGroup(ctx context.Context, gr providers.GroupReporter, prov
 		log.Error("encode group snapshot", slog.Any("error", err))
 		return
 	}
-	if err := e.store.SaveGroupSnapshot(ctx, providerID, group, b, ""); err != nil {
+	if err := p.store.SaveGroupSnapshot(ctx, providerID, group, b, ""); err != nil {
 		log.Error("save group snapshot", slog.Any("error", err))
 	}
 }

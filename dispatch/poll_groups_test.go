@@ -70,7 +70,7 @@ func TestPollerGroupReport(t *testing.T) {
 		t.Fatalf("fake group counts %+v", want)
 	}
 
-	h.engine.pollGroupReports(ctx, h.store.Now())
+	h.engine.poll.pollGroupReports(ctx, h.store.Now())
 	reqs := fake.RequestsTo(groupRoute("spring-ab"))
 	if len(reqs) != 1 || reqs[0].Method != http.MethodGet || reqs[0].Header.Get("token") == "" || len(reqs[0].Body) != 0 || reqs[0].Query != "" {
 		t.Fatalf("group report requests %+v", reqs)
@@ -97,12 +97,12 @@ func TestPollerGroupReport(t *testing.T) {
 	}
 
 	t.Run("at most once per PollEvery", func(t *testing.T) {
-		h.engine.pollGroupReports(ctx, h.store.Now())
-		h.engine.pollReports(ctx)
+		h.engine.poll.pollGroupReports(ctx, h.store.Now())
+		h.engine.poll.pollReports(ctx)
 		if n := len(fake.RequestsTo(groupRoute("spring-ab"))); n != 1 {
 			t.Fatalf("%d group report requests within PollEvery, want 1", n)
 		}
-		h.engine.pollGroupReports(ctx, h.store.Now().Add(time.Hour))
+		h.engine.poll.pollGroupReports(ctx, h.store.Now().Add(time.Hour))
 		if n := len(fake.RequestsTo(groupRoute("spring-ab"))); n != 2 {
 			t.Fatalf("%d group report requests after PollEvery, want 2", n)
 		}
@@ -177,7 +177,7 @@ func TestPollerGroupReportFirstPollFails(t *testing.T) {
 	h.sendGroup(acct, "b-side", 5)
 	h.stop()
 	fake.FailNextCodeOn(groupRoute("b-side"), 1, 30019, "system busy")
-	h.engine.pollGroupReports(context.Background(), h.store.Now())
+	h.engine.poll.pollGroupReports(context.Background(), h.store.Now())
 	r := h.oneGroupReport("b-side")
 	if r.TakenAt != nil || !r.Stale || !strings.HasPrefix(r.LastError, "30019:") || len(r.Channels) != 0 {
 		t.Fatalf("report %+v", r)

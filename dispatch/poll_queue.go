@@ -17,21 +17,21 @@ const reportQueue = 256
 // without waiting: the recorder, the engine's only group-commit path,
 // calls it, and a provider whose reports take seconds must not hold the
 // outcomes of every other campaign behind it.
-func (e *Engine) handOff(c models.Campaign) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+func (p *poller) handOff(c models.Campaign) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	select {
-	case e.reportq <- c:
-		e.lastPoll[c.ID] = e.store.Now()
+	case p.reportq <- c:
+		p.lastPoll[c.ID] = p.store.Now()
 	default:
-		e.log.Warn("report queue full; the next poll round takes the campaign", slog.Int64("campaign", c.ID))
+		p.log.Warn("report queue full; the next poll round takes the campaign", slog.Int64("campaign", c.ID))
 	}
 }
 
 // queuePoll queues a due campaign from a poll round, waiting for room.
-func (e *Engine) queuePoll(ctx context.Context, c models.Campaign) {
+func (p *poller) queuePoll(ctx context.Context, c models.Campaign) {
 	select {
-	case e.reportq <- c:
+	case p.reportq <- c:
 	case <-ctx.Done():
 	}
 }
@@ -41,7 +41,7 @@ func (e *Engine) queuePoll(ctx context.Context, c models.Campaign) {
 // a slow or rate-limited account delays only its own campaigns' figures.
 // A campaign already queued or being polled is not queued twice. It
 // returns when ctx ends and every lane has stopped.
-func (e *Engine) poller(ctx context.Context) {
+func (p *poller) run(ctx context.Context) {
 	var lanes sync.WaitGroup
 	defer lanes.Wait()
 	finished := make(chan models.Campaign)
@@ -49,7 +49,7 @@ func (e *Engine) poller(ctx context.Context) {
 	queued := map[int64]bool{}               // campaign ids waiting or in flight
 	run := func(c models.Campaign) {
 		lanes.Go(func() {
-			e.PollCampaign(ctx, c)
+			p.pollCampaign(ctx, c)
 			select {
 			case finished <- c:
 			case <-ctx.Done():
@@ -60,7 +60,7 @@ func (e *Engine) poller(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case c := <-e.reportq:
+		case c := <-p.reportq:
 			if queued[c.ID] {
 				continue
 			}

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
 
@@ -155,12 +154,6 @@ func (e *Engine) every(ctx context.Context, d time.Duration, fn func(context.Con
 
 // Wake tells idle workers that new work is due.
 func (e *Engine) Wake() { e.send.wakeUp() }
-
-// Provider returns the client of an account (cached per account version),
-// for the console's connection test.
-func (e *Engine) Provider(ctx context.Context, acct models.ProviderAccount) (providers.Provider, error) {
-	return e.clients.get(ctx, acct)
-}
 
 func (e *Engine) startDue(ctx context.Context) {
 	due, err := e.store.DueScheduled(ctx, e.store.Now())

@@ -201,18 +201,13 @@ func (s *sender) recordHealth(ctx context.Context, acctID int64, callErr error) 
 		s.lastOK[acctID] = now
 		s.mu.Unlock()
 	}
-	msg := ""
-	if callErr != nil {
-		// Operators see this on the providers page: the provider's own code
-		// and message, never internal error text (that goes to the log).
-		msg = "internal error (see the server log)"
-		var pe *providers.Error
-		if errors.As(callErr, &pe) {
-			msg = pe.Code + ": " + pe.Msg
-		} else {
-			s.log.Error("provider call", slog.Int64("account", acctID), slog.Any("error", callErr))
-		}
+	// Operators see this on the providers page: the provider's own code
+	// and message, never internal error text (that goes to the log).
+	var pe *providers.Error
+	if callErr != nil && !errors.As(callErr, &pe) {
+		s.log.Error("provider call", slog.Int64("account", acctID), slog.Any("error", callErr))
 	}
+	msg := healthText(callErr)
 	if err := s.store.RecordProviderHealth(ctx, acctID, msg); err != nil {
 		s.log.Warn("record provider health", slog.Any("error", err))
 	}

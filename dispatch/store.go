@@ -10,7 +10,7 @@ import (
 // Store is everything the engine asks of the database: the union of what
 // its parts use, each declared beside its user (planStore in plan.go,
 // sendStore in sender.go, pollStore in poll.go, credentialStore in
-// clients.go) and campaignStore below for the lifecycle, the drafts and the
+// clients.go) and engineStore below for the lifecycle, the drafts and the
 // figures. *models.Store (SQLite) implements it; another database only has
 // to implement these methods. Errors follow models: ErrNotFound for a
 // missing row, *models.ValidationError for bad input, *models.TransitionError
@@ -19,18 +19,19 @@ type Store interface {
 	planStore
 	sendStore
 	pollStore
-	campaignStore
+	engineStore
 	credentialStore
 }
 
 // The SQLite store is the engine's store.
 var _ Store = (*models.Store)(nil)
 
-// campaignStore is what the engine's own methods use: the campaign
+// engineStore is what the engine's own methods use: the campaign
 // lifecycle (lifecycle.go), drafts and follow-ups (compose*.go), the
-// figures shown for a campaign (poll.go, stats.go, poll_groups.go) and the
-// pruning of old rows (retention.go).
-type campaignStore interface {
+// figures shown for a campaign (poll.go, stats.go, poll_groups.go), the
+// accounts' tests and seeding (accounts.go) and the pruning of old rows
+// (retention.go).
+type engineStore interface {
 	// CampaignByID returns ErrNotFound for an unknown id.
 	CampaignByID(ctx context.Context, id int64) (models.Campaign, error)
 	// ProviderAccountByID returns ErrNotFound for an unknown id.
@@ -63,6 +64,12 @@ type campaignStore interface {
 	LatestGroupSnapshots(ctx context.Context, group string) ([]models.GroupReportState, error)
 	// CampaignFailures counts a campaign's failed recipients by reason.
 	CampaignFailures(ctx context.Context, id int64) ([]models.FailureCount, error)
+	// RecordProviderHealth stores an account's last call outcome ("" for a
+	// success).
+	RecordProviderHealth(ctx context.Context, id int64, callErr string) error
+	// UpsertDevices registers or updates up to models.MaxDeviceBatch
+	// devices of an account (*models.ValidationError for a bad one).
+	UpsertDevices(ctx context.Context, providerID int64, in []models.DeviceInput) (models.UpsertResult, error)
 	// PruneDeliveries deletes up to limit delivery rows of campaigns that
 	// finished before cutoff and returns how many it deleted.
 	PruneDeliveries(ctx context.Context, cutoff time.Time, limit int) (int64, error)

@@ -12,8 +12,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/models"
-	"github.com/pushdeck/pushdeck/providers"
 )
 
 // apiError writes the contract's error shape.
@@ -31,7 +31,6 @@ func apiError(c *gin.Context, status int, code, msg string, fields map[string]st
 func (s *Server) apiFail(c *gin.Context, err error) {
 	var ve *models.ValidationError
 	var te *models.TransitionError
-	var pe *providers.Error
 	switch {
 	case errors.As(err, &ve):
 		loc := s.cat.Localizer("en")
@@ -46,8 +45,8 @@ func (s *Server) apiFail(c *gin.Context, err error) {
 		apiError(c, http.StatusNotFound, "not_found", "no such resource", nil)
 	case errors.Is(err, models.ErrConflict):
 		apiError(c, http.StatusConflict, "conflict", "conflicts with the current state", nil)
-	case errors.As(err, &pe):
-		apiError(c, http.StatusUnprocessableEntity, "provider_error", providerMessage(err), nil)
+	case isProviderFailure(err):
+		apiError(c, http.StatusUnprocessableEntity, "provider_error", dispatch.FailureOf(err).Detail, nil)
 	case errors.Is(err, models.ErrUnreadableSecret):
 		apiError(c, http.StatusConflict, "credentials_unreadable", "the account's stored credentials were sealed with another secret key: send them again", nil)
 	default:

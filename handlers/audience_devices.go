@@ -9,9 +9,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/models"
-	"github.com/pushdeck/pushdeck/providers"
-	"github.com/pushdeck/pushdeck/providers/sandbox"
 	"github.com/pushdeck/pushdeck/web"
 	"github.com/pushdeck/pushdeck/web/i18n"
 	"github.com/pushdeck/pushdeck/web/pages/audience"
@@ -187,12 +186,7 @@ func (s *Server) clearDeviceInvalid(c *gin.Context) {
 	s.redirect(c, fmt.Sprintf("/audience/devices/%d", d.ID))
 }
 
-// fleetSource is a provider that simulates devices (the sandbox).
-type fleetSource interface {
-	Fleet() []sandbox.Device
-}
-
-// seedSandbox imports a sandbox account's simulated fleet into the device
+// seedSandbox imports a simulated account's fleet into the device
 // registry, so a fresh install has an audience to look at and target.
 func (s *Server) seedSandbox(c *gin.Context) {
 	ctx := c.Request.Context()
@@ -206,43 +200,15 @@ func (s *Server) seedSandbox(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	creds, err := s.store.ProviderCredentials(acct)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	p, err := s.reg.Build(providers.Kind(acct.Kind), providers.Config{Credentials: creds, BaseURL: acct.BaseURL, Logger: s.log})
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	src, ok := p.(fleetSource)
-	if !ok {
+	total, err := s.engine.SeedSimulated(ctx, acct)
+	if errors.Is(err, dispatch.ErrNotSimulated) {
 		s.flash(c, "error", "flash.seed_not_sandbox")
 		s.redirect(c, deviceListURL(pid, audience.Filter{}, ""))
 		return
 	}
-	var total models.UpsertResult
-	fleet := src.Fleet()
-	for start := 0; start < len(fleet); start += models.MaxDeviceBatch {
-		part := fleet[start:min(start+models.MaxDeviceBatch, len(fleet))]
-		in := make([]models.DeviceInput, len(part))
-		for i, d := range part {
-			platform, region, tags := d.Platform, d.Region, append([]string{}, d.Tags...)
-			in[i] = models.DeviceInput{CID: d.CID, Platform: &platform, Region: &region, Tags: &tags}
-			if d.Platform == "ios" {
-				apple := "apple"
-				in[i].Vendor = &apple
-			}
-		}
-		res, err := s.store.UpsertDevices(ctx, pid, in)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		total.Imported += res.Imported
-		total.Updated += res.Updated
-		total.Unchanged += res.Unchanged
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	if !s.audit(c, "device_seed", fmt.Sprintf("provider:%d", pid), fmt.Sprintf("%d new, %d updated", total.Imported, total.Updated)) {
 		return

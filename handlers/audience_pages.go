@@ -10,7 +10,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web"
@@ -211,18 +210,15 @@ func splitTags(s string) []string {
 // nativeKind names the audience's kind ("all" or "tag") when the engine
 // sends it to the account natively, as one request the provider resolves
 // against every device it knows; "" when the engine lists the recipients
-// itself, so the registry's count is exact. The rule is the planner's own
-// (dispatch.NativeAudience). The error is the account's client failing to
-// build (credentials that no longer open, an unusable configuration).
+// itself, so the registry's count is exact. The engine applies the
+// planner's own rule. The error is the account's client failing to build
+// (credentials that no longer open, an unusable configuration).
 func (s *Server) nativeKind(ctx context.Context, acct models.ProviderAccount, a models.Audience) (string, error) {
-	p, err := s.engine.Provider(ctx, acct)
-	if err != nil {
-		return "", fmt.Errorf("handlers: client of account %d: %w", acct.ID, err)
+	native, err := s.engine.SendsNatively(ctx, acct, a)
+	if err != nil || !native {
+		return "", err
 	}
-	if dispatch.NativeAudience(a, p.Capabilities()) {
-		return a.Kind, nil
-	}
-	return "", nil
+	return a.Kind, nil
 }
 
 // invalidFilter keeps the device list's "invalid" query value only when it

@@ -216,13 +216,12 @@ func (s *Server) testSendPage(c *gin.Context) {
 	t := campaigns.TestView{ID: cm.ID, CIDs: c.PostForm("cids")}
 	res, err := s.engine.TestSend(ctx, cm.ID, splitValues(t.CIDs))
 	var ve *models.ValidationError
-	var pe *providers.Error
 	switch {
 	case errors.As(err, &ve):
 		for _, fe := range ve.Fields {
 			t.Error = i18n.T(ctx, fe.ID, fe.Data)
 		}
-	case errors.As(err, &pe):
+	case isProviderFailure(err):
 		t.Error = providerFailure(ctx, err)
 	case err != nil:
 		s.fail(c, err)

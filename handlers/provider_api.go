@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -242,50 +242,27 @@ func (s *Server) apiTestProvider(c *gin.Context) {
 		return
 	}
 	host := s.providerHost(acct)
-	if msg, ok := s.verifyProvider(c.Request.Context(), acct); !ok {
+	if f, ok := s.verifyProvider(c.Request.Context(), acct); !ok {
+		msg := f.Detail
+		if f.Internal {
+			msg = internalTestMessage
+		}
 		c.JSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{"code": "provider_auth_failed", "message": msg, "host": host}})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"ok": true, "host": host})
 }
 
-// verifyProvider runs the client's Verify against the account and records
-// the outcome as the account's health. It returns the provider's
-// "code: message" on failure.
-func (s *Server) verifyProvider(ctx context.Context, acct models.ProviderAccount) (string, bool) {
-	msg, _, ok := s.verifyProviderClass(ctx, acct)
-	return msg, ok
-}
-
-// verifyProviderClass is verifyProvider with the failure's class, so a
-// page can tell a refusal from a provider that could not be reached.
-func (s *Server) verifyProviderClass(ctx context.Context, acct models.ProviderAccount) (string, providers.Class, bool) {
+// verifyProvider proves an account's credentials with a real call, within
+// verifyTimeout (the engine records the outcome as the account's health),
+// and says what went wrong when it failed.
+func (s *Server) verifyProvider(ctx context.Context, acct models.ProviderAccount) (dispatch.Failure, bool) {
 	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
 	defer cancel()
-	p, err := s.engine.Provider(ctx, acct)
-	if err == nil {
-		err = p.Verify(ctx)
+	if err := s.engine.VerifyAccount(ctx, acct); err != nil {
+		return dispatch.FailureOf(err), false
 	}
-	msg := ""
-	if err != nil {
-		msg = providerMessage(err)
-		if msg == "" {
-			// Not the provider's answer (e.g. credentials that no longer
-			// open): the detail goes to the log, not to the operator.
-			s.log.Error("provider test", slog.Int64("account", acct.ID), slog.String("kind", acct.Kind), slog.Any("error", err))
-			msg = internalTestMessage
-		}
-	}
-	// The health is recorded without the request's deadline: the answer
-	// is already known and should not be lost to a cancelled request.
-	if herr := s.store.RecordProviderHealth(context.WithoutCancel(ctx), acct.ID, msg); herr != nil {
-		s.log.Warn("record provider health", slog.Int64("account", acct.ID), slog.Any("error", herr))
-	}
-	class := providers.Permanent
-	if err != nil {
-		class = providers.AsError(err).Class
-	}
-	return msg, class, err == nil
+	return dispatch.Failure{}, true
 }
 
 // compactJSON stores credentials without insignificant whitespace; input

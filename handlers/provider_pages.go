@@ -350,9 +350,11 @@ func (s *Server) testProviderPage(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	msg, class, ok := s.verifyProviderClass(ctx, a)
-	t := provpages.TestResult{ID: a.ID, OK: ok, Message: msg, Internal: !ok && msg == internalTestMessage, Host: s.providerHost(a),
-		Failure: i18n.T(ctx, "provider_error."+class.String(), map[string]any{"Message": msg})}
+	f, ok := s.verifyProvider(ctx, a)
+	t := provpages.TestResult{ID: a.ID, OK: ok, Message: f.Detail, Internal: f.Internal, Host: s.providerHost(a)}
+	if !ok {
+		t.Failure = i18n.T(ctx, f.ID, f.Args)
+	}
 	if isPartial(c) {
 		// htmx swaps 2xx answers only; the refusal is the content.
 		s.render(c, http.StatusOK, provpages.TestOutcome(t))

@@ -11,6 +11,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
 
+	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web"
@@ -76,35 +77,22 @@ func fieldErrors(c *gin.Context, v *models.ValidationError) web.Errors {
 	return out
 }
 
-// providerMessage is what an operator sees of a provider failure: the
-// provider's own code and message.
-func providerMessage(err error) string {
-	var pe *providers.Error
-	if errors.As(err, &pe) {
-		return pe.Code + ": " + pe.Msg
-	}
-	var ce *providers.ConfigError
-	if errors.As(err, &ce) {
-		parts := make([]string, 0, len(ce.Fields))
-		for k, v := range ce.Fields {
-			parts = append(parts, k+" "+v)
-		}
-		return strings.Join(parts, "; ")
-	}
-	return ""
+// providerFailure says in the operator's language what went wrong with a
+// call to a provider or with the account's client (dispatch.FailureOf):
+// "refused" only when the provider answered with a refusal; a timeout, an
+// unreachable provider or unusable settings read as such.
+func providerFailure(ctx context.Context, err error) string {
+	f := dispatch.FailureOf(err)
+	return i18n.T(ctx, f.ID, f.Args)
 }
 
-// providerFailure says in the operator's language what went wrong with a
-// call to a provider: "refused" only when the provider answered with a
-// refusal; a timeout or an unreachable provider reads as such. The catalog
-// has one message per providers.Class ("provider_error.<class>").
-func providerFailure(ctx context.Context, err error) string {
-	class := providers.Permanent
+// isProviderFailure reports whether err is the provider's answer or the
+// account's unusable settings: the operator is told (providerFailure), it
+// is no internal error.
+func isProviderFailure(err error) bool {
 	var pe *providers.Error
-	if errors.As(err, &pe) {
-		class = pe.Class
-	}
-	return i18n.T(ctx, "provider_error."+class.String(), map[string]any{"Message": providerMessage(err)})
+	var ce *providers.ConfigError
+	return errors.As(err, &pe) || errors.As(err, &ce)
 }
 
 // Flash messages travel in a short-lived cookie holding "kind:message-id".

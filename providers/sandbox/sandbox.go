@@ -87,14 +87,12 @@ func (c *Client) Verify(context.Context) error { return nil }
 func CID(i int) string { return fmt.Sprintf("sandbox-%07d", i) }
 
 // Device describes a simulated device, for seeding an audience.
-type Device struct {
-	CID      string
-	Platform string
-	Region   string
-	Tags     []string
-}
+type Device = providers.SimulatedDevice
 
-// Fleet returns the simulated devices.
+// The sandbox delivers to its own fleet, which seeds the device registry.
+var _ providers.Simulator = (*Client)(nil)
+
+// Fleet returns the simulated devices (providers.Simulator).
 func (c *Client) Fleet() []Device {
 	out := make([]Device, c.devices)
 	for i := range out {

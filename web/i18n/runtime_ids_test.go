@@ -3,6 +3,7 @@ package i18n_test
 import (
 	"testing"
 
+	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/handlers"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
@@ -24,9 +25,9 @@ func TestRuntimeIDsExist(t *testing.T) {
 	for _, a := range handlers.AuditActions() {
 		ids = append(ids, "audit.action."+a)
 	}
-	for _, c := range []providers.Class{providers.Permanent, providers.Retry, providers.Reauth} {
-		ids = append(ids, "provider_error."+c.String())
-	}
+	// What an operator is told of a provider failure (every class, and
+	// the failures that are not the provider's answer).
+	ids = append(ids, dispatch.FailureIDs()...)
 	for _, st := range models.Statuses {
 		ids = append(ids, "status."+string(st))
 	}

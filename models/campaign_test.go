@@ -158,6 +158,8 @@ func TestBatchLifecycle(t *testing.T) {
 	}
 }
 
+// TestCancelEndsPendingRecipients: a cancel ends the unsent recipients as
+// failed, once each, and leaves nothing to claim.
 func TestCancelEndsPendingRecipients(t *testing.T) {
 	s := mustOpenStore(t)
 	ctx := context.Background()
@@ -169,6 +171,13 @@ func TestCancelEndsPendingRecipients(t *testing.T) {
 	c, err := s.CancelCampaign(ctx, c.ID, "ann", "")
 	if err != nil || c.Status != StatusCancelled || c.Pending != 0 || c.Failed != 2 {
 		t.Fatalf("cancel: %+v %v", c, err)
+	}
+	// Failures by reason count each cancelled recipient once, as the
+	// counters do.
+	fs, err := s.CampaignFailures(ctx, c.ID)
+	want := FailureCount{Status: DeliveryFailed, Code: "cancelled", Message: "campaign cancelled", N: 2}
+	if err != nil || len(fs) != 1 || fs[0] != want {
+		t.Fatalf("failures by reason after cancel: %+v %v, want [%+v]", fs, err, want)
 	}
 	if _, ok, _ := s.ClaimBatch(ctx, "w", time.Minute, 0); ok {
 		t.Fatal("a cancelled campaign's batch was claimed")

@@ -339,7 +339,12 @@ func (s *Server) renderCount(c *gin.Context, rawPID string, a models.Audience) {
 	native, err := s.nativeKind(ctx, acct, a)
 	if err != nil {
 		s.log.Error("audience preview: provider client", slog.Int64("account", acct.ID), slog.String("kind", acct.Kind), slog.Any("error", err))
-		s.render(c, http.StatusOK, audience.Preview(audience.PreviewView{Error: i18n.T(ctx, "audience.account_unusable")}))
+		msg := i18n.T(ctx, "audience.account_unusable")
+		if isProviderFailure(err) {
+			// Unusable settings are named, so the operator knows what to fix.
+			msg += " " + providerFailure(ctx, err)
+		}
+		s.render(c, http.StatusOK, audience.Preview(audience.PreviewView{Error: msg}))
 		return
 	}
 	s.render(c, http.StatusOK, audience.Preview(audience.PreviewView{Count: num(n), CountN: n, Native: native}))

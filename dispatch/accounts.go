@@ -47,7 +47,7 @@ func (e *Engine) SendsNatively(ctx context.Context, acct models.ProviderAccount,
 }
 
 // SeedSimulated imports the simulated fleet of an account whose provider
-// has one (Capabilities.Simulated, providers.Simulator) into the device
+// has one (Capabilities.Simulated, providers.FleetProvider) into the device
 // registry, in batches the registry accepts, and returns what changed. It
 // returns ErrNotSimulated for any other account.
 func (e *Engine) SeedSimulated(ctx context.Context, acct models.ProviderAccount) (models.UpsertResult, error) {
@@ -56,7 +56,7 @@ func (e *Engine) SeedSimulated(ctx context.Context, acct models.ProviderAccount)
 	if err != nil {
 		return total, fmt.Errorf("dispatch: client of account %d: %w", acct.ID, err)
 	}
-	src, ok := p.(providers.Simulator)
+	src, ok := p.(providers.FleetProvider)
 	if !ok || !p.Capabilities().Simulated {
 		return total, ErrNotSimulated
 	}

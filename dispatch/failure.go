@@ -29,6 +29,10 @@ type Failure struct {
 	// the account's settings (a bug, the database): its detail belongs in
 	// the server log, never in front of the operator.
 	Internal bool
+	// Problems are the unusable settings, one per field, when the account's
+	// client could not be built: the console says each in the operator's
+	// language and passes them joined as Args["Message"].
+	Problems []providers.Problem
 }
 
 // Catalog ids of failures that are not a provider's answer.
@@ -64,8 +68,13 @@ func FailureOf(err error) Failure {
 		d := pe.Code + ": " + pe.Msg
 		return Failure{ID: "provider_error." + pe.Class.String(), Args: map[string]any{"Message": d}, Class: pe.Class, Detail: d}
 	case errors.As(err, &ce):
-		d := configDetail(ce)
-		return Failure{ID: failConfig, Args: map[string]any{"Message": d}, Class: providers.Permanent, Detail: d}
+		ps := configProblems(ce)
+		parts := make([]string, len(ps))
+		for i, p := range ps {
+			parts[i] = p.Field + " " + p.MsgID
+		}
+		d := strings.Join(parts, "; ")
+		return Failure{ID: failConfig, Args: map[string]any{"Message": d}, Class: providers.Permanent, Detail: d, Problems: ps}
 	case errors.Is(err, models.ErrUnreadableSecret):
 		return Failure{ID: failUnreadable, Class: providers.Reauth, Detail: "credentials_unreadable: the stored credentials were sealed with another secret key"}
 	case errors.Is(err, context.DeadlineExceeded):
@@ -76,19 +85,20 @@ func FailureOf(err error) Failure {
 	return Failure{ID: failInternal, Class: providers.Permanent, Internal: true}
 }
 
-// configDetail lists a configuration error's fields in a stable order,
-// "field reason; field reason".
-func configDetail(ce *providers.ConfigError) string {
+// configProblems lists a configuration error's fields in a stable order.
+// The factories still state each reason in English, which stands in for
+// its catalog id (a missing id reads as itself).
+func configProblems(ce *providers.ConfigError) []providers.Problem {
 	keys := make([]string, 0, len(ce.Fields))
 	for k := range ce.Fields {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	parts := make([]string, len(keys))
+	out := make([]providers.Problem, len(keys))
 	for i, k := range keys {
-		parts[i] = k + " " + ce.Fields[k]
+		out[i] = providers.Problem{Field: k, MsgID: ce.Fields[k]}
 	}
-	return strings.Join(parts, "; ")
+	return out
 }
 
 // internalHealth is an account's health after a failure that is not the

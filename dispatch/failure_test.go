@@ -44,6 +44,10 @@ func TestFailureOf(t *testing.T) {
 			}
 		})
 	}
+	ps := FailureOf(&providers.ConfigError{Fields: map[string]string{"credentials.b": "is required", "base_url": "must be a URL"}}).Problems
+	if len(ps) != 2 || ps[0].Field != "base_url" || ps[1].Field != "credentials.b" {
+		t.Errorf("settings problems %+v, want base_url then credentials.b", ps)
+	}
 	if healthText(nil) != "" {
 		t.Error("a success leaves no health message")
 	}

@@ -353,7 +353,7 @@ func (s *Server) testProviderPage(c *gin.Context) {
 	f, ok := s.verifyProvider(ctx, a)
 	t := provpages.TestResult{ID: a.ID, OK: ok, Message: f.Detail, Internal: f.Internal, Host: s.providerHost(a)}
 	if !ok {
-		t.Failure = i18n.T(ctx, f.ID, f.Args)
+		t.Failure = failureText(ctx, f)
 	}
 	if isPartial(c) {
 		// htmx swaps 2xx answers only; the refusal is the content.

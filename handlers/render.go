@@ -82,8 +82,21 @@ func fieldErrors(c *gin.Context, v *models.ValidationError) web.Errors {
 // "refused" only when the provider answered with a refusal; a timeout, an
 // unreachable provider or unusable settings read as such.
 func providerFailure(ctx context.Context, err error) string {
-	f := dispatch.FailureOf(err)
-	return i18n.T(ctx, f.ID, f.Args)
+	return failureText(ctx, dispatch.FailureOf(err))
+}
+
+// failureText renders a dispatch.Failure, each unusable setting in the
+// operator's language.
+func failureText(ctx context.Context, f dispatch.Failure) string {
+	args := f.Args
+	if len(f.Problems) > 0 {
+		parts := make([]string, len(f.Problems))
+		for i, p := range f.Problems {
+			parts[i] = p.Field + " " + i18n.T(ctx, p.MsgID, p.Args)
+		}
+		args = map[string]any{"Message": strings.Join(parts, "; ")}
+	}
+	return i18n.T(ctx, f.ID, args)
 }
 
 // isProviderFailure reports whether err is the provider's answer or the

@@ -87,12 +87,9 @@ func (c *Client) Verify(context.Context) error { return nil }
 func CID(i int) string { return fmt.Sprintf("sandbox-%07d", i) }
 
 // Device describes a simulated device, for seeding an audience.
-type Device = providers.SimulatedDevice
+type Device = providers.FleetDevice
 
-// The sandbox delivers to its own fleet, which seeds the device registry.
-var _ providers.Simulator = (*Client)(nil)
-
-// Fleet returns the simulated devices (providers.Simulator).
+// Fleet returns the simulated devices.
 func (c *Client) Fleet() []Device {
 	out := make([]Device, c.devices)
 	for i := range out {

@@ -139,7 +139,7 @@ func TestRefusalStopsTheBatch(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Class != providers.Permanent || pe.Code != "TopicDisallowed" {
 		t.Fatalf("error %v", err)
 	}
-	if n := f.Requests(); n > 2*maxStreams {
+	if n := f.Requests(); n > maxStreams {
 		t.Errorf("%d requests after the first refusal", n)
 	}
 }

@@ -45,8 +45,8 @@ type status struct {
 	code, msg   string
 	retryAfter  time.Duration
 	rateLimited bool
-	// unknown is set when no answer came: the notification may have been
-	// delivered.
+	// unknown is set when an attempt got no answer: the notification may
+	// have been delivered.
 	unknown bool
 }
 
@@ -117,6 +117,7 @@ func (c *Client) post(ctx context.Context, requestID, token string, h headers, b
 			msg: "no answer from APNs; the notification may have been delivered: " + redact(err, jwt)}
 	}
 	defer func() { _ = resp.Body.Close() }() // a read-only body: nothing to lose on close
+	c.warm.Store(true)
 	if resp.StatusCode == http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswer)) // drain so the stream ends cleanly
 		return status{state: stateAccepted}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pushdeck/pushdeck/providers"
@@ -26,6 +27,8 @@ type Client struct {
 	streams chan struct{}
 	// sleep waits between in-call attempts; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) bool
+	// warm is set once a request got an answer: a connection is up.
+	warm atomic.Bool
 }
 
 var _ providers.Provider = (*Client)(nil)

@@ -33,7 +33,7 @@ func (c *fakeClock) advance(d time.Duration) {
 // in-call attempts.
 func newTestClient(t *testing.T, f *apnsfake.Server) *Client {
 	t.Helper()
-	p, err := New(providers.Config{BaseURL: f.URL(), Credentials: f.Credentials(), HTTPClient: f.Client()})
+	p, err := New(providersConfig(f))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,4 +56,9 @@ func alertRequest(tokens ...string) providers.SendRequest {
 	return providers.SendRequest{RequestID: "req-0123456789",
 		Message: providers.Message{Type: providers.TypeNotification, Title: "Hello", Body: "World"},
 		Target:  providers.Target{Kind: providers.AudienceCID, Values: tokens}}
+}
+
+// providersConfig is an account's configuration for the fake.
+func providersConfig(f *apnsfake.Server) providers.Config {
+	return providers.Config{BaseURL: f.URL(), Credentials: f.Credentials(), HTTPClient: f.Client()}
 }

@@ -131,6 +131,22 @@ func (c *Client) round(ctx context.Context, requestID string, tokens []string, i
 		mu   sync.Mutex
 		stop bool
 	)
+	if !c.warm.Load() && len(idx) > 1 {
+		// The first request of a client goes alone: a burst of requests
+		// before the first connection is up would each dial and shake
+		// hands (Go's transport learns only after a handshake that the
+		// connection speaks HTTP/2 and can carry them all), which costs
+		// time here and is the connection burst APNs asks providers not
+		// to make.
+		i := idx[0]
+		st := c.deliver(ctx, requestID, tokens[i], h, body)
+		st.unknown = st.unknown || sts[i].unknown
+		sts[i] = st
+		if st.state == statePermanent {
+			return true
+		}
+		idx = idx[1:]
+	}
 	for _, i := range idx {
 		select {
 		case c.streams <- struct{}{}:
@@ -151,7 +167,11 @@ func (c *Client) round(ctx context.Context, requestID string, tokens []string, i
 				cancel() // the same refusal awaits every other recipient
 			}
 			if st.state == statePermanent || ctx.Err() == nil {
-				sts[i] = st // a request cut short by the cancel stays unsent
+				// A request cut short by the cancel keeps its state; an
+				// earlier lost answer stays on record, as that attempt
+				// may have been delivered.
+				st.unknown = st.unknown || sts[i].unknown
+				sts[i] = st
 			}
 		}()
 	}

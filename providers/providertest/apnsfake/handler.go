@@ -82,7 +82,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	d := Delivery{Token: token, APNsID: r.Header.Get("apns-id"), CollapseID: r.Header.Get("apns-collapse-id"),
 		PushType: r.Header.Get("apns-push-type"), Priority: r.Header.Get("apns-priority"), Expiration: r.Header.Get("apns-expiration")}
-	if status, reason := check(r.Header, d, body); reason != "" {
+	if status, reason := s.check(r.Header, d, body); reason != "" {
 		refuse(w, status, reason, 0)
 		return
 	}
@@ -97,8 +97,41 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, d, body)
 }
 
-// check applies APNs' header and payload rules; reason "" passes.
-func check(h http.Header, d Delivery, body []byte) (int, string) {
+// check applies APNs' header and payload rules; reason "" passes. A
+// campaign sends one body many times: the verdict on a body and push type
+// is kept, so a benchmark measures the client, not the fake's JSON decoder.
+func (s *Server) check(h http.Header, d Delivery, body []byte) (int, string) {
+	if status, reason := checkHeaders(h, d); reason != "" {
+		return status, reason
+	}
+	key := verdictKey{pushType: d.PushType, priority: d.Priority, body: string(body)}
+	s.mu.Lock()
+	v, ok := s.verdicts[key]
+	s.mu.Unlock()
+	if ok {
+		return v.status, v.reason
+	}
+	v.status, v.reason = checkBody(d, body)
+	s.mu.Lock()
+	if len(s.verdicts) < maxVerdicts {
+		s.verdicts[key] = v
+	}
+	s.mu.Unlock()
+	return v.status, v.reason
+}
+
+// maxVerdicts bounds the verdict cache (a test sending distinct bodies).
+const maxVerdicts = 1024
+
+type verdictKey struct{ pushType, priority, body string }
+
+type verdict struct {
+	status int
+	reason string
+}
+
+// checkHeaders applies the header rules.
+func checkHeaders(h http.Header, d Delivery) (int, string) {
 	switch {
 	case h.Get("apns-topic") == "":
 		return http.StatusBadRequest, "MissingTopic"
@@ -118,12 +151,22 @@ func check(h http.Header, d Delivery, body []byte) (int, string) {
 			return http.StatusBadRequest, "BadExpirationDate"
 		}
 	}
+	return 0, ""
+}
+
+// checkBody applies the payload rules.
+func checkBody(d Delivery, body []byte) (int, string) {
 	if len(body) > MaxPayload {
 		return http.StatusRequestEntityTooLarge, "PayloadTooLarge"
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return http.StatusBadRequest, "PayloadEmpty"
 	}
+	return checkPayload(d, body)
+}
+
+// checkPayload applies the payload rules that depend on the push type.
+func checkPayload(d Delivery, body []byte) (int, string) {
 	var p payload
 	if err := json.Unmarshal(body, &p); err != nil || p.APS == nil {
 		return http.StatusBadRequest, "BadPayload"

@@ -30,6 +30,9 @@ const (
 	BundleID = "com.example.pushdeck"
 )
 
+// maxStreams is APNs' concurrent-stream limit per connection.
+const maxStreams = 1000
+
 // MaxPayload is APNs' body limit.
 const MaxPayload = 4096
 
@@ -52,6 +55,7 @@ type Server struct {
 	notTopic   map[string]bool
 	mix        Mix
 	delay      time.Duration
+	verdicts   map[verdictKey]verdict
 
 	requests atomic.Int64
 	inflight atomic.Int64
@@ -72,9 +76,12 @@ func New(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	s := &Server{t: t, key: key, now: time.Now, tokens: map[string]tokenInfo{}, deliveries: map[string][]Delivery{},
-		bodies: map[string]string{}, seen: map[string]int{}, gone: map[string]time.Time{}, notTopic: map[string]bool{}}
+		bodies: map[string]string{}, seen: map[string]int{}, verdicts: map[verdictKey]verdict{}, gone: map[string]time.Time{}, notTopic: map[string]bool{}}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.srv.EnableHTTP2 = true
+	// APNs lets one connection carry up to 1000 streams once a provider
+	// token is accepted; Go's server would allow 250.
+	s.srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: maxStreams}
 	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // aborted streams are the lost-answer fault, not noise
 	s.srv.StartTLS()
 	t.Cleanup(s.srv.Close)

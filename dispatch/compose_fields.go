@@ -61,12 +61,6 @@ func KindName(caps providers.Capabilities, k providers.Kind) string {
 // VendorKeys lists the vendor override keys a provider accepts.
 func VendorKeys(caps providers.Capabilities) []string { return caps.VendorKeys }
 
-// MX push distribution settings (seed 002 "setting").
-var (
-	MXStrategies = []string{"combined", "mxpush_only", "ospush_only"}
-	MXSequence   = []string{"ups", "fcm", "huawei", "xiaomi", "oppo", "vivo", "meizu"}
-)
-
 // present reports which field groups a message sets.
 func present(m providers.Message, o Options) map[string]bool {
 	ext := bytes.TrimSpace(m.Ext)
@@ -84,13 +78,9 @@ func present(m providers.Message, o Options) map[string]bool {
 		FieldAndroidChannel: m.Android.ChannelID != "",
 		FieldVendor:         len(m.Vendor) > 0,
 		FieldMX:             m.MX.Strategy != "" || len(m.MX.Sequence) > 0,
-		FieldWeCom:          !zeroWeCom(m.WeCom),
+		FieldWeCom:          !m.WeCom.IsZero(),
 		FieldTTL:            o.TTLSeconds != 0,
 	}
-}
-
-func zeroWeCom(w providers.WeComOptions) bool {
-	return !w.Safe && !w.EnableIDTrans && !w.DuplicateCheck && w.DuplicateCheckInterval == 0 && w.ButtonText == "" && len(w.Articles) == 0
 }
 
 // refuseUnsupported adds an error for every field group the message sets
@@ -104,9 +94,10 @@ func refuseUnsupported(v *models.ValidationError, kind providers.Kind, caps prov
 	}
 }
 
-// validateVendor checks the per-vendor overrides: known keys for the kind,
-// JSON objects, and for MX push the exact fields of its vendor blocks.
-func validateVendor(v *models.ValidationError, kind providers.Kind, caps providers.Capabilities, vendors map[string]json.RawMessage) {
+// validateVendor checks the per-vendor overrides: keys the provider
+// declares, each a JSON object. The fields inside a block are the
+// provider's to check (Check).
+func validateVendor(v *models.ValidationError, caps providers.Capabilities, vendors map[string]json.RawMessage) {
 	allowed := caps.VendorKeys
 	names := make([]string, 0, len(vendors))
 	for n := range vendors {
@@ -124,75 +115,25 @@ func validateVendor(v *models.ValidationError, kind providers.Kind, caps provide
 			v.Add(FieldVendor, "err.vendor_object", map[string]any{"Vendor": name})
 			return
 		}
-		if kind == providers.KindMXPush {
-			validateMXVendor(v, name, raw)
-		}
 	}
 }
 
-// mxVendor mirrors the fields of MX push's vendor blocks (seed 002); the
-// client decodes them strictly, so an unknown field would fail at send time.
-type mxVendor struct {
-	Sound          string `json:"sound"`
-	ChannelID      string `json:"channel_id"`
-	ClickAction    string `json:"click_action"`
-	Intent         string `json:"intent"`
-	BadgeClass     string `json:"badge_class"`
-	PushMode       *int   `json:"push_mode"`
-	Classification *int   `json:"classification"`
-}
-
-func validateMXVendor(v *models.ValidationError, name string, raw []byte) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		v.Add(FieldVendor, "err.vendor_object", map[string]any{"Vendor": name})
-		return
+// FieldChoices lists the values the registry's providers take for a
+// message field they offer as a drop-down (Capabilities.FieldChoices), each
+// once, in the order of the kinds and then each provider's own.
+func FieldChoices(reg providers.Registry, field string) []string {
+	kinds := make([]providers.Kind, 0, len(reg))
+	for k := range reg {
+		kinds = append(kinds, k)
 	}
-	known := []string{"sound", "channel_id", "click_action", "intent"}
-	switch name {
-	case "huawei":
-		known = append(known, "badge_class")
-	case "vivo":
-		known = append(known, "push_mode", "classification")
-	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !slices.Contains(known, k) {
-			v.Add(FieldVendor, "err.vendor_field", map[string]any{"Vendor": name, "Field": k, "Allowed": strings.Join(known, ", ")})
-			return
+	slices.Sort(kinds)
+	var out []string
+	for _, k := range kinds {
+		for _, c := range reg[k].Capabilities.FieldChoices[field] {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
 		}
 	}
-	var o mxVendor
-	if err := json.Unmarshal(raw, &o); err != nil {
-		v.Add(FieldVendor, "err.vendor_object", map[string]any{"Vendor": name})
-		return
-	}
-	switch {
-	case o.ClickAction != "" && o.ClickAction != "intent" && o.ClickAction != "open_app",
-		o.ClickAction == "intent" && o.Intent == "":
-		v.Add(FieldVendor, "err.vendor_click", map[string]any{"Vendor": name})
-	case !zeroOrOne(o.PushMode) || !zeroOrOne(o.Classification):
-		v.Add(FieldVendor, "err.vendor_binary", map[string]any{"Vendor": name})
-	}
-}
-
-func zeroOrOne(p *int) bool { return p == nil || *p == 0 || *p == 1 }
-
-// validateMX checks the distribution strategy and vendor sequence.
-func validateMX(v *models.ValidationError, mx providers.MXOptions) {
-	if mx.Strategy != "" && !slices.Contains(MXStrategies, mx.Strategy) {
-		v.Add("message.mx.distribution_strategy", "err.choice", nil)
-	}
-	seen := map[string]bool{}
-	for _, s := range mx.Sequence {
-		if !slices.Contains(MXSequence, s) || seen[s] {
-			v.Add("message.mx.ospush_sequence", "err.sequence", map[string]any{"Allowed": strings.Join(MXSequence, ", ")})
-			return
-		}
-		seen[s] = true
-	}
+	return out
 }

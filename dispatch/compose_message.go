@@ -12,28 +12,23 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
-// Message text limits are each provider's (Capabilities.TextLimits). WeCom's
-// below are in bytes: text and markdown ≤ 2048, textcard title ≤ 128 and
-// description ≤ 512, button ≤ 4 characters, news 1–8 articles.
-// Limits shared by every kind and WeCom's own.
+// Limits every mobile message shares. A message type's text limits are its
+// provider's (Capabilities.TextLimits), and a provider's own rules are its
+// Capabilities.Check.
 const (
-	maxExtBytes          = 4096
-	maxURLBytes          = 1024 // GeTui's url and big_image
-	maxShortBytes        = 64   // sound, thread id, collapse id, channel id
-	maxSubtitleRunes     = 256
-	maxBadge             = 99999
-	weComMaxContent      = 2048
-	weComMaxTitle        = 128
-	weComMaxDescription  = 512
-	weComMaxURL          = 2048
-	weComMaxButtonRunes  = 4
-	WeComMaxArticles     = 8
-	WeComMaxDupCheckSecs = 4 * 3600
+	maxExtBytes      = 4096
+	maxURLBytes      = 1024 // the shortest click and image URL a mobile provider takes
+	maxShortBytes    = 64   // sound, thread id, collapse id, channel id
+	maxSubtitleRunes = 256
+	maxBadge         = 99999
 )
 
 func (d *Draft) validateMessage(v *models.ValidationError, kind providers.Kind, caps providers.Capabilities) {
 	m := &d.Message
 	m.Title, m.Body = strings.TrimSpace(m.Title), strings.TrimSpace(m.Body)
+	if caps.Normalize != nil {
+		caps.Normalize(m)
+	}
 	if m.Type == "" && len(caps.MessageTypes) > 0 {
 		m.Type = caps.MessageTypes[0] // the provider's default
 	}
@@ -50,11 +45,11 @@ func (d *Draft) validateMessage(v *models.ValidationError, kind providers.Kind, 
 		v.Add("message.group", "err.set_elsewhere", map[string]any{"Field": "group"})
 	}
 	switch m.Type {
-	case providers.TypeText, providers.TypeTextCard, providers.TypeMarkdown, providers.TypeNews:
-		// App message types, which carry none of the mobile fields.
-		validateWeCom(v, m)
-	default:
+	case providers.TypeNotification, providers.TypeTransmission, providers.TypeLink, providers.TypeImage:
 		validateMobile(v, kind, m, caps)
+	default:
+		// App message types carry none of the mobile fields; their rules
+		// are all their provider's (Check).
 	}
 	addProblems(v, providers.CheckOptions(caps.Options, m.Options))
 	if caps.Check != nil {
@@ -69,7 +64,7 @@ func addProblems(v *models.ValidationError, ps []providers.Problem) {
 	}
 }
 
-// validateMobile checks the GeTui / MX push / sandbox message types.
+// validateMobile checks the mobile notification types.
 func validateMobile(v *models.ValidationError, kind providers.Kind, m *providers.Message, caps providers.Capabilities) {
 	lim := caps.TextLimits[m.Type]
 	displayed := m.Type != providers.TypeTransmission
@@ -114,17 +109,14 @@ func validateMobile(v *models.ValidationError, kind providers.Kind, m *providers
 	maxBytes(v, "message.ios.collapse_id", m.IOS.CollapseID, maxShortBytes)
 	maxBytes(v, "message.android.channel_id", m.Android.ChannelID, maxShortBytes)
 	if len(m.Vendor) > 0 && FieldSupported(caps, FieldVendor) {
-		validateVendor(v, kind, caps, m.Vendor)
-	}
-	if kind == providers.KindMXPush {
-		validateMX(v, m.MX)
+		validateVendor(v, caps, m.Vendor)
 	}
 }
 
 // validateMobileClick applies the click rules the clients enforce at send
 // time: a transmission is not displayed (no tap action), a link opens its
-// URL, MX push has no payload action for a displayed message and sends a URL
-// as an intent URI (no fragment, no user info).
+// URL, and a provider may take no payload action for a displayed message
+// (NoPayloadClick). A provider's own rules on the URL are its Check's.
 func validateMobileClick(v *models.ValidationError, kind providers.Kind, caps providers.Capabilities, m *providers.Message, lim providers.TextLimits) {
 	c := &m.Click
 	c.URL, c.Intent, c.Payload = strings.TrimSpace(c.URL), strings.TrimSpace(c.Intent), strings.TrimSpace(c.Payload)
@@ -151,11 +143,6 @@ func validateMobileClick(v *models.ValidationError, kind providers.Kind, caps pr
 	maxBytes(v, "message.click.url", c.URL, maxURLBytes)
 	maxRunes(v, "message.click.intent", c.Intent, lim.Intent)
 	maxRunes(v, "message.click.payload", c.Payload, lim.Payload)
-	if kind == providers.KindMXPush && c.Action == providers.ClickURL && httpURL(c.URL) {
-		if u, err := url.Parse(c.URL); err == nil && (u.Fragment != "" || u.User != nil) {
-			v.Add("message.click.url", "err.mx_url", nil)
-		}
-	}
 }
 
 func validateClick(v *models.ValidationError, c providers.Click) {
@@ -220,102 +207,6 @@ func validateExt(v *models.ValidationError, ext json.RawMessage) {
 	}
 	if len(t) > maxExtBytes {
 		v.Add("message.ext", "err.too_long_bytes", map[string]any{"Max": maxExtBytes})
-	}
-}
-
-// validateWeCom checks the four WeCom app message types and their options.
-func validateWeCom(v *models.ValidationError, m *providers.Message) {
-	w := &m.WeCom
-	switch m.Type {
-	case providers.TypeText, providers.TypeMarkdown:
-		if m.Body == "" {
-			v.Add("message.body", "err.required", nil)
-		}
-		maxBytes(v, "message.body", m.Body, weComMaxContent)
-		maxBytes(v, "message.title", m.Title, weComMaxTitle)
-	case providers.TypeTextCard:
-		if m.Title == "" {
-			v.Add("message.title", "err.required", nil)
-		}
-		if m.Body == "" {
-			v.Add("message.body", "err.required", nil)
-		}
-		maxBytes(v, "message.title", m.Title, weComMaxTitle)
-		maxBytes(v, "message.body", m.Body, weComMaxDescription)
-		if utf8.RuneCountInString(w.ButtonText) > weComMaxButtonRunes {
-			v.Add("message.wecom.btntxt", "err.too_long", map[string]any{"Max": weComMaxButtonRunes})
-		}
-	case providers.TypeNews:
-		notForType(v, "message.title", m.Title != "", m.Type)
-		notForType(v, "message.body", m.Body != "", m.Type)
-		validateArticles(v, w.Articles)
-	}
-	validateWeComClick(v, m)
-	notForType(v, "message.wecom.btntxt", w.ButtonText != "" && m.Type != providers.TypeTextCard, m.Type)
-	notForType(v, "message.wecom.articles", len(w.Articles) > 0 && m.Type != providers.TypeNews, m.Type)
-	notForType(v, "message.wecom.safe", w.Safe && m.Type != providers.TypeText, m.Type)
-	notForType(v, "message.wecom.enable_id_trans", w.EnableIDTrans && m.Type == providers.TypeMarkdown, m.Type)
-	if w.DuplicateCheckInterval < 0 || w.DuplicateCheckInterval > WeComMaxDupCheckSecs*time.Second {
-		v.Add("message.wecom.duplicate_check_interval", "err.range", map[string]any{"Min": 0, "Max": WeComMaxDupCheckSecs})
-	}
-}
-
-// validateWeComClick: only a text card opens something (its URL); the
-// other types have no tap action to set.
-func validateWeComClick(v *models.ValidationError, m *providers.Message) {
-	c := &m.Click
-	c.URL = strings.TrimSpace(c.URL)
-	if m.Type != providers.TypeTextCard {
-		used := (c.Action != "" && c.Action != providers.ClickNone && c.Action != providers.ClickStartApp) || c.URL != "" || c.Intent != "" || c.Payload != ""
-		notForType(v, "message.click.action", used, m.Type)
-		return
-	}
-	if c.Action == "" {
-		c.Action = providers.ClickURL
-	}
-	switch {
-	case c.Action != providers.ClickURL:
-		v.Add("message.click.action", "err.textcard_url", nil)
-	case c.URL == "":
-		v.Add("message.click.url", "err.required", nil)
-	case !httpURL(c.URL):
-		v.Add("message.click.url", "err.url", nil)
-	default:
-		maxBytes(v, "message.click.url", c.URL, weComMaxURL)
-	}
-}
-
-// validateArticles checks a news message's 1–8 articles; the error names
-// the article by number (= its line in the composer).
-func validateArticles(v *models.ValidationError, arts []providers.Article) {
-	const key = "message.wecom.articles"
-	if len(arts) == 0 || len(arts) > WeComMaxArticles {
-		v.Add(key, "err.articles_count", map[string]any{"Max": WeComMaxArticles})
-		return
-	}
-	for i := range arts {
-		a := &arts[i]
-		a.Title, a.URL, a.PicURL, a.Description = strings.TrimSpace(a.Title), strings.TrimSpace(a.URL), strings.TrimSpace(a.PicURL), strings.TrimSpace(a.Description)
-		n := map[string]any{"N": i + 1}
-		switch {
-		case a.Title == "" || len(a.Title) > weComMaxTitle:
-			v.Add(key, "err.article_title", map[string]any{"N": i + 1, "Max": weComMaxTitle})
-		case !httpURL(a.URL) || len(a.URL) > weComMaxURL:
-			v.Add(key, "err.article_url", n)
-		case a.PicURL != "" && !httpURL(a.PicURL):
-			v.Add(key, "err.article_pic", n)
-		case len(a.Description) > weComMaxDescription:
-			v.Add(key, "err.article_description", map[string]any{"N": i + 1, "Max": weComMaxDescription})
-		default:
-			continue
-		}
-		return
-	}
-}
-
-func notForType(v *models.ValidationError, field string, set bool, t providers.MessageType) {
-	if set {
-		v.Add(field, "err.not_for_type", map[string]any{"Type": string(t)})
 	}
 }
 

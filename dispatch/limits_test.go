@@ -123,14 +123,23 @@ func TestMessageRulesFromCapabilities(t *testing.T) {
 	}
 }
 
-// TestAppMessageRulesByType: an app message type is checked as one
-// whatever the kind is called.
-func TestAppMessageRulesByType(t *testing.T) {
-	caps := providers.Capabilities{MessageTypes: []providers.MessageType{providers.TypeTextCard}, Fields: []string{FieldWeCom}}
-	d := Draft{Message: providers.Message{Type: providers.TypeTextCard, Title: "t", Body: "b", WeCom: providers.WeComOptions{ButtonText: "too long"}}}
+// TestProviderRules: a provider's own rules come from its Normalize and
+// Check, whatever the kind is called, and its problems become field errors.
+func TestProviderRules(t *testing.T) {
+	caps := providers.Capabilities{
+		MessageTypes: []providers.MessageType{providers.TypeTextCard},
+		Normalize:    func(m *providers.Message) { m.Click.Action = providers.ClickURL },
+		Check: func(m providers.Message) []providers.Problem {
+			if m.Click.Action != providers.ClickURL {
+				return []providers.Problem{{Field: "message.click.action", MsgID: "err.not_normalized"}}
+			}
+			return []providers.Problem{{Field: "message.title", MsgID: "err.zeta", Args: map[string]any{"N": 1}}}
+		},
+	}
+	d := Draft{Message: providers.Message{Type: providers.TypeTextCard, Title: "t", Body: "b"}}
 	v := &models.ValidationError{}
 	d.validateMessage(v, "zeta", caps)
-	if v.Fields["message.wecom.btntxt"].ID != "err.too_long" {
-		t.Fatalf("text card rules not applied: %+v", v.Fields)
+	if got := v.Fields["message.title"]; got.ID != "err.zeta" || got.Data["N"] != 1 || len(v.Fields) != 1 {
+		t.Fatalf("provider rules not applied: %+v", v.Fields)
 	}
 }

@@ -160,8 +160,9 @@ func (s *Server) composerChoices(ctx context.Context, v *campaigns.FormView) {
 	v.Audiences = opt("audience.", "all", "tag", "segment", "alias", "cid")
 	v.Types = s.typeOptions(ctx)
 	v.Actions = opt("click.", "startapp", "url", "intent", "payload", "none")
-	v.Strategies = append([]web.Option{{Value: "", Label: i18n.T(ctx, "strategy.default")}}, opt("strategy.", dispatch.MXStrategies...)...)
-	if st := v.Values.MXStrategy; st != "" && !slices.Contains(dispatch.MXStrategies, st) {
+	strategies := dispatch.FieldChoices(s.reg, "message.mx.distribution_strategy")
+	v.Strategies = append([]web.Option{{Value: "", Label: i18n.T(ctx, "strategy.default")}}, opt("strategy.", strategies...)...)
+	if st := v.Values.MXStrategy; st != "" && !slices.Contains(strategies, st) {
 		v.Strategies = append(v.Strategies, web.Option{Value: st, Label: st}) // kept as typed, beside its error
 	}
 	zones := timezones

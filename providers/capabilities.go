@@ -53,6 +53,14 @@ type Capabilities struct {
 	// in Message.Options; the composer renders them and CheckOptions
 	// refuses anything else.
 	Options []OptionField
+	// FieldChoices lists, by a message field's key
+	// ("message.mx.distribution_strategy"), the values the provider takes
+	// for a field of its own that the composer offers as a drop-down.
+	FieldChoices map[string][]string
+	// Normalize, when set, tidies a draft's message before it is checked
+	// and stored (trimmed texts, the default tap action of a type), so what
+	// is stored is what the provider will send.
+	Normalize func(m *Message)
 	// Check, when set, applies the provider's own message rules that the
 	// declarations above cannot express; it runs after the shared checks,
 	// on drafts, before anything is stored.

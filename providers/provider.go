@@ -127,6 +127,12 @@ type WeComOptions struct {
 	Articles []Article `json:"articles,omitempty"`
 }
 
+// IsZero reports whether no WeCom setting is set, so a message carrying
+// none is not refused by a provider without the WeCom field group.
+func (o WeComOptions) IsZero() bool {
+	return !o.Safe && !o.EnableIDTrans && !o.DuplicateCheck && o.DuplicateCheckInterval == 0 && o.ButtonText == "" && len(o.Articles) == 0
+}
+
 // weComOptionsJSON is WeComOptions as JSON: the interval in whole seconds,
 // as WeCom's own duplicate_check_interval and the API's campaign body
 // write it (a time.Duration would otherwise travel as nanoseconds). The

@@ -206,6 +206,10 @@ func Capabilities() providers.Capabilities {
 		// A block for each vendor but honor.
 		VendorKeys: []string{"huawei", "xiaomi", "oppo", "vivo", "flyme", "fcm"},
 		TextLimits: textLimits(),
+		// The distribution strategy is a drop-down of the server's values.
+		FieldChoices: map[string][]string{fieldStrategy: strategies()},
+		// The settings, the vendor blocks' fields and the intent-URI click.
+		Check: check,
 		Audiences: map[providers.AudienceKind]int{
 			providers.AudienceAll:       0,
 			providers.AudienceTag:       MaxTargets,

@@ -200,8 +200,8 @@ func viewIntent(raw string) (string, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", invalid("click URL %q must be an http(s) URL", raw)
 	}
-	if u.Fragment != "" || u.User != nil {
-		return "", invalid("click URL %q must not carry a fragment or user info (it is sent as an Android intent URI)", raw)
+	if p, bad := clickURLProblem(raw); bad {
+		return "", refusal(p)
 	}
 	s := "intent://" + u.Host + u.EscapedPath()
 	if u.RawQuery != "" {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -145,22 +144,12 @@ func recipientAudience(t providers.Target) (any, []providers.Outcome, error) {
 	return a, outcomes, nil
 }
 
-// Distribution strategies and ospush_sequence values (seed 002 "setting").
-var (
-	strategies = []string{"combined", "mxpush_only", "ospush_only"}
-	sequences  = []string{"ups", "fcm", "huawei", "xiaomi", "oppo", "vivo", "meizu"}
-)
-
 // buildSetting fills "setting": request_id (server-side de-duplication)
-// and the distribution options from Message.MX.
+// and the distribution options from Message.MX, checked as the composer
+// checks them.
 func buildSetting(requestID string, mx providers.MXOptions) (*notifySetting, error) {
-	if mx.Strategy != "" && !slices.Contains(strategies, mx.Strategy) {
-		return nil, invalid("distribution strategy %q must be one of %s", mx.Strategy, strings.Join(strategies, ", "))
-	}
-	for _, s := range mx.Sequence {
-		if !slices.Contains(sequences, s) {
-			return nil, invalid("ospush_sequence value %q must be one of %s", s, strings.Join(sequences, ", "))
-		}
+	if ps := settingProblems(mx); len(ps) > 0 {
+		return nil, refusal(ps[0])
 	}
 	return &notifySetting{RequestID: requestID, DistributionStrategy: mx.Strategy, OSPushSequence: mx.Sequence}, nil
 }

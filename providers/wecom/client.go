@@ -222,6 +222,9 @@ func Capabilities() providers.Capabilities {
 		// App messages have none of the mobile fields.
 		Fields:     []string{providers.FieldWeCom},
 		TextLimits: textLimits(),
+		// The app message types' texts, tap action and options.
+		Normalize: normalize,
+		Check:     check,
 		Audiences: map[providers.AudienceKind]int{
 			providers.AudienceAll:    0,
 			providers.AudienceCID:    MaxUsers,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -141,7 +142,7 @@ func TestSpecAndCapabilities(t *testing.T) {
 		t.Fatalf("fields = %+v", s.Fields)
 	}
 	for _, f := range s.Fields {
-		if want[f.Name] != f {
+		if !reflect.DeepEqual(want[f.Name], f) {
 			t.Errorf("field %+v, want %+v", f, want[f.Name])
 		}
 	}

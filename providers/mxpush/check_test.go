@@ -34,9 +34,15 @@ func TestCheck(t *testing.T) {
 		{"not an object", vendor("fcm", `[1]`), providers.FieldVendor, "err.vendor_object"},
 		{"wrong field type", vendor("fcm", `{"sound":1}`), providers.FieldVendor, "err.vendor_object"},
 		{"undeclared vendor is the shared check's", vendor("honor", `{"x":1}`), "", ""},
-		{"click URL with fragment", func(m *providers.Message) { m.Click = providers.Click{Action: providers.ClickURL, URL: "https://x.com/#a"} }, "message.click.url", "err.mx_url"},
-		{"click URL with user", func(m *providers.Message) { m.Click = providers.Click{Action: providers.ClickURL, URL: "https://u@x.com/"} }, "message.click.url", "err.mx_url"},
-		{"click URL", func(m *providers.Message) { m.Click = providers.Click{Action: providers.ClickURL, URL: "https://x.com/a?b=c"} }, "", ""},
+		{"click URL with fragment", func(m *providers.Message) {
+			m.Click = providers.Click{Action: providers.ClickURL, URL: "https://x.com/#a"}
+		}, "message.click.url", "err.mx_url"},
+		{"click URL with user", func(m *providers.Message) {
+			m.Click = providers.Click{Action: providers.ClickURL, URL: "https://u@x.com/"}
+		}, "message.click.url", "err.mx_url"},
+		{"click URL", func(m *providers.Message) {
+			m.Click = providers.Click{Action: providers.ClickURL, URL: "https://x.com/a?b=c"}
+		}, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -172,7 +172,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.Store
 	} else if n > 0 {
 		log.Info("credentials sealed again, bound to their accounts", slog.Int("accounts", n))
 	}
-	if err := store.EnsureSandboxAccount(ctx); err != nil {
+	if err := store.EnsureFirstAccount(ctx, models.ProviderInput{Name: "Sandbox", Kind: string(providers.KindSandbox), Credentials: []byte(`{}`)}); err != nil {
 		_ = closeAll() // as above
 		return nil, nil, nil, err
 	}

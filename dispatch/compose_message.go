@@ -44,12 +44,10 @@ func (d *Draft) validateMessage(v *models.ValidationError, kind providers.Kind, 
 	if m.Group != "" {
 		v.Add("message.group", "err.set_elsewhere", map[string]any{"Field": "group"})
 	}
-	switch m.Type {
-	case providers.TypeNotification, providers.TypeTransmission, providers.TypeLink, providers.TypeImage:
+	// App message types carry none of the mobile fields; their rules are
+	// all their provider's (Check).
+	if m.Type.Mobile() {
 		validateMobile(v, kind, m, caps)
-	default:
-		// App message types carry none of the mobile fields; their rules
-		// are all their provider's (Check).
 	}
 	addProblems(v, providers.CheckOptions(caps.Options, m.Options))
 	if caps.Check != nil {

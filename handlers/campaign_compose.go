@@ -213,7 +213,7 @@ func audienceChosen(f campaigns.FormValues) bool {
 func previewOf(ctx context.Context, kind string, m providers.Message) campaigns.PreviewView {
 	p := campaigns.PreviewView{Kind: kind, Type: string(m.Type), AppName: i18n.T(ctx, "campaigns.preview_app"),
 		Title: strings.TrimSpace(m.Title), Subtitle: strings.TrimSpace(m.IOS.Subtitle), Body: strings.TrimSpace(m.Body),
-		BigText: strings.TrimSpace(m.BigText), Silent: m.Type == providers.TypeTransmission}
+		BigText: strings.TrimSpace(m.BigText), Silent: m.Type == providers.TypeTransmission, AppMessage: m.Type != "" && !m.Type.Mobile()}
 	if imageURL(m.ImageURL) {
 		p.ImageURL = strings.TrimSpace(m.ImageURL)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web/i18n"
 )
 
@@ -50,7 +51,7 @@ func newFuzzServer(f *testing.F, role models.Role) *fuzzServer {
 		f.Fatal(err)
 	}
 	store := models.NewStore(db, sealer)
-	if err := store.EnsureSandboxAccount(ctx); err != nil {
+	if err := store.EnsureFirstAccount(ctx, models.ProviderInput{Name: "Sandbox", Kind: string(providers.KindSandbox), Credentials: []byte(`{}`)}); err != nil {
 		f.Fatal(err)
 	}
 	cat, err := i18n.New()

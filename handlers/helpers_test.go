@@ -75,7 +75,7 @@ func newTestAppWith(t testing.TB, adjust func(*Config)) *testApp {
 		t.Fatal(err)
 	}
 	store := models.NewStore(db, sealer).WithReader(rdb)
-	if err := store.EnsureSandboxAccount(ctx); err != nil {
+	if err := store.EnsureFirstAccount(ctx, models.ProviderInput{Name: "Sandbox", Kind: string(providers.KindSandbox), Credentials: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
 	cat, err := i18n.New()

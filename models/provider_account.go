@@ -47,9 +47,23 @@ type ProviderInput struct {
 // provider's documented quota, low enough that a typo is caught.
 const MaxRateLimit = 100_000
 
-// providerKinds mirrors the CHECK constraint of provider_accounts.kind, so a
-// bad kind is a field error rather than a constraint failure.
-var providerKinds = map[string]bool{"sandbox": true, "getui": true, "mxpush": true, "wecom": true, "jpush": true}
+// maxKindBytes bounds a kind name. Which kinds exist is the provider
+// registry's to say (handlers check it); the store only keeps the name sane.
+const maxKindBytes = 32
+
+// kindName reports whether s has the shape of a kind name: lower-case
+// letters, digits, '-' and '_'.
+func kindName(s string) bool {
+	if len(s) > maxKindBytes {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' && r != '_' {
+			return false
+		}
+	}
+	return true
+}
 
 // Validate checks what the store itself requires (name, kind, base URL
 // length) and trims the name. It returns a *ValidationError.
@@ -60,7 +74,7 @@ func (in *ProviderInput) Validate() error {
 	switch {
 	case in.Kind == "":
 		v.Add("kind", "err.required", nil)
-	case !providerKinds[in.Kind]:
+	case !kindName(in.Kind):
 		v.Add("kind", "err.choice", nil)
 	}
 	if in.Name == "" {
@@ -251,9 +265,10 @@ func (s *Store) RecordProviderHealth(ctx context.Context, id int64, callErr stri
 	return nil
 }
 
-// EnsureSandboxAccount creates the built-in sandbox account on a fresh
-// install (no accounts at all), so the console works with no credentials.
-func (s *Store) EnsureSandboxAccount(ctx context.Context) error {
+// EnsureFirstAccount creates the account in on a fresh install (no
+// accounts at all); main.go gives the simulated provider's, so the console
+// works with no credentials.
+func (s *Store) EnsureFirstAccount(ctx context.Context, in ProviderInput) error {
 	var n int64
 	if err := s.conn(ctx).Model(&ProviderAccount{}).Count(&n).Error; err != nil {
 		return fmt.Errorf("models: count provider accounts: %w", err)
@@ -261,6 +276,6 @@ func (s *Store) EnsureSandboxAccount(ctx context.Context) error {
 	if n > 0 {
 		return nil
 	}
-	_, err := s.CreateProviderAccount(ctx, ProviderInput{Name: "Sandbox", Kind: "sandbox", Credentials: json.RawMessage(`{}`)})
+	_, err := s.CreateProviderAccount(ctx, in)
 	return err
 }

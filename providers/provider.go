@@ -74,6 +74,17 @@ const (
 	TypeNews         MessageType = "news"
 )
 
+// Mobile reports whether t is a mobile notification type, shown by the
+// device's notification system, rather than an app message shown inside a
+// messaging app.
+func (t MessageType) Mobile() bool {
+	switch t {
+	case TypeNotification, TypeTransmission, TypeLink, TypeImage:
+		return true
+	}
+	return false
+}
+
 // Click is what happens when the user taps a notification.
 type Click struct {
 	// Action is one of none, startapp, url, intent, payload.

@@ -224,10 +224,14 @@ type PreviewView struct {
 	Button   string
 	Articles []Article
 	Empty    bool
+	// AppMessage is a message type shown inside a messaging app, not by
+	// the device's notification system.
+	AppMessage bool
 }
 
-// WeCom reports whether the preview is a WeCom app message.
-func (p PreviewView) WeCom() bool { return p.Kind == "wecom" }
+// WeCom reports whether the preview is an app message (shown inside a
+// messaging app, as WeCom's are) rather than a device notification.
+func (p PreviewView) WeCom() bool { return p.AppMessage }
 
 // ProviderOption is an account in the composer's provider select.
 type ProviderOption struct {

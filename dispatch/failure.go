@@ -3,7 +3,7 @@ package dispatch
 import (
 	"context"
 	"errors"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/pushdeck/pushdeck/models"
@@ -85,19 +85,11 @@ func FailureOf(err error) Failure {
 	return Failure{ID: failInternal, Class: providers.Permanent, Internal: true}
 }
 
-// configProblems lists a configuration error's fields in a stable order.
-// The factories still state each reason in English, which stands in for
-// its catalog id (a missing id reads as itself).
+// configProblems lists a configuration error's problems (catalog ids
+// with their arguments), by field for a stable order.
 func configProblems(ce *providers.ConfigError) []providers.Problem {
-	keys := make([]string, 0, len(ce.Fields))
-	for k := range ce.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]providers.Problem, len(keys))
-	for i, k := range keys {
-		out[i] = providers.Problem{Field: k, MsgID: ce.Fields[k]}
-	}
+	out := slices.Clone(ce.Problems)
+	slices.SortStableFunc(out, func(a, b providers.Problem) int { return strings.Compare(a.Field, b.Field) })
 	return out
 }
 

@@ -24,8 +24,8 @@ func TestFailureOf(t *testing.T) {
 		{"refusal", fmt.Errorf("send: %w", &providers.Error{Class: providers.Permanent, Code: "20001", Msg: "bad token"}), "provider_error.permanent", providers.Permanent, "20001: bad token", false},
 		{"credentials", &providers.Error{Class: providers.Reauth, Code: "401", Msg: "no"}, "provider_error.reauth", providers.Reauth, "401: no", false},
 		{"unreachable", &providers.Error{Class: providers.Retry, Code: "transport", Msg: "refused", Err: context.DeadlineExceeded}, "provider_error.retry", providers.Retry, "transport: refused", false},
-		{"settings", fmt.Errorf("dispatch: client: %w", &providers.ConfigError{Fields: map[string]string{"credentials.b": "is required", "base_url": "must be a URL"}}),
-			"provider_error.config", providers.Permanent, "base_url must be a URL; credentials.b is required", false},
+		{"settings", fmt.Errorf("dispatch: client: %w", &providers.ConfigError{Problems: []providers.Problem{{Field: "credentials.b", MsgID: "err.required"}, {Field: "base_url", MsgID: "providers.err_base_url"}}}),
+			"provider_error.config", providers.Permanent, "base_url providers.err_base_url; credentials.b err.required", false},
 		{"sealed with another key", fmt.Errorf("models: open: %w", models.ErrUnreadableSecret), "provider_error.unreadable", providers.Reauth, "credentials_unreadable: the stored credentials were sealed with another secret key", false},
 		{"timeout", fmt.Errorf("verify: %w", context.DeadlineExceeded), "provider_error.timeout", providers.Retry, "timeout: the provider did not answer in time", false},
 		{"interrupted", context.Canceled, "provider_error.interrupted", providers.Retry, "interrupted: the call ended before the provider answered", false},
@@ -44,7 +44,7 @@ func TestFailureOf(t *testing.T) {
 			}
 		})
 	}
-	ps := FailureOf(&providers.ConfigError{Fields: map[string]string{"credentials.b": "is required", "base_url": "must be a URL"}}).Problems
+	ps := FailureOf(&providers.ConfigError{Problems: []providers.Problem{{Field: "credentials.b", MsgID: "err.required"}, {Field: "base_url", MsgID: "providers.err_base_url"}}}).Problems
 	if len(ps) != 2 || ps[0].Field != "base_url" || ps[1].Field != "credentials.b" {
 		t.Errorf("settings problems %+v, want base_url then credentials.b", ps)
 	}

@@ -46,7 +46,17 @@ func (s *Server) apiFail(c *gin.Context, err error) {
 	case errors.Is(err, models.ErrConflict):
 		apiError(c, http.StatusConflict, "conflict", "conflicts with the current state", nil)
 	case isProviderFailure(err):
-		apiError(c, http.StatusUnprocessableEntity, "provider_error", dispatch.FailureOf(err).Detail, nil)
+		f := dispatch.FailureOf(err)
+		var fields map[string]string
+		if len(f.Problems) > 0 {
+			// Unusable settings, each named with its reason in English.
+			loc := s.cat.Localizer("en")
+			fields = map[string]string{}
+			for _, p := range f.Problems {
+				fields[p.Field] = loc.T(p.MsgID, p.Args)
+			}
+		}
+		apiError(c, http.StatusUnprocessableEntity, "provider_error", f.Detail, fields)
 	case errors.Is(err, models.ErrUnreadableSecret):
 		apiError(c, http.StatusConflict, "credentials_unreadable", "the account's stored credentials were sealed with another secret key: send them again", nil)
 	default:

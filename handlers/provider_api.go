@@ -123,13 +123,8 @@ func (s *Server) checkProviderDraft(ctx context.Context, self int64, d *provider
 	_, err := s.reg.Build(spec.Kind, providers.Config{BaseURL: d.BaseURL, Credentials: d.Credentials, Logger: s.log})
 	var ce *providers.ConfigError
 	if errors.As(err, &ce) {
-		for k, why := range ce.Fields {
-			// The factories explain in English; the one reason they share
-			// with the catalog is translated, the others are shown as given.
-			if why == "is required" {
-				why = "err.required"
-			}
-			v.Add(k, why, nil)
+		for _, p := range ce.Problems {
+			v.Add(p.Field, p.MsgID, p.Args)
 		}
 		return nil
 	}

@@ -324,6 +324,11 @@ func TestProviderAPIValidation(t *testing.T) {
 	if got := decodeErr(t, raw).Error.Fields["credentials.agent_id"]; got != "must be a whole number" {
 		t.Errorf("agent_id reason %q", got)
 	}
+	// A factory's own refusal is a catalog message too, with its arguments.
+	_, raw = app.apiDo(http.MethodPost, "/api/v1/providers", key, `{"name": "s", "kind": "sandbox", "credentials": {"devices": 0}}`, nil)
+	if got := decodeErr(t, raw).Error.Fields["credentials.devices"]; got != "must be between 1 and 10000000" {
+		t.Errorf("devices reason %q", got)
+	}
 	// A sandbox needs nothing, and the test of a missing account is a 404.
 	id := createAccount(t, app, key, `{"name": "Sandbox 2", "kind": "sandbox"}`)
 	resp, raw := app.apiDo(http.MethodPost, fmt.Sprintf("/api/v1/providers/%d/test", id), key, "", nil)

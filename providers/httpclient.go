@@ -57,14 +57,14 @@ func BaseURL(raw, def string) (string, error) {
 		raw = def
 	}
 	if raw == "" {
-		return "", &ConfigError{Fields: map[string]string{"base_url": "is required for this provider kind"}}
+		return "", NewConfigError("base_url", "err.required", nil)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", &ConfigError{Fields: map[string]string{"base_url": "must be an http:// or https:// URL with a host"}}
+		return "", NewConfigError("base_url", "providers.err_base_url", nil)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", &ConfigError{Fields: map[string]string{"base_url": "must not contain a query or fragment"}}
+		return "", NewConfigError("base_url", "providers.err_base_url", nil)
 	}
 	return strings.TrimRight(raw, "/"), nil
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -377,14 +378,54 @@ type CredentialField struct {
 	Choices []string
 }
 
-// ConfigError reports invalid credentials or base URL by field
-// ("credentials.app_id", "base_url").
+// ConfigError reports invalid credentials or base URL, one Problem per
+// field ("credentials.app_id", "base_url"): a message-catalog id and its
+// arguments, so the console says it in the operator's language.
 type ConfigError struct {
-	Fields map[string]string
+	Problems []Problem
+}
+
+// Add records a problem with field; a field keeps its first problem.
+func (e *ConfigError) Add(field, msgID string, args map[string]any) {
+	for _, p := range e.Problems {
+		if p.Field == field {
+			return
+		}
+	}
+	e.Problems = append(e.Problems, Problem{Field: field, MsgID: msgID, Args: args})
+}
+
+// Err returns e when it holds a problem, else nil.
+func (e *ConfigError) Err() error {
+	if e == nil || len(e.Problems) == 0 {
+		return nil
+	}
+	return e
+}
+
+// Problem returns the problem recorded for field, if any.
+func (e *ConfigError) Problem(field string) (Problem, bool) {
+	for _, p := range e.Problems {
+		if p.Field == field {
+			return p, true
+		}
+	}
+	return Problem{}, false
+}
+
+// NewConfigError is a ConfigError with one problem.
+func NewConfigError(field, msgID string, args map[string]any) *ConfigError {
+	e := &ConfigError{}
+	e.Add(field, msgID, args)
+	return e
 }
 
 func (e *ConfigError) Error() string {
-	return fmt.Sprintf("providers: invalid configuration: %v", e.Fields)
+	parts := make([]string, 0, len(e.Problems))
+	for _, p := range e.Problems {
+		parts = append(parts, p.Field+": "+p.MsgID)
+	}
+	return "providers: invalid configuration: " + strings.Join(parts, "; ")
 }
 
 // Factory builds a client for one account. It returns *ConfigError when the
@@ -418,7 +459,7 @@ func (r Registry) Capabilities(kind Kind) (caps Capabilities, ok bool) {
 func (r Registry) Build(kind Kind, cfg Config) (Provider, error) {
 	spec, ok := r[kind]
 	if !ok {
-		return nil, &ConfigError{Fields: map[string]string{"kind": fmt.Sprintf("unknown provider kind %q", kind)}}
+		return nil, NewConfigError("kind", "err.choice", nil)
 	}
 	p, err := spec.New(cfg)
 	if err != nil {

@@ -113,14 +113,14 @@ func decodeCredentials(raw json.RawMessage) (credentials, error) {
 	if err := json.Unmarshal(raw, &c); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return c, &providers.ConfigError{Fields: map[string]string{"credentials." + te.Field: "must be a string"}}
+			return c, providers.NewConfigError("credentials."+te.Field, "err.not_string", nil)
 		}
-		return c, &providers.ConfigError{Fields: map[string]string{"credentials": "must be a JSON object"}}
+		return c, providers.NewConfigError("credentials", "err.json_object", nil)
 	}
-	fields := map[string]string{}
+	ce := &providers.ConfigError{}
 	check := func(name, v string) {
 		if strings.TrimSpace(v) == "" {
-			fields["credentials."+name] = "is required"
+			ce.Add("credentials."+name, "err.required", nil)
 		}
 	}
 	check("app_id", c.AppID)
@@ -128,12 +128,9 @@ func decodeCredentials(raw json.RawMessage) (credentials, error) {
 	check("master_secret", c.MasterSecret)
 	if c.AppID != "" && !validName(c.AppID, 64) {
 		// The app id becomes a path segment of every URL.
-		fields["credentials.app_id"] = "must be letters, digits, '_' or '-' (at most 64)"
+		ce.Add("credentials.app_id", "providers.err_app_id", map[string]any{"Max": 64})
 	}
-	if len(fields) > 0 {
-		return c, &providers.ConfigError{Fields: fields}
-	}
-	return c, nil
+	return c, ce.Err()
 }
 
 // validName reports whether s is 1..max characters of [0-9A-Za-z_-].

@@ -44,8 +44,8 @@ func TestNewConfig(t *testing.T) {
 			if !errors.As(err, &ce) {
 				t.Fatalf("error = %v, want *ConfigError", err)
 			}
-			if _, ok := ce.Fields[tc.wantField]; !ok {
-				t.Errorf("fields = %v, want %s", ce.Fields, tc.wantField)
+			if p, ok := ce.Problem(tc.wantField); !ok || p.MsgID == "" {
+				t.Errorf("problems = %v, want one on %s", ce.Problems, tc.wantField)
 			}
 		})
 	}

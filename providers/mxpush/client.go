@@ -67,20 +67,18 @@ func Spec() providers.Spec {
 // *providers.ConfigError naming base_url or credentials.<field> when they
 // are unusable.
 func New(cfg providers.Config) (providers.Provider, error) {
-	fields := map[string]string{}
+	ce := &providers.ConfigError{}
 	base, err := providers.BaseURL(cfg.BaseURL, "")
 	if err != nil {
-		var ce *providers.ConfigError
-		if !errors.As(err, &ce) {
+		var bad *providers.ConfigError
+		if !errors.As(err, &bad) {
 			return nil, fmt.Errorf("mxpush: base url: %w", err)
 		}
-		for k, v := range ce.Fields {
-			fields[k] = v
-		}
+		ce.Problems = append(ce.Problems, bad.Problems...)
 	}
-	creds := decodeCredentials(cfg.Credentials, fields)
-	if len(fields) > 0 {
-		return nil, &providers.ConfigError{Fields: fields}
+	creds := decodeCredentials(cfg.Credentials, ce)
+	if err := ce.Err(); err != nil {
+		return nil, err
 	}
 	hc := providers.HTTPClient(cfg.HTTPClient)
 	lg := cfg.Logger
@@ -93,36 +91,38 @@ func New(cfg providers.Config) (providers.Provider, error) {
 // decodeCredentials reads {app_id, access_token}, recording problems in
 // fields. Both are required strings; they travel as HTTP headers, so
 // control characters are refused.
-func decodeCredentials(raw json.RawMessage, fields map[string]string) credentials {
+func decodeCredentials(raw json.RawMessage, ce *providers.ConfigError) credentials {
 	var obj map[string]json.RawMessage
 	if len(bytes.TrimSpace(raw)) == 0 || json.Unmarshal(raw, &obj) != nil || obj == nil {
-		fields["credentials"] = "must be a JSON object with app_id and access_token"
+		ce.Add("credentials", "err.json_object", nil)
 		return credentials{}
 	}
 	var c credentials
-	c.AppID = credString(obj, "app_id", fields)
-	c.AccessToken = credString(obj, "access_token", fields)
+	c.AppID = credString(obj, "app_id", ce)
+	c.AccessToken = credString(obj, "access_token", ce)
 	return c
 }
 
-func credString(obj map[string]json.RawMessage, name string, fields map[string]string) string {
+func credString(obj map[string]json.RawMessage, name string, ce *providers.ConfigError) string {
 	key := "credentials." + name
 	v, ok := obj[name]
 	if !ok || string(v) == "null" {
-		fields[key] = "is required"
+		ce.Add(key, "err.required", nil)
 		return ""
 	}
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil {
-		fields[key] = "must be a string"
+		ce.Add(key, "err.not_string", nil)
 		return ""
 	}
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
-		fields[key] = "is required"
+		ce.Add(key, "err.required", nil)
 	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		fields[key] = "must not contain control characters"
+		// The token travels in a header, where a control character would
+		// split or end it.
+		ce.Add(key, "providers.err_control_chars", nil)
 	}
 	return s
 }

@@ -76,11 +76,11 @@ func TestNewConfigValidation(t *testing.T) {
 				t.Fatalf("err = %v, want *providers.ConfigError", err)
 			}
 			got := map[string]string{}
-			for k := range ce.Fields {
-				got[k] = ""
+			for _, p := range ce.Problems {
+				got[p.Field] = ""
 			}
 			if !reflect.DeepEqual(got, tt.wantErr) {
-				t.Fatalf("fields = %v, want keys %v", ce.Fields, tt.wantErr)
+				t.Fatalf("problems = %v, want keys %v", ce.Problems, tt.wantErr)
 			}
 		})
 	}

@@ -49,6 +49,9 @@ type Client struct {
 	now     func() time.Time
 }
 
+// maxDevices bounds a simulated fleet.
+const maxDevices = 10_000_000
+
 // New builds a sandbox client. Credentials may be {} or {"devices": N}.
 func New(cfg providers.Config) (providers.Provider, error) {
 	var cr credentials
@@ -56,13 +59,13 @@ func New(cfg providers.Config) (providers.Provider, error) {
 		dec := json.NewDecoder(strings.NewReader(string(cfg.Credentials)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&cr); err != nil {
-			return nil, &providers.ConfigError{Fields: map[string]string{"credentials": "must be {} or {\"devices\": N}"}}
+			return nil, providers.NewConfigError("credentials", "providers.err_sandbox_credentials", nil)
 		}
 	}
 	n := DefaultDevices
 	if cr.Devices != nil {
-		if *cr.Devices < 1 || *cr.Devices > 10_000_000 {
-			return nil, &providers.ConfigError{Fields: map[string]string{"credentials.devices": "must be between 1 and 10000000"}}
+		if *cr.Devices < 1 || *cr.Devices > maxDevices {
+			return nil, providers.NewConfigError("credentials.devices", "err.range", map[string]any{"Min": 1, "Max": maxDevices})
 		}
 		n = *cr.Devices
 	}

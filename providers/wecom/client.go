@@ -115,46 +115,45 @@ func New(cfg providers.Config) (providers.Provider, error) {
 // coerced, so a typo in the console cannot silently address another app.
 func decodeCredentials(raw json.RawMessage) (credentials, int64, error) {
 	var c credentials
-	fields := map[string]string{}
+	ce := &providers.ConfigError{}
 	if len(bytes.TrimSpace(raw)) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 		raw = []byte("{}")
 	}
 	if err := json.Unmarshal(raw, &c); err != nil {
-		return c, 0, &providers.ConfigError{Fields: map[string]string{"credentials": "must be a JSON object with corp_id, corp_secret and agent_id"}}
+		return c, 0, providers.NewConfigError("credentials", "err.json_object", nil)
 	}
 	if strings.TrimSpace(c.CorpID) == "" {
-		fields["credentials.corp_id"] = "is required"
+		ce.Add("credentials.corp_id", "err.required", nil)
 	}
 	if strings.TrimSpace(c.CorpSecret) == "" {
-		fields["credentials.corp_secret"] = "is required"
+		ce.Add("credentials.corp_secret", "err.required", nil)
 	}
-	agentID, msg := parseAgentID(c.AgentID)
-	if msg != "" {
-		fields["credentials.agent_id"] = msg
+	agentID, msgID := parseAgentID(c.AgentID)
+	if msgID != "" {
+		ce.Add("credentials.agent_id", msgID, nil)
 	}
-	if len(fields) > 0 {
-		return c, 0, &providers.ConfigError{Fields: fields}
+	if err := ce.Err(); err != nil {
+		return c, 0, err
 	}
 	return c, agentID, nil
 }
 
-// parseAgentID accepts a positive JSON integer and explains anything else.
+// parseAgentID accepts a positive JSON integer; anything else is refused
+// with the catalog id saying why.
 func parseAgentID(raw json.RawMessage) (int64, string) {
 	s := string(bytes.TrimSpace(raw))
 	switch {
 	case s == "" || s == "null":
-		return 0, "is required"
-	case strings.HasPrefix(s, `"`):
-		return 0, "must be a JSON integer, not a string"
-	case strings.ContainsAny(s, ".eE"):
-		return 0, "must be an integer"
+		return 0, "err.required"
+	case strings.HasPrefix(s, `"`), strings.ContainsAny(s, ".eE"):
+		return 0, "err.integer"
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, "must be an integer"
+		return 0, "err.integer"
 	}
 	if n <= 0 {
-		return 0, "must be a positive integer"
+		return 0, "providers.err_positive"
 	}
 	return n, ""
 }

@@ -118,8 +118,8 @@ func TestNewConfig(t *testing.T) {
 			if !errors.As(err, &ce) {
 				t.Fatalf("want *ConfigError, got %v", err)
 			}
-			if _, ok := ce.Fields[tc.wantField]; !ok {
-				t.Fatalf("fields %v lack %q", ce.Fields, tc.wantField)
+			if _, ok := ce.Problem(tc.wantField); !ok {
+				t.Fatalf("problems %v lack %q", ce.Problems, tc.wantField)
 			}
 			if strings.Contains(err.Error(), `"s"`) {
 				t.Fatalf("config error leaks the secret: %v", err)

@@ -1,7 +1,9 @@
 package providers
 
 import (
+	"context"
 	"errors"
+	"net"
 	"fmt"
 	"time"
 )
@@ -75,4 +77,37 @@ func AsError(err error) *Error {
 		return pe
 	}
 	return &Error{Class: Retry, Code: "error", Msg: "unclassified failure", Err: err}
+}
+
+// Codes of a request that got no answer (TransportError).
+const (
+	// CodeTimeout: the deadline passed or the network timed out; the
+	// provider may still have done the work.
+	CodeTimeout = "timeout"
+	// CodeCanceled: the caller gave up (shutdown, a cancelled request);
+	// the provider may still have done the work.
+	CodeCanceled = "canceled"
+	// CodeTransport: the request could not be sent or its answer not
+	// read (refused connection, reset, DNS).
+	CodeTransport = "transport"
+)
+
+// TransportError classifies a request that got no answer from the provider
+// named name. It is always Retry: nothing says the request was refused,
+// and the engine's retry, under the same request id, decides whether a
+// repeat is safe. The call's context decides first, so a cancelled call is
+// "canceled" whatever error the transport made of it, in every client. The
+// caller removes from err whatever it must not carry (tokens in a URL)
+// before passing it.
+func TransportError(ctx context.Context, name string, err error) *Error {
+	code, what := CodeTransport, "request failed"
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
+		code, what = CodeCanceled, "request canceled"
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout()):
+		code, what = CodeTimeout, "request timed out"
+	}
+	return &Error{Class: Retry, Code: code, Msg: "no answer from " + name + ": " + what, Err: err}
 }

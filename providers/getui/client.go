@@ -18,6 +18,9 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
+// providerName is the provider's proper name, in messages to operators.
+const providerName = "GeTui"
+
 // DefaultBaseURL is the public GeTui REST root; the client appends
 // /v2/{app_id}/... to it.
 const DefaultBaseURL = "https://restapi.getui.com"
@@ -178,7 +181,7 @@ func Capabilities() providers.Capabilities {
 		ShowWindow: providers.ShowWindowRule{BothEnds: true, Longer: 6 * time.Minute},
 		// big_text and big_image are alternatives of the notification style.
 		BigTextNoImage: true,
-		Name:           "GeTui",
+		Name:           providerName,
 		// The iOS block has no mutable-content key; offline TTL, wifi-only
 		// and the speed hint are GeTui's own.
 		Fields: append(providers.MobileFields(), providers.FieldWifiOnly, providers.FieldSpeedHint, providers.FieldTTL),

@@ -107,7 +107,7 @@ func (c *Client) refreshToken(ctx context.Context, stale string, force bool) (st
 	case <-f.done:
 		return f.token, f.err
 	case <-ctx.Done():
-		return "", transportError(ctx.Err())
+		return "", providers.TransportError(ctx, providerName, ctx.Err())
 	}
 }
 

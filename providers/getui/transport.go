@@ -81,7 +81,7 @@ func (c *Client) do(ctx context.Context, method, path, token string, in, out any
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return transportError(err)
+		return providers.TransportError(ctx, providerName, err)
 	}
 	defer func() {
 		// The body was read to the end or the limit; a close error changes nothing.
@@ -89,7 +89,7 @@ func (c *Client) do(ctx context.Context, method, path, token string, in, out any
 	}()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return transportError(err)
+		return providers.TransportError(ctx, providerName, err)
 	}
 	return decodeAnswer(resp, raw, out)
 }
@@ -131,14 +131,3 @@ func badResponse(status int, err error) *providers.Error {
 		Msg: fmt.Sprintf("malformed answer (HTTP %d)", status), Err: err}
 }
 
-// transportError classifies a failure to get an answer: always Retry.
-func transportError(err error) *providers.Error {
-	code := "transport"
-	var ne interface{ Timeout() bool }
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		code = "timeout"
-	} else if errors.Is(err, context.Canceled) {
-		code = "canceled"
-	}
-	return &providers.Error{Class: providers.Retry, Code: code, Msg: "no answer from GeTui", Err: err}
-}

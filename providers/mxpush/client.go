@@ -19,6 +19,9 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
+// providerName is the provider's proper name, in messages to operators.
+const providerName = "MX push"
+
 // MaxTargets is the longest tag, alias, user_id or push_token list one
 // /push/notify call may carry (seed 002: "列表长度不能超过500", code 12005).
 const MaxTargets = 500
@@ -162,12 +165,12 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, transportError(op, err)
+		return nil, providers.TransportError(ctx, providerName, fmt.Errorf("mxpush: %s: %w", op, err))
 	}
 	defer func() { _ = resp.Body.Close() }() // nothing useful to do with a close error
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return nil, transportError(op, err)
+		return nil, providers.TransportError(ctx, providerName, fmt.Errorf("mxpush: %s: %w", op, err))
 	}
 	var env envelope
 	decErr := json.Unmarshal(raw, &env)
@@ -199,7 +202,7 @@ func Capabilities() providers.Capabilities {
 		ImageExts: []string{".jpg", ".jpeg", ".png"},
 		// No payload action for a displayed message.
 		NoPayloadClick: true,
-		Name:           "MX push",
+		Name:           providerName,
 		// No offline TTL or wifi-only flag; iOS mutable content and the
 		// distribution settings are MX push's own.
 		Fields: append(providers.MobileFields(), providers.FieldMutableContent, providers.FieldMX),

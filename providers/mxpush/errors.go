@@ -1,10 +1,7 @@
 package mxpush
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -116,15 +113,6 @@ func httpError(resp *http.Response, env *envelope) *providers.Error {
 	return &providers.Error{Class: providers.Permanent, Code: code, Msg: msg}
 }
 
-// transportError classifies a failed round trip.
-func transportError(op string, err error) *providers.Error {
-	code := "transport"
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		code = "timeout"
-	}
-	return &providers.Error{Class: providers.Retry, Code: code, Msg: "request failed", Err: fmt.Errorf("mxpush: %s: %w", op, err)}
-}
 
 // badResponse is a 200 whose body is not the documented envelope.
 func badResponse(op string, err error) *providers.Error {

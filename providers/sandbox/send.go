@@ -20,7 +20,7 @@ import (
 // Broadcasts are counted over the simulated fleet.
 func (c *Client) Send(ctx context.Context, req providers.SendRequest) (providers.Result, error) {
 	if err := ctx.Err(); err != nil {
-		return providers.Result{}, &providers.Error{Class: providers.Retry, Code: "canceled", Msg: "request canceled", Err: err}
+		return providers.Result{}, providers.TransportError(ctx, "the sandbox", err)
 	}
 	if !providers.ValidRequestID(req.RequestID) {
 		return providers.Result{}, &providers.Error{Class: providers.Permanent, Code: "request_id", Msg: "request_id must be 10-32 characters of [0-9A-Za-z_-]"}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 
@@ -72,14 +71,14 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body []byte) ([]
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, envelope{}, transportError(ctx, err)
+		return nil, envelope{}, providers.TransportError(ctx, providerName, redact(err))
 	}
 	defer func() {
 		_ = resp.Body.Close() // read fully below; a close error changes nothing
 	}()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return nil, envelope{}, transportError(ctx, err)
+		return nil, envelope{}, providers.TransportError(ctx, providerName, redact(err))
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, envelope{}, statusError(resp)
@@ -106,19 +105,6 @@ func statusError(resp *http.Response) *providers.Error {
 	}
 }
 
-// transportError classifies a failed exchange as Retry, with the URL (which
-// carries the access token or the corp secret) redacted.
-func transportError(ctx context.Context, err error) *providers.Error {
-	code, msg := "transport", "request failed"
-	var ne net.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		code, msg = "timeout", "request timed out"
-	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
-		code, msg = "canceled", "request canceled"
-	}
-	return &providers.Error{Class: providers.Retry, Code: code, Msg: msg, Err: redact(err)}
-}
 
 // redact removes access_token and corpsecret from a *url.Error's URL.
 func redact(err error) error {

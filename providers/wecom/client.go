@@ -24,6 +24,9 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
+// providerName is the provider's proper name, in messages to operators.
+const providerName = "WeCom"
+
 // DefaultBaseURL is the public WeCom API root; the client appends
 // /cgi-bin/gettoken and /cgi-bin/message/{send,recall,get_statistics}.
 const DefaultBaseURL = "https://qyapi.weixin.qq.com"
@@ -217,7 +220,7 @@ func asProviderError(err error) (*providers.Error, bool) {
 // supported message types. cid, user_id and alias all mean a WeCom userid.
 func Capabilities() providers.Capabilities {
 	return providers.Capabilities{
-		Name: "WeCom",
+		Name: providerName,
 		// App messages have none of the mobile fields.
 		Fields:     []string{providers.FieldWeCom},
 		TextLimits: textLimits(),

@@ -3,7 +3,6 @@ package wecom
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -92,11 +91,7 @@ func waitFlight(ctx context.Context, f *tokenFlight) (string, error) {
 	case <-f.done:
 		return f.token, f.err
 	case <-ctx.Done():
-		code := "canceled"
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			code = "timeout"
-		}
-		return "", &providers.Error{Class: providers.Retry, Code: code, Msg: "gave up waiting for the access token", Err: ctx.Err()}
+		return "", providers.TransportError(ctx, providerName, fmt.Errorf("wecom: wait for the access token: %w", ctx.Err()))
 	}
 }
 

@@ -3,8 +3,8 @@ package providers
 import (
 	"context"
 	"errors"
-	"net"
 	"fmt"
+	"net"
 	"time"
 )
 

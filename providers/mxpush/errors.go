@@ -113,7 +113,6 @@ func httpError(resp *http.Response, env *envelope) *providers.Error {
 	return &providers.Error{Class: providers.Permanent, Code: code, Msg: msg}
 }
 
-
 // badResponse is a 200 whose body is not the documented envelope.
 func badResponse(op string, err error) *providers.Error {
 	return &providers.Error{Class: providers.Retry, Code: "bad_response", Msg: "malformed response from mxpush", Err: fmt.Errorf("mxpush: %s: %w", op, err)}

@@ -105,7 +105,6 @@ func statusError(resp *http.Response) *providers.Error {
 	}
 }
 
-
 // redact removes access_token and corpsecret from a *url.Error's URL.
 func redact(err error) error {
 	var ue *url.Error

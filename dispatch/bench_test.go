@@ -72,7 +72,8 @@ func peakRSSMB() float64 {
 
 // BenchmarkListedSend sends a listed audience through a loopback MX push
 // fake at 500 recipients a request with every delivery row persisted, and
-// times the naive way of seed 000 (one POST per recipient, keep-alive off)
+// times the naive way (one POST per recipient, keep-alive off, as a
+// simple script calling GeTui does)
 // on a sample. PUSHDECK_BENCH_RECIPIENTS sets the audience (default
 // 100,000; the goal is stated for 1,000,000). Run:
 //

@@ -65,8 +65,8 @@ func (o Options) Location() *time.Location {
 	return loc
 }
 
-// Draft is a campaign as the composer and the API send it (DESIGN.md
-// "Campaign body").
+// Draft is a campaign as the composer and the API send it: the campaign
+// body, whose field names are the API's contract.
 type Draft struct {
 	Name       string            `json:"name"`
 	ProviderID int64             `json:"provider_id"`

@@ -6,7 +6,8 @@ import (
 	"slices"
 )
 
-// AudienceKinds are the kinds of Audience (DESIGN.md "External contract").
+// AudienceKinds are the kinds of Audience, as the API and the campaign
+// body name them.
 var AudienceKinds = []string{"all", "tag", "segment", "conditions", "alias", "cid"}
 
 // Audience list limits.

@@ -123,7 +123,7 @@ func TestSegmentTreesAgainstSQLite(t *testing.T) {
 		name, tree string
 		want       int64 // checked against eval too; -1 = only eval
 	}{
-		{"seed 003 example", `{"op":"and","items":[{"field":"region","op":"in","values":["Zhejiang","Shanghai"]},{"op":"not","items":[{"field":"tag","op":"in","values":["test"]}]},{"field":"platform","op":"in","values":["android"]}]}`, -1},
+		{"GeTui's documented example", `{"op":"and","items":[{"field":"region","op":"in","values":["Zhejiang","Shanghai"]},{"op":"not","items":[{"field":"tag","op":"in","values":["test"]}]},{"field":"platform","op":"in","values":["android"]}]}`, -1},
 		{"single condition", `{"field":"platform","op":"in","values":["ios"]}`, -1},
 		{"platform case-insensitive", `{"field":"platform","op":"in","values":["IOS"]}`, -1},
 		{"or of tags", `{"op":"or","items":[{"field":"tag","op":"in","values":["vip"]},{"field":"tag","op":"in","values":["beta"]}]}`, -1},

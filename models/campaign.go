@@ -9,7 +9,7 @@ import (
 )
 
 // Audience is whom a campaign targets. Kind is all, tag, segment,
-// conditions, alias or cid (DESIGN.md "External contract").
+// conditions, alias or cid (the API's audience kinds).
 //
 // A cid or alias list holds up to a million values: a loaded campaign
 // carries them in Values only when there are at most InlineValues of them;

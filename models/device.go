@@ -9,7 +9,8 @@ import (
 	"unicode/utf8"
 )
 
-// Device field limits (DESIGN.md "Devices and CSV"), in bytes.
+// Device field limits, in bytes: the API, the form and the CSV import
+// refuse longer values rather than store a truncated id.
 const (
 	MaxCIDLen      = 256
 	MaxAliasLen    = 128

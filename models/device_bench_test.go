@@ -251,7 +251,7 @@ func benchStore(b *testing.B, n int) (*Store, ProviderAccount) {
 }
 
 // BenchmarkSegmentCount counts a 3-condition segment (region in (Zhejiang,
-// Shanghai) AND NOT tag(t3) AND platform = android, the seed 003 example)
+// Shanghai) AND NOT tag(t3) AND platform = android, GeTui's documented example)
 // over benchRows() devices. Goal at 1M: ≤ 200 ms.
 func BenchmarkSegmentCount(b *testing.B) {
 	s, acct := benchStore(b, benchRows())

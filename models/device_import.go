@@ -9,7 +9,7 @@ import (
 )
 
 // CSVColumns are the columns a device CSV may name in its header, in any
-// order (DESIGN.md "Devices and CSV"); cid is required.
+// order; cid is required.
 var CSVColumns = []string{"cid", "alias", "user_id", "platform", "vendor", "region", "tags"}
 
 // ImportOptions tunes ImportCSV. Zero values take the defaults.

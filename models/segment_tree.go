@@ -12,7 +12,7 @@ import (
 )
 
 // Node is one node of a condition tree, the GeTui conditional-push model
-// (seed 003) extended to nesting: a group or a condition.
+// (GeTui's conditions) extended to nesting: a group or a condition.
 //
 //	group:     {"op": "and" | "or" | "not", "items": [node, …]}   ("not": exactly one item)
 //	condition: {"field": "tag" | "platform" | "vendor" | "region" | "user_id",
@@ -20,7 +20,7 @@ import (
 //
 // "in" matches a device whose field is any of the values (for tag: carries
 // any of the tags), "not_in" one whose field is none of them, and "all"
-// (tag only) one that carries every listed tag. Example, seed 003's
+// (tag only) one that carries every listed tag. Example, GeTui's documented
 // "region in (Zhejiang, Shanghai) AND NOT tag(test) AND platform = android":
 //
 //	{"op": "and", "items": [

@@ -119,7 +119,7 @@ type AndroidOptions struct {
 	ChannelID string `json:"channel_id,omitempty"`
 }
 
-// MXOptions are MX push settings (seed 002).
+// MXOptions are MX push's distribution settings.
 type MXOptions struct {
 	// Strategy is combined, mxpush_only or ospush_only.
 	Strategy string `json:"distribution_strategy,omitempty"`
@@ -127,7 +127,7 @@ type MXOptions struct {
 	Sequence []string `json:"ospush_sequence,omitempty"`
 }
 
-// WeComOptions are WeCom message/send settings (seed 004).
+// WeComOptions are WeCom message/send settings.
 type WeComOptions struct {
 	Safe                   bool          `json:"safe,omitempty"`
 	EnableIDTrans          bool          `json:"enable_id_trans,omitempty"`
@@ -352,7 +352,7 @@ type Config struct {
 	// optional path prefix); empty means the default.
 	BaseURL string
 	// Credentials is the account's decrypted credentials object, whose
-	// fields depend on the kind (DESIGN.md "External contract").
+	// fields are the kind's (Spec.Fields).
 	Credentials json.RawMessage
 	// HTTPClient is used when set (tests); otherwise the client builds its
 	// own with timeouts and keep-alive.

@@ -1,6 +1,3 @@
-// Package getui is the client for the GeTui (个推) REST API v2: token auth,
-// single/list/batch/app/tag pushes and the task reports. Protocol reference:
-// /work/shared/providers.md section 1 and seeds 000 and 003.
 package getui
 
 import (

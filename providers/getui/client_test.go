@@ -103,7 +103,7 @@ func TestVerify(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := getuifake.New(t, tc.opts...)
-			// The client holds the seed's credentials; the fake may hold others.
+			// The client holds the fake's default credentials; the fake may hold others.
 			c := newTestClient(t, srv)
 			c.creds = credentials{AppID: getuifake.AppID, AppKey: getuifake.AppKey, MasterSecret: getuifake.MasterSecret}
 			if tc.setup != nil {

@@ -8,7 +8,8 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
-// GeTui return codes the client acts on (providers.md 1.10).
+// GeTui return codes the client acts on (the package doc says what each
+// means to the engine).
 const (
 	codeServiceStarting = 2
 	codeTokenInvalid    = 10001

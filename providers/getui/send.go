@@ -158,10 +158,10 @@ func invalidTargets(recipients []string, err error) (providers.Result, error) {
 }
 
 // outcome maps a per-recipient status. successed_online and
-// successed_offline are accepted. successed_ignore is invalid: seed 003
-// calls it "无效用户,消息丢弃" (invalid user, message dropped), where
-// providers.md 1.4 reads it as inactive for 90 days and not sent; either
-// way nothing was delivered. Unknown statuses are failed.
+// successed_offline are accepted. successed_ignore is invalid: GeTui calls
+// it "无效用户,消息丢弃" (invalid user, message dropped) and elsewhere
+// "inactive for 90 days, not sent"; either way nothing was delivered.
+// Unknown statuses are failed.
 func outcome(recipient, status string) providers.Outcome {
 	o := providers.Outcome{Recipient: recipient, Code: status}
 	switch status {

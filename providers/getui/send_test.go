@@ -21,10 +21,11 @@ func TestGoldenBodies(t *testing.T) {
 		want string
 	}{
 		{
-			// Seed 000's body, plus what pushdeck always sends: the default
-			// strategy and the vendor channels. Seed 000 also sends "url": ""
-			// with click_type none; the client leaves out the unused field.
-			name: "seed 000 single cid",
+			// GeTui's documented single-cid body, plus what pushdeck always
+			// sends: the default strategy and the vendor channels. The example
+			// also sends "url": "" with click_type none; the client leaves
+			// out the unused field.
+			name: "documented single cid",
 			req: providers.SendRequest{
 				RequestID: "seed000request01",
 				Message:   providers.Message{Type: providers.TypeNotification, Title: "标题", Body: "内容", Click: providers.Click{Action: "none"}},
@@ -39,7 +40,7 @@ func TestGoldenBodies(t *testing.T) {
 					"android":{"ups":{"notification":{"title":"标题","body":"内容","click_type":"none"}}}}}`,
 		},
 		{
-			// providers.md 1.4 "Example full request". Differences: no
+			// GeTui's documented full request. Differences: no
 			// strategy "st" (pushdeck sets default and ios only), and no
 			// auto_badge "+1" (pushdeck's badge is absolute; none here).
 			name: "reference full example",

@@ -40,7 +40,7 @@ type authFlight struct {
 }
 
 // authRequest is the body of POST /auth. timestamp is sent as a string, as
-// in seed 000 and the docs (the Java SDK sends a number).
+// GeTui documents it (its Java SDK sends a number; both are taken).
 type authRequest struct {
 	Sign      string `json:"sign"`
 	Timestamp string `json:"timestamp"`
@@ -129,7 +129,7 @@ func (c *Client) runAuth(ctx context.Context, f *authFlight) {
 }
 
 // auth calls POST /auth. Any refusal is Permanent (wrong appkey or sign is a
-// configuration error, providers.md 1.3), except the auth rate limit 10003
+// configuration error that a retry cannot fix), except the auth rate limit 10003
 // and transient failures, which are Retry.
 func (c *Client) auth(ctx context.Context) (string, time.Time, time.Time, error) {
 	now := c.now()

@@ -103,7 +103,7 @@ func decodeAnswer(resp *http.Response, raw []byte, out any) error {
 			RateLimited: resp.StatusCode == http.StatusTooManyRequests}
 	case resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusBadRequest &&
 		resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden:
-		// 404/405 and other statuses carry no JSON body (providers.md 1.2).
+		// 404, 405 and other statuses carry no JSON body to decode.
 		return &providers.Error{Class: providers.Permanent,
 			Code: fmt.Sprintf("http_%d", resp.StatusCode), Msg: http.StatusText(resp.StatusCode)}
 	}

@@ -2,7 +2,7 @@ package getui
 
 import "encoding/json"
 
-// pushBody is GeTui's common push body (PushDTO, providers.md 1.4).
+// pushBody is GeTui's common push body (PushDTO).
 // audience is an object, or the string "all" for /push/all, and is absent
 // from /push/list/message.
 type pushBody struct {
@@ -28,7 +28,7 @@ type condition struct {
 	OptType string   `json:"opt_type"`
 }
 
-// settings (providers.md 1.5). ttl is in milliseconds.
+// settings. ttl is in milliseconds.
 type settings struct {
 	TTL      int64          `json:"ttl,omitempty"`
 	Strategy map[string]int `json:"strategy,omitempty"`
@@ -36,7 +36,7 @@ type settings struct {
 }
 
 // pushMessage is the GeTui-channel message: exactly one of notification
-// and transmission (providers.md 1.6).
+// and transmission.
 type pushMessage struct {
 	NetworkType  int           `json:"network_type,omitempty"`
 	Duration     string        `json:"duration,omitempty"`
@@ -59,7 +59,8 @@ type notification struct {
 	BadgeAddNum int    `json:"badge_add_num,omitempty"`
 }
 
-// pushChannel is the vendor-channel message (providers.md 1.7).
+// pushChannel is the vendor-channel message: what iOS (APNs) and the
+// Android vendors' own channels show when the GeTui channel is offline.
 type pushChannel struct {
 	IOS     *iosChannel     `json:"ios,omitempty"`
 	Android *androidChannel `json:"android,omitempty"`

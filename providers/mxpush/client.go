@@ -1,7 +1,3 @@
-// Package mxpush is the client for MX push (美信推送, now Lanying IM push by
-// MaxIM): POST /push/notify, GET /push/certificate and POST
-// /push/task/detail on the app's own API endpoint, authenticated by a static
-// console access-token (providers.md section 3, seed 002).
 package mxpush
 
 import (
@@ -23,7 +19,7 @@ import (
 const providerName = "MX push"
 
 // MaxTargets is the longest tag, alias, user_id or push_token list one
-// /push/notify call may carry (seed 002: "列表长度不能超过500", code 12005).
+// /push/notify call may carry ("列表长度不能超过500": more is code 12005).
 const MaxTargets = 500
 
 // maxResponse bounds how much of a response body is read.

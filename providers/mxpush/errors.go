@@ -9,8 +9,8 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
-// MX push result codes (providers.md 3.4, from the server-API quick start
-// appendix). The service documents no frequency-limit code.
+// MX push result codes, as the server API lists them. The service
+// documents no frequency-limit code.
 const (
 	codeOK               = 200
 	codeBadParams        = 10002
@@ -46,8 +46,8 @@ func codeError(code int, msg string) *providers.Error {
 		// the token (a new client) can fix it, so the engine must not loop.
 		e.Class = providers.Reauth
 	case codeServerDB, codeXiaomiUpload, codeOPPOUpload:
-		// Server-side DB error and vendor image-upload failures are
-		// transient per providers.md 3.4; request_id makes a retry safe.
+		// A server-side database error and a failed upload of the image to
+		// a vendor are transient; request_id makes a retry safe.
 		e.Class = providers.Retry
 	}
 	if e.Msg == "" {

@@ -10,14 +10,15 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
-// MX message types (seed 002 message.type).
+// MX message types (message.type): a displayed text or image, or cmd, a
+// command delivered to the app without display.
 const (
 	mxText  = "text"
 	mxImage = "image"
 	mxCmd   = "cmd"
 )
 
-// Android click actions (seed 002 click_action).
+// Android click actions (click_action): open an intent, or the app.
 const (
 	clickIntent  = "intent"
 	clickOpenApp = "open_app"
@@ -73,8 +74,8 @@ func buildMessage(m providers.Message) (notifyMessage, error) {
 	return nm, nil
 }
 
-// checkImageURL applies the seed's rule: an image attachment must end in
-// jpg, jpeg or png (the server also refuses images over 1 MB, 12002).
+// checkImageURL applies the server's rule: an image attachment must end in
+// jpg, jpeg or png (it also refuses images over 1 MB, 12002).
 func checkImageURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -146,9 +147,9 @@ func buildAndroid(m providers.Message, action, intent string) *vendorOptions {
 
 // clickFor turns the click into Android's click_action and intent. MX push
 // has no URL action: a URL (type link, or click action url) is sent as an
-// intent URI with the VIEW action, the form the seed's "intent" field takes
-// (Intent.parseUri opens it in the browser). iOS has no click field in the
-// seed. A transmission (cmd) is not displayed, so only its payload matters:
+// intent URI with the VIEW action, the form the "intent" field takes
+// (Intent.parseUri opens it in the browser). The ios block has no click
+// field. A transmission (cmd) is not displayed, so only its payload matters:
 // it becomes the body when the body is empty.
 func clickFor(nm *notifyMessage, m providers.Message) (string, string, error) {
 	c := m.Click

@@ -54,8 +54,8 @@ func (c *Client) Send(ctx context.Context, req providers.SendRequest) (providers
 }
 
 // parseNotifyData reads the task id. The swagger answers
-// {"task_id": n}; the quick-start examples show "data": true, which is
-// accepted without a task id (providers.md 3.3).
+// {"task_id": n}; some server versions answer "data": true instead, which
+// is accepted without a task id (the push was taken, there is no report).
 func parseNotifyData(data json.RawMessage) (string, error) {
 	d := bytes.TrimSpace(data)
 	switch string(d) {

@@ -39,7 +39,7 @@ func (c *Client) Report(ctx context.Context, taskID string) (providers.Report, e
 }
 
 // channelStats maps a TaskDetail to one ChannelStats per channel, in the
-// order of the seed's fields.
+// order the server lists its fields.
 func channelStats(d taskDetail) []providers.ChannelStats {
 	return []providers.ChannelStats{
 		{Channel: "apns", Target: d.APNsTarget, Sent: d.APNsSent, Received: d.APNsReceived},

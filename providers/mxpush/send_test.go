@@ -45,8 +45,8 @@ func mustJSON(t *testing.T, s string) any {
 	return v
 }
 
-// Golden bodies from seed 002's three request examples and providers.md
-// 3.3's full example. Differences from the examples: setting.request_id is
+// Golden bodies of MX push's documented request examples (a notification
+// to all, to aliases, to push tokens, and a full one). Differences from the examples: setting.request_id is
 // always sent; badge "+0" is sent when Message.Badge is nil (MX's empty
 // badge means "+1"); empty strings are omitted; ios.category has no field
 // in providers.IOSOptions.
@@ -79,7 +79,7 @@ func TestSendGoldenBodies(t *testing.T) {
 				"message":{"type":"cmd","title":"this is push title","body":"this is push body","badge":"+0","ext":{"key1":12345,"key2":"xxx"}}}`,
 		},
 		{
-			name: "providers.md full example",
+			name: "documented full example",
 			req: providers.SendRequest{RequestID: "cmp42-u1001-0001", Target: providers.Target{Kind: providers.AudienceAlias, Values: []string{"alias1", "alias2"}},
 				Message: providers.Message{
 					Type: providers.TypeImage, Title: "标题", Body: "内容", ImageURL: "https://xxx.com/images/1.jpg", BigText: "长文本…",

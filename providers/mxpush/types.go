@@ -3,8 +3,9 @@ package mxpush
 import "encoding/json"
 
 // Wire types of the MX push (MaxIM / Lanying IM) server API. Field names
-// follow seed 002 ("4.2 发推送通知", "4.3 查询推送统计结果") exactly; the
-// swagger (PushNotifyRequest, Setting, PushMessage, TaskDetail) agrees.
+// are the server's own ("发推送通知" /push/notify, "查询推送统计结果"
+// /push/task/detail), as its swagger (PushNotifyRequest, Setting,
+// PushMessage, TaskDetail) names them: the server decodes strictly.
 
 // envelope is every response: {"code": 200, "data": …, "message": null}.
 type envelope struct {
@@ -30,7 +31,7 @@ type audienceList struct {
 	PushToken []string `json:"push_token,omitempty"`
 }
 
-// notifySetting is "setting" (singular in the seed).
+// notifySetting is "setting" (singular on the wire).
 type notifySetting struct {
 	RequestID            string   `json:"request_id,omitempty"`
 	DistributionStrategy string   `json:"distribution_strategy,omitempty"`
@@ -58,8 +59,8 @@ type notifyMessage struct {
 	FCM           *vendorOptions  `json:"fcm,omitempty"`
 }
 
-// iosOptions is "ios" (APNs keys; the seed's descriptions of ios and
-// android are swapped, the contents show the intent).
+// iosOptions is "ios": APNs keys. (The server's own field descriptions
+// of ios and android are swapped; the keys show which is which.)
 type iosOptions struct {
 	Sound            string `json:"sound,omitempty"`
 	ContentAvailable bool   `json:"content_available,omitempty"`

@@ -1,11 +1,3 @@
-// Package sandbox is a built-in provider that simulates a device fleet, so
-// the console works end to end with no credentials. It accepts every device
-// registered to its account: any well-formed client id, imported or seeded
-// (it never reads the registry; listed sends carry only what the console
-// chose). Everything is deterministic: whether a device is online, and a
-// seeded device's platform, region and tags, follow from a hash of its
-// client id, and a task's report is a function of its id and the clock, so
-// it survives restarts without any state.
 package sandbox
 
 import (

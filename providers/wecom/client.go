@@ -1,12 +1,3 @@
-// Package wecom is the client for WeCom (企业微信) application messages:
-// gettoken, message/send, message/recall and message/get_statistics
-// (providers.md section 2, seed 004).
-//
-// WeCom silently drops messages past 30 per member per minute and 1000 per
-// member per hour for one app (no error is returned), and caps an app at
-// (licensed accounts × 200) person-times a day. The client cannot see those
-// drops, so the engine must pace sends to the same members; the declared
-// RequestsPerSecond is deliberately conservative.
 package wecom
 
 import (
@@ -31,7 +22,7 @@ const providerName = "WeCom"
 // /cgi-bin/gettoken and /cgi-bin/message/{send,recall,get_statistics}.
 const DefaultBaseURL = "https://qyapi.weixin.qq.com"
 
-// Batch limits of message/send (providers.md 2.3, seed 004).
+// Batch limits of message/send: users, departments and tags per call.
 const (
 	MaxUsers   = 1000
 	MaxParties = 100

@@ -7,8 +7,8 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
-// WeCom errcodes the client acts on (providers.md 2.6, go-workwx errcodes
-// generated from doc 90313).
+// WeCom errcodes the client acts on (the package doc says what each means
+// to the engine).
 const (
 	errSystemBusy       = -1    // 系统繁忙: retry, at most 3 times per the doc
 	errVersionConflict  = 6000  // 数据版本冲突: retry later

@@ -137,8 +137,8 @@ func outcomes(t providers.Target, r sendResponse) []providers.Outcome {
 	return out
 }
 
-// idSet splits a "|"-joined list (spaces around ids tolerated, as in the
-// seed's "TagID1 | TagID2").
+// idSet splits a "|"-joined list (spaces around ids tolerated: WeCom's
+// own examples write "TagID1 | TagID2").
 func idSet(joined string, lower bool) map[string]bool {
 	set := map[string]bool{}
 	for _, id := range strings.Split(joined, "|") {

@@ -10,12 +10,12 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
-// Content limits of message/send (doc 90236; providers.md 2.3).
+// Content limits of message/send.
 const (
-	// MaxContentBytes bounds text and markdown content. Seed 004 says longer
-	// text is truncated; providers.md (errcode doc 90313) says 45002. Either
-	// way the recipient would not get what was composed, so the client
-	// refuses instead of sending.
+	// MaxContentBytes bounds text and markdown content. WeCom truncates
+	// longer text or refuses it with 45002, depending on the message type
+	// and version. Either way the recipient would not get what was
+	// composed, so the client refuses instead of sending.
 	MaxContentBytes = 2048
 	// MaxArticles bounds a news message (45008 above it).
 	MaxArticles = 8

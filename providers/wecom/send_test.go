@@ -13,7 +13,7 @@ import (
 	"github.com/pushdeck/pushdeck/providers/providertest/wecomfake"
 )
 
-// seedText is the text request example of seed 004, verbatim.
+// seedText is WeCom's documented text request example, verbatim.
 const seedText = `{
    "touser" : "UserID1|UserID2|UserID3",
    "toparty" : "PartyID1|PartyID2",
@@ -96,7 +96,7 @@ func TestSendGoldenBodies(t *testing.T) {
 			want: golden(t, `{"totag":"TagID1|TagID2","msgtype":"text","agentid":1,"text":{"content":"secret"},"safe":1,"enable_id_trans":1,"enable_duplicate_check":1,"duplicate_check_interval":3600}`),
 		},
 		{
-			name: "textcard (doc 90236 example)",
+			name: "textcard (documented example)",
 			req: providers.SendRequest{RequestID: "req-0000000003",
 				Message: providers.Message{Type: providers.TypeTextCard, Title: "领奖通知", Body: card,
 					Click: providers.Click{Action: providers.ClickURL, URL: "https://work.weixin.qq.com"},
@@ -105,14 +105,14 @@ func TestSendGoldenBodies(t *testing.T) {
 			want: golden(t, `{"touser":"UserID1|UserID2|UserID3","msgtype":"textcard","agentid":1,"textcard":{"title":"领奖通知","description":`+jsonString(card)+`,"url":"https://work.weixin.qq.com","btntxt":"更多"},"enable_id_trans":0,"enable_duplicate_check":0,"duplicate_check_interval":1800}`),
 		},
 		{
-			name: "markdown (doc 90236 example)",
+			name: "markdown (documented example)",
 			req: providers.SendRequest{RequestID: "req-0000000004",
 				Message: providers.Message{Type: providers.TypeMarkdown, Title: "ignored", Body: "您的会议室已经预定，稍后会同步到`邮箱`"},
 				Target:  providers.Target{Kind: providers.AudienceAlias, Values: []string{"UserID1"}}},
 			want: golden(t, "{\"touser\":\"UserID1\",\"msgtype\":\"markdown\",\"agentid\":1,\"markdown\":{\"content\":\"您的会议室已经预定，稍后会同步到`邮箱`\"},\"enable_duplicate_check\":0,\"duplicate_check_interval\":1800}"),
 		},
 		{
-			name: "news (doc 90236 example)",
+			name: "news (documented example)",
 			req: providers.SendRequest{RequestID: "req-0000000005",
 				Message: providers.Message{Type: providers.TypeNews, WeCom: providers.WeComOptions{Articles: []providers.Article{{
 					Title: "中秋节礼品领取", Description: "今年中秋节公司有豪礼相送", URL: "https://work.weixin.qq.com",

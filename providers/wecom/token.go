@@ -15,21 +15,21 @@ import (
 
 const (
 	// refreshMargin: the token is replaced this long before expires_in runs
-	// out (seed 004 refreshes five minutes early), so a send never races the
-	// expiry.
+	// out, so a send never races the expiry (a token used in its last
+	// seconds could expire in flight).
 	refreshMargin = 5 * time.Minute
 	// tokenFetchTimeout bounds one gettoken call; it runs detached from the
 	// caller that started it, because other callers share its result.
 	tokenFetchTimeout = 30 * time.Second
 	// refusalHold is how long a credentials refusal (40001 bad secret …) is
 	// answered from memory. WeCom bans an IP for an hour after repeated
-	// wrong-secret attempts (errcode doc, 45009), so every batch of a
+	// wrong-secret attempts (45009), so every batch of a
 	// campaign must not hammer gettoken with a secret already refused.
 	refusalHold = time.Minute
 )
 
-// tokenCache is one Client's access token. Unlike the seed's static
-// GlobalContext, it belongs to one account's client instance.
+// tokenCache is one Client's access token. It belongs to one account's
+// client instance, never to the process: two accounts never share a token.
 type tokenCache struct {
 	mu        sync.Mutex
 	token     string

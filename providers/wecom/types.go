@@ -1,6 +1,6 @@
 package wecom
 
-// Wire types of message/send (doc 90236, seed 004). Which optional fields a
+// Wire types of message/send. Which optional fields a
 // msgtype takes follows the doc's per-type examples: text takes safe and
 // enable_id_trans; textcard and news take enable_id_trans but not safe (news
 // with safe is errcode 40074); markdown takes neither. The pointers make

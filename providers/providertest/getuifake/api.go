@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// GeTui codes the fake answers (providers.md 1.10).
+// GeTui codes the fake answers, with GeTui's meanings.
 const (
 	codeNotJSON       = 1
 	codeTokenInvalid  = 10001
@@ -184,7 +184,7 @@ func (s *Server) checkToken(r *http.Request) *apiError {
 	return nil
 }
 
-// authBody is POST /auth; timestamp may be a string (docs, seed 000) or a
+// authBody is POST /auth; timestamp may be a string (as documented) or a
 // number (Java SDK).
 type authBody struct {
 	Sign      string          `json:"sign"`

@@ -81,7 +81,7 @@ func TestAuth(t *testing.T) {
 		wantStatus int
 		wantCode   int
 	}{
-		{"string timestamp (seed 000)", authBodyFor(now, true, MasterSecret), 200, 0},
+		{"string timestamp (as documented)", authBodyFor(now, true, MasterSecret), 200, 0},
 		{"number timestamp (Java SDK)", authBodyFor(now, false, MasterSecret), 200, 0},
 		{"wrong master secret", authBodyFor(now, true, "nope"), 400, codeParam},
 		{"stale timestamp", authBodyFor(old, true, MasterSecret), 400, codeParam},
@@ -135,7 +135,7 @@ func TestPushChecks(t *testing.T) {
 		wantCode   int
 		wantMsg    string
 	}{
-		{"seed 000 body verbatim", "POST", "/push/single/cid", seed000, 200, 0, ""},
+		{"documented body verbatim", "POST", "/push/single/cid", seed000, 200, 0, ""},
 		{"short request_id", "POST", "/push/single/cid", `{"request_id":"short","audience":{"cid":["c"]},` + msg + `}`, 400, codeParam, "request_id is invalid"},
 		{"long request_id", "POST", "/push/single/cid", `{"request_id":"` + strings.Repeat("a", 33) + `","audience":{"cid":["c"]},` + msg + `}`, 400, codeParam, "request_id is invalid"},
 		{"unknown field", "POST", "/push/single/cid", `{"request_id":"unknown-field-1","colour":1,"audience":{"cid":["c"]},` + msg + `}`, 400, codeParam, "colour is invalid"},

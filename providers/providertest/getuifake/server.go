@@ -18,7 +18,7 @@ import (
 	"time"
 )
 
-// Default credentials of a fake account: the example values of seed 003.
+// Default credentials of a fake account: GeTui's documented example values.
 const (
 	AppID        = "JroCkPGgpF6LzFQqqoWlhA"
 	AppKey       = "Mjv706pTKt5cTcjtqaToz8"
@@ -231,7 +231,7 @@ func (s *Server) SetAuthLimit(perMinute int) {
 
 // SetInvalid marks cids or aliases as unknown to the app: a single push to
 // one answers 400/20001 "target user is invalid", a list or batch push
-// gives it status successed_ignore (seed 003: invalid user, message
+// gives it status successed_ignore (GeTui: invalid user, message
 // dropped), and a list of nothing but invalid ones answers 20001.
 func (s *Server) SetInvalid(ids ...string) {
 	s.mu.Lock()
@@ -252,7 +252,7 @@ func (s *Server) SetOnline(ids ...string) {
 }
 
 // SetDuplicateReplay chooses the answer to a repeated request_id. GeTui
-// drops such a request (providers.md 1.11) without documenting the answer:
+// drops such a request without documenting the answer:
 // by default the fake answers code 0 without data; with replay it answers
 // the data of the first request (same taskid and statuses). Nothing is sent
 // again either way.

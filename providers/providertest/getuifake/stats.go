@@ -117,7 +117,7 @@ func (st *stats) report() map[string]any {
 }
 
 // reportTask is GET /report/push/task/{taskid[,taskid…]}: list and app
-// tasks only; single pushes have no task report (providers.md 1.8).
+// tasks only; single pushes have no task report.
 func (s *Server) reportTask(r *http.Request, _ []byte) (any, *apiError) {
 	ids := strings.Split(strings.TrimPrefix(r.URL.Path, "/v2/"+s.appID+"/report/push/task/"), ",")
 	if len(ids) > maxReportTasks {
@@ -140,7 +140,7 @@ func (s *Server) reportTask(r *http.Request, _ []byte) (any, *apiError) {
 // reportGroup is GET /report/push/task_group/{group_name} with the
 // optional query needGetuiByBrand (true|false), startDate and endDate
 // (yyyy-MM-dd, start not after end); any other parameter, or a body, is
-// refused with 20001 (providers.md 1.8). The dates are checked but not
+// refused with 20001, as GeTui does. The dates are checked but not
 // applied: the fake keeps no per-day figures. A group nothing was pushed
 // to answers empty data, keyed by nothing [I].
 func (s *Server) reportGroup(r *http.Request, body []byte) (any, *apiError) {

@@ -2,7 +2,7 @@ package getuifake
 
 import "encoding/json"
 
-// The request bodies as GeTui documents them (providers.md 1.4–1.7, Java
+// The request bodies as GeTui documents them (its REST v2 reference, Java
 // SDK DTOs). They are decoded with DisallowUnknownFields, so a misspelt or
 // invented field is refused with 20001 like a wrong type.
 
@@ -32,7 +32,7 @@ type Condition struct {
 	OptType string   `json:"opt_type"`
 }
 
-// Settings is PushBody.settings (providers.md 1.5).
+// Settings is PushBody.settings.
 type Settings struct {
 	TTL                *int64         `json:"ttl"`
 	Strategy           map[string]int `json:"strategy"`
@@ -49,7 +49,7 @@ type Settings struct {
 	ActivePushPlatform []int          `json:"active_push_platform"`
 }
 
-// PushMessage is the GeTui-channel message (providers.md 1.6).
+// PushMessage is the GeTui-channel message.
 type PushMessage struct {
 	NetworkType  *int          `json:"network_type"`
 	Duration     string        `json:"duration"`
@@ -90,7 +90,7 @@ type Revoke struct {
 	Force     bool   `json:"force"`
 }
 
-// PushChannel is the vendor-channel message (providers.md 1.7).
+// PushChannel is the vendor-channel message (APNs and Android vendors).
 type PushChannel struct {
 	IOS     *IOS            `json:"ios"`
 	Android *Android        `json:"android"`

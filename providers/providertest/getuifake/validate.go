@@ -7,13 +7,13 @@ import (
 	"unicode/utf8"
 )
 
-// Limits checked on push bodies (providers.md 1.4–1.6).
+// Limits GeTui applies to push bodies.
 const (
 	maxList       = 1000
 	maxBatch      = 200
 	maxTags       = 100 // past it GeTui answers 30016; the number is not documented [I]
 	maxTTL        = 3 * 24 * 3600 * 1000
-	minShowWindow = 6 * time.Minute // seed 003; providers.md 1.6 says 10 min
+	minShowWindow = 6 * time.Minute // the server's; one page of its docs says 10 min
 )
 
 // nameOK reports whether s is min..max characters of [0-9A-Za-z_-] (the
@@ -125,7 +125,7 @@ func validateMessage(m *PushMessage) *apiError {
 }
 
 // validateDuration checks "startMs-endMs". The window must be longer than
-// 6 minutes as seed 003 says (providers.md 1.6 says 10 minutes).
+// 6 minutes, as the server enforces it (one page of its docs says 10).
 func validateDuration(d string) *apiError {
 	if d == "" {
 		return nil
@@ -165,7 +165,7 @@ func validateNotification(n *Notification) *apiError {
 	return validateClick(n.ClickType, n.Intent, n.URL, n.Payload, true)
 }
 
-// validateClick checks click_type and the field it needs. The seed 000
+// validateClick checks click_type and the field it needs. The documented
 // body sends "url": "" with click_type none, so empty fields are accepted.
 func validateClick(clickType, intent, url, payload string, custom bool) *apiError {
 	switch clickType {

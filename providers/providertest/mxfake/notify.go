@@ -13,7 +13,7 @@ import (
 
 var errTrailing = errors.New("unexpected data after the JSON value")
 
-// Wire types of POST /push/notify as seed 002 names them, decoded strictly.
+// Wire types of POST /push/notify as the server names them, decoded strictly.
 
 // NotifyRequest is the body of /push/notify.
 type NotifyRequest struct {

@@ -1,6 +1,6 @@
 // Package mxfake is an httptest fake of the MX push (MaxIM / Lanying IM)
 // server API: POST /push/notify, GET /push/certificate and POST
-// /push/task/detail (providers.md section 3, seed 002).
+// /push/task/detail, strictly as the server API documents them.
 //
 // It checks every request strictly (method, path, the app_id and
 // access-token headers, JSON field names and types with unknown fields

@@ -5,7 +5,7 @@ import (
 	"strconv"
 )
 
-// Channels are the task-detail channels, in the seed's order.
+// Channels are the task-detail channels, in the server's order.
 var Channels = []string{"apns", "fcm", "flyme", "huawei", "mxpush", "oppo", "vivo", "xiaomi"}
 
 // Figures are one channel's counts in a task.

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Limits enforced on message/send (doc 90236, errcode doc 90313).
+// Limits WeCom enforces on message/send, with the errcodes it answers.
 const (
 	MaxUsers                  = 1000  // 40032 above
 	MaxParties                = 100   // 82002 above
@@ -149,7 +149,7 @@ type recipients struct {
 }
 
 // parseRecipients splits touser/toparty/totag on "|" (spaces around ids
-// tolerated, as in the seed's "TagID1 | TagID2") and checks the limits.
+// tolerated, as in WeCom's own "TagID1 | TagID2") and checks the limits.
 func parseRecipients(b *sendBody) (recipients, reply, bool) {
 	rc := recipients{users: split(deref(b.ToUser)), parties: split(deref(b.ToParty)), tags: split(deref(b.ToTag))}
 	if strings.TrimSpace(deref(b.ToUser)) == "@all" {

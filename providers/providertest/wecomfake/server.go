@@ -1,7 +1,7 @@
 // Package wecomfake is an httptest fake of WeCom (企业微信) application
 // messages: /cgi-bin/gettoken, /cgi-bin/message/send,
 // /cgi-bin/message/recall and /cgi-bin/message/get_statistics
-// (providers.md section 2, seed 004).
+// (gettoken, message/send, recall, get_statistics), strictly as documented.
 //
 // It checks each request as strictly as the real service (method, query
 // token, JSON field names and types with unknown fields refused, per-msgtype

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,7 +40,7 @@ const (
 type status struct {
 	state state
 	// code is Apple's reason ("BadDeviceToken") or a transport code
-	// ("no_answer"); msg is the text an operator sees.
+	// ("transport"); msg is the text an operator sees.
 	code, msg   string
 	retryAfter  time.Duration
 	rateLimited bool
@@ -109,10 +108,9 @@ func (c *Client) post(ctx context.Context, requestID, token string, h headers, b
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		code := "no_answer"
-		if errors.Is(err, context.DeadlineExceeded) {
-			code = "timeout"
-		}
+		// Classified as every client classifies a request with no answer
+		// (timeout, canceled, transport).
+		code := providers.TransportError(ctx, "APNs", err).Code
 		return status{state: stateRetry, code: code, unknown: true,
 			msg: "no answer from APNs; the notification may have been delivered: " + redact(err, jwt)}
 	}

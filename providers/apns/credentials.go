@@ -66,10 +66,9 @@ func decodeCredentials(raw json.RawMessage) (account, error) {
 		raw = []byte("{}")
 	}
 	if err := json.Unmarshal(raw, &c); err != nil {
-		return account{}, &providers.ConfigError{Fields: map[string]string{
-			"credentials": "must be a JSON object with team_id, key_id, private_key, bundle_id and environment"}}
+		return account{}, providers.NewConfigError("credentials", "err.json_object", nil)
 	}
-	fields := map[string]string{}
+	ce := &providers.ConfigError{}
 	a := account{
 		teamID:   strings.TrimSpace(c.TeamID),
 		keyID:    strings.TrimSpace(c.KeyID),
@@ -77,42 +76,44 @@ func decodeCredentials(raw json.RawMessage) (account, error) {
 		env:      strings.TrimSpace(c.Environment),
 	}
 	for name, v := range map[string]string{"team_id": a.teamID, "key_id": a.keyID} {
-		if msg := checkID(v); msg != "" {
-			fields["credentials."+name] = msg
+		if id := checkID(v); id != "" {
+			ce.Add("credentials."+name, id, nil)
 		}
 	}
-	if msg := checkBundleID(a.bundleID); msg != "" {
-		fields["credentials.bundle_id"] = msg
+	if id := checkBundleID(a.bundleID); id != "" {
+		ce.Add("credentials.bundle_id", id, nil)
 	}
 	switch a.env {
 	case "":
 		a.env = EnvProduction
 	case EnvProduction, EnvSandbox:
 	default:
-		fields["credentials.environment"] = "must be production or sandbox"
+		ce.Add("credentials.environment", "err.choice", nil)
 	}
-	key, msg := parseKey(c.PrivateKey)
-	if msg != "" {
-		fields["credentials.private_key"] = msg
+	key, id := parseKey(c.PrivateKey)
+	if id != "" {
+		ce.Add("credentials.private_key", id, nil)
 	}
 	a.key = key
-	if len(fields) > 0 {
-		return account{}, &providers.ConfigError{Fields: fields}
+	if err := ce.Err(); err != nil {
+		return account{}, err
 	}
 	return a, nil
 }
 
-// checkID explains what is wrong with a team or key id, or returns "".
+// checkID returns the catalog id of what is wrong with a team or key id
+// (10 upper-case letters and digits, as the Apple developer account shows
+// them), or "".
 func checkID(v string) string {
 	if v == "" {
-		return "is required"
+		return "err.required"
 	}
 	if len(v) != idLen {
-		return "must be exactly 10 characters (as shown in the Apple developer account)"
+		return "providers.err_apple_id"
 	}
 	for _, r := range v {
 		if (r < '0' || r > '9') && (r < 'A' || r > 'Z') {
-			return "must be 10 upper-case letters and digits"
+			return "providers.err_apple_id"
 		}
 	}
 	return ""
@@ -123,45 +124,45 @@ func checkID(v string) string {
 // digits, dots and hyphens, at most 255 bytes, dot-separated.
 func checkBundleID(v string) string {
 	if v == "" {
-		return "is required"
+		return "err.required"
 	}
 	if len(v) > 255 || !strings.Contains(v, ".") || strings.HasPrefix(v, ".") || strings.HasSuffix(v, ".") {
-		return "must be the app's bundle id, e.g. com.example.app"
+		return "providers.err_bundle_id"
 	}
 	for _, r := range v {
 		ok := r == '.' || r == '-' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
 		if !ok {
-			return "must be the app's bundle id, e.g. com.example.app"
+			return "providers.err_bundle_id"
 		}
 	}
 	return ""
 }
 
 // parseKey reads the .p8 file's PEM: a PKCS#8 EC private key on P-256,
-// the only key APNs' ES256 tokens accept.
+// the only key APNs' ES256 tokens accept. A refusal is a catalog id.
 func parseKey(p string) (*ecdsa.PrivateKey, string) {
 	p = strings.TrimSpace(p)
 	switch {
 	case p == "":
-		return nil, "is required"
+		return nil, "err.required"
 	case len(p) > maxKeyBytes:
-		return nil, "is too long for a .p8 key file"
+		return nil, "providers.err_key_pem"
 	}
 	block, _ := pem.Decode([]byte(p))
 	if block == nil {
-		return nil, "must be the PEM text of the .p8 key file (-----BEGIN PRIVATE KEY-----)"
+		return nil, "providers.err_key_pem"
 	}
 	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
 		if k, ecErr := x509.ParseECPrivateKey(block.Bytes); ecErr == nil {
 			parsed = k
 		} else {
-			return nil, "is not a readable private key (PKCS#8 PEM expected)"
+			return nil, "providers.err_key_pem"
 		}
 	}
 	k, ok := parsed.(*ecdsa.PrivateKey)
 	if !ok || k.Curve != elliptic.P256() {
-		return nil, "must be an EC P-256 key (APNs signs tokens with ES256)"
+		return nil, "providers.err_key_p256"
 	}
 	return k, ""
 }

@@ -83,7 +83,7 @@ func TestCredentials(t *testing.T) {
 				return
 			}
 			var ce *providers.ConfigError
-			if !errors.As(err, &ce) || ce.Fields[tc.field] == "" || len(ce.Fields) != 1 {
+			if !errors.As(err, &ce) || len(ce.Problems) != 1 || ce.Problems[0].Field != tc.field {
 				t.Fatalf("error %v, want one naming %s", err, tc.field)
 			}
 		})

@@ -75,7 +75,7 @@ func Spec() providers.Spec {
 // *providers.ConfigError naming base_url or credentials.<field> when they
 // are unusable.
 func New(cfg providers.Config) (providers.Provider, error) {
-	fields := map[string]string{}
+	ce := &providers.ConfigError{}
 	pushBase, reportBase := DefaultBaseURL, DefaultReportURL
 	if strings.TrimSpace(cfg.BaseURL) != "" {
 		b, err := providers.BaseURL(cfg.BaseURL, DefaultBaseURL)
@@ -86,9 +86,9 @@ func New(cfg providers.Config) (providers.Provider, error) {
 		// serves them.
 		pushBase, reportBase = b, b
 	}
-	creds := decodeCredentials(cfg.Credentials, fields)
-	if len(fields) > 0 {
-		return nil, &providers.ConfigError{Fields: fields}
+	creds := decodeCredentials(cfg.Credentials, ce)
+	if err := ce.Err(); err != nil {
+		return nil, err
 	}
 	lg := cfg.Logger
 	if lg == nil {
@@ -109,42 +109,46 @@ func New(cfg providers.Config) (providers.Provider, error) {
 // decodeCredentials reads {app_key, master_secret}, recording problems in
 // fields. Both are required strings; the app key may not hold a colon (it
 // ends the Basic-auth user name) and neither may hold control characters.
-func decodeCredentials(raw json.RawMessage, fields map[string]string) credentials {
+func decodeCredentials(raw json.RawMessage, ce *providers.ConfigError) credentials {
 	var obj map[string]json.RawMessage
 	if len(bytes.TrimSpace(raw)) == 0 || json.Unmarshal(raw, &obj) != nil || obj == nil {
-		fields["credentials"] = "must be a JSON object with app_key and master_secret"
+		ce.Add("credentials", "err.json_object", nil)
 		return credentials{}
 	}
-	c := credentials{AppKey: credString(obj, "app_key", fields), MasterSecret: credString(obj, "master_secret", fields)}
+	c := credentials{AppKey: credString(obj, "app_key", ce), MasterSecret: credString(obj, "master_secret", ce)}
 	if strings.Contains(c.AppKey, ":") {
-		fields["credentials.app_key"] = "must not contain ':'"
+		// The key and secret are joined by ':' in the Basic auth header.
+		ce.Add("credentials.app_key", "providers.err_no_colon", nil)
 	}
 	return c
 }
 
-func credString(obj map[string]json.RawMessage, name string, fields map[string]string) string {
+func credString(obj map[string]json.RawMessage, name string, ce *providers.ConfigError) string {
 	key := "credentials." + name
 	v, ok := obj[name]
 	if !ok || string(v) == "null" {
-		fields[key] = "is required"
+		ce.Add(key, "err.required", nil)
 		return ""
 	}
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil {
-		fields[key] = "must be a string"
+		ce.Add(key, "err.not_string", nil)
 		return ""
 	}
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
-		fields[key] = "is required"
-	case len(s) > 256:
-		fields[key] = "must be at most 256 bytes"
+		ce.Add(key, "err.required", nil)
+	case len(s) > maxCredentialBytes:
+		ce.Add(key, "err.too_long_bytes", map[string]any{"Max": maxCredentialBytes})
 	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		fields[key] = "must not contain control characters"
+		ce.Add(key, "providers.err_control_chars", nil)
 	}
 	return s
 }
+
+// maxCredentialBytes bounds the app key and the master secret.
+const maxCredentialBytes = 256
 
 // Kind returns Kind.
 func (c *Client) Kind() providers.Kind { return Kind }

@@ -33,7 +33,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := New(providers.Config{BaseURL: tc.base, Credentials: json.RawMessage(tc.creds)})
 			var ce *providers.ConfigError
-			if !errors.As(err, &ce) || ce.Fields[tc.field] == "" {
+			if !errors.As(err, &ce) || !hasProblem(ce, tc.field) {
 				t.Fatalf("error %v, want a ConfigError naming %s", err, tc.field)
 			}
 		})
@@ -120,4 +120,10 @@ func TestQuotaHeadersRead(t *testing.T) {
 	if q.Limit != jpushfake.DefaultRateLimit || q.Remaining != jpushfake.DefaultRateLimit-1 || q.Reset <= 0 {
 		t.Errorf("quota %+v", q)
 	}
+}
+
+// hasProblem reports whether ce names field.
+func hasProblem(ce *providers.ConfigError, field string) bool {
+	_, ok := ce.Problem(field)
+	return ok
 }

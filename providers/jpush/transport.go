@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -65,12 +64,12 @@ func (c *Client) call(ctx context.Context, method, url string, in, out any) erro
 	req.Header.Set("Authorization", c.auth)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return transportError(err)
+		return providers.TransportError(ctx, "JPush", fmt.Errorf("jpush: %w", err))
 	}
 	defer func() { _ = resp.Body.Close() }() // read to the end or the limit; a close error changes nothing
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return transportError(err)
+		return providers.TransportError(ctx, "JPush", fmt.Errorf("jpush: %w", err))
 	}
 	q := c.noteQuota(resp.Header)
 	c.log.DebugContext(ctx, "jpush call", slog.String("method", method), slog.Int("status", resp.StatusCode),
@@ -134,15 +133,3 @@ func badResponse(status int, err error) *providers.Error {
 		Msg: fmt.Sprintf("malformed answer (HTTP %d)", status), Err: fmt.Errorf("jpush: decode answer: %w", err)}
 }
 
-// transportError classifies a failure to get an answer: always Retry (the
-// push may have been taken; its cid makes the retry safe).
-func transportError(err error) *providers.Error {
-	code := "transport"
-	var ne interface{ Timeout() bool }
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		code = "timeout"
-	} else if errors.Is(err, context.Canceled) {
-		code = "canceled"
-	}
-	return &providers.Error{Class: providers.Retry, Code: code, Msg: "no answer from JPush", Err: fmt.Errorf("jpush: %w", err)}
-}

@@ -132,4 +132,3 @@ func badResponse(status int, err error) *providers.Error {
 	return &providers.Error{Class: providers.Retry, Code: "bad_response",
 		Msg: fmt.Sprintf("malformed answer (HTTP %d)", status), Err: fmt.Errorf("jpush: decode answer: %w", err)}
 }
-

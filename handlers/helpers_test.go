@@ -56,6 +56,13 @@ func newTestApp(t testing.TB) *testApp {
 // newTestAppWith is newTestApp with the HTTP layer's Config adjusted.
 func newTestAppWith(t testing.TB, adjust func(*Config)) *testApp {
 	t.Helper()
+	return newTestAppReg(t, testRegistry(), adjust)
+}
+
+// newTestAppReg is newTestAppWith with its own provider registry (a kind
+// registered only in the test).
+func newTestAppReg(t testing.TB, reg providers.Registry, adjust func(*Config)) *testApp {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	path := filepath.Join(t.TempDir(), "test.db")
 	db, err := models.Open(ctx, path)
@@ -82,11 +89,11 @@ func newTestAppWith(t testing.TB, adjust func(*Config)) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := dispatch.New(store, testRegistry(), dispatch.Config{Idle: 20 * time.Millisecond, PollEvery: 200 * time.Millisecond,
+	eng := dispatch.New(store, reg, dispatch.Config{Idle: 20 * time.Millisecond, PollEvery: 200 * time.Millisecond,
 		BackoffBase: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond}, log)
 	cfg := Config{Throttle: models.Throttle{MaxFailures: 3, Window: time.Minute, Lockout: time.Minute}}
 	adjust(&cfg)
-	srv := New(Params{Store: store, Engine: eng, Registry: testRegistry(), Catalog: cat, Log: log, Config: cfg})
+	srv := New(Params{Store: store, Engine: eng, Registry: reg, Catalog: cat, Log: log, Config: cfg})
 	ts := httptest.NewServer(srv.Handler())
 	done := make(chan struct{})
 	go func() { eng.Run(ctx); close(done) }()

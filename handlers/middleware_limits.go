@@ -66,9 +66,12 @@ const (
 // names a route).
 func bodyRules() map[string]bodyRule {
 	return map[string]bodyRule{
-		"POST /campaigns":                          {max: campaignFormBytes, multipart: true, slow: bigBodyTime},
-		"POST /campaigns/:id":                      {max: campaignFormBytes, multipart: true, slow: bigBodyTime},
-		"POST /campaigns/preview":                  {max: previewFormBytes},
+		"POST /campaigns":         {max: campaignFormBytes, multipart: true, slow: bigBodyTime},
+		"POST /campaigns/:id":     {max: campaignFormBytes, multipart: true, slow: bigBodyTime},
+		"POST /campaigns/preview": {max: previewFormBytes},
+		// A credential may be read from a key file (64 KiB at most).
+		"POST /providers":                          {max: defaultBodyLimit, multipart: true},
+		"POST /providers/:id":                      {max: defaultBodyLimit, multipart: true},
 		"POST /audience/preview":                   {max: previewFormBytes},
 		"POST /audience/import":                    {max: maxImportBytes, multipart: true, streamed: true, slow: importTime},
 		"GET /campaigns/:id/deliveries.csv":        {max: defaultBodyLimit, slow: importTime},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -185,6 +186,8 @@ func checkCredentialFields(raw json.RawMessage, spec providers.Spec, v *models.V
 			v.Add(key, "providers.err_string", nil)
 		} else if f.Required && strings.TrimSpace(str) == "" {
 			v.Add(key, "err.required", nil)
+		} else if len(f.Choices) > 0 && str != "" && !slices.Contains(f.Choices, str) {
+			v.Add(key, "err.choice", nil)
 		}
 	}
 	for k := range obj {

@@ -102,7 +102,8 @@ func (s *Server) providerForm(ctx context.Context, kind string) provpages.FormVi
 	spec := s.reg[providers.Kind(kind)]
 	v.BaseURLRequired, v.DefaultBaseURL = spec.BaseURLRequired, spec.DefaultBaseURL
 	for _, f := range spec.Fields {
-		v.Fields = append(v.Fields, provpages.CredField{Name: f.Name, Secret: f.Secret, Required: f.Required, Integer: f.Integer})
+		v.Fields = append(v.Fields, provpages.CredField{Name: f.Name, Secret: f.Secret, Required: f.Required, Integer: f.Integer,
+			Multiline: f.Multiline, Accept: f.Accept, Choices: f.Choices})
 	}
 	return v
 }
@@ -144,6 +145,12 @@ func providerFromForm(c *gin.Context, kind string, spec providers.Spec, stored m
 	for i, f := range spec.Fields {
 		key := "credentials." + f.Name
 		raw := strings.TrimSpace(c.PostForm(key))
+		if f.Multiline {
+			raw = multilineValue(c, f, ve)
+		}
+		if len(f.Choices) > 0 && raw != "" && !slices.Contains(f.Choices, raw) {
+			ve.Add(key, "err.choice", nil)
+		}
 		if f.Secret {
 			v.Fields[i].Retype = raw != ""
 		} else {
@@ -290,7 +297,7 @@ func (s *Server) updateProvider(c *gin.Context) {
 	spec := s.reg[providers.Kind(a.Kind)]
 	d, err := providerFromForm(c, a.Kind, spec, stored, &v, ve)
 	if err == nil && baseURLMoved(a.BaseURL, d.BaseURL) {
-		requireSecretsForMove(spec, func(name string) bool { return strings.TrimSpace(c.PostForm("credentials."+name)) != "" }, ve)
+		requireSecretsForMove(spec, func(name string) bool { return secretSent(c, name) }, ve)
 	}
 	if err == nil {
 		err = s.checkProviderDraft(ctx, a.ID, &d, ve)

@@ -6,6 +6,7 @@ package providers
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/a-h/templ"
 
@@ -73,6 +74,12 @@ type CredField struct {
 	Secret   bool
 	Required bool
 	Integer  bool
+	// Multiline is a value of several lines (a key file): a text area,
+	// with a file input taking one of the Accept endings.
+	Multiline bool
+	Accept    []string
+	// Choices, when set, are the only values: a drop-down.
+	Choices []string
 	// Stored is true on edit for a secret that has a value on file; the
 	// value itself is never put into the page.
 	Stored bool
@@ -104,6 +111,20 @@ type FormView struct {
 	// with another secret key: they must all be typed again.
 	Unreadable bool
 }
+
+// HasFiles reports whether a field may be read from a file, so the form
+// posts as multipart.
+func (v FormView) HasFiles() bool {
+	for _, f := range v.Fields {
+		if f.Multiline {
+			return true
+		}
+	}
+	return false
+}
+
+// FileInput is the name of a multi-line credential's file input.
+func FileInput(name string) string { return "credentials." + name + ".file" }
 
 // Editing reports whether the form edits an existing account.
 func (v FormView) Editing() bool { return v.ID > 0 }
@@ -145,7 +166,48 @@ func credentialField(ctx context.Context, f CredField, errs web.Errors) web.Fiel
 	case f.Integer:
 		wf.Attrs["inputmode"] = "numeric"
 	}
+	if f.Multiline {
+		// A secret key file is never put back into the page either.
+		wf.Type, wf.Rows = "textarea", 6
+		if f.Secret {
+			wf.Value = ""
+		}
+		delete(wf.Attrs, "autocomplete")
+		file := i18n.T(ctx, "providers.file_help", map[string]any{"Endings": strings.Join(f.Accept, ", "), "Max": maxFileKB})
+		if wf.Help == "" {
+			wf.Help = file
+		} else {
+			wf.Help += " " + file
+		}
+	}
+	if len(f.Choices) > 0 {
+		wf.Type = "select"
+		for _, c := range f.Choices {
+			id := "providers.choice_" + f.Name + "_" + c
+			label := i18n.T(ctx, id)
+			if label == id {
+				label = c // a value the catalog has no label for
+			}
+			wf.Options = append(wf.Options, web.Option{Value: c, Label: label})
+		}
+		if wf.Value == "" {
+			wf.Value = f.Choices[0] // the default, as the provider declares it
+		}
+	}
 	return wf
+}
+
+// maxFileKB is the largest credential file the form reads, in KiB (the
+// handler enforces it).
+const maxFileKB = 64
+
+// MaxFileBytes is maxFileKB in bytes.
+const MaxFileBytes = maxFileKB << 10
+
+// fileField is the file input beside a multi-line credential.
+func fileField(ctx context.Context, f CredField, errs web.Errors) web.Field {
+	return web.Field{Name: FileInput(f.Name), Label: i18n.T(ctx, "providers.file_label"), Type: "file", Error: errs[FileInput(f.Name)],
+		Attrs: templ.Attributes{"accept": strings.Join(f.Accept, ",")}}
 }
 
 // baseURLField is the optional (or, for MX push, required) base URL.

@@ -91,6 +91,7 @@ func (s *Server) composerView(ctx context.Context, id int64, vals campaigns.Form
 		v.FieldKinds[g] = strings.Join(names, " ")
 	}
 	v.VendorKeys = strings.Join(dispatch.VendorKeys(caps), ", ")
+	v.OptionGroups = s.optionGroups(ctx, vals.Options)
 	segs, err := s.store.ListSegments(ctx)
 	if err != nil {
 		return v, err

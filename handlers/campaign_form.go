@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -36,6 +35,7 @@ func formValues(c *gin.Context) campaigns.FormValues {
 		WeComSafe: on("wecom_safe"), WeComIDTrans: on("wecom_id_trans"), WeComDupCheck: on("wecom_dup_check"),
 		WeComDupInterval: p("wecom_dup_interval"), WeComButton: p("wecom_btntxt"), WeComArticles: p("wecom_articles"),
 		Speed: p("speed"), ErrorThreshold: p("error_threshold"), ScheduleAt: p("schedule_at"), Timezone: p("timezone"),
+		Options: postedOptions(c), // last: the fields above have parsed the form
 	}
 }
 
@@ -299,6 +299,8 @@ func formFieldOf(key string) string {
 		return f
 	}
 	switch {
+	case strings.HasPrefix(key, "message.options."):
+		return campaigns.OptionFormName(strings.TrimPrefix(key, "message.options."))
 	case strings.HasPrefix(key, "message.wecom.articles"):
 		return "wecom_articles"
 	case strings.HasPrefix(key, "message.vendor"):
@@ -324,72 +326,4 @@ var formFields = map[string]string{
 	"message.wecom.duplicate_check_interval": "wecom_dup_interval", "message.wecom.btntxt": "wecom_btntxt",
 	"options.speed": "speed", "options.ttl_seconds": "ttl_seconds", "options.error_threshold": "error_threshold",
 	"options.timezone": "timezone", "options.duplicate_check": "wecom_dup_check", "schedule_at": "schedule_at",
-}
-
-// valuesOf renders a stored draft back into the composer's fields, times in
-// the draft's zone.
-func valuesOf(d dispatch.Draft) campaigns.FormValues {
-	loc := d.Options.Location()
-	m := d.Message
-	f := campaigns.FormValues{
-		Name: d.Name, ProviderID: strconv.FormatInt(d.ProviderID, 10), Group: d.Group, AudienceKind: d.Audience.Kind, IncludeInvalid: d.Audience.IncludeInvalid,
-		Type: string(m.Type), Title: m.Title, Body: m.Body, BigText: m.BigText, ImageURL: m.ImageURL, ClickAction: m.Click.Action,
-		Sound: m.Sound, ShowBegin: localInput(m.ShowBegin, loc), ShowEnd: localInput(m.ShowEnd, loc), WifiOnly: m.WifiOnly,
-		IOSSound: m.IOS.Sound, IOSSubtitle: m.IOS.Subtitle, IOSThreadID: m.IOS.ThreadID, IOSCollapseID: m.IOS.CollapseID,
-		IOSContentAvailable: m.IOS.ContentAvailable, IOSMutableContent: m.IOS.MutableContent, AndroidChannel: m.Android.ChannelID,
-		MXStrategy: m.MX.Strategy, MXSequence: strings.Join(m.MX.Sequence, ", "),
-		WeComSafe: m.WeCom.Safe, WeComIDTrans: m.WeCom.EnableIDTrans, WeComDupCheck: d.Options.DuplicateCheckOn(), WeComButton: m.WeCom.ButtonText,
-		Timezone: d.Options.Timezone,
-	}
-	if f.Timezone == "" {
-		f.Timezone = "UTC"
-	}
-	if d.Audience.Stored != nil {
-		f.StoredCount = d.Audience.Count
-	}
-	if d.Audience.Kind == "segment" && len(d.Audience.Values) == 1 {
-		f.SegmentID = d.Audience.Values[0]
-	} else {
-		f.AudienceValues = strings.Join(d.Audience.Values, "\n")
-	}
-	f.ClickValue = map[string]string{providers.ClickURL: m.Click.URL, providers.ClickIntent: m.Click.Intent, providers.ClickPayload: m.Click.Payload}[m.Click.Action]
-	if m.Badge != nil {
-		f.Badge = strconv.Itoa(*m.Badge)
-	}
-	if len(bytes.TrimSpace(m.Ext)) > 0 && string(bytes.TrimSpace(m.Ext)) != "null" {
-		f.Ext = string(m.Ext)
-	}
-	if len(m.Vendor) > 0 {
-		if b, err := json.MarshalIndent(m.Vendor, "", "  "); err == nil {
-			f.Vendor = string(b)
-		}
-	}
-	if m.WeCom.DuplicateCheckInterval > 0 {
-		f.WeComDupInterval = strconv.Itoa(int(m.WeCom.DuplicateCheckInterval / time.Second))
-	}
-	lines := make([]string, 0, len(m.WeCom.Articles))
-	for _, a := range m.WeCom.Articles {
-		lines = append(lines, strings.Join([]string{a.Title, a.URL, a.PicURL, a.Description}, " | "))
-	}
-	f.WeComArticles = strings.Join(lines, "\n")
-	opt := func(n int) string {
-		if n == 0 {
-			return ""
-		}
-		return strconv.Itoa(n)
-	}
-	f.Speed, f.TTLSeconds, f.ErrorThreshold = opt(d.Options.Speed), opt(d.Options.TTLSeconds), opt(d.Options.ErrorThreshold)
-	if d.ScheduleAt != nil {
-		f.ScheduleAt = localInput(*d.ScheduleAt, loc)
-	}
-	return f
-}
-
-// describeZone names an instant in a zone for the detail page.
-func describeZone(t time.Time, tz string) string {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		return ""
-	}
-	return fmt.Sprintf("%s (%s)", t.In(loc).Format("2006-01-02 15:04"), tz)
 }

@@ -115,6 +115,9 @@ func (s *Server) showNewCampaign(c *gin.Context) {
 // keeps it.
 func (s *Server) validatedForm(c *gin.Context, stored *models.Audience) (campaigns.FormValues, dispatch.Draft, *models.ValidationError, error) {
 	vals, d, parseErr := draftFromForm(c, true)
+	if err := s.formOptions(c.Request.Context(), vals.Options, &d.Message, d.ProviderID, parseErr); err != nil {
+		return vals, d, nil, err
+	}
 	if stored != nil && stored.Stored != nil {
 		vals.StoredCount = stored.Count
 		if d.Audience.Kind == stored.Kind && len(d.Audience.Values) == 0 {

@@ -62,11 +62,12 @@ func (s *Server) campaignView(ctx context.Context, cm models.Campaign) (campaign
 		return campaigns.ShowView{}, err
 	}
 	provider := acct.Name + " (" + i18n.T(ctx, "kind."+acct.Kind) + ")"
+	caps, _ := s.reg.Capabilities(providers.Kind(acct.Kind))
 	v := campaigns.ShowView{
 		ID: cm.ID, Name: cm.Name, Provider: provider, Audience: s.audienceText(ctx, cm.Audience),
 		Type: string(d.Message.Type), Title: d.Message.Title, Body: d.Message.Body, Group: cm.GroupName,
 		Created: when(cm.CreatedAt), Schedule: whenPtr(cm.ScheduleAt),
-		Details: messageDetails(ctx, d), Preview: previewOf(ctx, acct.Kind, d.Message),
+		Details: append(messageDetails(ctx, d), optionDetails(ctx, caps.Options, d.Message.Options)...), Preview: previewOf(ctx, acct.Kind, d.Message),
 		Actions:  s.actionsView(ctx, cm, prog.Figures),
 		Progress: prog.View,
 		Test:     campaigns.TestView{ID: cm.ID},

@@ -36,8 +36,11 @@ type OptionField struct {
 	// Min and Max bound an int; Max is the longest string in bytes (zero:
 	// no limit beyond the shared one).
 	Min, Max int
-	// Choices are the values a choice may take, its default first.
-	Choices []string
+	// Choices are the values a choice may take, its default first;
+	// ChoiceLabels, when set, are their message-catalog ids, in the same
+	// order (the composer shows a raw value without one).
+	Choices      []string
+	ChoiceLabels []string
 }
 
 // Problem is one refused field of a message: the field's JSON path, a

@@ -89,7 +89,8 @@ func Capabilities() providers.Capabilities {
 func optionFields() []providers.OptionField {
 	return []providers.OptionField{
 		{Name: OptPlatform, Type: providers.OptionChoice, Choices: platformChoices[:],
-			Label: "jpush.opt.platform", Help: "jpush.opt.platform_help"},
+			ChoiceLabels: []string{"jpush.platform.all", "jpush.platform.android", "jpush.platform.ios"},
+			Label:        "jpush.opt.platform", Help: "jpush.opt.platform_help"},
 		{Name: OptAPNSProduction, Type: providers.OptionBool,
 			Label: "jpush.opt.apns_production", Help: "jpush.opt.apns_production_help"},
 		{Name: OptBigPushDuration, Type: providers.OptionInt, Min: 0, Max: MaxBigPushMinutes,

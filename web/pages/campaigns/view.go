@@ -296,6 +296,8 @@ type FormValues struct {
 	ErrorThreshold      string
 	ScheduleAt          string
 	Timezone            string
+	// Options are the provider settings as typed, by option name.
+	Options map[string]string
 }
 
 // FieldLimit is a text field's longest value, in runes or in bytes.
@@ -337,6 +339,9 @@ type FormView struct {
 	// and field name, for the live counters.
 	Limits  map[string]map[string]map[string]FieldLimit
 	Preview PreviewView
+	// OptionGroups are the provider settings of every kind that declares
+	// some.
+	OptionGroups []OptionGroup
 }
 
 // Action is where the form posts.

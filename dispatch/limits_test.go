@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,5 +142,21 @@ func TestProviderRules(t *testing.T) {
 	d.validateMessage(v, "zeta", caps)
 	if got := v.Fields["message.title"]; got.ID != "err.zeta" || got.Data["N"] != 1 || len(v.Fields) != 1 {
 		t.Fatalf("provider rules not applied: %+v", v.Fields)
+	}
+}
+
+// TestFieldChoices: a drop-down's values are what the registry's kinds
+// declare for the field, each once, whatever the kinds are called.
+func TestFieldChoices(t *testing.T) {
+	reg := providers.Registry{
+		"b": {Capabilities: providers.Capabilities{FieldChoices: map[string][]string{"message.x": {"two", "three"}}}},
+		"a": {Capabilities: providers.Capabilities{FieldChoices: map[string][]string{"message.x": {"one", "two"}}}},
+		"c": {},
+	}
+	if got := FieldChoices(reg, "message.x"); !slices.Equal(got, []string{"one", "two", "three"}) {
+		t.Errorf("choices %v", got)
+	}
+	if got := FieldChoices(reg, "message.y"); got != nil {
+		t.Errorf("undeclared field offers %v", got)
 	}
 }

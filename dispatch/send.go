@@ -86,8 +86,12 @@ func (s *sender) process(ctx context.Context, log *slog.Logger, j job) {
 		s.finish(ctx, log, b, end)
 		return
 	}
+	if !s.withKey(ctx, log, cl.p, &b) {
+		return
+	}
 	start := time.Now()
-	res, err := cl.p.Send(ctx, providers.SendRequest{RequestID: b.RequestID, Message: info.msg, Target: target, DedupeWindow: s.dedupeWindow(caps, info)})
+	res, err := cl.p.Send(ctx, providers.SendRequest{RequestID: b.RequestID, Message: info.msg, Target: target,
+		DedupeWindow: s.dedupeWindow(caps, info), Key: b.ProviderKey})
 	s.metrics.observeCall(string(acct.Kind), time.Since(start), err)
 	if ctx.Err() != nil {
 		return

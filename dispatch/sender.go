@@ -28,6 +28,9 @@ type sendStore interface {
 	// RetryBatch schedules another attempt at next; ErrConflict when the
 	// lease was lost.
 	RetryBatch(ctx context.Context, b models.Batch, next time.Time, code, msg string) error
+	// SetBatchKey keeps the key a provider issued for a leased batch
+	// (keys.go); ErrConflict when the lease was lost or the batch has one.
+	SetBatchKey(ctx context.Context, b models.Batch, key string) error
 	// CompleteBatches records outcomes and counters in one transaction and
 	// returns the campaigns they changed and the batches whose lease was
 	// lost (not recorded).

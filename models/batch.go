@@ -31,12 +31,16 @@ type Batch struct {
 	// FirstAttemptAt is when the batch was first claimed for sending (nil
 	// before that), the start of a provider's de-duplication window.
 	FirstAttemptAt *time.Time
-	TaskID         string
-	LastCode       string
-	LastError      string
-	LastErrorAt    *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// ProviderKey is the de-duplication key the provider issued for the
+	// batch (providers.KeyIssuer), kept before the first request that
+	// carries it; empty when the provider issues none.
+	ProviderKey string
+	TaskID      string
+	LastCode    string
+	LastError   string
+	LastErrorAt *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Batch states.

@@ -52,3 +52,19 @@ func (s *Store) ExtendLease(ctx context.Context, b Batch, lease time.Duration) e
 	}
 	return nil
 }
+
+// SetBatchKey keeps the key a provider issued for a batch the caller
+// holds the lease of, before any request carries it: a batch keeps its
+// first key for good, so every attempt sends the same one. It returns
+// ErrConflict when the lease was lost or the batch already has a key.
+func (s *Store) SetBatchKey(ctx context.Context, b Batch, key string) error {
+	defer s.lockWrite()()
+	r := s.conn(ctx).Exec(`UPDATE batches SET provider_key = ? WHERE id = ? AND lease_owner = ? AND status = 'pending' AND provider_key = ''`, key, b.ID, b.LeaseOwner)
+	if r.Error != nil {
+		return fmt.Errorf("models: set the provider key of batch %d: %w", b.ID, r.Error)
+	}
+	if r.RowsAffected == 0 {
+		return fmt.Errorf("models: set the provider key of batch %d: %w", b.ID, ErrConflict)
+	}
+	return nil
+}

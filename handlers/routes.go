@@ -55,6 +55,7 @@ func (s *Server) coreRoutes() []Route {
 	return []Route{
 		page(http.MethodGet, "/healthz", "", s.healthz),
 		{Method: http.MethodGet, Path: "/metrics", Role: viewer, API: true, handler: s.metrics},
+		api(http.MethodGet, "/openapi.json", viewer, s.apiOpenAPI),
 		page(http.MethodGet, "/setup", "", s.showSetup),
 		page(http.MethodPost, "/setup", "", s.saveSetup),
 		page(http.MethodGet, "/login", "", s.showLogin),

@@ -35,6 +35,7 @@ type credentialStore interface {
 
 type client struct {
 	version time.Time
+	kind    string
 	p       providers.Provider
 	// rate paces the account (fixed or learned); limit is its bucket.
 	rate  *accountRate
@@ -63,7 +64,7 @@ func (cs *clients) entry(ctx context.Context, acct models.ProviderAccount) (*cli
 		return nil, fmt.Errorf("dispatch: client for account %d: %w", acct.ID, err)
 	}
 	r := newAccountRate(acct.RateLimit, p.Capabilities().RequestsPerSecond, models.MaxRateLimit, time.Now(), log)
-	c := &client{version: acct.UpdatedAt, p: p, rate: r, limit: r.lim}
+	c := &client{version: acct.UpdatedAt, kind: acct.Kind, p: p, rate: r, limit: r.lim}
 	cs.m[acct.ID] = c
 	return c, nil
 }

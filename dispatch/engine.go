@@ -113,7 +113,7 @@ func New(store Store, reg providers.Registry, cfg Config, log *slog.Logger) *Eng
 	}
 	log = log.With(slog.String("component", "dispatch"))
 	cl := newClients(store, reg, log)
-	m := newMetrics()
+	m := newMetrics(store, cl)
 	poll := newPoller(store, cl, cfg, log)
 	send := newSender(store, cl, cfg, log, m, poll.handOff)
 	return &Engine{

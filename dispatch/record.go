@@ -63,7 +63,7 @@ func (s *sender) record(ctx context.Context, group []models.Completion) {
 		s.log.Warn("batch lease lost; another worker owns it", slog.Int64("campaign", b.CampaignID), slog.Int("batch", b.Seq))
 	}
 	for _, g := range group {
-		s.metrics.batchDone(g.Batch, g.Result)
+		s.metrics.batchDone(g.Batch, g.Result, s.store.Now())
 	}
 	for _, c := range cs {
 		switch c.Status {

@@ -151,7 +151,7 @@ func (s *sender) failed(ctx context.Context, log *slog.Logger, b models.Batch, e
 		s.finish(ctx, log, b, end)
 		return
 	}
-	s.metrics.retries.Add(1)
+	s.metrics.retried()
 	log.Info("batch retry", slog.String("class", pe.Class.String()), slog.String("code", pe.Code), slog.Duration("wait", wait), slog.Int("attempts", b.Attempts))
 	if err := s.store.RetryBatch(ctx, b, s.store.Now().Add(wait), pe.Code, pe.Msg); err != nil && !errors.Is(err, models.ErrConflict) {
 		log.Error("release batch", slog.Any("error", err))

@@ -10,7 +10,7 @@ import (
 // Store is everything the engine asks of the database: the union of what
 // its parts use, each declared beside its user (planStore in plan.go,
 // sendStore in sender.go, pollStore in poll.go, credentialStore in
-// clients.go) and engineStore below for the lifecycle, the drafts and the
+// clients.go, metricsStore in metrics.go) and engineStore below for the lifecycle, the drafts and the
 // figures. *models.Store (SQLite) implements it; another database only has
 // to implement these methods. Errors follow models: ErrNotFound for a
 // missing row, *models.ValidationError for bad input, *models.TransitionError
@@ -21,6 +21,7 @@ type Store interface {
 	pollStore
 	engineStore
 	credentialStore
+	metricsStore
 }
 
 // The SQLite store is the engine's store.

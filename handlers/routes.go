@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/static"
@@ -106,19 +108,22 @@ func (s *Server) register(g *gin.Engine) {
 	}
 }
 
-// metrics serves the engine's Prometheus metrics; it authenticates like the
-// API (a bearer key of any role).
+// metrics serves the engine's Prometheus registry (engine series, Go
+// runtime, process); it authenticates like the API (a bearer key of any
+// role). A series that fails to read (the queue depth's query) is left
+// out and logged; the rest are still served.
 func (s *Server) metrics(c *gin.Context) {
-	depth, err := s.store.PendingBatches(c.Request.Context())
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	c.Header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	c.Status(http.StatusOK)
-	if err := s.engine.Metrics().WriteText(c.Writer, depth); err != nil {
-		s.log.Warn("write metrics", slog.Any("error", err))
-	}
+	promhttp.HandlerFor(s.engine.Metrics().Gatherer(), promhttp.HandlerOpts{
+		ErrorLog: slogPrinter{s.log}, ErrorHandling: promhttp.ContinueOnError,
+	}).ServeHTTP(c.Writer, c.Request)
+}
+
+// slogPrinter lets promhttp report scrape errors through the server's log.
+type slogPrinter struct{ log *slog.Logger }
+
+// Println logs a scrape error.
+func (p slogPrinter) Println(v ...any) {
+	p.log.Warn("metrics scrape", slog.String("error", fmt.Sprint(v...)))
 }
 
 func (s *Server) healthz(c *gin.Context) {

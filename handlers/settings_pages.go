@@ -17,6 +17,7 @@ import (
 func (s *Server) settingsRoutes() []Route {
 	return []Route{
 		page(http.MethodGet, "/settings", viewer, s.showSettings),
+		page(http.MethodGet, "/settings/api", viewer, s.showAPIRef),
 		page(http.MethodPost, "/settings/language", viewer, s.saveLanguage),
 		page(http.MethodPost, "/settings/password", viewer, s.changePassword),
 

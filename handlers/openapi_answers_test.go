@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -61,6 +62,9 @@ func TestOpenAPIAnswersMatch(t *testing.T) {
 		t.Fatalf("create = %d %s", st, body)
 	}
 	_, body = a.do(t, http.MethodPost, "/api/v1/campaigns", draft, map[string]string{"Idempotency-Key": "k1"})
+	if !strings.Contains(body, `"audience":{"kind":"cid","count":3,"values":["a","b","c"]}`) {
+		t.Errorf("the repeated create answers another audience: %s", body)
+	}
 	c := fmt.Sprintf("/api/v1/campaigns/%d", id(body))
 	a.do(t, http.MethodPatch, c, `{"name":"Spring sale","schedule_at":null}`, map[string]string{"Content-Type": "application/merge-patch+json"})
 	a.do(t, http.MethodGet, c+"/audience?limit=2", "", nil)

@@ -53,5 +53,10 @@ func (s *Store) idempotentRepeat(ctx context.Context, in Idempotency) (Campaign,
 		v.Add("Idempotency-Key", "err.idempotency_body", nil)
 		return Campaign{}, false, v
 	}
+	// The repeat answers the campaign as the first create did, audience
+	// included (it lives in its own table).
+	if err := s.loadAudiences(ctx, []*Campaign{&prev}, true); err != nil {
+		return Campaign{}, false, fmt.Errorf("models: idempotency lookup: %w", err)
+	}
 	return prev, true, nil
 }

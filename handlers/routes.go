@@ -57,6 +57,8 @@ func (s *Server) coreRoutes() []Route {
 	return []Route{
 		page(http.MethodGet, "/healthz", "", s.healthz),
 		{Method: http.MethodGet, Path: "/metrics", Role: viewer, API: true, handler: s.metrics},
+		// The API's description needs a key like the API itself: it names
+		// this server's provider kinds and their credential fields.
 		api(http.MethodGet, "/openapi.json", viewer, s.apiOpenAPI),
 		page(http.MethodGet, "/setup", "", s.showSetup),
 		page(http.MethodPost, "/setup", "", s.saveSetup),

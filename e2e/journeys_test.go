@@ -140,6 +140,10 @@ func TestViewerJourney(t *testing.T) {
 	b.check("audited", b.count(`[data-testid="audit-row"][data-action="operator_create"]`) >= 1 &&
 		b.count(`[data-testid="audit-row"][data-action="apikey_create"]`) >= 1, "audit: %q", b.text(`main`))
 	b.shot("audit-log")
+	b.open("/settings/api")
+	b.check("API reference", b.count(`[data-testid="apiref-op"]`) > 30 && b.count(`[data-testid="admin-nav-apiref"][aria-current="page"]`) == 1,
+		"operations: %d", b.count(`[data-testid="apiref-op"]`))
+	b.shot("api-reference")
 	b.submit("sign out", `[data-testid="logout"]`)
 	b.check("signed out", b.path() == "/login", "at %s", b.path())
 
@@ -160,6 +164,11 @@ func TestViewerJourney(t *testing.T) {
 
 	b.open("/providers")
 	b.noChangeControls("providers")
+
+	b.open("/settings")
+	b.check("settings link the API reference", b.count(`[data-testid="apiref-link"] a[href="/settings/api"]`) == 1, "no link")
+	b.open("/settings/api")
+	b.check("the viewer reads the API reference", b.count(`[data-testid="apiref-op"]`) > 30, "operations: %d", b.count(`[data-testid="apiref-op"]`))
 
 	status = b.open("/campaigns/new")
 	b.check("composer refused", status == http.StatusForbidden && b.count(`[data-testid="forbidden"]`) == 1, "status %d", status)

@@ -14,8 +14,9 @@ import (
 // TestJPushAccountJourney: an operator adds a JPush account through the
 // generic provider form (the kind's own credential fields, both required,
 // the master secret a password field), its connection test passes against
-// the JPush fake without pushing anything, and a campaign to three
-// registration ids sent through the API reaches each of them once.
+// the JPush fake without pushing anything, a campaign to three
+// registration ids sent through the API reaches each of them once, and
+// JPush's report becomes the campaign's figures.
 func TestJPushAccountJourney(t *testing.T) {
 	srv := newServer(t)
 	requireBrowser(t)
@@ -72,6 +73,24 @@ func TestJPushAccountJourney(t *testing.T) {
 		if got := fake.Deliveries(rid); len(got) != 1 {
 			t.Errorf("%s received %v, want one push", rid, got)
 		}
+	}
+	// The engine polls JPush's report for the push: its figures become
+	// the campaign's channel lines.
+	var stats struct {
+		Channels []struct {
+			Channel  string `json:"channel"`
+			Received int64  `json:"received"`
+		} `json:"channels"`
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		srv.api(http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d/stats", c.ID), key, nil, &stats)
+		if len(stats.Channels) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(stats.Channels) != 1 || stats.Channels[0].Channel != "jpush" || stats.Channels[0].Received != 3 ||
+		len(fake.RequestsTo(jpushfake.PathReceived)) == 0 {
+		t.Errorf("stats channels %+v after %d report calls", stats.Channels, len(fake.RequestsTo(jpushfake.PathReceived)))
 	}
 	if ps := fake.Pushes(); len(ps) != 1 || !strings.Contains(string(ps[0].Body), `"platform":["android"]`) {
 		t.Errorf("pushes %+v", ps)

@@ -31,6 +31,7 @@ import (
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/apns"
+	"github.com/pushdeck/pushdeck/providers/fcm"
 	"github.com/pushdeck/pushdeck/providers/getui"
 	"github.com/pushdeck/pushdeck/providers/jpush"
 	"github.com/pushdeck/pushdeck/providers/mxpush"
@@ -188,6 +189,7 @@ func Registry() providers.Registry {
 		providers.KindWeCom:   wecom.Spec(),
 		apns.Kind:             apns.Spec(),
 		jpush.Kind:            jpush.Spec(),
+		fcm.Kind:              fcm.Spec(),
 	}
 }
 

@@ -55,6 +55,12 @@ type Error struct {
 	// nothing will be, so the engine records every recipient of the batch as
 	// invalid instead of failed.
 	AllRecipientsInvalid bool
+	// NotDelivered is set by the provider when its answer proves that
+	// nothing of the request was delivered (every recipient was refused
+	// before the provider took the message: a quota, an overload, a
+	// refused token): sending the same request again cannot deliver twice,
+	// even where the provider recognises no repeated request.
+	NotDelivered bool
 	// Err is the underlying transport or decoding error, if any.
 	Err error
 }

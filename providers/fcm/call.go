@@ -1,0 +1,88 @@
+package fcm
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+
+	"github.com/pushdeck/pushdeck/providers"
+)
+
+// maxResponseBytes bounds what is read of one answer; FCM's are tiny.
+const maxResponseBytes = 64 << 10
+
+// call performs one messages:send exchange with the cached access token
+// and classifies the answer. A 401 drops the token, so the caller's next
+// attempt fetches a new one.
+func (c *Client) call(ctx context.Context, body []byte) answer {
+	tok, gen, err := c.tok.token()
+	if err != nil {
+		pe := providers.AsError(err)
+		a := answer{v: fatal, code: pe.Code, msg: pe.Msg, wait: pe.RetryAfter, err: pe.Err}
+		if pe.Class != providers.Permanent {
+			a.v = retry // nothing was sent without a token
+		}
+		return a
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(cctx, http.MethodPost, c.sendURL, bytes.NewReader(body))
+	if err != nil {
+		return answer{v: fatal, code: codeRefused, msg: "cannot build the request", err: err}
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return transportAnswer(ctx, err)
+	}
+	defer func() {
+		_ = resp.Body.Close() // read to the end below; a close error changes nothing
+	}()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return transportAnswer(ctx, err)
+	}
+	a := classify(resp.StatusCode, resp.Header, raw)
+	if a.v == reauth {
+		c.tok.refused(gen)
+	}
+	return a
+}
+
+// transportAnswer classifies a failed exchange. A failed dial sent
+// nothing; any other failure (a timeout, a reset stream) may have come
+// after FCM took the message.
+func transportAnswer(ctx context.Context, err error) answer {
+	a := answer{v: unknown, code: codeTransport, msg: "the request failed with no answer", err: err}
+	var ne net.Error
+	var oe *net.OpError
+	switch {
+	case errors.As(err, &oe) && oe.Op == "dial":
+		a.v, a.msg = retry, "could not connect to FCM"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		a.code, a.msg = codeTimeout, "the request timed out with no answer"
+	case ctx.Err() != nil:
+		a.code, a.msg = "canceled", "the request was canceled"
+	}
+	return a
+}
+
+// error is the answer as the engine's error.
+func (a answer) error() *providers.Error {
+	e := &providers.Error{Class: providers.Permanent, Code: a.code, Msg: a.msg, RetryAfter: a.wait, RateLimited: a.rateLimited, Err: a.err}
+	switch a.v {
+	case retry:
+		e.Class, e.NotDelivered = providers.Retry, true
+	case unknown:
+		e.Class = providers.Retry
+	case reauth:
+		e.Class, e.NotDelivered = providers.Reauth, true
+	case invalid:
+		e.AllRecipientsInvalid = true
+	}
+	return e
+}

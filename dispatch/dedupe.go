@@ -108,10 +108,9 @@ func (s *sender) unsafeResend(b models.Batch, caps providers.Capabilities, info 
 }
 
 // unsafeRetry is the check before a failed batch is scheduled again at
-// `at`. A refused token on the first attempt proves nothing was sent, so
-// its immediate retry is always safe.
+// `at`.
 func (s *sender) unsafeRetry(ctx context.Context, b models.Batch, pe *providers.Error, at time.Time) (models.BatchResult, bool) {
-	if pe.Class == providers.Reauth && b.Attempts == 1 {
+	if provenUnsent(b, pe) {
 		return models.BatchResult{}, false
 	}
 	info, err := s.sendInfo(ctx, b.CampaignID)
@@ -127,4 +126,15 @@ func (s *sender) unsafeRetry(ctx context.Context, b models.Batch, pe *providers.
 		return models.BatchResult{}, false
 	}
 	return s.unsafeAttempt(b, cl.p.Capabilities(), info, at, pe.Code, pe.Msg)
+}
+
+// provenUnsent reports whether the failed attempt proves that nothing of
+// the batch was delivered, so another attempt cannot deliver twice
+// whatever the provider's idempotency: the provider says so
+// (Error.NotDelivered: it refused every recipient before taking the
+// message), or a refused token on the first attempt (nothing was sent).
+// Earlier attempts need no look: one whose outcome was unknown would
+// already have ended the batch.
+func provenUnsent(b models.Batch, pe *providers.Error) bool {
+	return pe.NotDelivered || (pe.Class == providers.Reauth && b.Attempts == 1)
 }

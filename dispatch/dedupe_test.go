@@ -285,3 +285,25 @@ func TestUnsafeAttempt(t *testing.T) {
 		})
 	}
 }
+
+// TestProvenUnsent: a failure the provider proves delivered nothing may be
+// retried even without de-duplication; an unknown outcome may not.
+func TestProvenUnsent(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		attempts int
+		pe       providers.Error
+		want     bool
+	}{
+		{"not delivered", 3, providers.Error{Class: providers.Retry, NotDelivered: true}, true},
+		{"refused token, first attempt", 1, providers.Error{Class: providers.Reauth}, true},
+		{"refused token, later attempt", 2, providers.Error{Class: providers.Reauth}, false},
+		{"unknown outcome", 1, providers.Error{Class: providers.Retry, Code: "timeout"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := provenUnsent(models.Batch{Attempts: tc.attempts}, &tc.pe); got != tc.want {
+				t.Fatalf("provenUnsent = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

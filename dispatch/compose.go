@@ -106,6 +106,9 @@ func (d *Draft) Validate(acct models.ProviderAccount, caps providers.Capabilitie
 	}
 	d.validateAudience(v, caps)
 	d.validateMessage(v, providers.Kind(acct.Kind), caps)
+	if d.Audience.Kind == "tag" && caps.CheckTags != nil && caps.Supports(providers.AudienceTag) {
+		addProblems(v, caps.CheckTags(d.Audience.Values, d.Message))
+	}
 	if d.Options.Speed < 0 || d.Options.Speed > MaxSpeed {
 		v.Add("options.speed", "err.range", map[string]any{"Min": 0, "Max": MaxSpeed})
 	}

@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -158,5 +159,32 @@ func TestFieldChoices(t *testing.T) {
 	}
 	if got := FieldChoices(reg, "message.y"); got != nil {
 		t.Errorf("undeclared field offers %v", got)
+	}
+}
+
+// TestCheckTagsRunsOnTagAudiences: a provider's tag rule sees a tag
+// audience's values and the message, and its problems are field errors.
+func TestCheckTagsRunsOnTagAudiences(t *testing.T) {
+	var seen []string
+	caps := providers.Capabilities{
+		Audiences:    map[providers.AudienceKind]int{providers.AudienceTag: 2, providers.AudienceCID: 10},
+		MessageTypes: []providers.MessageType{providers.TypeNotification},
+		TextLimits:   map[providers.MessageType]providers.TextLimits{providers.TypeNotification: {Title: 10, Body: 10}},
+		CheckTags: func(tags []string, m providers.Message) []providers.Problem {
+			seen = append(seen, tags...)
+			return []providers.Problem{{Field: "audience.values", MsgID: "err.too_many"}}
+		},
+	}
+	d := Draft{Name: "n", Audience: models.Audience{Kind: "tag", Values: []string{"a", "b"}},
+		Message: providers.Message{Type: providers.TypeNotification, Title: "t", Body: "b"}}
+	err := d.Validate(models.ProviderAccount{Kind: "zeta"}, caps)
+	var v *models.ValidationError
+	if !errors.As(err, &v) || v.Fields["audience.values"].ID != "err.too_many" || len(seen) != 2 {
+		t.Fatalf("tag audience: %v (the rule saw %v)", err, seen)
+	}
+	seen = nil
+	d.Audience = models.Audience{Kind: "cid", Values: []string{"c1"}}
+	if err := d.Validate(models.ProviderAccount{Kind: "zeta"}, caps); err != nil || seen != nil {
+		t.Fatalf("cid audience: %v; the tag rule ran on %v", err, seen)
 	}
 }

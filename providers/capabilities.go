@@ -65,6 +65,10 @@ type Capabilities struct {
 	// declarations above cannot express; it runs after the shared checks,
 	// on drafts, before anything is stored.
 	Check func(m Message) []Problem
+	// CheckTags, when set, applies the provider's rules to a tag audience
+	// (its tags, with the message that goes to them), which the provider
+	// resolves itself; it runs on drafts with the other checks.
+	CheckTags func(tags []string, m Message) []Problem
 }
 
 // ShowWindowRule constrains a message's display window.

@@ -162,5 +162,6 @@ func Capabilities() providers.Capabilities {
 		Idempotency: providers.IdempotencyNone,
 		Options:     optionFields(),
 		Check:       check,
+		CheckTags:   checkTags,
 	}
 }

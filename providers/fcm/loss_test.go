@@ -152,7 +152,27 @@ func TestCheck(t *testing.T) {
 			}
 		})
 	}
-	if ps := checkTopics([]string{"a", "b", "c", "d", "e", "f"}); len(ps) != 1 || ps[0].Field != "audience.values" {
-		t.Fatalf("six topics: %+v", ps)
+	tags := Capabilities().CheckTags
+	asTopic := providers.Message{Options: providers.Options{OptSendAsTopic: true}}
+	for _, tc := range []struct {
+		name      string
+		tags      []string
+		m         providers.Message
+		field, id string
+	}{
+		{"as topics", []string{"a", "b"}, asTopic, "", ""},
+		{"without the option", []string{"a"}, providers.Message{}, "message.options.send_as_topic", "fcm.err.topic_needs_option"},
+		{"six topics", []string{"a", "b", "c", "d", "e", "f"}, asTopic, "audience.values", "fcm.err.too_many_topics"},
+		{"not a topic name", []string{"a b"}, asTopic, "audience.values", "fcm.err.topic_chars"},
+	} {
+		t.Run("tags "+tc.name, func(t *testing.T) {
+			ps := tags(tc.tags, tc.m)
+			if tc.id == "" && len(ps) == 0 {
+				return
+			}
+			if len(ps) != 1 || ps[0].Field != tc.field || ps[0].MsgID != tc.id {
+				t.Fatalf("problems %+v, want %s on %s", ps, tc.id, tc.field)
+			}
+		})
 	}
 }

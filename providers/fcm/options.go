@@ -72,8 +72,18 @@ func check(m providers.Message) []providers.Problem {
 	return out
 }
 
-// checkTopics refuses tags that cannot be FCM topics; it is the Check of
-// a tag audience sent as topics.
+// checkTags is the rule of a tag audience: FCM's topics are the app's
+// subscriptions, not pushdeck's device tags, so tags go to topics only
+// when the operator says so (devices pushdeck knows by their tags are
+// reached through a segment), and only tags that can be topics.
+func checkTags(tags []string, m providers.Message) []providers.Problem {
+	if !m.Options.Bool(OptSendAsTopic) {
+		return []providers.Problem{{Field: "message.options." + OptSendAsTopic, MsgID: "fcm.err.topic_needs_option"}}
+	}
+	return checkTopics(tags)
+}
+
+// checkTopics refuses tags that cannot be FCM topics.
 func checkTopics(tags []string) []providers.Problem {
 	if len(tags) > MaxTopics {
 		return []providers.Problem{{Field: "audience.values", MsgID: "fcm.err.too_many_topics", Args: map[string]any{"Max": MaxTopics}}}

@@ -94,10 +94,10 @@ func (s *Server) showCampaignStats(c *gin.Context) {
 		v.WeCom = &ws
 	}
 	for _, fc := range f.Failures {
-		v.Failures = append(v.Failures, stats.Failure{Status: fc.Status, Code: fc.Code, Message: fc.Message, N: num(fc.N)})
+		v.Failures = append(v.Failures, stats.Failure{Status: fc.Status, Code: fc.Code, Message: outcomeText(ctx, fc.Message), N: num(fc.N)})
 	}
 	for _, d := range ds {
-		v.Deliveries = append(v.Deliveries, stats.Delivery{CID: d.Recipient, Status: d.Status, Code: d.Code, Message: d.Message, RequestID: d.RequestID, UpdatedAt: when(d.UpdatedAt)})
+		v.Deliveries = append(v.Deliveries, stats.Delivery{CID: d.Recipient, Status: d.Status, Code: d.Code, Message: outcomeText(ctx, d.Message), RequestID: d.RequestID, UpdatedAt: when(d.UpdatedAt)})
 	}
 	if next != "" {
 		q := url.Values{"after": {next}}
@@ -186,6 +186,17 @@ func (s *Server) exportDeliveries(c *gin.Context) {
 		s.log.Error("export deliveries", slog.Int64("campaign", cm.ID), slog.Any("error", err))
 	}
 	w.Flush()
+}
+
+// outcomeText is a recipient's outcome message as the page shows it. Most
+// are the provider's own words, shown as given; a provider that explains
+// an outcome to the operator (what to fix, and where) gives a catalog id
+// instead, one dotted word, shown in the operator's language.
+func outcomeText(ctx context.Context, msg string) string {
+	if !strings.Contains(msg, ".") || strings.ContainsAny(msg, " \t\n") {
+		return msg
+	}
+	return i18n.T(ctx, msg)
 }
 
 // csvSafe neutralises spreadsheet formulas: a cell starting with = + - @

@@ -7,6 +7,7 @@ import (
 	"github.com/pushdeck/pushdeck/handlers"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
+	"github.com/pushdeck/pushdeck/providers/fcm"
 	"github.com/pushdeck/pushdeck/providers/jpush"
 	"github.com/pushdeck/pushdeck/web/i18n"
 	provpages "github.com/pushdeck/pushdeck/web/pages/providers"
@@ -40,7 +41,7 @@ func TestRuntimeIDsExist(t *testing.T) {
 	for _, h := range []string{provpages.HealthOK, provpages.HealthFailing, provpages.HealthUnknown} {
 		ids = append(ids, "health."+h)
 	}
-	for _, k := range []providers.Kind{providers.KindSandbox, providers.KindGeTui, providers.KindMXPush, providers.KindWeCom, jpush.Kind} {
+	for _, k := range []providers.Kind{providers.KindSandbox, providers.KindGeTui, providers.KindMXPush, providers.KindWeCom, jpush.Kind, fcm.Kind} {
 		ids = append(ids, "kind."+string(k))
 	}
 	// A provider's own settings and rules name their catalog ids.
@@ -51,6 +52,18 @@ func TestRuntimeIDsExist(t *testing.T) {
 		}
 	}
 	ids = append(ids, "jpush.err.content_too_long")
+	for _, o := range fcm.Capabilities().Options {
+		ids = append(ids, o.Label, o.Help)
+		for _, c := range o.Choices {
+			ids = append(ids, "fcm."+o.Name+"."+c)
+		}
+	}
+	// FCM's draft problems, and the message its THIRD_PARTY_AUTH_ERROR
+	// outcomes carry.
+	for _, e := range []string{"ext_object", "reserved_key", "client_key", "data_too_big", "label_chars", "too_many_topics", "topic_chars", "topic_needs_option"} {
+		ids = append(ids, "fcm.err."+e)
+	}
+	ids = append(ids, fcm.MsgThirdPartyAuth)
 	for _, t := range []providers.MessageType{providers.TypeNotification, providers.TypeTransmission, providers.TypeLink, providers.TypeImage,
 		providers.TypeText, providers.TypeTextCard, providers.TypeMarkdown, providers.TypeNews} {
 		ids = append(ids, "type."+string(t))

@@ -39,6 +39,16 @@ func fcmSend(tb testing.TB, n int, opts []fcmfake.Option, inject func(f *fcmfake
 	key := srv.cli("apikey", "create", "--name", "fcm", "--role", "admin")
 	srv.start()
 
+	// A key file that is not JSON is refused by field, and nothing is stored.
+	var refused struct {
+		Error struct {
+			Fields map[string]string `json:"fields"`
+		} `json:"error"`
+	}
+	bad := map[string]any{"name": "firebase", "kind": "fcm", "base_url": fake.URL, "credentials": map[string]any{"service_account": "{not json"}}
+	if code := srv.api(http.MethodPost, "/api/v1/providers", key, bad, &refused); code != http.StatusUnprocessableEntity || refused.Error.Fields["credentials.service_account"] == "" {
+		tb.Fatalf("a broken key file: %d %v, want 422 naming credentials.service_account", code, refused.Error.Fields)
+	}
 	var acct struct {
 		ID int64 `json:"id"`
 	}

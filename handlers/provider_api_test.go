@@ -278,7 +278,7 @@ func TestProviderAPIValidation(t *testing.T) {
 		{"no name", providerBody(t, " ", "getui", "", getui), 422, []string{"name"}},
 		{"name taken", providerBody(t, "Sandbox", "getui", "", getui), 422, []string{"name"}},
 		{"no kind", providerBody(t, "a", "", "", getui), 422, []string{"kind"}},
-		{"unknown kind", providerBody(t, "a", "fcm", "", getui), 422, []string{"kind"}},
+		{"unknown kind", providerBody(t, "a", "carrier-pigeon", "", getui), 422, []string{"kind"}},
 		{"getui app_id missing", providerBody(t, "a", "getui", "", with(getui, "app_id", "")), 422, []string{"credentials.app_id"}},
 		{"getui app_id not a path segment", providerBody(t, "a", "getui", "", with(getui, "app_id", "a/b")), 422, []string{"credentials.app_id"}},
 		{"getui secret not a string", providerBody(t, "a", "getui", "", with(getui, "master_secret", 5)), 422, []string{"credentials.master_secret"}},

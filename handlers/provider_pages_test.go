@@ -139,7 +139,7 @@ func TestProviderFormValidation(t *testing.T) {
 		},
 		{
 			name:   "unknown kind",
-			form:   url.Values{"kind": {"fcm"}, "name": {"x"}},
+			form:   url.Values{"kind": {"carrier-pigeon"}, "name": {"x"}},
 			errors: map[string]string{"kind": "is not one of the offered choices"},
 			kept:   map[string]string{"name": "x"},
 		},

@@ -35,7 +35,7 @@ func (c *Client) call(ctx context.Context, body []byte) answer {
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	resp, err := c.http.Do(req)
+	resp, err := c.conns[c.next.Add(1)%connPool].Do(req)
 	if err != nil {
 		return transportAnswer(ctx, err)
 	}

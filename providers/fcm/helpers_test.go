@@ -94,3 +94,7 @@ func waitFor(t *testing.T, ms int) {
 	t.Helper()
 	time.Sleep(time.Duration(ms) * time.Millisecond)
 }
+
+func providersConfig(f *fcmfake.Server) providers.Config {
+	return providers.Config{BaseURL: f.URL, Credentials: f.Credentials(), HTTPClient: f.Client()}
+}

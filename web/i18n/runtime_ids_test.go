@@ -60,7 +60,8 @@ func TestRuntimeIDsExist(t *testing.T) {
 	}
 	// FCM's draft problems, and the message its THIRD_PARTY_AUTH_ERROR
 	// outcomes carry.
-	for _, e := range []string{"ext_object", "reserved_key", "client_key", "data_too_big", "label_chars", "too_many_topics", "topic_chars", "topic_needs_option"} {
+	for _, e := range []string{"ext_object", "reserved_key", "client_key", "data_too_big", "label_chars", "too_many_topics", "topic_chars", "topic_needs_option",
+		"sa_json", "sa_type", "sa_missing", "sa_project", "sa_token_uri", "sa_key"} {
 		ids = append(ids, "fcm.err."+e)
 	}
 	ids = append(ids, fcm.MsgThirdPartyAuth)

@@ -131,6 +131,7 @@ func (e *Engine) Run(ctx context.Context) {
 	stopSending := e.send.start(ctx)
 	wg.Go(func() { e.plan.run(ctx) })
 	wg.Go(func() { e.every(ctx, time.Second, e.startDue) })
+	wg.Go(func() { e.recurringLoop(ctx) })
 	wg.Go(func() { e.poll.run(ctx) })
 	wg.Go(func() { e.every(ctx, max(e.cfg.PollEvery/3, time.Second), e.poll.pollReports) })
 	wg.Go(func() { e.every(ctx, e.cfg.PruneEvery, e.pruneDeliveries) })

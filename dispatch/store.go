@@ -22,6 +22,7 @@ type Store interface {
 	engineStore
 	credentialStore
 	metricsStore
+	recurringStore
 }
 
 // The SQLite store is the engine's store.

@@ -44,6 +44,11 @@ const (
 	auditSegmentUpdate         = "segment_update"
 	auditSegmentSave           = "segment_save"
 	auditSegmentDelete         = "segment_delete"
+	auditRecurringCreate       = "recurring_create"
+	auditRecurringPause        = "recurring_pause"
+	auditRecurringResume       = "recurring_resume"
+	auditRecurringEnd          = "recurring_end"
+	auditRecurringDelete       = "recurring_delete"
 )
 
 // AuditActions lists every action the console records, in the order the
@@ -59,5 +64,6 @@ func AuditActions() []string {
 		auditDeviceCreate, auditDeviceUpdate, auditDeviceUpsert, auditDeviceImport, auditDeviceSeed, auditDeviceTag, auditDeviceAlias, auditDeviceDelete,
 		auditDeviceClearInvalid,
 		auditSegmentCreate, auditSegmentUpdate, auditSegmentSave, auditSegmentDelete,
+		auditRecurringCreate, auditRecurringPause, auditRecurringResume, auditRecurringEnd, auditRecurringDelete,
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/pushdeck/pushdeck/web"
 	"github.com/pushdeck/pushdeck/web/i18n"
 	"github.com/pushdeck/pushdeck/web/pages/campaigns"
+	"github.com/pushdeck/pushdeck/web/pages/recurring"
 )
 
 func (s *Server) showCampaigns(c *gin.Context) {
@@ -30,6 +31,14 @@ func (s *Server) showCampaigns(c *gin.Context) {
 		return
 	}
 	v := campaigns.ListView{Rows: rows, Status: string(f.Status)}
+	if f.Status == "" && f.After == 0 {
+		sec, err := s.recurringSection(ctx)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		v.Recurring = recurring.Section(sec)
+	}
 	if f.Status != "" {
 		v.Empty = i18n.T(ctx, "campaigns.empty_status", map[string]any{"Status": i18n.T(ctx, "status."+string(f.Status))})
 	}

@@ -40,6 +40,7 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, s.audienceRoutes()...)
 	rs = append(rs, s.settingsRoutes()...)
 	rs = append(rs, s.statsRoutes()...)
+	rs = append(rs, s.recurringRoutes()...)
 	return rs
 }
 

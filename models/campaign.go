@@ -79,6 +79,10 @@ type Campaign struct {
 	Planned    bool
 	PlanCursor string
 	PlanSeq    int
+	// RecurringID and RunSlot are set on a run of a recurring definition:
+	// which one, and the slot it was started for (unique together).
+	RecurringID *int64
+	RunSlot     *time.Time
 }
 
 // Totals returns the counters in contract shape.
@@ -97,6 +101,9 @@ type NewCampaign struct {
 	ScheduleAt  *time.Time
 	Idempotency Idempotency
 	CreatedBy   string
+	// RecurringID and RunSlot mark a run of a recurring definition.
+	RecurringID *int64
+	RunSlot     *time.Time
 }
 
 // CreateCampaign stores a draft. With an idempotency key already used, it
@@ -117,6 +124,7 @@ func (s *Store) CreateCampaign(ctx context.Context, in NewCampaign) (c Campaign,
 		Name: in.Name, ProviderID: in.ProviderID, GroupName: in.GroupName, Status: StatusDraft,
 		AudienceKind: in.Audience.Kind, Audience: in.Audience, Message: in.Message, Options: in.Options, ScheduleAt: in.ScheduleAt,
 		Nonce: nonceChars(nonce), CreatedBy: in.CreatedBy, CreatedAt: now, UpdatedAt: now,
+		RecurringID: in.RecurringID, RunSlot: in.RunSlot,
 	}
 	if c.Options == nil {
 		c.Options = json.RawMessage(`{}`)

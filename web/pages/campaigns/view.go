@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"github.com/pushdeck/pushdeck/web"
 )
 
@@ -34,6 +36,9 @@ type ListView struct {
 	NextURL  string
 	// Empty is the empty state naming the filter ("" without a filter).
 	Empty string
+	// Recurring is the section of recurring definitions above the list
+	// (nil on filtered and later pages).
+	Recurring templ.Component
 }
 
 // Event is one status change.

@@ -24,6 +24,7 @@ type apiDevice struct {
 	Platform   *string    `json:"platform"`
 	Vendor     *string    `json:"vendor"`
 	Region     *string    `json:"region"`
+	Timezone   *string    `json:"timezone"`
 	Tags       *[]string  `json:"tags"`
 	OptedOut   *bool      `json:"opted_out"`
 	LastSeenAt *time.Time `json:"last_seen_at"`
@@ -53,7 +54,7 @@ func (s *Server) apiUpsertDevices(c *gin.Context) {
 			return err
 		}
 		in = append(in, models.DeviceInput{CID: d.CID, Alias: d.Alias, UserID: d.UserID, Platform: d.Platform, Vendor: d.Vendor,
-			Region: d.Region, Tags: d.Tags, OptedOut: d.OptedOut, LastSeenAt: d.LastSeenAt})
+			Region: d.Region, Timezone: d.Timezone, Tags: d.Tags, OptedOut: d.OptedOut, LastSeenAt: d.LastSeenAt})
 		return nil
 	})
 	if !ok {

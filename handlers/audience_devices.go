@@ -28,7 +28,7 @@ func (s *Server) showDevice(c *gin.Context) {
 		return
 	}
 	v := audience.DeviceView{ID: d.ID, Account: acct.Name, CID: d.CID, Alias: d.Alias, UserID: d.UserID, Platform: d.Platform,
-		Vendor: d.Vendor, Region: d.Region, OptedOut: d.OptedOut, Created: when(d.CreatedAt), Updated: when(d.UpdatedAt),
+		Vendor: d.Vendor, Region: d.Region, Timezone: d.Timezone, OptedOut: d.OptedOut, Created: when(d.CreatedAt), Updated: when(d.UpdatedAt),
 		LastSeen: whenPtr(d.LastSeenAt), EditURL: fmt.Sprintf("/audience/devices/%d/edit", d.ID),
 		DeleteURL: fmt.Sprintf("/audience/devices/%d/delete", d.ID), BackURL: deviceListURL(d.ProviderID, audience.Filter{}, ""),
 		InvalidSince: whenPtr(d.InvalidAt), InvalidReason: d.InvalidReason, ClearInvalidURL: fmt.Sprintf("/audience/devices/%d/clear-invalid", d.ID)}

@@ -16,6 +16,7 @@ const (
 	MaxAliasLen    = 128
 	MaxUserIDLen   = 128
 	MaxRegionLen   = 64
+	MaxTimezoneLen = 64
 	MaxVendorLen   = 32
 	MaxTagLen      = 64
 	MaxDeviceTags  = 100
@@ -27,16 +28,18 @@ var Platforms = []string{"ios", "android", "other"}
 
 // Device is one registered device of a provider account.
 type Device struct {
-	ID         int64    `json:"id"`
-	ProviderID int64    `json:"provider_id"`
-	CID        string   `json:"cid" gorm:"column:cid"`
-	Alias      string   `json:"alias"`
-	UserID     string   `json:"user_id"`
-	Platform   string   `json:"platform"`
-	Vendor     string   `json:"vendor"`
-	Region     string   `json:"region"`
-	Tags       []string `json:"tags" gorm:"-"`
-	OptedOut   bool     `json:"opted_out"`
+	ID         int64  `json:"id"`
+	ProviderID int64  `json:"provider_id"`
+	CID        string `json:"cid" gorm:"column:cid"`
+	Alias      string `json:"alias"`
+	UserID     string `json:"user_id"`
+	Platform   string `json:"platform"`
+	Vendor     string `json:"vendor"`
+	Region     string `json:"region"`
+	// Timezone is the device's IANA zone ("" = the campaign's zone).
+	Timezone string   `json:"timezone"`
+	Tags     []string `json:"tags" gorm:"-"`
+	OptedOut bool     `json:"opted_out"`
 	// InvalidAt is when a provider last answered the device's token
 	// invalid (nil: never, or cleared since); InvalidReason is its code
 	// and message.
@@ -58,6 +61,7 @@ type DeviceInput struct {
 	Platform   *string
 	Vendor     *string
 	Region     *string
+	Timezone   *string
 	Tags       *[]string
 	OptedOut   *bool
 	LastSeenAt *time.Time
@@ -82,6 +86,7 @@ func (in *DeviceInput) Normalize() {
 	trim(in.Platform, true)
 	trim(in.Vendor, true)
 	trim(in.Region, false)
+	trim(in.Timezone, false)
 	if in.Platform != nil && *in.Platform == "" {
 		other := "other"
 		in.Platform = &other
@@ -136,6 +141,11 @@ func (in *DeviceInput) Validate(v *ValidationError, prefix string) {
 	checkOpt("user_id", in.UserID, MaxUserIDLen)
 	checkOpt("vendor", in.Vendor, MaxVendorLen)
 	checkOpt("region", in.Region, MaxRegionLen)
+	if in.Timezone != nil && *in.Timezone != "" && checkText(v, prefix+"timezone", *in.Timezone, MaxTimezoneLen) {
+		if _, err := time.LoadLocation(*in.Timezone); err != nil || *in.Timezone == "Local" {
+			v.Add(prefix+"timezone", "err.device_timezone", nil)
+		}
+	}
 	if in.Platform != nil && !validPlatform(*in.Platform) {
 		v.Add(prefix+"platform", "err.audience_platform", nil)
 	}

@@ -10,7 +10,7 @@ import (
 
 // CSVColumns are the columns a device CSV may name in its header, in any
 // order; cid is required.
-var CSVColumns = []string{"cid", "alias", "user_id", "platform", "vendor", "region", "tags"}
+var CSVColumns = []string{"cid", "alias", "user_id", "platform", "vendor", "region", "tags", "timezone"}
 
 // ImportOptions tunes ImportCSV. Zero values take the defaults.
 type ImportOptions struct {

@@ -154,7 +154,7 @@ func (im *csvImport) next(n int) (rows []DeviceInput, done bool, err error) {
 
 // rejectOrder is the order in which a row's problems are reported (one
 // reason a row, the first in contract order).
-var rejectOrder = []string{"cid", "alias", "user_id", "platform", "vendor", "region", "tags"}
+var rejectOrder = []string{"cid", "alias", "user_id", "platform", "vendor", "region", "tags", "timezone"}
 
 // parse turns a record into a validated input, or rejects it.
 func (im *csvImport) parse(line int64, rec []string) (DeviceInput, bool) {
@@ -164,8 +164,8 @@ func (im *csvImport) parse(line int64, rec []string) (DeviceInput, bool) {
 	// one per field).
 	var in DeviceInput
 	opt := new(struct {
-		alias, user, platform, vendor, region string
-		tags                                  []string
+		alias, user, platform, vendor, region, timezone string
+		tags                                            []string
 	})
 	for i, f := range rec {
 		switch im.col[i] {
@@ -181,6 +181,8 @@ func (im *csvImport) parse(line int64, rec []string) (DeviceInput, bool) {
 			opt.vendor, in.Vendor = f, &opt.vendor
 		case "region":
 			opt.region, in.Region = f, &opt.region
+		case "timezone":
+			opt.timezone, in.Timezone = f, &opt.timezone
 		case "tags":
 			opt.tags = []string{}
 			if f != "" {

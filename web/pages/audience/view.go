@@ -105,6 +105,7 @@ type DeviceView struct {
 	Platform  string
 	Vendor    string
 	Region    string
+	Timezone  string
 	Tags      []TagRow
 	OptedOut  bool
 	Created   string

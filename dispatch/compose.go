@@ -37,6 +37,11 @@ type Options struct {
 	// the engine may retry, and a batch is not retried past that. Off,
 	// a retry after a lost answer may deliver the message twice.
 	DuplicateCheck *bool `json:"duplicate_check,omitempty"`
+	// LocalTime ("HH:MM") sends to each recipient at that time in their
+	// device's zone (Timezone for devices without one).
+	LocalTime string `json:"local_time,omitempty"`
+	// Marketing campaigns wait out the account's quiet hours.
+	Marketing bool `json:"marketing,omitempty"`
 }
 
 // DuplicateCheckOn reports whether the duplicate check is on (the default).
@@ -123,6 +128,7 @@ func (d *Draft) Validate(acct models.ProviderAccount, caps providers.Capabilitie
 			v.Add("options.timezone", "err.campaign_timezone", nil)
 		}
 	}
+	d.validateLocal(v)
 	if d.ScheduleAt != nil && !d.ScheduleAt.After(time.Now()) {
 		v.Add("schedule_at", "err.future", nil)
 	}

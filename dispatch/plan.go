@@ -82,6 +82,8 @@ type planStore interface {
 	// Transition returns *models.TransitionError (ErrConflict) when the
 	// campaign moved on meanwhile.
 	Transition(ctx context.Context, id int64, to models.Status, actor, reason string) (models.Campaign, error)
+	// localStore gives recipients' zones to local-time plans.
+	localStore
 }
 
 // planner freezes the audiences of sending campaigns into batches.
@@ -169,6 +171,12 @@ func (p *planner) plan(ctx context.Context, c models.Campaign) error {
 	if err != nil {
 		return err
 	}
+	local := p.localPlanOf(c, acct)
+	if local != nil && m == broadcast {
+		// One request reaches every zone at once: resolve the audience
+		// from the registry instead, to send each zone at its time.
+		m = resolved
+	}
 	if m == broadcast {
 		t, err := json.Marshal(providers.Target{Kind: providers.AudienceKind(c.Audience.Kind), Values: c.Audience.Values})
 		if err != nil {
@@ -181,6 +189,9 @@ func (p *planner) plan(ctx context.Context, c models.Campaign) error {
 		kind = providers.AudienceAlias
 	}
 	fz := &freezer{p: p, c: c, kind: kind, limit: max(1, caps.Audiences[kind]), cursor: c.PlanCursor}
+	if fz.local = local; local != nil && kind == providers.AudienceAlias {
+		local.by = "alias"
+	}
 	if info, err := p.info(ctx, c.ID); err == nil && info.speed > 0 {
 		// A request never carries more than one second's worth of the
 		// campaign's speed, so the speed can be paced one request at a time.
@@ -218,9 +229,14 @@ type freezer struct {
 	buf     []string
 	pending []models.NewBatch
 	batches int
+	// local, when set, gives each recipient a due time (local_time.go).
+	local *localPlan
 }
 
 func (f *freezer) add(ctx context.Context, cids []string) error {
+	if f.local != nil {
+		return f.addLocal(ctx, cids)
+	}
 	for _, cid := range cids {
 		if f.cursor != "" && cid <= f.cursor {
 			continue // frozen by an earlier, interrupted run
@@ -244,15 +260,23 @@ func (f *freezer) cut() error {
 	if len(f.buf) == 0 {
 		return nil
 	}
+	if err := f.cutDue(f.buf, time.Time{}); err != nil {
+		return err
+	}
+	f.cursor = f.buf[len(f.buf)-1]
+	f.buf = nil
+	return nil
+}
+
+// cutDue adds a batch of recipients due at due (zero: at once).
+func (f *freezer) cutDue(recipients []string, due time.Time) error {
 	// The recipients travel in the batch's own column; the target keeps
 	// only the kind.
 	t, err := json.Marshal(providers.Target{Kind: f.kind})
 	if err != nil {
 		return fmt.Errorf("dispatch: encode target: %w", err)
 	}
-	f.pending = append(f.pending, models.NewBatch{Target: t, Recipients: f.buf})
-	f.cursor = f.buf[len(f.buf)-1]
-	f.buf = nil
+	f.pending = append(f.pending, models.NewBatch{Target: t, Recipients: recipients, DueAt: due})
 	return nil
 }
 

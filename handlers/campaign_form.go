@@ -35,6 +35,7 @@ func formValues(c *gin.Context) campaigns.FormValues {
 		WeComSafe: on("wecom_safe"), WeComIDTrans: on("wecom_id_trans"), WeComDupCheck: on("wecom_dup_check"),
 		WeComDupInterval: p("wecom_dup_interval"), WeComButton: p("wecom_btntxt"), WeComArticles: p("wecom_articles"),
 		Speed: p("speed"), ErrorThreshold: p("error_threshold"), ScheduleAt: p("schedule_at"), Timezone: p("timezone"),
+		LocalTime: strings.TrimSpace(p("local_time")), Marketing: on("marketing"),
 		Options: postedOptions(c), // last: the fields above have parsed the form
 	}
 }
@@ -59,6 +60,7 @@ func draftFromForm(c *gin.Context, withFile bool) (campaigns.FormValues, dispatc
 		}
 		d.Options.Timezone = tz
 	}
+	d.Options.LocalTime, d.Options.Marketing = f.LocalTime, f.Marketing
 	if withFile {
 		if extra, ok := uploadedValues(c, v); ok && len(extra) > 0 {
 			f.AudienceValues = strings.TrimRight(f.AudienceValues, "\r\n \t")
@@ -325,5 +327,5 @@ var formFields = map[string]string{
 	"message.wecom": "wecom_safe", "message.wecom.safe": "wecom_safe", "message.wecom.enable_id_trans": "wecom_id_trans",
 	"message.wecom.duplicate_check_interval": "wecom_dup_interval", "message.wecom.btntxt": "wecom_btntxt",
 	"options.speed": "speed", "options.ttl_seconds": "ttl_seconds", "options.error_threshold": "error_threshold",
-	"options.timezone": "timezone", "options.duplicate_check": "wecom_dup_check", "schedule_at": "schedule_at",
+	"options.timezone": "timezone", "options.local_time": "local_time", "options.duplicate_check": "wecom_dup_check", "schedule_at": "schedule_at",
 }

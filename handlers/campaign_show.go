@@ -72,6 +72,9 @@ func (s *Server) campaignView(ctx context.Context, cm models.Campaign) (campaign
 		Progress: prog.View,
 		Test:     campaigns.TestView{ID: cm.ID},
 	}
+	if v.Due, err = s.dueSection(ctx, cm, d, acct); err != nil {
+		return campaigns.ShowView{}, err
+	}
 	if cm.ScheduleAt != nil && d.Options.Timezone != "" && d.Options.Timezone != "UTC" {
 		v.ScheduleLocal = describeZone(*cm.ScheduleAt, d.Options.Timezone)
 	}

@@ -26,7 +26,7 @@ func valuesOf(d dispatch.Draft) campaigns.FormValues {
 		IOSContentAvailable: m.IOS.ContentAvailable, IOSMutableContent: m.IOS.MutableContent, AndroidChannel: m.Android.ChannelID,
 		MXStrategy: m.MX.Strategy, MXSequence: strings.Join(m.MX.Sequence, ", "),
 		WeComSafe: m.WeCom.Safe, WeComIDTrans: m.WeCom.EnableIDTrans, WeComDupCheck: d.Options.DuplicateCheckOn(), WeComButton: m.WeCom.ButtonText,
-		Timezone: d.Options.Timezone, Options: optionValues(m.Options),
+		Timezone: d.Options.Timezone, LocalTime: d.Options.LocalTime, Marketing: d.Options.Marketing, Options: optionValues(m.Options),
 	}
 	if f.Timezone == "" {
 		f.Timezone = "UTC"

@@ -275,6 +275,7 @@ func (s *Server) showEditProvider(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	v.Quiet = quietSection(a, a.QuietStart, a.QuietEnd, nil)
 	s.render(c, http.StatusOK, provpages.Form(v))
 }
 

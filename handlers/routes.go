@@ -41,6 +41,7 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, s.settingsRoutes()...)
 	rs = append(rs, s.statsRoutes()...)
 	rs = append(rs, s.recurringRoutes()...)
+	rs = append(rs, s.localTimeRoutes()...)
 	return rs
 }
 

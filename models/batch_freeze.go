@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // NewBatch is a batch to freeze: its target JSON and, for a listed
@@ -11,6 +12,9 @@ import (
 type NewBatch struct {
 	Target     json.RawMessage
 	Recipients []string
+	// DueAt, when later than now, is when the batch may first be sent
+	// (local-time delivery, quiet hours); zero means at once.
+	DueAt time.Time
 }
 
 // RequestID derives a batch's request id from the campaign's nonce, id and
@@ -55,11 +59,15 @@ func (s *Store) FreezeBatches(ctx context.Context, campaignID int64, bs []NewBat
 			if n := len(nb.Recipients); n > 0 {
 				first, last = nb.Recipients[0], nb.Recipients[n-1]
 			}
+			due := now
+			if nb.DueAt.After(now) {
+				due = nb.DueAt.UTC()
+			}
 			// The target is bound as bytes (a BLOB), as GORM writes a
 			// json.RawMessage, so every batch row reads back alike.
 			r, err := tx.rawExec(ctx, `INSERT INTO batches (campaign_id, seq, request_id, target, first_recipient, last_recipient, size, status, next_attempt_at, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-				c.ID, seq, RequestID(c.Nonce, c.ID, seq), []byte(nb.Target), first, last, len(nb.Recipients), now, now, now)
+				c.ID, seq, RequestID(c.Nonce, c.ID, seq), []byte(nb.Target), first, last, len(nb.Recipients), due, now, now)
 			if err != nil {
 				return fmt.Errorf("models: add batch %d of campaign %d: %w", seq, c.ID, err)
 			}

@@ -22,7 +22,11 @@ type ProviderAccount struct {
 	// RateLimit is the account's request rate (requests/s) shared by all
 	// its campaigns; 0 lets the engine learn it (adaptive, from the
 	// provider's safe default).
-	RateLimit   float64
+	RateLimit float64
+	// QuietStart and QuietEnd ("HH:MM", each recipient's local time) bound
+	// the hours marketing campaigns wait out; empty: none.
+	QuietStart  string
+	QuietEnd    string
 	LastOKAt    *time.Time
 	LastError   string
 	LastErrorAt *time.Time

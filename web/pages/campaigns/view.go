@@ -203,6 +203,9 @@ type ShowView struct {
 	Events        []Event
 	Progress      ProgressView
 	Test          TestView
+	// Due is what a local-time or marketing campaign has due when (nil
+	// for the others).
+	Due templ.Component
 }
 
 // Article is one news article in the preview.
@@ -301,6 +304,8 @@ type FormValues struct {
 	ErrorThreshold      string
 	ScheduleAt          string
 	Timezone            string
+	LocalTime           string
+	Marketing           bool
 	// Options are the provider settings as typed, by option name.
 	Options map[string]string
 }

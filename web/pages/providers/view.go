@@ -92,6 +92,8 @@ type CredField struct {
 type FormView struct {
 	// ID is zero when adding an account.
 	ID int64
+	// Quiet is the account's quiet-hours form (editing only).
+	Quiet templ.Component
 	// Account is the stored name of the account being edited (the title
 	// keeps it while the name field is being changed).
 	Account string

@@ -70,6 +70,7 @@ func apiOps(reg providers.Registry) []apiOp {
 	ops = append(ops, audienceOps()...)
 	ops = append(ops, segmentOps()...)
 	ops = append(ops, providerOps(reg)...)
+	ops = append(ops, scheduleOps()...)
 	return ops
 }
 

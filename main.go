@@ -228,10 +228,11 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		return err
 	}
 	engine := dispatch.New(store, Registry(), dispatch.Config{Owner: "pushdeck@" + host, Retention: retention}, log)
+	webhooks := dispatch.NewWebhooks(store, dispatch.WebhookConfig{Owner: "pushdeck@" + host}, log)
 	// The engine, the background jobs and the imports pages start run
 	// until the HTTP server has finished its in-flight requests.
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
-	srv := handlers.New(handlers.Params{Store: store, Engine: engine, Registry: Registry(), Catalog: cat, Log: log,
+	srv := handlers.New(handlers.Params{Store: store, Engine: engine, Webhooks: webhooks, Registry: Registry(), Catalog: cat, Log: log,
 		Config: handlers.Config{TrustedProxies: proxies}, Context: engineCtx})
 	hs := srv.HTTPServer(cfg.Addr)
 	if err := announceSetup(ctx, store, srv, stdout, log); err != nil {
@@ -241,6 +242,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 
 	var wg sync.WaitGroup
 	wg.Go(func() { engine.Run(engineCtx) })
+	wg.Go(func() { webhooks.Run(engineCtx) })
 	wg.Go(func() { models.RunCheckpoints(engineCtx, rdb, 2*time.Second, log) })
 	wg.Go(func() { srv.RunHousekeeping(engineCtx, time.Hour) })
 	errc := make(chan error, 1)

@@ -49,6 +49,10 @@ const (
 	auditRecurringResume       = "recurring_resume"
 	auditRecurringEnd          = "recurring_end"
 	auditRecurringDelete       = "recurring_delete"
+	auditWebhookCreate         = "webhook_create"
+	auditWebhookUpdate         = "webhook_update"
+	auditWebhookDelete         = "webhook_delete"
+	auditWebhookTest           = "webhook_test"
 )
 
 // AuditActions lists every action the console records, in the order the
@@ -65,5 +69,6 @@ func AuditActions() []string {
 		auditDeviceClearInvalid,
 		auditSegmentCreate, auditSegmentUpdate, auditSegmentSave, auditSegmentDelete,
 		auditRecurringCreate, auditRecurringPause, auditRecurringResume, auditRecurringEnd, auditRecurringDelete,
+		auditWebhookCreate, auditWebhookUpdate, auditWebhookDelete, auditWebhookTest,
 	}
 }

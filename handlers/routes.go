@@ -39,6 +39,7 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, s.providerRoutes()...)
 	rs = append(rs, s.audienceRoutes()...)
 	rs = append(rs, s.settingsRoutes()...)
+	rs = append(rs, s.webhookRoutes()...)
 	rs = append(rs, s.statsRoutes()...)
 	rs = append(rs, s.recurringRoutes()...)
 	rs = append(rs, s.localTimeRoutes()...)

@@ -82,8 +82,11 @@ func ParseTrustedProxies(list string) ([]string, error) {
 
 // Params are the dependencies of New.
 type Params struct {
-	Store    *models.Store
-	Engine   *dispatch.Engine
+	Store  *models.Store
+	Engine *dispatch.Engine
+	// Webhooks is woken when a test event is queued; nil leaves the
+	// event to the worker's next look (tests without a worker).
+	Webhooks *dispatch.Webhooks
 	Registry providers.Registry
 	Catalog  *i18n.Catalog
 	Log      *slog.Logger
@@ -97,6 +100,7 @@ type Params struct {
 type Server struct {
 	store  *models.Store
 	engine *dispatch.Engine
+	hooks  *dispatch.Webhooks
 	reg    providers.Registry
 	cat    *i18n.Catalog
 	log    *slog.Logger
@@ -116,7 +120,7 @@ func New(p Params) *Server {
 	if p.Log == nil {
 		p.Log = slog.Default()
 	}
-	s := &Server{store: p.Store, engine: p.Engine, reg: p.Registry, cat: p.Catalog, log: p.Log, cfg: p.Config, setupToken: newSetupToken()}
+	s := &Server{store: p.Store, engine: p.Engine, hooks: p.Webhooks, reg: p.Registry, cat: p.Catalog, log: p.Log, cfg: p.Config, setupToken: newSetupToken()}
 	if p.Context == nil {
 		p.Context = context.Background()
 	}

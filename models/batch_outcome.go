@@ -80,6 +80,11 @@ func (s *Store) CompleteBatches(ctx context.Context, done []Completion) (campaig
 				lost = append(lost, b)
 				continue
 			}
+			if st == BatchFailed {
+				if err := tx.emitBatchFailed(ctx, b, res); err != nil {
+					return err
+				}
+			}
 			t, ok := deltas[b.CampaignID]
 			if !ok {
 				t = &Totals{}
@@ -243,6 +248,9 @@ func (s *Store) writeSettlement(ctx context.Context, b Batch, st settlement, t *
 		if err != nil {
 			return fmt.Errorf("models: mark invalid devices of batch %d: %w", b.ID, err)
 		}
+		if err := s.emitDevicesInvalid(ctx, b.CampaignID, st.invalid); err != nil {
+			return err
+		}
 	}
 	for _, f := range st.failures {
 		_, err := s.rawExec(ctx, `INSERT INTO campaign_failures (campaign_id, status, code, message, n) VALUES (?,?,?,?,?)
@@ -270,4 +278,11 @@ func invalidReason(o Outcome) string {
 		return truncate(o.Code, maxInvalidReason)
 	}
 	return truncate(o.Code+": "+o.Message, maxInvalidReason)
+}
+
+// emitBatchFailed queues the batch.failed event of a batch whose
+// recipients all ended failed or invalid, with the provider's answer.
+func (s *Store) emitBatchFailed(ctx context.Context, b Batch, res BatchResult) error {
+	return s.EmitWebhook(ctx, EventBatchFailed, map[string]any{"campaign_id": b.CampaignID, "batch": b.Seq,
+		"recipients": len(b.Recipients), "status": normalStatus(res.Final), "code": res.Code, "message": truncate(res.Message, 500)})
 }

@@ -60,6 +60,7 @@ func (s *Store) transitionWhy(ctx context.Context, c Campaign, to Status, actor 
 	}
 	reason := r.Text
 	now := s.now()
+	from, firstStart := c.Status, c.StartedAt == nil
 	upd := map[string]any{"status": to, "status_reason": reason, "status_reason_code": r.Code, "status_reason_data": data, "updated_at": now}
 	if to == StatusSending && c.StartedAt == nil {
 		upd["started_at"] = now
@@ -81,6 +82,10 @@ func (s *Store) transitionWhy(ctx context.Context, c Campaign, to Status, actor 
 		return c, fmt.Errorf("models: campaign %d event: %w", c.ID, err)
 	}
 	c.Status, c.StatusReason, c.StatusReasonCode, c.StatusReasonData, c.UpdatedAt = to, reason, r.Code, data, now
+	// The webhook event commits with the change (s is in its transaction).
+	if err := s.emitCampaignEvent(ctx, c, from, firstStart, actor, r); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 

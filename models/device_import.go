@@ -110,7 +110,12 @@ func (s *Store) ImportCSV(ctx context.Context, providerID int64, r io.Reader, op
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("models: import devices: %w", err)
 	}
-	return res, nil
+	// The rows went in over several transactions; the event follows the
+	// last one (a crash before it loses only the notice, and the import is
+	// idempotent, so running it again announces it).
+	err = s.EmitWebhook(ctx, EventImportFinished, map[string]any{"provider_id": providerID, "imported": res.Imported,
+		"updated": res.Updated, "unchanged": res.Unchanged, "rejected": res.RejectedTotal})
+	return res, err
 }
 
 // importChunkRows is how many rows the reader hands over at a time.

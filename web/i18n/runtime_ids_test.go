@@ -74,6 +74,12 @@ func TestRuntimeIDsExist(t *testing.T) {
 	for _, a := range []string{"send", "schedule", "pause", "resume", "cancel"} {
 		ids = append(ids, "flash.action_"+a)
 	}
+	for _, st := range []string{models.WebhookPending, models.WebhookDelivered, models.WebhookDead} {
+		ids = append(ids, "webhooks.state."+st)
+	}
+	for _, typ := range models.WebhookEventTypes() {
+		ids = append(ids, "webhooks.event."+typ)
+	}
 	for _, l := range i18n.Supported {
 		loc := cat.Localizer(l.Tag)
 		for _, id := range ids {

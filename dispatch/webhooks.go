@@ -184,7 +184,7 @@ func (w *Webhooks) claim(ctx context.Context) []models.WebhookDelivery {
 	}
 	// More candidates than slots: some may belong to a full endpoint.
 	ds, err := w.store.ClaimWebhookDeliveries(ctx, models.WebhookClaim{Owner: w.cfg.Owner, Limit: free * 4,
-		Lease: w.cfg.Timeout + 30*time.Second, Take: take})
+		Lease: w.cfg.Timeout + 30*time.Second, Full: w.fullEndpoints(), Take: take})
 	if err != nil {
 		if ctx.Err() == nil {
 			w.log.Error("claim webhook deliveries", slog.Any("error", err))
@@ -196,6 +196,19 @@ func (w *Webhooks) claim(ctx context.Context) []models.WebhookDelivery {
 		return nil
 	}
 	return ds
+}
+
+// fullEndpoints are the endpoints using all their slots.
+func (w *Webhooks) fullEndpoints() []int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []int64
+	for id, n := range w.busy {
+		if n >= w.cfg.PerEndpoint {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (w *Webhooks) free() int {

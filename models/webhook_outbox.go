@@ -65,6 +65,9 @@ type WebhookClaim struct {
 	// Lease is how long a claimed row stays with Owner before another
 	// claim may take it again (longer than one attempt's timeout).
 	Lease time.Duration
+	// Full lists endpoints with no free slot: their rows are not looked at,
+	// so they cannot fill the Limit and hide other endpoints' rows.
+	Full []int64
 	// Take says whether to claim a candidate; the worker uses it to keep
 	// each endpoint's share of its slots. Nil takes all.
 	Take func(WebhookDelivery) bool
@@ -79,8 +82,13 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, q WebhookClaim) ([]W
 	err := s.WithTx(ctx, func(tx *Store) error {
 		now := tx.now()
 		var cand []WebhookDelivery
+		full := q.Full
+		if len(full) == 0 {
+			full = []int64{0} // NOT IN () is not SQL; no endpoint has id 0
+		}
 		err := tx.conn(ctx).Raw(`SELECT o.* FROM webhook_outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id AND e.disabled = 0
-			WHERE o.state = 'pending' AND o.next_attempt_ms <= ? ORDER BY o.next_attempt_ms, o.id LIMIT ?`, now.UnixMilli(), q.Limit).Scan(&cand).Error
+			WHERE o.state = 'pending' AND o.next_attempt_ms <= ? AND o.endpoint_id NOT IN ? ORDER BY o.next_attempt_ms, o.id LIMIT ?`,
+			now.UnixMilli(), full, q.Limit).Scan(&cand).Error
 		if err != nil {
 			return fmt.Errorf("models: due webhook deliveries: %w", err)
 		}

@@ -72,10 +72,11 @@ func (w *Webhooks) deliver(ctx context.Context, d models.WebhookDelivery) {
 // of the step, so endpoints that failed together do not retry together);
 // dead when that falls past the event's horizon.
 func (w *Webhooks) next(d models.WebhookDelivery) (string, time.Time) {
-	step := w.cfg.BackoffBase << min(d.Attempts, 30)
-	if step <= 0 || step > w.cfg.BackoffMax {
-		step = w.cfg.BackoffMax
+	step := w.cfg.BackoffBase
+	for i := 0; i < d.Attempts && step < w.cfg.BackoffMax; i++ {
+		step *= 2
 	}
+	step = min(step, w.cfg.BackoffMax)
 	wait := step/2 + rand.N(step/2+1)
 	at := w.store.Now().Add(wait)
 	if at.After(d.CreatedAt.Add(w.cfg.Horizon)) {

@@ -299,3 +299,38 @@ func TestWebhookRedirectNotFollowed(t *testing.T) {
 		t.Errorf("the redirect was followed %d times", n)
 	}
 }
+
+// TestWebhookBackoffSteps: each wait is 50–100 % of a step that doubles
+// from BackoffBase up to BackoffMax, and a retry that would fall past the
+// event's horizon is not scheduled (the delivery is dead).
+func TestWebhookBackoffSteps(t *testing.T) {
+	h := newHarness(t, Config{})
+	w := NewWebhooks(h.store, WebhookConfig{BackoffBase: time.Second, BackoffMax: 8 * time.Second, Horizon: time.Hour}, nil)
+	now := h.store.Now()
+	tests := []struct {
+		name     string
+		attempts int
+		step     time.Duration
+	}{
+		{"first retry", 0, time.Second},
+		{"doubles", 2, 4 * time.Second},
+		{"capped", 5, 8 * time.Second},
+		{"capped far out", 1000, 8 * time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 50 {
+				state, at := w.next(models.WebhookDelivery{Attempts: tc.attempts, CreatedAt: now})
+				wait := at.Sub(now)
+				if state != models.WebhookPending || wait < tc.step/2 || wait > tc.step+time.Second {
+					t.Fatalf("%s in %v, want pending within [%v, %v]", state, wait, tc.step/2, tc.step)
+				}
+			}
+		})
+	}
+	t.Run("past the horizon", func(t *testing.T) {
+		if state, _ := w.next(models.WebhookDelivery{Attempts: 3, CreatedAt: now.Add(-time.Hour + time.Second)}); state != models.WebhookDead {
+			t.Errorf("state %s, want dead", state)
+		}
+	})
+}

@@ -229,6 +229,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	engine := dispatch.New(store, Registry(), dispatch.Config{Owner: "pushdeck@" + host, Retention: retention}, log)
 	webhooks := dispatch.NewWebhooks(store, dispatch.WebhookConfig{Owner: "pushdeck@" + host}, log)
+	if err := webhooks.RegisterMetrics(engine.Metrics()); err != nil {
+		return err
+	}
 	// The engine, the background jobs and the imports pages start run
 	// until the HTTP server has finished its in-flight requests.
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))

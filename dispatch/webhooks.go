@@ -23,6 +23,7 @@ type WebhookStore interface {
 	PruneWebhookLog(ctx context.Context, keep int) (int64, error)
 	WebhookByID(ctx context.Context, id int64) (models.WebhookEndpoint, error)
 	WebhookSecret(e models.WebhookEndpoint) (string, error)
+	WebhookOutboxDepth(ctx context.Context) (int64, error)
 }
 
 // WebhookConfig tunes the webhook worker. Zero values take the defaults of
@@ -240,4 +241,14 @@ func (w *Webhooks) housekeep(ctx context.Context) {
 	if _, err := w.store.PruneWebhookLog(ctx, w.cfg.Keep); err != nil && ctx.Err() == nil {
 		w.log.Error("prune webhook log", slog.Any("error", err))
 	}
+}
+
+// RegisterMetrics adds the outbox's depth to the engine's metrics: a
+// growing pending count means an endpoint keeps failing (its log says why).
+func (w *Webhooks) RegisterMetrics(m *Metrics) error {
+	return m.GaugeFunc("pushdeck_webhook_outbox_depth", "Webhook deliveries waiting for a 2xx (new and retrying).",
+		func(ctx context.Context) (float64, error) {
+			n, err := w.store.WebhookOutboxDepth(ctx)
+			return float64(n), err
+		})
 }

@@ -214,3 +214,16 @@ func TestDeviceInvalidAndTestEvents(t *testing.T) {
 		t.Errorf("%s: deleting the endpoint left %d deliveries", fmt.Sprint(e.ID), n)
 	}
 }
+
+func TestImportFinishedEvent(t *testing.T) {
+	s := mustOpenStore(t)
+	mustCreateWebhook(t, s, EventImportFinished)
+	a := mustCreateAccount(t, s)
+	if _, err := s.ImportCSV(context.Background(), a.ID, strings.NewReader("cid,platform\nc1,ios\nc2,android\n,ios\n"), ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got := outbox(t, s, EventImportFinished)
+	if len(got) != 1 || !strings.Contains(got[0].Body, `"imported":2`) || !strings.Contains(got[0].Body, `"rejected":1`) {
+		t.Errorf("import.finished rows %+v", got)
+	}
+}

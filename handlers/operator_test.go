@@ -296,8 +296,8 @@ func TestSettingsLinksForAdminsOnly(t *testing.T) {
 	op := app.browser()
 	op.login("op@example.com", "password123")
 	_, body := adm.get("/settings")
-	if doc(t, body).Find(`[data-testid="admin-nav"] a`).Length() != 5 {
-		t.Error("admin sees no links to operators, keys, the audit log and the API reference")
+	if doc(t, body).Find(`[data-testid="admin-nav"] a`).Length() != 6 {
+		t.Error("admin sees no links to operators, keys, webhooks, the audit log and the API reference")
 	}
 	_, body = op.get("/settings")
 	d := doc(t, body)

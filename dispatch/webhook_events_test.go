@@ -59,3 +59,35 @@ func TestWebhookDeviceInvalidAndBatchFailed(t *testing.T) {
 		t.Errorf("received %+v; want device.invalid for bob and dave (not zed, who is not registered) and one batch.failed", rc.received())
 	}
 }
+
+// TestWebhookOutboxDepthMetric: the engine's registry serves the number of
+// deliveries waiting.
+func TestWebhookOutboxDepthMetric(t *testing.T) {
+	h := newHarness(t, Config{})
+	e, _, err := h.store.CreateWebhook(context.Background(), models.WebhookInput{URL: "https://hooks.example.com/", Events: models.WebhookEventTypes()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := NewWebhooks(h.store, WebhookConfig{}, nil)
+	if err := w.RegisterMetrics(h.engine.Metrics()); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := h.store.EmitTestWebhook(context.Background(), e.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mfs, err := h.engine.Metrics().Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "pushdeck_webhook_outbox_depth" {
+			if v := mf.GetMetric()[0].GetGauge().GetValue(); v != 3 {
+				t.Errorf("depth %v, want 3", v)
+			}
+			return
+		}
+	}
+	t.Error("no pushdeck_webhook_outbox_depth series")
+}

@@ -71,6 +71,7 @@ func apiOps(reg providers.Registry) []apiOp {
 	ops = append(ops, segmentOps()...)
 	ops = append(ops, providerOps(reg)...)
 	ops = append(ops, scheduleOps()...)
+	ops = append(ops, webhookOps()...)
 	return ops
 }
 

@@ -29,6 +29,8 @@ func nameSchemas(g *schemaGen) {
 	g.name(models.ChannelFigures{}, "ChannelFigures")
 	g.name(apiGroupReport{}, "GroupReport")
 	g.name(providers.ChannelStats{}, "ChannelStats")
+	g.name(apiWebhook{}, "Webhook")
+	g.name(apiWebhookDelivery{}, "WebhookDelivery")
 }
 
 // docPage is the shape of every list answer: {items, next_after}, where

@@ -131,3 +131,24 @@ func TestWebhookPages(t *testing.T) {
 		t.Errorf("%d endpoints after delete", len(es))
 	}
 }
+
+// TestWebhookAnswersMatchDocument: every webhook answer, errors included,
+// is what the OpenAPI document says.
+func TestWebhookAnswersMatchDocument(t *testing.T) {
+	app := newTestApp(t)
+	a := newAnswerChecker(t, app)
+	st, body := a.do(t, http.MethodPost, "/api/v1/webhooks", `{"url":"https://hooks.example.com/in","events":["campaign.started"]}`, nil)
+	var e apiWebhook
+	if err := json.Unmarshal([]byte(body), &e); err != nil || st != http.StatusCreated {
+		t.Fatalf("create: %d %s", st, body)
+	}
+	p := fmt.Sprintf("/api/v1/webhooks/%d", e.ID)
+	a.do(t, http.MethodPost, "/api/v1/webhooks", `{"url":"ftp://x","events":[]}`, nil)
+	a.do(t, http.MethodGet, "/api/v1/webhooks", "", nil)
+	a.do(t, http.MethodGet, p, "", nil)
+	a.do(t, http.MethodPatch, p, `{"disabled":true}`, nil)
+	a.do(t, http.MethodPost, p+"/test", "", nil)
+	a.do(t, http.MethodGet, p+"/deliveries", "", nil)
+	a.do(t, http.MethodDelete, p, "", nil)
+	a.do(t, http.MethodGet, p, "", nil)
+}

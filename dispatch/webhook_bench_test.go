@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -58,8 +59,13 @@ func benchSendHooked(b *testing.B, n int, dead bool) float64 {
 	h := newHarness(b, Config{Workers: 4, Idle: 5 * time.Millisecond})
 	ctx := context.Background()
 	if dead {
-		hang := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
-		b.Cleanup(hang.Close)
+		// The body is read first: the server notices the client giving up
+		// (and ends the request's context) only once it has.
+		hang := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			<-r.Context().Done()
+		}))
+		defer hang.Close() // after the worker's stop below
 		e, _, err := h.store.CreateWebhook(ctx, models.WebhookInput{URL: hang.URL, Events: models.WebhookEventTypes()})
 		if err != nil {
 			b.Fatal(err)
@@ -70,7 +76,13 @@ func benchSendHooked(b *testing.B, n int, dead bool) float64 {
 			}
 		}
 	}
-	runWebhooks(b, h.store, WebhookConfig{Idle: 50 * time.Millisecond, Timeout: 10 * time.Second})
+	// Each run stops its own worker and engine before the next starts, so
+	// runs never overlap.
+	w := NewWebhooks(h.store, WebhookConfig{Idle: 50 * time.Millisecond, Timeout: 10 * time.Second}, nil)
+	wctx, stopHooks := context.WithCancel(ctx)
+	hooksDone := make(chan struct{})
+	go func() { w.Run(wctx); close(hooksDone) }()
+	defer func() { stopHooks(); <-hooksDone }()
 	acct, err := h.store.CreateProviderAccount(ctx, models.ProviderInput{Name: "mx", Kind: "mxpush", BaseURL: srv.URL,
 		Credentials: json.RawMessage(`{"app_id":"app","access_token":"tok"}`), RateLimit: models.MaxRateLimit})
 	if err != nil {

@@ -176,7 +176,21 @@ func (a *answerChecker) do(t *testing.T, method, path, body string, hdr map[stri
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
-	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	if req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	// A request the server took must fit the documented request schema,
+	// so the document never refuses what the API accepts.
+	if resp.StatusCode < 300 {
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+			t.Errorf("%s %s was accepted but does not match the documented request: %v", method, path, err)
+		}
+	}
 	// A status the operation does not document fails too.
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
 		Body: io.NopCloser(bytes.NewReader([]byte(raw))), Options: &openapi3filter.Options{IncludeResponseStatus: true}}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -137,7 +138,7 @@ func benchEngine(b *testing.B, n int) float64 {
 	debug.FreeOSMemory()
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // best effort: peakRSSMB then includes the import
 	tree := json.RawMessage(`{"op":"and","items":[{"field":"platform","op":"in","values":["android","ios"]}]}`)
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "conditions", Tree: tree}, Options{})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "conditions", Tree: tree}, draft.Options{})
 	runtime.GC()
 	h.start()
 	b.StartTimer()

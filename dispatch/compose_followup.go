@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -31,11 +32,11 @@ func (e *Engine) DuplicateCampaign(ctx context.Context, id int64, name, actor st
 	if err != nil {
 		return c, err
 	}
-	d, err := DraftOf(c)
+	d, err := draft.Of(c)
 	if err != nil {
 		return c, err
 	}
-	d.Name, d.ScheduleAt = clipRunes(name, MaxNameRunes), nil
+	d.Name, d.ScheduleAt = clipRunes(name, draft.MaxNameRunes), nil
 	out, _, err := e.CreateCampaign(ctx, d, actor, models.Idempotency{})
 	return out, err
 }
@@ -64,7 +65,7 @@ func (e *Engine) followUp(ctx context.Context, id int64, name, actor string, uns
 	if !c.Status.Terminal() {
 		return c, ErrNotFinished
 	}
-	d, err := DraftOf(c)
+	d, err := draft.Of(c)
 	if err != nil {
 		return c, err
 	}
@@ -98,9 +99,9 @@ func (e *Engine) followUp(ctx context.Context, id int64, name, actor string, uns
 		if err := up.Add(ctx, page); err != nil {
 			return c, err
 		}
-		if up.Count() > MaxListValues {
+		if up.Count() > draft.MaxListValues {
 			v := &models.ValidationError{}
-			v.Add("audience.values", "err.too_many", map[string]any{"Max": MaxListValues})
+			v.Add("audience.values", "err.too_many", map[string]any{"Max": draft.MaxListValues})
 			return c, v
 		}
 		if len(page) < failedPage {
@@ -111,7 +112,7 @@ func (e *Engine) followUp(ctx context.Context, id int64, name, actor string, uns
 	if up.Count() == 0 {
 		return c, ErrNoFailed
 	}
-	d.Name, d.ScheduleAt = clipRunes(name, MaxNameRunes), nil
+	d.Name, d.ScheduleAt = clipRunes(name, draft.MaxNameRunes), nil
 	d.Audience = models.Audience{Kind: kind, Count: up.Count(), Stored: &models.StoredValues{Upload: up.ID}}
 	out, _, err := e.CreateCampaign(ctx, d, actor, models.Idempotency{})
 	return out, err

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/providertest/wecomfake"
@@ -21,7 +22,7 @@ import (
 // while every third message/send call is processed and then loses its
 // answer (a 502, or a hang past the client's 150 ms timeout, in turn).
 // It returns the fake and how often each user was delivered the message.
-func wecomRun(t *testing.T, n int, opts Options) (*wecomfake.Server, map[string]int, models.Campaign) {
+func wecomRun(t *testing.T, n int, opts draft.Options) (*wecomfake.Server, map[string]int, models.Campaign) {
 	t.Helper()
 	fake := wecomfake.New(t)
 	h := newHarness(t, Config{Workers: 4, MaxAttempts: 30})
@@ -90,7 +91,7 @@ func dedupeRecipients(t *testing.T) int {
 // same bytes inside the window WeCom was asked to de-duplicate over.
 func TestWeComExactlyOnceUnderLostAnswers(t *testing.T) {
 	n := dedupeRecipients(t)
-	fake, got, c := wecomRun(t, n, Options{ErrorThreshold: 100})
+	fake, got, c := wecomRun(t, n, draft.Options{ErrorThreshold: 100})
 	twice, missed := 0, 0
 	for i := range n {
 		switch got[fmt.Sprintf("user%06d", i)] {
@@ -138,7 +139,7 @@ func TestWeComExactlyOnceUnderLostAnswers(t *testing.T) {
 func TestWeComDuplicatesWithoutTheCheck(t *testing.T) {
 	off := false
 	n := min(dedupeRecipients(t), 12_000)
-	fake, got, _ := wecomRun(t, n, Options{ErrorThreshold: 100, DuplicateCheck: &off})
+	fake, got, _ := wecomRun(t, n, draft.Options{ErrorThreshold: 100, DuplicateCheck: &off})
 	twice := 0
 	for _, k := range got {
 		if k > 1 {
@@ -165,11 +166,11 @@ func TestDedupeWindowBoundsRetries(t *testing.T) {
 	off := false
 	for _, tc := range []struct {
 		name  string
-		opts  Options
+		opts  draft.Options
 		sends int // send calls after the resume
 	}{
-		{"check on", Options{ErrorThreshold: 100}, 0},
-		{"check off", Options{ErrorThreshold: 100, DuplicateCheck: &off}, 1},
+		{"check on", draft.Options{ErrorThreshold: 100}, 0},
+		{"check off", draft.Options{ErrorThreshold: 100, DuplicateCheck: &off}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/providertest/mxfake"
@@ -46,7 +47,7 @@ func TestProviderDownEndsFailed(t *testing.T) {
 			const attempts = 4
 			h := newHarness(t, Config{Workers: 2, MaxAttempts: attempts, BackoffBase: 150 * time.Millisecond, BackoffMax: 300 * time.Millisecond})
 			acct := h.account("mxpush", tc.url(t, fake), fake.Credentials())
-			c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: []string{"tok-a", "tok-b", "tok-c"}}, Options{})
+			c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: []string{"tok-a", "tok-b", "tok-c"}}, draft.Options{})
 			h.start()
 			h.send(c)
 			ctx := context.Background()
@@ -97,7 +98,7 @@ func TestThresholdPausesWhenProviderStaysDown(t *testing.T) {
 	fake.SetDelay(30 * time.Millisecond)
 	h := newHarness(t, Config{Workers: 1, MaxAttempts: 2})
 	acct := h.account("mxpush", fake.URL(), fake.Credentials())
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(3000)}, Options{})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(3000)}, draft.Options{})
 	h.start()
 	h.send(c)
 	c = h.waitStatus(c.ID, 20*time.Second, models.StatusPaused, models.StatusFailed, models.StatusCompleted)

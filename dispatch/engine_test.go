@@ -14,6 +14,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/getui"
@@ -112,9 +113,9 @@ func (h *harness) account(kind, baseURL string, creds json.RawMessage) models.Pr
 	return a
 }
 
-func (h *harness) campaign(acct models.ProviderAccount, typ providers.MessageType, aud models.Audience, opts Options) models.Campaign {
+func (h *harness) campaign(acct models.ProviderAccount, typ providers.MessageType, aud models.Audience, opts draft.Options) models.Campaign {
 	h.t.Helper()
-	d := Draft{Name: "t", ProviderID: acct.ID, Audience: aud, Options: opts,
+	d := draft.Draft{Name: "t", ProviderID: acct.ID, Audience: aud, Options: opts,
 		Message: providers.Message{Type: typ, Title: "Hello", Body: "World"}}
 	c, _, err := h.engine.CreateCampaign(context.Background(), d, "test", models.Idempotency{})
 	if err != nil {
@@ -192,7 +193,7 @@ func TestRetriesReuseRequestID(t *testing.T) {
 	fake := mxfake.New(t)
 	h := newHarness(t, Config{Workers: 2})
 	acct := h.account("mxpush", fake.URL(), fake.Credentials())
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(1200)}, Options{})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(1200)}, draft.Options{})
 	fake.FailNext(2, http.StatusServiceUnavailable)
 	h.start()
 	h.send(c)
@@ -225,7 +226,7 @@ func TestWeComAllInvalidAndPartial(t *testing.T) {
 	acct := h.account("wecom", fake.URL, fake.Credentials())
 	users := []string{"alice", "bob", "carol"}
 	fake.SetInvalidUsers("bob")
-	c := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: users}, Options{ErrorThreshold: 100})
+	c := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: users}, draft.Options{ErrorThreshold: 100})
 	h.start()
 	h.send(c)
 	c = h.waitStatus(c.ID, 10*time.Second, models.StatusCompleted)
@@ -234,7 +235,7 @@ func TestWeComAllInvalidAndPartial(t *testing.T) {
 		t.Errorf("partial: %v", got)
 	}
 	fake.SetInvalidUsers("dave", "erin")
-	c2 := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: []string{"dave", "erin"}}, Options{ErrorThreshold: 100})
+	c2 := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: []string{"dave", "erin"}}, draft.Options{ErrorThreshold: 100})
 	h.send(c2)
 	c2 = h.waitStatus(c2.ID, 10*time.Second, models.StatusCompleted)
 	if got := h.checkInvariants(c2, 2); got[models.DeliveryInvalid] != 2 {
@@ -249,7 +250,7 @@ func TestErrorThresholdPauses(t *testing.T) {
 	h := newHarness(t, Config{Workers: 1})
 	acct := h.account("mxpush", fake.URL(), fake.Credentials())
 	fake.FailNextCode(1000, 12006, "app not found")
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(3000)}, Options{})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(3000)}, draft.Options{})
 	h.start()
 	h.send(c)
 	c = h.waitStatus(c.ID, 10*time.Second, models.StatusPaused)
@@ -272,7 +273,7 @@ func TestPlannerResumesAfterInterruption(t *testing.T) {
 	for i := range 2500 {
 		vals = append(vals, sandbox.CID(i))
 	}
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: vals}, Options{})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: vals}, draft.Options{})
 	ctx := context.Background()
 	if _, err := h.store.Transition(ctx, c.ID, models.StatusSending, "test", ""); err != nil {
 		t.Fatal(err)
@@ -310,8 +311,8 @@ func TestFairnessAcrossCampaigns(t *testing.T) {
 	h := newHarness(t, Config{Workers: 1})
 	acct := h.account("mxpush", fake.URL(), fake.Credentials())
 	const n = 20000 // 40 batches of 500 each
-	a := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, Options{})
-	b := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, Options{})
+	a := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, draft.Options{})
+	b := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, draft.Options{})
 	h.send(a)
 	h.send(b)
 	h.start()
@@ -343,7 +344,7 @@ func TestPauseReleasesQueuedBatches(t *testing.T) {
 	h := newHarness(t, Config{Workers: 2})
 	acct := h.account("mxpush", fake.URL(), fake.Credentials())
 	const n = 20000
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, Options{})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, draft.Options{})
 	h.start()
 	h.send(c)
 	deadline := time.Now().Add(10 * time.Second)

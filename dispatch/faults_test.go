@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/getui"
@@ -105,7 +106,7 @@ func TestFaultsLeaveEveryRecipientTerminal(t *testing.T) {
 				t.Fatal(err)
 			}
 			cl.p = p
-			c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(2500)}, Options{ErrorThreshold: 100})
+			c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(2500)}, draft.Options{ErrorThreshold: 100})
 			// The client holds a token before the fault goes in, as it
 			// would mid-run; injecting before the send makes the fault hit
 			// the campaign's requests however fast they go.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/mxpush"
@@ -63,7 +64,7 @@ func TestIssuedKeyKeptWithTheBatch(t *testing.T) {
 	}
 	p := &keyedProvider{sends: map[string][]string{}}
 	cl.p = p
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(1200)}, Options{})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(1200)}, draft.Options{})
 	h.start()
 	h.send(c)
 	c = h.waitStatus(c.ID, 10*time.Second, models.StatusCompleted)

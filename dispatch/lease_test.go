@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/providertest/mxfake"
@@ -20,7 +21,7 @@ func TestLeaseRenewedBeforeTheCall(t *testing.T) {
 	fake := mxfake.New(t)
 	h := newHarness(t, Config{Lease: 2 * time.Second})
 	acct := h.account("mxpush", fake.URL(), fake.Credentials())
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: []string{"tok-a", "tok-b"}}, Options{})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: []string{"tok-a", "tok-b"}}, draft.Options{})
 	h.send(c)
 	ctx := context.Background()
 	h.engine.plan.planPending(ctx)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -87,7 +88,7 @@ type TestResult struct {
 // TestSend sends the campaign's message to the given client ids now,
 // synchronously, without touching its audience or counters.
 func (e *Engine) TestSend(ctx context.Context, id int64, cids []string) (TestResult, error) {
-	cids = dedupe(cids)
+	cids = draft.Dedupe(cids)
 	v := &models.ValidationError{}
 	if len(cids) == 0 {
 		v.Add("cids", "err.required", nil)
@@ -101,7 +102,7 @@ func (e *Engine) TestSend(ctx context.Context, id int64, cids []string) (TestRes
 	if err != nil {
 		return TestResult{}, err
 	}
-	d, err := DraftOf(c)
+	d, err := draft.Of(c)
 	if err != nil {
 		return TestResult{}, err
 	}

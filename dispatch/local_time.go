@@ -6,22 +6,13 @@ import (
 	"slices"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 )
 
 // Local-time delivery and quiet hours decide when each recipient's batch
 // is due; the planner freezes recipients of the same due time together
 // and the workers claim a batch only once it is due (its next attempt).
-
-// validateLocal checks options.local_time and the marketing flag's needs.
-func (d *Draft) validateLocal(v *models.ValidationError) {
-	if d.Options.LocalTime == "" {
-		return
-	}
-	if _, _, ok := clockTime(d.Options.LocalTime); !ok {
-		v.Add("options.local_time", "err.repeat_at", nil)
-	}
-}
 
 // localPlan computes due times by recipient zone for one campaign's plan.
 type localPlan struct {
@@ -52,7 +43,7 @@ type localStore interface {
 
 // localPlanOf returns nil when the campaign sends everyone at once.
 func (p *planner) localPlanOf(c models.Campaign, acct models.ProviderAccount) *localPlan {
-	d, err := DraftOf(c)
+	d, err := draft.Of(c)
 	if err != nil {
 		return nil // plan() reports a broken campaign on its own path
 	}
@@ -62,12 +53,12 @@ func (p *planner) localPlanOf(c models.Campaign, acct models.ProviderAccount) *l
 		lp.start = *c.StartedAt
 	}
 	if o.LocalTime != "" {
-		lp.hh, lp.mm, lp.atSet = clockTime(o.LocalTime)
+		lp.hh, lp.mm, lp.atSet = draft.ClockTime(o.LocalTime)
 	}
 	if o.Marketing && acct.QuietStart != "" && acct.QuietEnd != "" {
 		var ok1, ok2 bool
-		lp.qsH, lp.qsM, ok1 = clockTime(acct.QuietStart)
-		lp.qeH, lp.qeM, ok2 = clockTime(acct.QuietEnd)
+		lp.qsH, lp.qsM, ok1 = draft.ClockTime(acct.QuietStart)
+		lp.qeH, lp.qeM, ok2 = draft.ClockTime(acct.QuietEnd)
 		lp.quiet = ok1 && ok2 && acct.QuietStart != acct.QuietEnd
 	}
 	if !lp.atSet && !lp.quiet {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -75,7 +76,7 @@ func TestLocalTimeAcrossZones(t *testing.T) {
 	acct, zones := h.zoned()
 	all := []string{"tokyo-1", "tokyo-2", "berlin-1", "ny-1", "ny-2", "nozone-1"}
 	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: all},
-		Options{LocalTime: "09:00", Timezone: "Europe/Berlin", Marketing: true})
+		draft.Options{LocalTime: "09:00", Timezone: "Europe/Berlin", Marketing: true})
 	h.start()
 	h.send(c)
 	deadline := time.Now().Add(5 * time.Second)
@@ -142,8 +143,8 @@ func TestQuietHours(t *testing.T) {
 	h.clocked(clock)
 	acct, _ := h.zoned()
 	all := []string{"tokyo-1", "tokyo-2", "berlin-1", "ny-1", "ny-2", "nozone-1"}
-	marketing := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: all}, Options{Marketing: true})
-	notice := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: all}, Options{})
+	marketing := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: all}, draft.Options{Marketing: true})
+	notice := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: all}, draft.Options{})
 	h.start()
 	h.send(marketing)
 	h.send(notice)
@@ -154,18 +155,4 @@ func TestQuietHours(t *testing.T) {
 	clock.Set(time.Date(2026, time.June, 1, 23, 0, 5, 0, time.UTC))
 	h.waitSent(marketing.ID, all...)
 	h.waitStatus(marketing.ID, 5*time.Second, models.StatusCompleted)
-}
-
-func TestLocalTimeValidation(t *testing.T) {
-	for _, tc := range []struct {
-		at string
-		ok bool
-	}{{"09:00", true}, {"23:59", true}, {"24:00", false}, {"9am", false}} {
-		v := &models.ValidationError{}
-		d := Draft{Options: Options{LocalTime: tc.at}}
-		d.validateLocal(v)
-		if _, bad := v.Fields["options.local_time"]; bad == tc.ok {
-			t.Errorf("%q: problems %v", tc.at, v.Fields)
-		}
-	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/providertest/mxfake"
@@ -20,7 +21,7 @@ func TestMetricsCountRetries(t *testing.T) {
 	fake := mxfake.New(t)
 	h := newHarness(t, Config{Workers: 2})
 	acct := h.account("mxpush", fake.URL(), fake.Credentials())
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(1200)}, Options{})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(1200)}, draft.Options{})
 	fake.FailNext(2, http.StatusServiceUnavailable)
 	h.start()
 	h.send(c)

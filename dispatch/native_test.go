@@ -1,11 +1,28 @@
 package dispatch
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
+
+// capsOf builds a kind's real client to read its capabilities (no call).
+func capsOf(t *testing.T, kind providers.Kind) providers.Capabilities {
+	t.Helper()
+	creds := map[providers.Kind]string{
+		providers.KindSandbox: `{}`,
+		providers.KindGeTui:   `{"app_id":"a","app_key":"k","master_secret":"s"}`,
+		providers.KindMXPush:  `{"app_id":"a","access_token":"t"}`,
+		providers.KindWeCom:   `{"corp_id":"c","corp_secret":"s","agent_id":1}`,
+	}
+	p, err := testRegistry().Build(kind, providers.Config{BaseURL: "http://127.0.0.1:1", Credentials: json.RawMessage(creds[kind])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Capabilities()
+}
 
 // TestNativeAudience: all and tag are native where the provider declares
 // them, every other kind is listed, and the answer agrees with the plan.

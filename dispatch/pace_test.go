@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/providertest/mxfake"
@@ -71,7 +72,7 @@ func TestAdaptiveRateLearnsProviderLimit(t *testing.T) {
 	h := newHarness(t, Config{Workers: 4, MaxAttempts: 30})
 	acct := h.rateAccount("adaptive", fake, 0)
 	const n = 100 * 500 // 100 requests: a few seconds at the limit
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, Options{})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, draft.Options{})
 	h.start()
 	h.send(c)
 	// The learned rate, every 10 ms from the provider's first refusal on.
@@ -132,7 +133,7 @@ func TestSpeedPacedEvenly(t *testing.T) {
 	h := newHarness(t, Config{Workers: 4})
 	acct := h.rateAccount("paced", fake, 0)
 	const speed, n = 10, 40
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, Options{Speed: speed})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, draft.Options{Speed: speed})
 	h.start()
 	h.send(c)
 	c = h.waitStatus(c.ID, 30*time.Second, models.StatusCompleted)
@@ -174,7 +175,7 @@ func TestHealthyAccountNotStalled(t *testing.T) {
 	run := func(name string) time.Duration {
 		t.Helper()
 		fake := mxfake.New(t)
-		c := h.campaign(h.rateAccount(name, fake, 10), providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, Options{})
+		c := h.campaign(h.rateAccount(name, fake, 10), providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, draft.Options{})
 		h.send(c)
 		c = h.waitStatus(c.ID, 60*time.Second, models.StatusCompleted)
 		h.checkInvariants(c, n)
@@ -183,7 +184,7 @@ func TestHealthyAccountNotStalled(t *testing.T) {
 	}
 	h.start()
 	alone := run("alone")
-	b := h.campaign(h.rateAccount("slow", slow, 1), providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(4 * n)}, Options{})
+	b := h.campaign(h.rateAccount("slow", slow, 1), providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(4 * n)}, draft.Options{})
 	h.send(b)
 	// Measured once its plan is frozen and its provider has pushed back.
 	deadline := time.Now().Add(20 * time.Second)
@@ -229,7 +230,7 @@ func TestCampaignRate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := h.campaign(tc.acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(1200)}, Options{Speed: tc.speed})
+			c := h.campaign(tc.acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(1200)}, draft.Options{Speed: tc.speed})
 			got, err := h.engine.CampaignRate(context.Background(), c)
 			if err != nil || got != tc.want {
 				t.Errorf("rate %v %v, want %v recipients/s", got, err, tc.want)

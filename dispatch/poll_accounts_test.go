@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/providertest/wecomfake"
@@ -28,7 +29,7 @@ func TestPollerWeComStatistics(t *testing.T) {
 	fake.SetAppName("通知")
 	h := newHarness(t, Config{})
 	acct := h.account("wecom", fake.URL, fake.Credentials())
-	c := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: []string{"alice", "bob", "carol"}}, Options{})
+	c := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: []string{"alice", "bob", "carol"}}, draft.Options{})
 	h.start()
 	h.send(c)
 	c = h.waitStatus(c.ID, 10*time.Second, models.StatusCompleted)
@@ -87,7 +88,7 @@ func TestPollerWeComStatistics(t *testing.T) {
 	})
 
 	t.Run("token expired mid-run", func(t *testing.T) {
-		c2 := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: []string{"dave"}}, Options{})
+		c2 := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: []string{"dave"}}, draft.Options{})
 		h.start()
 		h.send(c2)
 		h.waitStatus(c2.ID, 10*time.Second, models.StatusCompleted)
@@ -140,8 +141,8 @@ func TestPollerAccountStatsSkips(t *testing.T) {
 	h := newHarness(t, Config{})
 	acct := h.account("wecom", fake.URL, fake.Credentials())
 	sandbox := h.account("sandbox", "", json.RawMessage(`{}`))
-	c := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: []string{"alice"}}, Options{})
-	cs := h.campaign(sandbox, providers.TypeNotification, models.Audience{Kind: "cid", Values: []string{"sandbox-0000001"}}, Options{})
+	c := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: []string{"alice"}}, draft.Options{})
+	cs := h.campaign(sandbox, providers.TypeNotification, models.Audience{Kind: "cid", Values: []string{"sandbox-0000001"}}, draft.Options{})
 	h.start()
 	h.send(c)
 	h.send(cs)

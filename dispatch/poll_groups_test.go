@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/providertest/getuifake"
@@ -17,7 +18,7 @@ import (
 // groupCampaign creates a draft in a task group.
 func (h *harness) groupCampaign(acct models.ProviderAccount, typ providers.MessageType, group string, aud models.Audience) models.Campaign {
 	h.t.Helper()
-	d := Draft{Name: "g", ProviderID: acct.ID, Group: group, Audience: aud,
+	d := draft.Draft{Name: "g", ProviderID: acct.ID, Group: group, Audience: aud,
 		Message: providers.Message{Type: typ, Title: "Hello", Body: "World"}}
 	c, _, err := h.engine.CreateCampaign(context.Background(), d, "test", models.Idempotency{})
 	if err != nil {

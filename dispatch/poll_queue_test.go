@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/providertest/getuifake"
@@ -29,7 +30,7 @@ func TestSlowReportsHoldNoOne(t *testing.T) {
 
 	sendTimed := func() time.Duration {
 		t.Helper()
-		c := h.campaign(fastAcct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(100)}, Options{})
+		c := h.campaign(fastAcct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(100)}, draft.Options{})
 		start := time.Now()
 		h.send(c)
 		waitCompleted(t, h, c.ID)
@@ -39,7 +40,7 @@ func TestSlowReportsHoldNoOne(t *testing.T) {
 	solo := max(sendTimed(), sendTimed())
 
 	slow.SetReportDelay(100*time.Millisecond, time.Second)
-	big := h.campaign(slowAcct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(30_000)}, Options{})
+	big := h.campaign(slowAcct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(30_000)}, draft.Options{})
 	h.send(big)
 	waitCompleted(t, h, big.ID)
 	during := sendTimed()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/providertest/getuifake"
@@ -21,7 +22,7 @@ func TestPollerSnapshots(t *testing.T) {
 	h := newHarness(t, Config{})
 	acct := h.account("mxpush", fake.URL(), fake.Credentials())
 	fake.SetBroadcastSize(5000)
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "all"}, Options{})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "all"}, draft.Options{})
 	h.start()
 	h.send(c)
 	c = h.waitStatus(c.ID, 10*time.Second, models.StatusCompleted)
@@ -77,7 +78,7 @@ func TestPollerGeTuiListReport(t *testing.T) {
 	fake := getuifake.New(t)
 	h := newHarness(t, Config{})
 	acct := h.account("getui", fake.URL(), fake.Credentials())
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(30)}, Options{})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(30)}, draft.Options{})
 	h.start()
 	h.send(c)
 	c = h.waitStatus(c.ID, 10*time.Second, models.StatusCompleted)
@@ -122,7 +123,7 @@ func TestPollerGeTuiListReport(t *testing.T) {
 func TestRetentionPrunesOldRows(t *testing.T) {
 	h := newHarness(t, Config{Retention: time.Hour})
 	acct := h.account("sandbox", "", json.RawMessage(`{}`))
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: []string{"invalid-1", "invalid-2", "invalid-3", "sandbox-0000001"}}, Options{ErrorThreshold: 100})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: []string{"invalid-1", "invalid-2", "invalid-3", "sandbox-0000001"}}, draft.Options{ErrorThreshold: 100})
 	h.start()
 	h.send(c)
 	c = h.waitStatus(c.ID, 10*time.Second, models.StatusCompleted)
@@ -154,7 +155,7 @@ func TestRetentionReachesPastTwentyCampaigns(t *testing.T) {
 	acct := h.account("sandbox", "", json.RawMessage(`{}`))
 	var ids []int64
 	for range 25 {
-		c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(2)}, Options{})
+		c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(2)}, draft.Options{})
 		ids = append(ids, c.ID)
 	}
 	h.start()

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 )
 
@@ -33,7 +34,7 @@ type recurringStore interface {
 // Recurring is a recurring definition as the API and pages show it.
 type Recurring struct {
 	models.Recurring
-	Draft Draft
+	Draft draft.Draft
 	Rule  RepeatRule
 }
 
@@ -54,7 +55,7 @@ func RecurringOf(r models.Recurring) (Recurring, error) {
 // audience is kept with the definition, so it must be given inline (up to
 // models.InlineValues values): larger audiences come through a tag or a
 // segment, which every run resolves afresh.
-func (e *Engine) CreateRecurring(ctx context.Context, d Draft, rule RepeatRule, actor string) (models.Recurring, error) {
+func (e *Engine) CreateRecurring(ctx context.Context, d draft.Draft, rule RepeatRule, actor string) (models.Recurring, error) {
 	d.ScheduleAt = nil
 	v := &models.ValidationError{}
 	if err := e.ValidateDraft(ctx, &d); err != nil && !errors.As(err, &v) {
@@ -72,7 +73,7 @@ func (e *Engine) CreateRecurring(ctx context.Context, d Draft, rule RepeatRule, 
 	if err != nil {
 		return models.Recurring{}, err
 	}
-	draft, err := json.Marshal(d)
+	raw, err := json.Marshal(d)
 	if err != nil {
 		return models.Recurring{}, fmt.Errorf("dispatch: encode recurring draft: %w", err)
 	}
@@ -81,7 +82,7 @@ func (e *Engine) CreateRecurring(ctx context.Context, d Draft, rule RepeatRule, 
 		return models.Recurring{}, fmt.Errorf("dispatch: encode repeat rule: %w", err)
 	}
 	return e.store.CreateRecurring(ctx, models.Recurring{
-		Name: d.Name, ProviderID: d.ProviderID, Draft: draft, Rule: rj, Timezone: rule.Timezone,
+		Name: d.Name, ProviderID: d.ProviderID, Draft: raw, Rule: rj, Timezone: rule.Timezone,
 		EndsAt: rule.Until, MaxRuns: rule.Count, NextRunAt: rule.next(s, now), CreatedBy: actor,
 	})
 }
@@ -174,7 +175,7 @@ func (e *Engine) runSlot(ctx context.Context, r models.Recurring, now time.Time)
 	} else if err != nil {
 		return err
 	} else {
-		msg, opts, err := encodeDraft(d)
+		msg, opts, err := draft.Encode(d)
 		if err != nil {
 			return err
 		}
@@ -213,7 +214,7 @@ func (e *Engine) startRun(ctx context.Context, c models.Campaign) {
 // campaign name limit.
 func runName(name string, slot time.Time) string {
 	suffix := " · " + slot.Format("2006-01-02 15:04")
-	keep := MaxNameRunes - utf8.RuneCountInString(suffix)
+	keep := draft.MaxNameRunes - utf8.RuneCountInString(suffix)
 	if utf8.RuneCountInString(name) > keep {
 		name = string([]rune(name)[:keep])
 	}

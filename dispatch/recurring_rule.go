@@ -8,6 +8,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 )
 
@@ -80,7 +81,7 @@ func (r RepeatRule) spec() (spec, field, problem string) {
 	default:
 		return "", "repeat.every", "err.repeat_every"
 	}
-	hh, mm, ok := clockTime(r.At)
+	hh, mm, ok := draft.ClockTime(r.At)
 	if !ok {
 		return "", "repeat.at", "err.repeat_at"
 	}
@@ -114,15 +115,6 @@ func weekdayIndex(d string) int {
 		}
 	}
 	return -1
-}
-
-// clockTime reads HH:MM (24-hour).
-func clockTime(s string) (hh, mm int, ok bool) {
-	t, err := time.Parse("15:04", strings.TrimSpace(s))
-	if err != nil {
-		return 0, 0, false
-	}
-	return t.Hour(), t.Minute(), true
 }
 
 // Schedule parses the rule into a cron schedule.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -48,7 +49,7 @@ func berlin(t *testing.T, y int, m time.Month, d, hh, mm int) time.Time {
 func (h *harness) recurring(rule RepeatRule) models.Recurring {
 	h.t.Helper()
 	acct := h.account(string(providers.KindSandbox), "", json.RawMessage(`{}`))
-	d := Draft{Name: "Morning", ProviderID: acct.ID, Audience: models.Audience{Kind: "cid", Values: cids(3)},
+	d := draft.Draft{Name: "Morning", ProviderID: acct.ID, Audience: models.Audience{Kind: "cid", Values: cids(3)},
 		Message: providers.Message{Type: providers.TypeNotification, Title: "Hello", Body: "World"}}
 	r, err := h.engine.CreateRecurring(context.Background(), d, rule, "test")
 	if err != nil {

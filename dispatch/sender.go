@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -167,11 +168,11 @@ func (s *sender) sendInfo(ctx context.Context, id int64) (campaignInfo, error) {
 	if err != nil {
 		return info, err
 	}
-	d, err := DraftOf(c)
+	d, err := draft.Of(c)
 	if err != nil {
 		return info, err
 	}
-	info = campaignInfo{providerID: c.ProviderID, msg: messageOf(d), speed: d.Options.Speed, threshold: d.Options.errorThreshold(), dedupe: d.Options.DuplicateCheckOn()}
+	info = campaignInfo{providerID: c.ProviderID, msg: messageOf(d), speed: d.Options.Speed, threshold: d.Options.ErrorShare(), dedupe: d.Options.DuplicateCheckOn()}
 	s.mu.Lock()
 	s.infos[id] = info
 	s.mu.Unlock()
@@ -182,7 +183,7 @@ func (s *sender) sendInfo(ctx context.Context, id int64) (campaignInfo, error) {
 const healthEvery = 10 * time.Second
 
 // messageOf applies the campaign options to its message.
-func messageOf(d Draft) providers.Message {
+func messageOf(d draft.Draft) providers.Message {
 	m := d.Message
 	m.TTL = time.Duration(d.Options.TTLSeconds) * time.Second
 	m.Group = d.Group

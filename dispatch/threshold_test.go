@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -28,7 +29,7 @@ func TestThresholdNeedsEnoughDone(t *testing.T) {
 		{"at the threshold", 100, 100, models.StatusSending},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: []string{"a"}}, Options{})
+			c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: []string{"a"}}, draft.Options{})
 			h.send(c)
 			c.Accepted, c.Failed = tc.accepted, tc.failed
 			h.engine.send.checkThreshold(ctx, c)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -88,7 +89,7 @@ func benchSendHooked(b *testing.B, n int, dead bool) float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, Options{})
+	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(n)}, draft.Options{})
 	h.start()
 	b.StartTimer()
 	start := time.Now()

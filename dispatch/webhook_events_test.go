@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/providertest/wecomfake"
@@ -27,11 +28,11 @@ func TestWebhookDeviceInvalidAndBatchFailed(t *testing.T) {
 	}
 	h.start()
 	fake.SetInvalidUsers("bob")
-	c := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: []string{"alice", "bob", "carol"}}, Options{ErrorThreshold: 100})
+	c := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: []string{"alice", "bob", "carol"}}, draft.Options{ErrorThreshold: 100})
 	h.send(c)
 	h.waitStatus(c.ID, 10*time.Second, models.StatusCompleted)
 	fake.SetInvalidUsers("dave", "zed")
-	c2 := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: []string{"dave", "zed"}}, Options{ErrorThreshold: 100})
+	c2 := h.campaign(acct, providers.TypeText, models.Audience{Kind: "cid", Values: []string{"dave", "zed"}}, draft.Options{ErrorThreshold: 100})
 	h.send(c2)
 	h.waitStatus(c2.ID, 10*time.Second, models.StatusCompleted)
 

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 )
 
@@ -167,7 +168,7 @@ func TestWebhookCampaignEventsSigned(t *testing.T) {
 	rc.endpoint(h.store, models.WebhookEventTypes()...)
 	runWebhooks(t, h.store, WebhookConfig{})
 	h.start()
-	c := h.campaign(h.account("sandbox", "", json.RawMessage(`{}`)), "notification", models.Audience{Kind: "cid", Values: cids(10)}, Options{})
+	c := h.campaign(h.account("sandbox", "", json.RawMessage(`{}`)), "notification", models.Audience{Kind: "cid", Values: cids(10)}, draft.Options{})
 	h.send(c)
 	h.waitStatus(c.ID, 10*time.Second, models.StatusCompleted)
 	waitFor(t, 5*time.Second, "two events", func() bool { return len(rc.received()) >= 2 })

@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -32,7 +33,7 @@ type apiCampaign struct {
 	ReasonCode string            `json:"status_reason_code,omitempty"`
 	Audience   models.Audience   `json:"audience"`
 	Message    providers.Message `json:"message"`
-	Options    dispatch.Options  `json:"options"`
+	Options    draft.Options     `json:"options"`
 	ScheduleAt *time.Time        `json:"schedule_at"`
 	Totals     models.Totals     `json:"totals"`
 	CreatedBy  string            `json:"created_by"`
@@ -45,7 +46,7 @@ type apiCampaign struct {
 }
 
 func toAPICampaign(c models.Campaign) (apiCampaign, error) {
-	d, err := dispatch.DraftOf(c)
+	d, err := draft.Of(c)
 	if err != nil {
 		return apiCampaign{}, err
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web"
@@ -32,9 +32,9 @@ var timezones = []string{
 
 // composerGroups are the field groups whose kinds the form marks.
 var composerGroups = []string{
-	dispatch.FieldBigText, dispatch.FieldImageURL, dispatch.FieldBadge, dispatch.FieldSound, dispatch.FieldExt,
-	dispatch.FieldShowWindow, dispatch.FieldWifiOnly, dispatch.FieldIOS, dispatch.FieldMutableContent,
-	dispatch.FieldAndroidChannel, dispatch.FieldVendor, dispatch.FieldMX, dispatch.FieldWeCom, dispatch.FieldTTL,
+	draft.FieldBigText, draft.FieldImageURL, draft.FieldBadge, draft.FieldSound, draft.FieldExt,
+	draft.FieldShowWindow, draft.FieldWifiOnly, draft.FieldIOS, draft.FieldMutableContent,
+	draft.FieldAndroidChannel, draft.FieldVendor, draft.FieldMX, draft.FieldWeCom, draft.FieldTTL,
 }
 
 // composerView builds the composer around values and errors. id is the
@@ -83,14 +83,14 @@ func (s *Server) composerView(ctx context.Context, id int64, vals campaigns.Form
 	s.composerChoices(ctx, &v)
 	v.Limits = s.composerLimits(v)
 	for _, g := range composerGroups {
-		ks := dispatch.FieldKinds(s.reg, g)
+		ks := draft.FieldKinds(s.reg, g)
 		names := make([]string, len(ks))
 		for i, k := range ks {
 			names[i] = string(k)
 		}
 		v.FieldKinds[g] = strings.Join(names, " ")
 	}
-	v.VendorKeys = strings.Join(dispatch.VendorKeys(caps), ", ")
+	v.VendorKeys = strings.Join(draft.VendorKeys(caps), ", ")
 	v.OptionGroups = s.optionGroups(ctx, vals.Options)
 	segs, err := s.store.ListSegments(ctx)
 	if err != nil {
@@ -119,7 +119,7 @@ func (s *Server) composerLimits(v campaigns.FormView) map[string]map[string]map[
 			}
 			fields := map[string]campaigns.FieldLimit{}
 			caps, _ := s.reg.Capabilities(providers.Kind(p.Kind))
-			for f, l := range dispatch.TextLimits(caps, providers.MessageType(t.Value)) {
+			for f, l := range draft.TextLimits(caps, providers.MessageType(t.Value)) {
 				fields[f] = campaigns.FieldLimit{Max: l.Max, Bytes: l.Bytes}
 			}
 			out[p.Kind][t.Value] = fields
@@ -161,7 +161,7 @@ func (s *Server) composerChoices(ctx context.Context, v *campaigns.FormView) {
 	v.Audiences = opt("audience.", "all", "tag", "segment", "alias", "cid")
 	v.Types = s.typeOptions(ctx)
 	v.Actions = opt("click.", "startapp", "url", "intent", "payload", "none")
-	strategies := dispatch.FieldChoices(s.reg, "message.mx.distribution_strategy")
+	strategies := draft.FieldChoices(s.reg, "message.mx.distribution_strategy")
 	v.Strategies = append([]web.Option{{Value: "", Label: i18n.T(ctx, "strategy.default")}}, opt("strategy.", strategies...)...)
 	if st := v.Values.MXStrategy; st != "" && !slices.Contains(strategies, st) {
 		v.Strategies = append(v.Strategies, web.Option{Value: st, Label: st}) // kept as typed, beside its error

@@ -11,7 +11,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 )
 
@@ -156,7 +156,7 @@ func TestComposerUploadAndEdit(t *testing.T) {
 		t.Fatalf("update: %d", resp.StatusCode)
 	}
 	cm, _ = app.store.CampaignByID(t.Context(), id)
-	d2, _ := dispatch.DraftOf(cm)
+	d2, _ := draft.Of(cm)
 	if cm.Name != "Renamed" || d2.Message.Title != "New title" || !slices.Equal(cm.Audience.Values, []string{"sandbox-0000009"}) || d2.Options.TTLSeconds != 600 {
 		t.Errorf("update not stored: %+v %+v", cm.Name, d2)
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -260,8 +260,8 @@ func TestComposerKindVisibility(t *testing.T) {
 	b := app.browser()
 	b.setupAdmin("admin@example.com", "password123")
 	ids := app.accounts()
-	groups := []string{dispatch.FieldBigText, dispatch.FieldImageURL, dispatch.FieldIOS, dispatch.FieldMutableContent,
-		dispatch.FieldVendor, dispatch.FieldMX, dispatch.FieldWeCom, dispatch.FieldTTL, dispatch.FieldWifiOnly, dispatch.FieldShowWindow}
+	groups := []string{draft.FieldBigText, draft.FieldImageURL, draft.FieldIOS, draft.FieldMutableContent,
+		draft.FieldVendor, draft.FieldMX, draft.FieldWeCom, draft.FieldTTL, draft.FieldWifiOnly, draft.FieldShowWindow}
 	for _, kind := range []string{"sandbox", "getui", "mxpush", "wecom"} {
 		t.Run(kind, func(t *testing.T) {
 			resp, body := b.get("/campaigns/new?provider_id=" + ids[kind])
@@ -277,14 +277,14 @@ func TestComposerKindVisibility(t *testing.T) {
 				if el.Length() != 1 {
 					t.Fatalf("group %s missing", g)
 				}
-				want := dispatch.FieldSupported(testRegistry()[providers.Kind(kind)].Capabilities, g)
+				want := draft.FieldSupported(testRegistry()[providers.Kind(kind)].Capabilities, g)
 				_, hidden := el.Attr("hidden")
 				_, disabled := el.Attr("disabled")
 				if hidden == want || disabled == want {
 					t.Errorf("group %s: hidden=%v disabled=%v, want shown=%v", g, hidden, disabled, want)
 				}
 				kinds := strings.Fields(el.AttrOr("data-kinds", ""))
-				for _, k := range dispatch.FieldKinds(testRegistry(), g) {
+				for _, k := range draft.FieldKinds(testRegistry(), g) {
 					if !slices.Contains(kinds, string(k)) {
 						t.Errorf("group %s data-kinds %v lacks %s", g, kinds, k)
 					}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 )
 
@@ -39,7 +39,7 @@ type draftStream struct {
 	ctx   context.Context
 	store *models.Store
 	dec   *json.Decoder
-	d     dispatch.Draft
+	d     draft.Draft
 	buf   []string
 	up    *models.AudienceUpload
 	seed  maphash.Seed
@@ -60,7 +60,7 @@ func (s *Server) newDraftStream(c *gin.Context) *draftStream {
 // answered (400, 413, 422 or 500) and returns ok=false. A non-nil upload
 // holds the list: the caller attaches it (through Audience.Stored) and must
 // Discard it afterwards.
-func (s *Server) decodeDraft(c *gin.Context) (d dispatch.Draft, up *models.AudienceUpload, ok bool) {
+func (s *Server) decodeDraft(c *gin.Context) (d draft.Draft, up *models.AudienceUpload, ok bool) {
 	ds := s.newDraftStream(c)
 	err := ds.body()
 	if err == nil {
@@ -70,7 +70,7 @@ func (s *Server) decodeDraft(c *gin.Context) (d dispatch.Draft, up *models.Audie
 		return ds.d, ds.up, true
 	}
 	s.decodeFailed(c, ds, err)
-	return dispatch.Draft{}, nil, false
+	return draft.Draft{}, nil, false
 }
 
 // decodeFailed drops what a failed decode spooled and answers its error.
@@ -262,8 +262,8 @@ func (ds *draftStream) values() error {
 		}
 		// Every value is kept (the store de-duplicates exactly); the hash
 		// only counts distinct values, so a collision can never drop one.
-		if ds.seen.add(maphash.String(ds.seed, v)) && ds.seen.n > dispatch.MaxListValues {
-			return valuesProblem("err.too_many", dispatch.MaxListValues)
+		if ds.seen.add(maphash.String(ds.seed, v)) && ds.seen.n > draft.MaxListValues {
+			return valuesProblem("err.too_many", draft.MaxListValues)
 		}
 		ds.buf = append(ds.buf, v)
 		if err := ds.spool(false); err != nil {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web/i18n"
@@ -40,7 +40,7 @@ func (s *Server) audienceText(ctx context.Context, a models.Audience) string {
 
 // messageDetails lists what the message and options set, beyond title and
 // body, so the detail page shows everything that will be sent.
-func messageDetails(ctx context.Context, d dispatch.Draft) []campaigns.Detail {
+func messageDetails(ctx context.Context, d draft.Draft) []campaigns.Detail {
 	m, o := d.Message, d.Options
 	var out []campaigns.Detail
 	add := func(labelID, value string) {

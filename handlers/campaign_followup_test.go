@@ -11,20 +11,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers/providertest/mxfake"
 )
 
 type apiCampaignBody struct {
-	ID         int64            `json:"id"`
-	Name       string           `json:"name"`
-	Status     string           `json:"status"`
-	Audience   models.Audience  `json:"audience"`
-	Message    json.RawMessage  `json:"message"`
-	Options    dispatch.Options `json:"options"`
-	ScheduleAt *time.Time       `json:"schedule_at"`
-	Totals     models.Totals    `json:"totals"`
+	ID         int64           `json:"id"`
+	Name       string          `json:"name"`
+	Status     string          `json:"status"`
+	Audience   models.Audience `json:"audience"`
+	Message    json.RawMessage `json:"message"`
+	Options    draft.Options   `json:"options"`
+	ScheduleAt *time.Time      `json:"schedule_at"`
+	Totals     models.Totals   `json:"totals"`
 }
 
 func decodeCampaign(t *testing.T, body string) apiCampaignBody {
@@ -309,7 +309,7 @@ func TestScheduleTimeZone(t *testing.T) {
 			if cm.ScheduleAt == nil || !cm.ScheduleAt.Equal(tc.utc) {
 				t.Fatalf("stored %v, want %v", cm.ScheduleAt, tc.utc)
 			}
-			dr, _ := dispatch.DraftOf(cm)
+			dr, _ := draft.Of(cm)
 			wantZone := tc.zone
 			if wantZone == "UTC" {
 				wantZone = "" // UTC is the default and is not stored

@@ -13,7 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web/pages/campaigns"
@@ -45,10 +45,10 @@ func formValues(c *gin.Context) campaigns.FormValues {
 // becomes a field error keyed like the API body, instead of a zero value.
 // With withFile, an uploaded id list joins the pasted values (and is put
 // into them, so a re-rendered form keeps it).
-func draftFromForm(c *gin.Context, withFile bool) (campaigns.FormValues, dispatch.Draft, *models.ValidationError) {
+func draftFromForm(c *gin.Context, withFile bool) (campaigns.FormValues, draft.Draft, *models.ValidationError) {
 	f := formValues(c)
 	v := &models.ValidationError{}
-	d := dispatch.Draft{Name: f.Name, Group: f.Group}
+	d := draft.Draft{Name: f.Name, Group: f.Group}
 	d.ProviderID, _ = strconv.ParseInt(f.ProviderID, 10, 64)
 	loc := time.UTC
 	if tz := strings.TrimSpace(f.Timezone); tz != "" && tz != "UTC" {
@@ -280,8 +280,8 @@ func scanIDs(r io.Reader, v *models.ValidationError) ([]string, bool) {
 		if _, dup := seen[id]; dup {
 			continue
 		}
-		if len(out) == dispatch.MaxListValues {
-			v.Add("audience.file", "err.too_many", map[string]any{"Max": dispatch.MaxListValues})
+		if len(out) == draft.MaxListValues {
+			v.Add("audience.file", "err.too_many", map[string]any{"Max": draft.MaxListValues})
 			return nil, false
 		}
 		seen[id] = struct{}{}

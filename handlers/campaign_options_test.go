@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 )
 
@@ -71,7 +71,7 @@ func TestComposerProviderOptions(t *testing.T) {
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("%d campaigns (%v)", len(cs), err)
 	}
-	dr, err := dispatch.DraftOf(cs[0])
+	dr, err := draft.Of(cs[0])
 	if err != nil {
 		t.Fatal(err)
 	}

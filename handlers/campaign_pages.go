@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/web"
 	"github.com/pushdeck/pushdeck/web/i18n"
@@ -122,7 +123,7 @@ func (s *Server) showNewCampaign(c *gin.Context) {
 // stored is the draft's audience when it is a stored list too long for the
 // text box: with the same kind and no values typed or uploaded, the draft
 // keeps it.
-func (s *Server) validatedForm(c *gin.Context, stored *models.Audience) (campaigns.FormValues, dispatch.Draft, *models.ValidationError, error) {
+func (s *Server) validatedForm(c *gin.Context, stored *models.Audience) (campaigns.FormValues, draft.Draft, *models.ValidationError, error) {
 	vals, d, parseErr := draftFromForm(c, true)
 	if err := s.formOptions(c.Request.Context(), vals.Options, &d.Message, d.ProviderID, parseErr); err != nil {
 		return vals, d, nil, err
@@ -183,7 +184,7 @@ func (s *Server) showEditCampaign(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, fmt.Sprintf("/campaigns/%d", cm.ID))
 		return
 	}
-	d, err := dispatch.DraftOf(cm)
+	d, err := draft.Of(cm)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -240,7 +241,7 @@ func (s *Server) duplicateCampaign(c *gin.Context) {
 		s.flash(c, "success", "flash.campaign_duplicated")
 		s.redirect(c, fmt.Sprintf("/campaigns/%d/edit", out.ID))
 	case errors.As(err, &ve):
-		d, derr := dispatch.DraftOf(cm)
+		d, derr := draft.Of(cm)
 		if derr != nil {
 			s.fail(c, derr)
 			return

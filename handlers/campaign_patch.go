@@ -10,7 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 )
 
@@ -46,7 +46,7 @@ func (s *Server) apiUpdateCampaign(c *gin.Context) {
 			}
 		}()
 	}
-	d, err := dispatch.DraftOf(cm)
+	d, err := draft.Of(cm)
 	if err != nil {
 		s.apiFail(c, err)
 		return
@@ -144,7 +144,7 @@ func (ds *draftStream) patchAudience() (any, error) {
 
 // mergeDraft applies a merge patch to a draft and decodes the result as
 // strictly as a create body.
-func mergeDraft(d dispatch.Draft, patch map[string]any) (dispatch.Draft, error) {
+func mergeDraft(d draft.Draft, patch map[string]any) (draft.Draft, error) {
 	raw, err := json.Marshal(d)
 	if err != nil {
 		return d, fmt.Errorf("handlers: encode draft: %w", err)
@@ -159,7 +159,7 @@ func mergeDraft(d dispatch.Draft, patch map[string]any) (dispatch.Draft, error) 
 	if err != nil {
 		return d, fmt.Errorf("handlers: encode merged draft: %w", err)
 	}
-	var out dispatch.Draft
+	var out draft.Draft
 	dec = json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&out); err != nil {

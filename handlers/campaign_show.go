@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web/i18n"
@@ -45,7 +46,7 @@ func (s *Server) showCampaign(c *gin.Context) {
 }
 
 func (s *Server) campaignView(ctx context.Context, cm models.Campaign) (campaigns.ShowView, error) {
-	d, err := dispatch.DraftOf(cm)
+	d, err := draft.Of(cm)
 	if err != nil {
 		return campaigns.ShowView{}, err
 	}

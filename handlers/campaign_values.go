@@ -8,14 +8,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web/pages/campaigns"
 )
 
 // valuesOf renders a stored draft back into the composer's fields, times in
 // the draft's zone.
-func valuesOf(d dispatch.Draft) campaigns.FormValues {
+func valuesOf(d draft.Draft) campaigns.FormValues {
 	loc := d.Options.Location()
 	m := d.Message
 	f := campaigns.FormValues{

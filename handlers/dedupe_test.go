@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 )
 
@@ -97,7 +97,7 @@ func TestDuplicateCheckForm(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			dr, err := dispatch.DraftOf(c)
+			dr, err := draft.Of(c)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web/i18n"
@@ -176,7 +177,7 @@ func FuzzCampaignCreateAPI(f *testing.F) {
 
 func FuzzCampaignTestSendAPI(f *testing.F) {
 	fs := newFuzzServer(f, models.RoleOperator)
-	var d dispatch.Draft
+	var d draft.Draft
 	if err := json.Unmarshal([]byte(campaignSeeds[0]), &d); err != nil {
 		f.Fatal(err)
 	}

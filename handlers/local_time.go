@@ -10,7 +10,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
 
-	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/web"
 	"github.com/pushdeck/pushdeck/web/i18n"
@@ -32,7 +32,7 @@ const maxDueHours = 72
 
 // dueSection is the campaign page's "due when" table, for campaigns sent
 // at a local time or marked marketing; nil for the others.
-func (s *Server) dueSection(ctx context.Context, cm models.Campaign, d dispatch.Draft, acct models.ProviderAccount) (templ.Component, error) {
+func (s *Server) dueSection(ctx context.Context, cm models.Campaign, d draft.Draft, acct models.ProviderAccount) (templ.Component, error) {
 	if d.Options.LocalTime == "" && !d.Options.Marketing {
 		return nil, nil
 	}

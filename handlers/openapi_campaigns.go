@@ -5,7 +5,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 )
 
@@ -68,14 +68,14 @@ func campaignOps() []apiOp {
 			Description: "audience.values (cid or alias lists) hold at most 1,000,000 values. A repeated Idempotency-Key " +
 				"with the same body answers 200 with the campaign first created; with another body it is a 422.",
 			Headers: []apiParam{{Name: "Idempotency-Key", Description: "makes a retried create return the same campaign (at most 200 characters, kept 24 hours)"}},
-			Body:    dispatch.Draft{}, BodyRequired: []string{"name", "provider_id", "audience", "message"},
+			Body:    draft.Draft{}, BodyRequired: []string{"name", "provider_id", "audience", "message"},
 			OK: http.StatusCreated, AlsoOK: []int{http.StatusOK}, Answer: apiCampaign{}, Errors: []int{http.StatusUnprocessableEntity}},
 		{Method: http.MethodGet, Path: "/api/v1/campaigns/:id", Tag: tag, Summary: "One campaign with its status and totals",
 			Description: "audience.values is included only for at most 1,000 values; while sending, retrying, error and next_attempt_at describe batches waiting for another attempt.",
 			Answer:      apiCampaign{}, Errors: []int{http.StatusNotFound}},
 		{Method: http.MethodPatch, Path: "/api/v1/campaigns/:id", Tag: tag, Summary: "Change a draft (JSON merge patch)",
 			Description: "The body's members replace the draft's, objects merge member by member, null removes a member. 409 when the campaign is no longer a draft.",
-			Body:        dispatch.Draft{}, BodyType: "application/merge-patch+json",
+			Body:        draft.Draft{}, BodyType: "application/merge-patch+json",
 			Answer: apiCampaign{}, Errors: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}},
 		action("send", "Send now, or at schedule_at"),
 		action("pause", "Pause sending"),

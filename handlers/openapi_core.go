@@ -5,7 +5,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -13,8 +13,8 @@ import (
 // nameSchemas names the types that become components of the document.
 func nameSchemas(g *schemaGen) {
 	g.name(apiCampaign{}, "Campaign")
-	g.name(dispatch.Draft{}, "CampaignDraft")
-	g.name(dispatch.Options{}, "CampaignOptions")
+	g.name(draft.Draft{}, "CampaignDraft")
+	g.name(draft.Options{}, "CampaignOptions")
 	g.name(models.Audience{}, "Audience")
 	g.name(providers.Message{}, "Message")
 	g.name(models.Totals{}, "Totals")

@@ -10,12 +10,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 )
 
 // apiRecurringBody is a campaign body (DESIGN's) with its repeat rule.
 type apiRecurringBody struct {
-	dispatch.Draft
+	draft.Draft
 	Repeat dispatch.RepeatRule `json:"repeat"`
 }
 
@@ -27,7 +28,7 @@ type apiRecurring struct {
 	ProviderID int64               `json:"provider_id"`
 	Status     string              `json:"status"`
 	Repeat     dispatch.RepeatRule `json:"repeat"`
-	Campaign   dispatch.Draft      `json:"campaign"`
+	Campaign   draft.Draft         `json:"campaign"`
 	NextRunAt  *time.Time          `json:"next_run_at"`
 	LastSlotAt *time.Time          `json:"last_run_at"`
 	Runs       int                 `json:"runs"`

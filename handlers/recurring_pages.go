@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/web"
 	"github.com/pushdeck/pushdeck/web/i18n"
@@ -165,19 +166,19 @@ func (s *Server) recurringPageAction(c *gin.Context) {
 
 // repeatDraft loads the draft campaign the path names; only a draft can
 // be made to repeat.
-func (s *Server) repeatDraft(c *gin.Context) (models.Campaign, dispatch.Draft, bool) {
+func (s *Server) repeatDraft(c *gin.Context) (models.Campaign, draft.Draft, bool) {
 	id, ok := parseID(c.Param("id"))
 	if !ok {
 		s.fail(c, models.ErrNotFound)
-		return models.Campaign{}, dispatch.Draft{}, false
+		return models.Campaign{}, draft.Draft{}, false
 	}
 	cm, err := s.store.CampaignByID(c.Request.Context(), id)
 	if err == nil && cm.Status != models.StatusDraft {
 		err = &models.TransitionError{From: cm.Status, To: models.StatusDraft}
 	}
-	var d dispatch.Draft
+	var d draft.Draft
 	if err == nil {
-		d, err = dispatch.DraftOf(cm)
+		d, err = draft.Of(cm)
 	}
 	if err != nil {
 		s.fail(c, err)

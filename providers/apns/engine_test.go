@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pushdeck/pushdeck/dispatch"
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/apns"
@@ -86,7 +87,7 @@ func newEngineRig(tb testing.TB, f *apnsfake.Server, rateLimit float64) *engineR
 // create makes a notification campaign to the tokens.
 func (r *engineRig) create(tb testing.TB, tokens []string) models.Campaign {
 	tb.Helper()
-	d := dispatch.Draft{Name: "apns", ProviderID: r.acct.ID, Audience: models.Audience{Kind: "cid", Values: tokens},
+	d := draft.Draft{Name: "apns", ProviderID: r.acct.ID, Audience: models.Audience{Kind: "cid", Values: tokens},
 		Message: providers.Message{Type: providers.TypeNotification, Title: "Hello", Body: "World"}}
 	c, _, err := r.engine.CreateCampaign(context.Background(), d, "test", models.Idempotency{})
 	if err != nil {

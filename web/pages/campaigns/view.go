@@ -340,7 +340,7 @@ type FormView struct {
 	// a reopened draft or a refused form whose audience is already chosen.
 	// A fresh form waits until the operator chooses.
 	CountOnLoad bool
-	// FieldKinds maps a field group (dispatch.Field*) to the kinds that
+	// FieldKinds maps a field group (draft.Field*) to the kinds that
 	// use it, space separated, for data-kinds.
 	FieldKinds map[string]string
 	// VendorKeys lists the vendor keys the selected kind accepts.

@@ -1,4 +1,4 @@
-package dispatch
+package draft
 
 import "github.com/pushdeck/pushdeck/providers"
 
@@ -12,7 +12,7 @@ type FieldLimit struct {
 // TextLimits returns the limits a draft's name, title, body and big text
 // are validated against for an account with caps and a message of type t,
 // keyed by the composer's field names, so the composer can count as the
-// operator types against exactly what ValidateDraft will check. A field
+// operator types against exactly what Draft.Validate checks. A field
 // the type does not use is absent.
 func TextLimits(caps providers.Capabilities, t providers.MessageType) map[string]FieldLimit {
 	out := map[string]FieldLimit{"name": {Max: MaxNameRunes}}

@@ -33,8 +33,7 @@ func (c *Client) call(ctx context.Context, body []byte) answer {
 	if err != nil {
 		return answer{v: fatal, code: codeRefused, msg: "cannot build the request", err: err}
 	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header = c.headers(tok)
 	resp, err := c.conns[c.next.Add(1)%connPool].Do(req)
 	if err != nil {
 		return transportAnswer(ctx, err)
@@ -51,6 +50,29 @@ func (c *Client) call(ctx context.Context, body []byte) answer {
 		c.tok.refused(gen)
 	}
 	return a
+}
+
+// authHeaders is the header set of the current access token.
+type authHeaders struct {
+	tok string
+	h   http.Header
+}
+
+// headers returns the request headers for access token tok, built once per
+// token: every request of an account carries the same ones. The transport
+// only reads a request's headers (no cookie jar, no redirect is followed
+// for a POST answered 200), so requests in flight share the map; nobody
+// writes to it after it is published.
+func (c *Client) headers(tok string) http.Header {
+	if a := c.hdr.Load(); a != nil && a.tok == tok {
+		return a.h
+	}
+	h := http.Header{
+		"Authorization": {"Bearer " + tok},
+		"Content-Type":  {"application/json; charset=utf-8"},
+	}
+	c.hdr.Store(&authHeaders{tok: tok, h: h})
+	return h
 }
 
 // transportAnswer classifies a failed exchange. A failed dial sent

@@ -66,6 +66,7 @@ type Client struct {
 	next  atomic.Uint32
 	log   *slog.Logger
 	tok   *tokens
+	hdr   atomic.Pointer[authHeaders]
 	// streams is the semaphore of maxStreams requests in flight.
 	streams chan struct{}
 	// pause is the first wait before tokens are sent again when FCM gives

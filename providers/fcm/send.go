@@ -95,6 +95,10 @@ type settled struct {
 }
 
 func (c *Client) sendTokens(ctx context.Context, log *slog.Logger, msg *message, tokens []string) (providers.Result, error) {
+	tmpl, err := newBodyTemplate(msg)
+	if err != nil {
+		return providers.Result{}, fmt.Errorf("fcm: send: %w", err)
+	}
 	var s settled
 	pending := make([]int, 0, len(tokens))
 	for i, t := range tokens {
@@ -109,7 +113,7 @@ func (c *Client) sendTokens(ctx context.Context, log *slog.Logger, msg *message,
 	var stuck []answer
 	var stuckToken []string
 	for attempt := 1; len(pending) > 0; attempt++ {
-		answers := c.round(ctx, msg, tokens, pending)
+		answers := c.round(ctx, tmpl, tokens, pending)
 		var again []int
 		var wait time.Duration
 		s.leftover, s.leftToken = s.leftover[:0], s.leftToken[:0]
@@ -160,7 +164,7 @@ func (c *Client) sendTokens(ctx context.Context, log *slog.Logger, msg *message,
 // time across the client, and returns their answers in order. Once an
 // answer refuses what every token shares, the tokens not yet sent get the
 // same answer instead of a request.
-func (c *Client) round(ctx context.Context, msg *message, tokens []string, idx []int) []answer {
+func (c *Client) round(ctx context.Context, tmpl *bodyTemplate, tokens []string, idx []int) []answer {
 	out := make([]answer, len(idx))
 	var stop atomic.Pointer[answer]
 	var wg sync.WaitGroup
@@ -179,9 +183,7 @@ func (c *Client) round(ctx context.Context, msg *message, tokens []string, idx [
 		go func() {
 			defer wg.Done()
 			defer func() { <-c.streams }()
-			m := *msg
-			m.Token = tokens[k]
-			body, err := json.Marshal(sendRequest{Message: &m})
+			body, err := tmpl.body(tokens[k])
 			if err != nil {
 				out[i] = answer{v: fatal, code: codeRefused, msg: "cannot encode the message", err: err}
 				return

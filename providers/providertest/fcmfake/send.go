@@ -71,10 +71,7 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusBadRequest, "INVALID_ARGUMENT", "Content-Type must be application/json", nil)
 		return
 	}
-	sb, v := decode(body)
-	if v == nil {
-		v = validate(sb.Message)
-	}
+	sb, v := s.parse.parsed(body)
 	if v != nil {
 		writeStatus(w, http.StatusBadRequest, "INVALID_ARGUMENT", v.why,
 			[]any{map[string]any{"@type": typeBadRequest, "fieldViolations": []map[string]string{{"field": v.field, "description": v.why}}}})

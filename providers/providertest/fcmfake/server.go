@@ -93,6 +93,9 @@ type Server struct {
 
 	inFlight, maxInFlight, h2 atomic.Int64
 
+	// parse remembers decoded messages; it has its own lock.
+	parse parseCache
+
 	mu         sync.Mutex
 	seq        int
 	tokens     map[string]time.Time // access token → expiry

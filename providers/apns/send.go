@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -215,7 +216,12 @@ func conclude(tokens []string, sts []status) (providers.Result, error) {
 		return res, nil
 	}
 	if !settled {
-		return providers.Result{}, fmt.Errorf("apns: send: %w", worst.asError())
+		e := worst.asError()
+		// Every recipient was refused or never sent, none went unanswered:
+		// APNs took nothing of the batch, so the engine may send it again
+		// although APNs recognises no repeat.
+		e.NotDelivered = !slices.ContainsFunc(sts, func(s status) bool { return s.unknown })
+		return providers.Result{}, fmt.Errorf("apns: send: %w", e)
 	}
 	for i, st := range sts {
 		switch st.state {

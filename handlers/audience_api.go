@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -16,18 +17,20 @@ import (
 
 // apiDevice is one device of POST /api/v1/devices. An absent (or null)
 // field keeps what a registered device has; tags, when present, replace
-// the device's tags.
+// the device's tags, and attributes (an object of name → string or number)
+// the device's attributes.
 type apiDevice struct {
-	CID        string     `json:"cid"`
-	Alias      *string    `json:"alias"`
-	UserID     *string    `json:"user_id"`
-	Platform   *string    `json:"platform"`
-	Vendor     *string    `json:"vendor"`
-	Region     *string    `json:"region"`
-	Timezone   *string    `json:"timezone"`
-	Tags       *[]string  `json:"tags"`
-	OptedOut   *bool      `json:"opted_out"`
-	LastSeenAt *time.Time `json:"last_seen_at"`
+	CID        string                      `json:"cid"`
+	Alias      *string                     `json:"alias"`
+	UserID     *string                     `json:"user_id"`
+	Platform   *string                     `json:"platform"`
+	Vendor     *string                     `json:"vendor"`
+	Region     *string                     `json:"region"`
+	Timezone   *string                     `json:"timezone"`
+	Tags       *[]string                   `json:"tags"`
+	OptedOut   *bool                       `json:"opted_out"`
+	LastSeenAt *time.Time                  `json:"last_seen_at"`
+	Attributes *map[string]json.RawMessage `json:"attributes"`
 }
 
 // apiProviderID reads ?provider_id=, answering 422 itself when it is not a
@@ -48,16 +51,22 @@ func (s *Server) apiUpsertDevices(c *gin.Context) {
 		return
 	}
 	var in []models.DeviceInput
+	bad := &models.ValidationError{}
 	ok = s.decodeJSONArray(c, models.MaxDeviceBatch, "devices", func(dec *json.Decoder) error {
 		var d apiDevice
 		if err := dec.Decode(&d); err != nil {
 			return err
 		}
 		in = append(in, models.DeviceInput{CID: d.CID, Alias: d.Alias, UserID: d.UserID, Platform: d.Platform, Vendor: d.Vendor,
-			Region: d.Region, Timezone: d.Timezone, Tags: d.Tags, OptedOut: d.OptedOut, LastSeenAt: d.LastSeenAt})
+			Region: d.Region, Timezone: d.Timezone, Tags: d.Tags, OptedOut: d.OptedOut, LastSeenAt: d.LastSeenAt,
+			Attributes: apiAttributes(d.Attributes, fmt.Sprintf("[%d].", len(in)), bad)})
 		return nil
 	})
 	if !ok {
+		return
+	}
+	if err := bad.Err(); err != nil {
+		s.apiFail(c, err)
 		return
 	}
 	res, err := s.store.UpsertDevices(c.Request.Context(), pid, in)

@@ -196,6 +196,9 @@ func groupFromNode(n models.Node) (audience.Group, bool) {
 	}
 	switch {
 	case !n.IsGroup():
+		if !allConditions([]models.Node{n}) {
+			return g, false
+		}
 		g.Rows = []audience.Row{rowFromNode(n)}
 	case n.Op != "not" && allConditions(n.Items):
 		g.Op = n.Op
@@ -208,9 +211,12 @@ func groupFromNode(n models.Node) (audience.Group, bool) {
 	return g, true
 }
 
+// allConditions reports whether ns are all conditions the builder's rows
+// can show: its field list holds the fixed fields only, so a tree testing
+// an attribute opens in the JSON editor instead.
 func allConditions(ns []models.Node) bool {
 	for _, n := range ns {
-		if n.IsGroup() {
+		if n.IsGroup() || strings.HasPrefix(n.Field, models.AttrFieldPrefix) {
 			return false
 		}
 	}

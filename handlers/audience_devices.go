@@ -31,7 +31,8 @@ func (s *Server) showDevice(c *gin.Context) {
 		Vendor: d.Vendor, Region: d.Region, Timezone: d.Timezone, OptedOut: d.OptedOut, Created: when(d.CreatedAt), Updated: when(d.UpdatedAt),
 		LastSeen: whenPtr(d.LastSeenAt), EditURL: fmt.Sprintf("/audience/devices/%d/edit", d.ID),
 		DeleteURL: fmt.Sprintf("/audience/devices/%d/delete", d.ID), BackURL: deviceListURL(d.ProviderID, audience.Filter{}, ""),
-		InvalidSince: whenPtr(d.InvalidAt), InvalidReason: d.InvalidReason, ClearInvalidURL: fmt.Sprintf("/audience/devices/%d/clear-invalid", d.ID)}
+		InvalidSince: whenPtr(d.InvalidAt), InvalidReason: d.InvalidReason, ClearInvalidURL: fmt.Sprintf("/audience/devices/%d/clear-invalid", d.ID),
+		Attributes: attrRows(d.Attributes)}
 	for _, t := range d.Tags {
 		v.Tags = append(v.Tags, audience.TagRow{Name: t, URL: deviceListURL(d.ProviderID, audience.Filter{Tag: t}, "")})
 	}
@@ -64,7 +65,7 @@ func (s *Server) showEditDevice(c *gin.Context) {
 		return
 	}
 	vals := audience.DeviceFormValues{ProviderID: strconv.FormatInt(d.ProviderID, 10), CID: d.CID, Alias: d.Alias, UserID: d.UserID,
-		Platform: d.Platform, Vendor: d.Vendor, Region: d.Region, Tags: strings.Join(d.Tags, ", "), OptedOut: d.OptedOut}
+		Platform: d.Platform, Vendor: d.Vendor, Region: d.Region, Tags: strings.Join(d.Tags, ", "), OptedOut: d.OptedOut, Attributes: attrLines(d.Attributes)}
 	s.renderDeviceForm(c, http.StatusOK, false, fmt.Sprintf("/audience/devices/%d", d.ID), vals, nil)
 }
 
@@ -91,23 +92,32 @@ func (s *Server) renderDeviceForm(c *gin.Context, status int, isNew bool, action
 }
 
 // deviceFromForm reads the device form: every field is set (the form shows
-// them all), tags replace the device's tags.
-func deviceFromForm(c *gin.Context) (audience.DeviceFormValues, models.DeviceInput) {
+// them all), tags replace the device's tags and the attribute lines its
+// attributes. A malformed attribute line comes back as bad.
+func deviceFromForm(c *gin.Context) (audience.DeviceFormValues, models.DeviceInput, *models.ValidationError) {
 	f := audience.DeviceFormValues{ProviderID: c.PostForm("provider_id"), CID: c.PostForm("cid"), Alias: c.PostForm("alias"),
 		UserID: c.PostForm("user_id"), Platform: c.PostForm("platform"), Vendor: c.PostForm("vendor"), Region: c.PostForm("region"),
-		Tags: c.PostForm("tags"), OptedOut: c.PostForm("opted_out") == "1"}
+		Tags: c.PostForm("tags"), OptedOut: c.PostForm("opted_out") == "1", Attributes: c.PostForm("attributes")}
 	alias, user, platform, vendor, region, opted := f.Alias, f.UserID, f.Platform, f.Vendor, f.Region, f.OptedOut
 	tags := splitTags(f.Tags)
-	return f, models.DeviceInput{CID: f.CID, Alias: &alias, UserID: &user, Platform: &platform, Vendor: &vendor, Region: &region, Tags: &tags, OptedOut: &opted}
+	attrs, bad := parseAttrLines(f.Attributes)
+	return f, models.DeviceInput{CID: f.CID, Alias: &alias, UserID: &user, Platform: &platform, Vendor: &vendor, Region: &region, Tags: &tags,
+		OptedOut: &opted, Attributes: &attrs}, bad
 }
 
 func (s *Server) createDevice(c *gin.Context) {
-	vals, in := deviceFromForm(c)
+	vals, in, bad := deviceFromForm(c)
 	pid, ok := parseID(vals.ProviderID)
 	if !ok {
 		pid = -1
 	}
-	d, err := s.store.CreateDevice(c.Request.Context(), pid, in)
+	var d models.Device
+	var err error
+	if bad != nil { // a malformed attribute line: nothing to save yet
+		err = bad
+	} else {
+		d, err = s.store.CreateDevice(c.Request.Context(), pid, in)
+	}
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		s.renderDeviceForm(c, http.StatusUnprocessableEntity, true, "", vals, fieldErrors(c, ve))
@@ -129,9 +139,15 @@ func (s *Server) updateDevice(c *gin.Context) {
 	if !ok {
 		return
 	}
-	vals, in := deviceFromForm(c)
+	vals, in, bad := deviceFromForm(c)
 	vals.CID, vals.ProviderID = old.CID, strconv.FormatInt(old.ProviderID, 10)
-	d, err := s.store.UpdateDevice(c.Request.Context(), old.ID, in)
+	var d models.Device
+	var err error
+	if bad != nil { // a malformed attribute line: nothing to save yet
+		err = bad
+	} else {
+		d, err = s.store.UpdateDevice(c.Request.Context(), old.ID, in)
+	}
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		s.renderDeviceForm(c, http.StatusUnprocessableEntity, false, fmt.Sprintf("/audience/devices/%d", old.ID), vals, fieldErrors(c, ve))

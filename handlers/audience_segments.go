@@ -57,7 +57,10 @@ func treeSummary(n models.Node) string {
 			return "NOT " + treeSummary(n.Items[0])
 		}
 	}
-	op := map[string]string{"in": "in", "not_in": "not in", "all": "has all"}[n.Op]
+	if n.Op == "exists" {
+		return n.Field + " exists"
+	}
+	op := map[string]string{"in": "in", "not_in": "not in", "all": "has all", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}[n.Op]
 	return n.Field + " " + op + " (" + strings.Join(n.Values, ", ") + ")"
 }
 

@@ -36,7 +36,8 @@ func audienceOps() []apiOp {
 			Answer: docPage[models.Device, string]{}, Errors: bad},
 		{Method: http.MethodPost, Path: "/api/v1/devices", Tag: tag, Summary: "Upsert devices",
 			Description: "A JSON array of at most 10,000 devices: all valid or nothing written (422 with \"[i].field\" paths). " +
-				"A member left out keeps the device's value; tags, when given, replace the device's tags.",
+				"A member left out keeps the device's value; tags, when given, replace the device's tags, and attributes " +
+				"(an object of name → string or number, numbers kept as their text, null or \"\" for no value) replace the device's attributes.",
 			Query: pid, Body: []apiDevice{}, Answer: models.UpsertResult{}, Errors: bad},
 		{Method: http.MethodPost, Path: "/api/v1/devices/import", Tag: tag, Summary: "Import devices from CSV",
 			Description: "The header names the columns (cid, alias, user_id, platform, vendor, region, tags; tags separated by ;) " +

@@ -40,6 +40,8 @@ type Device struct {
 	Timezone string   `json:"timezone"`
 	Tags     []string `json:"tags" gorm:"-"`
 	OptedOut bool     `json:"opted_out"`
+	// Attributes are the device's free name → value pairs ({} for none).
+	Attributes Attributes `json:"attributes" gorm:"column:attributes"`
 	// InvalidAt is when a provider last answered the device's token
 	// invalid (nil: never, or cleared since); InvalidReason is its code
 	// and message.
@@ -53,7 +55,8 @@ type Device struct {
 // DeviceInput is one device to upsert. CID is required; a nil field keeps
 // what an existing device has (and takes the default for a new one), so a
 // CSV without a region column or a JSON object without "tags" never wipes
-// them. Tags, when set, replace the device's whole tag set.
+// them. Tags, when set, replace the device's whole tag set, and so do
+// Attributes the device's attributes (an empty value drops that name).
 type DeviceInput struct {
 	CID        string
 	Alias      *string
@@ -63,12 +66,14 @@ type DeviceInput struct {
 	Region     *string
 	Timezone   *string
 	Tags       *[]string
+	Attributes *Attributes
 	OptedOut   *bool
 	LastSeenAt *time.Time
 }
 
 // Normalize trims the fields, lower-cases platform and vendor, and
-// de-duplicates the tags (keeping their first order). Validate expects a
+// de-duplicates the tags (keeping their first order), and trims the
+// attribute values in place, dropping empty ones. Validate expects a
 // normalized input.
 func (in *DeviceInput) Normalize() {
 	in.CID = strings.TrimSpace(in.CID)
@@ -94,6 +99,12 @@ func (in *DeviceInput) Normalize() {
 	if in.Tags != nil {
 		tags := normalizeTags(*in.Tags)
 		in.Tags = &tags
+	}
+	if in.Attributes != nil {
+		if *in.Attributes == nil {
+			*in.Attributes = Attributes{}
+		}
+		normalizeAttrs(*in.Attributes)
 	}
 	if in.LastSeenAt != nil { // stored in whole seconds (migration 00006)
 		t := in.LastSeenAt.UTC().Truncate(time.Second)
@@ -124,7 +135,8 @@ func normalizeTags(in []string) []string {
 }
 
 // Validate checks a normalized input against the limits. Field keys are
-// the JSON names (cid, alias, user_id, platform, vendor, region, tags),
+// the JSON names (cid, alias, user_id, platform, vendor, region, tags,
+// attributes),
 // prefixed with prefix ("[3]." for the fourth item of an API array).
 func (in *DeviceInput) Validate(v *ValidationError, prefix string) {
 	if in.CID == "" {
@@ -162,6 +174,9 @@ func (in *DeviceInput) Validate(v *ValidationError, prefix string) {
 				break
 			}
 		}
+	}
+	if in.Attributes != nil {
+		validateAttrs(v, prefix, *in.Attributes)
 	}
 }
 

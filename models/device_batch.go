@@ -23,9 +23,10 @@ import (
 const rowsPerBatch = 1000
 
 // Positions in a batch row: [cid, alias, user_id, platform, vendor,
-// region, opted_out, tag_ids, last_seen_at, timezone]; null means "not
-// given" (keep the stored value, or the default for a new device).
-const batchFields = 10
+// region, opted_out, tag_ids, last_seen_at, timezone, attributes]; null
+// means "not given" (keep the stored value, or the default for a new
+// device).
+const batchFields = 11
 
 // batchJSON encodes rows[idx…] as the batch parameter.
 func batchJSON(buf []byte, rows []DeviceInput, want [][]int64, idx []int) []byte {
@@ -70,6 +71,12 @@ func batchJSON(buf []byte, rows []DeviceInput, want [][]int64, idx []int) []byte
 			buf = append(buf, "null"...)
 		} else {
 			buf = appendJSONString(buf, *r.Timezone)
+		}
+		buf = append(buf, ',')
+		if r.Attributes == nil {
+			buf = append(buf, "null"...)
+		} else {
+			buf = appendJSONString(buf, encodeAttrs(*r.Attributes))
 		}
 		buf = append(buf, ']')
 	}
@@ -130,15 +137,17 @@ SELECT count(*), coalesce(json_group_array(j.key) FILTER (WHERE NOT (
     AND coalesce(j.value->>3, d.platform) = d.platform AND coalesce(j.value->>4, d.vendor) = d.vendor
     AND coalesce(j.value->>5, d.region) = d.region AND coalesce(j.value->>6, d.opted_out) = d.opted_out
     AND coalesce(j.value->>7, d.tag_ids) = d.tag_ids AND (j.value->>8 IS NULL OR j.value->>8 IS d.last_seen_at)
-    AND coalesce(j.value->>9, d.timezone) = d.timezone)), '[]')
+    AND coalesce(j.value->>9, d.timezone) = d.timezone
+    AND coalesce(j.value->>10, d.attributes) = d.attributes)), '[]')
 FROM b AS j CROSS JOIN devices d WHERE d.provider_id = ?1 AND d.cid = j.value->>0`
 
 // insertBatchSQL inserts the batch's new devices, in batch (= cid) order,
 // with defaults for the fields not given; registered cids are skipped.
 // "WHERE true" keeps ON CONFLICT from parsing as a join constraint.
-const insertBatchSQL = `INSERT INTO devices (provider_id, created_at, updated_at, cid, alias, user_id, platform, vendor, region, opted_out, tag_ids, last_seen_at, timezone)
+const insertBatchSQL = `INSERT INTO devices (provider_id, created_at, updated_at, cid, alias, user_id, platform, vendor, region, opted_out, tag_ids, last_seen_at, timezone, attributes)
 SELECT ?1, ?2, ?2, j.value->>0, coalesce(j.value->>1, ''), coalesce(j.value->>2, ''), coalesce(j.value->>3, 'other'),
-    coalesce(j.value->>4, ''), coalesce(j.value->>5, ''), coalesce(j.value->>6, 0), coalesce(j.value->>7, ''), j.value->>8, coalesce(j.value->>9, '')
+    coalesce(j.value->>4, ''), coalesce(j.value->>5, ''), coalesce(j.value->>6, 0), coalesce(j.value->>7, ''), j.value->>8, coalesce(j.value->>9, ''),
+    coalesce(j.value->>10, '{}')
 FROM jsonb_each(?3) AS j WHERE true
 ON CONFLICT (provider_id, cid) DO NOTHING`
 

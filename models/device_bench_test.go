@@ -33,6 +33,16 @@ func benchRows() int {
 	return 20_000
 }
 
+// benchAttrs is how many attribute columns the generated devices carry
+// (PUSHDECK_BENCH_ATTRS, default none).
+func benchAttrs() int {
+	n, err := strconv.Atoi(os.Getenv("PUSHDECK_BENCH_ATTRS"))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return min(n, MaxDeviceAttrs)
+}
+
 var (
 	benchRegions = []string{"Zhejiang", "Shanghai", "Beijing", "Guangdong", "Jiangsu", "Sichuan", "Hubei", "Hunan", "Fujian", "Shandong",
 		"Henan", "Hebei", "Anhui", "Jiangxi", "Shaanxi", "Liaoning", "Jilin", "Heilongjiang", "Yunnan", "Guizhou", "Guangxi", "Hainan",
@@ -53,7 +63,8 @@ func benchCID(i int) string {
 }
 
 // writeBenchCSV generates n devices with 3 tags each (of 60) into a file;
-// one in 1,000 carries a fourth, "rare".
+// one in 1,000 carries a fourth, "rare". With PUSHDECK_BENCH_ATTRS=k each
+// device also carries k attributes a0…a(k-1).
 func writeBenchCSV(tb testing.TB, n int) string {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "devices.csv")
@@ -62,7 +73,12 @@ func writeBenchCSV(tb testing.TB, n int) string {
 		tb.Fatal(err)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	fmt.Fprintln(w, "cid,alias,user_id,platform,vendor,region,tags")
+	attrs := benchAttrs()
+	header := "cid,alias,user_id,platform,vendor,region,tags"
+	for k := range attrs {
+		header += ",a" + strconv.Itoa(k)
+	}
+	fmt.Fprintln(w, header)
 	for i := range n {
 		platform, vendor := "android", benchVendors[i%7]
 		if i%10 < 3 {
@@ -79,8 +95,16 @@ func writeBenchCSV(tb testing.TB, n int) string {
 		if i%1000 == 999 {
 			rare = ";rare"
 		}
-		fmt.Fprintf(w, "%s,%s,%s,%s,%s,%s,t%d;t%d;t%d%s\n", benchCID(i), alias, user, platform, vendor,
+		fmt.Fprintf(w, "%s,%s,%s,%s,%s,%s,t%d;t%d;t%d%s", benchCID(i), alias, user, platform, vendor,
 			benchRegions[(i/7)%len(benchRegions)], i%20, 20+(i/3)%20, 40+(i/11)%20, rare)
+		for k := range attrs { // alternately a word and a number, like a plan and a score
+			if k%2 == 0 {
+				fmt.Fprintf(w, ",plan%d", (i+k)%5)
+			} else {
+				fmt.Fprintf(w, ",%d", (i*(k+7))%1000)
+			}
+		}
+		fmt.Fprintln(w)
 	}
 	if err := w.Flush(); err != nil {
 		tb.Fatal(err)

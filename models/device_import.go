@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
+	"unicode/utf8"
 )
 
 // CSVColumns are the columns a device CSV may name in its header, in any
@@ -206,4 +208,32 @@ func (s *Store) restoreCacheSize(ctx context.Context, n int64) {
 	// at stake (the connection keeps the larger cache), so it is not
 	// reported over the import's own result.
 	_ = s.conn(context.WithoutCancel(ctx)).Exec(fmt.Sprintf(`PRAGMA cache_size = %d`, n)).Error
+}
+
+// readHeader names the columns: a fixed field by its name in any letter
+// case, anything else an attribute named by its header as written (so it
+// must be a valid attribute name).
+func (im *csvImport) readHeader(v *ValidationError, header []string) {
+	for _, h := range header {
+		name := strings.TrimSpace(h)
+		isAttr := !slices.Contains(CSVColumns, strings.ToLower(name))
+		if !isAttr {
+			name = strings.ToLower(name)
+		}
+		switch {
+		case isAttr && !utf8.ValidString(name):
+			v.Add("header", "err.attr_name", map[string]any{"Name": clip(strings.ToValidUTF8(h, "?"), 64), "Max": MaxAttrNameLen, "Count": MaxAttrNameLen})
+		case isAttr && !checkAttrName(v, "header", name):
+		case slices.Contains(im.col, name):
+			v.Add("header", "err.csv_duplicate_column", map[string]any{"Name": name})
+		}
+		im.col = append(im.col, name)
+		im.attr = append(im.attr, isAttr)
+		if isAttr {
+			im.attrs++
+		}
+	}
+	if im.attrs > MaxDeviceAttrs {
+		v.Add("header", "err.attr_too_many", map[string]any{"Max": MaxDeviceAttrs, "Count": MaxDeviceAttrs})
+	}
 }

@@ -11,7 +11,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"unicode/utf8"
 )
 
 // csvBatch is one transaction's worth of good rows and where the reader
@@ -51,8 +50,12 @@ type csvImport struct {
 	counter *countingReader
 	capped  *csvRecordCap
 	cr      *csv.Reader
-	// col maps a column index to its name.
+	// col maps a column index to its name; attr marks the attribute
+	// columns (any column that is not a fixed field), of which there are
+	// attrs.
 	col   []string
+	attr  []bool
+	attrs int
 	rows  int64
 	seen  cidSet
 	res   ImportResult
@@ -94,16 +97,7 @@ func newCSVImport(r io.Reader, opt ImportOptions) (*csvImport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models: import devices: read header: %w", err)
 	}
-	for _, h := range header {
-		name := strings.ToLower(strings.TrimSpace(h))
-		switch {
-		case !utf8.ValidString(name) || !slices.Contains(CSVColumns, name):
-			v.Add("header", "err.csv_unknown_column", map[string]any{"Name": clip(strings.ToValidUTF8(h, "?"), 64), "Columns": strings.Join(CSVColumns, ", ")})
-		case slices.Contains(im.col, name):
-			v.Add("header", "err.csv_duplicate_column", map[string]any{"Name": name})
-		}
-		im.col = append(im.col, name)
-	}
+	im.readHeader(v, header)
 	if !slices.Contains(im.col, "cid") {
 		v.Add("header", "err.csv_no_cid", nil)
 	}
@@ -154,7 +148,7 @@ func (im *csvImport) next(n int) (rows []DeviceInput, done bool, err error) {
 
 // rejectOrder is the order in which a row's problems are reported (one
 // reason a row, the first in contract order).
-var rejectOrder = []string{"cid", "alias", "user_id", "platform", "vendor", "region", "tags", "timezone"}
+var rejectOrder = []string{"cid", "alias", "user_id", "platform", "vendor", "region", "tags", "timezone", "attributes"}
 
 // parse turns a record into a validated input, or rejects it.
 func (im *csvImport) parse(line int64, rec []string) (DeviceInput, bool) {
@@ -166,6 +160,7 @@ func (im *csvImport) parse(line int64, rec []string) (DeviceInput, bool) {
 	opt := new(struct {
 		alias, user, platform, vendor, region, timezone string
 		tags                                            []string
+		attrs                                           Attributes
 	})
 	for i, f := range rec {
 		switch im.col[i] {
@@ -190,6 +185,17 @@ func (im *csvImport) parse(line int64, rec []string) (DeviceInput, bool) {
 			}
 			in.Tags = &opt.tags
 		}
+	}
+	if im.attrs > 0 {
+		// The file's attribute columns are the device's whole set: an
+		// empty cell is "no value" for that name.
+		opt.attrs = make(Attributes, im.attrs)
+		for i, f := range rec {
+			if im.attr[i] && f != "" {
+				opt.attrs[im.col[i]] = f
+			}
+		}
+		in.Attributes = &opt.attrs
 	}
 	in.Normalize()
 	v := &ValidationError{}

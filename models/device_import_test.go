@@ -216,7 +216,8 @@ func TestImportCSVFileErrors(t *testing.T) {
 		{"empty file", "", "header", "err.csv_empty"},
 		{"BOM only", "\uFEFF", "header", "err.csv_empty"},
 		{"no cid column", "alias,platform\na,ios\n", "header", "err.csv_no_cid"},
-		{"unknown column", "cid,tag\nA,x\n", "header", "err.csv_unknown_column"},
+		{"reserved column name", "cid,tag\nA,x\n", "header", "err.attr_name_reserved"},
+		{"bad attribute column name", "cid,no-dash\nA,x\n", "header", "err.attr_name"},
 		{"duplicate column", "cid,alias,alias\nA,x,y\n", "header", "err.csv_duplicate_column"},
 		{"broken header", "cid,\"alias\nA\n", "header", "err.csv_syntax"},
 	}

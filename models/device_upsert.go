@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -242,6 +243,9 @@ func apply(d *Device, r DeviceInput) {
 	if r.OptedOut != nil {
 		d.OptedOut = *r.OptedOut
 	}
+	if r.Attributes != nil {
+		d.Attributes = *r.Attributes
+	}
 	if r.LastSeenAt != nil {
 		t := r.LastSeenAt.UTC()
 		d.LastSeenAt = &t
@@ -251,7 +255,7 @@ func apply(d *Device, r DeviceInput) {
 // sameDevice compares the stored fields an input can change.
 func sameDevice(a, b Device) bool {
 	if a.Alias != b.Alias || a.UserID != b.UserID || a.Platform != b.Platform || a.Vendor != b.Vendor ||
-		a.Region != b.Region || a.OptedOut != b.OptedOut || a.Timezone != b.Timezone {
+		a.Region != b.Region || a.OptedOut != b.OptedOut || a.Timezone != b.Timezone || !maps.Equal(a.Attributes, b.Attributes) {
 		return false
 	}
 	if (a.LastSeenAt == nil) != (b.LastSeenAt == nil) {
@@ -268,7 +272,7 @@ func (w *deviceWriter) load(ctx context.Context, rows []DeviceInput, idx []int) 
 		args = append(args, rows[i].CID)
 	}
 	st, err := w.stmt(ctx, fmt.Sprintf("load%d", len(idx)), func() string {
-		return `SELECT id, cid, alias, user_id, platform, vendor, region, opted_out, tag_ids, created_at, updated_at, last_seen_at, timezone
+		return `SELECT id, cid, alias, user_id, platform, vendor, region, opted_out, tag_ids, created_at, updated_at, last_seen_at, timezone, attributes
 FROM devices WHERE provider_id = ? AND cid IN (` + placeholders(len(idx), 1) + `)`
 	})
 	if err != nil {
@@ -285,7 +289,7 @@ FROM devices WHERE provider_id = ? AND cid IN (` + placeholders(len(idx), 1) + `
 		var last sql.NullTime
 		var tags string
 		d := &e.d
-		if err := rs.Scan(&e.id, &d.CID, &d.Alias, &d.UserID, &d.Platform, &d.Vendor, &d.Region, &d.OptedOut, &tags, &d.CreatedAt, &d.UpdatedAt, &last, &d.Timezone); err != nil {
+		if err := rs.Scan(&e.id, &d.CID, &d.Alias, &d.UserID, &d.Platform, &d.Vendor, &d.Region, &d.OptedOut, &tags, &d.CreatedAt, &d.UpdatedAt, &last, &d.Timezone, &d.Attributes); err != nil {
 			return nil, fmt.Errorf("models: read devices of account %d: %w", w.providerID, err)
 		}
 		d.ID, d.ProviderID, e.tagIDs = e.id, w.providerID, decodeTagIDs(tags)
@@ -304,7 +308,7 @@ FROM devices WHERE provider_id = ? AND cid IN (` + placeholders(len(idx), 1) + `
 // updateRow writes a changed device's fields and tag ids.
 func (w *deviceWriter) updateRow(ctx context.Context, id int64, d Device, tags []int64) error {
 	st, err := w.stmt(ctx, "update", func() string {
-		return `UPDATE devices SET alias = ?, user_id = ?, platform = ?, vendor = ?, region = ?, opted_out = ?, tag_ids = ?, updated_at = ?, last_seen_at = ?, timezone = ? WHERE id = ?`
+		return `UPDATE devices SET alias = ?, user_id = ?, platform = ?, vendor = ?, region = ?, opted_out = ?, tag_ids = ?, updated_at = ?, last_seen_at = ?, timezone = ?, attributes = ? WHERE id = ?`
 	})
 	if err != nil {
 		return err
@@ -313,7 +317,7 @@ func (w *deviceWriter) updateRow(ctx context.Context, id int64, d Device, tags [
 	if d.LastSeenAt != nil {
 		last = d.LastSeenAt.Unix()
 	}
-	if _, err := st.ExecContext(ctx, d.Alias, d.UserID, d.Platform, d.Vendor, d.Region, d.OptedOut, encodeTagIDs(tags), w.nowUnix, last, d.Timezone, id); err != nil {
+	if _, err := st.ExecContext(ctx, d.Alias, d.UserID, d.Platform, d.Vendor, d.Region, d.OptedOut, encodeTagIDs(tags), w.nowUnix, last, d.Timezone, encodeAttrs(d.Attributes), id); err != nil {
 		return fmt.Errorf("models: update device %d: %w", id, err)
 	}
 	return nil

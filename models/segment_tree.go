@@ -17,6 +17,8 @@ import (
 //	group:     {"op": "and" | "or" | "not", "items": [node, …]}   ("not": exactly one item)
 //	condition: {"field": "tag" | "platform" | "vendor" | "region" | "user_id",
 //	            "op": "in" | "not_in" | "all", "values": ["…", …]}
+//	attribute: {"field": "attr.<name>", "op": "in" | "not_in" | "exists" |
+//	            "gt" | "gte" | "lt" | "lte", "values": [ … ]}
 //
 // "in" matches a device whose field is any of the values (for tag: carries
 // any of the tags), "not_in" one whose field is none of them, and "all"
@@ -157,7 +159,7 @@ func (n *Node) validate(v *ValidationError, path string, depth int, b *treeBudge
 	switch n.Op {
 	case "and", "or", "not":
 		n.validateGroup(v, path, depth, b)
-	case "in", "not_in", "all":
+	case "in", "not_in", "all", "exists", "gt", "gte", "lt", "lte":
 		n.validateCondition(v, path, b)
 	case "":
 		v.Add(join(path, "op"), "err.required", nil)
@@ -191,6 +193,14 @@ func (n *Node) validateCondition(v *ValidationError, path string, b *treeBudget)
 	}
 	if n.Field == "" {
 		v.Add(join(path, "field"), "err.required", nil)
+		return
+	}
+	if name, ok := strings.CutPrefix(n.Field, AttrFieldPrefix); ok {
+		n.validateAttrCondition(v, path, name, b)
+		return
+	}
+	if !fixedFieldOp(n.Op) {
+		v.Add(join(path, "op"), "err.tree_attr_op", nil)
 		return
 	}
 	if !slices.Contains(TreeFields, n.Field) {
@@ -286,6 +296,10 @@ func (n Node) compile(e *sqlExpr, tags map[string]int64) {
 func (n Node) compileCondition(e *sqlExpr, tags map[string]int64) {
 	if n.Field == "tag" {
 		n.compileTag(e, tags)
+		return
+	}
+	if name, ok := strings.CutPrefix(n.Field, AttrFieldPrefix); ok {
+		n.compileAttr(e, name)
 		return
 	}
 	col, ok := treeColumns[n.Field]

@@ -97,23 +97,25 @@ type TagRow struct {
 
 // DeviceView is one device's detail.
 type DeviceView struct {
-	ID        int64
-	Account   string
-	CID       string
-	Alias     string
-	UserID    string
-	Platform  string
-	Vendor    string
-	Region    string
-	Timezone  string
-	Tags      []TagRow
-	OptedOut  bool
-	Created   string
-	Updated   string
-	LastSeen  string
-	EditURL   string
-	DeleteURL string
-	BackURL   string
+	ID       int64
+	Account  string
+	CID      string
+	Alias    string
+	UserID   string
+	Platform string
+	Vendor   string
+	Region   string
+	Timezone string
+	Tags     []TagRow
+	// Attributes are the device's free attributes, in name order.
+	Attributes []AttrRow
+	OptedOut   bool
+	Created    string
+	Updated    string
+	LastSeen   string
+	EditURL    string
+	DeleteURL  string
+	BackURL    string
 	// InvalidSince and InvalidReason as on DeviceRow; ClearInvalidURL
 	// removes the mark.
 	InvalidSince, InvalidReason, ClearInvalidURL string
@@ -129,7 +131,14 @@ type DeviceFormValues struct {
 	Vendor     string
 	Region     string
 	Tags       string
+	// Attributes are name=value lines.
+	Attributes string
 	OptedOut   bool
+}
+
+// AttrRow is one attribute of a device.
+type AttrRow struct {
+	Name, Value string
 }
 
 // DeviceFormView is the add / edit form of one device.

@@ -64,16 +64,19 @@ type Campaign struct {
 	IdempotencyKey *string
 	// IdempotencyHash is the SHA-256 of the body that came with the key.
 	IdempotencyHash string
-	CreatedBy       string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	StartedAt       *time.Time
-	FinishedAt      *time.Time
-	Recipients      int64
-	Pending         int64
-	Accepted        int64
-	Invalid         int64
-	Failed          int64
+	// TemplateID is the template the campaign was started from (nil when
+	// none, or once that template is deleted).
+	TemplateID *int64
+	CreatedBy  string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	StartedAt  *time.Time
+	FinishedAt *time.Time
+	Recipients int64
+	Pending    int64
+	Accepted   int64
+	Invalid    int64
+	Failed     int64
 	// Planned is set once the whole audience is frozen into batches;
 	// PlanCursor and PlanSeq are where a resumed planner continues.
 	Planned    bool
@@ -100,6 +103,7 @@ type NewCampaign struct {
 	Options     json.RawMessage
 	ScheduleAt  *time.Time
 	Idempotency Idempotency
+	TemplateID  *int64
 	CreatedBy   string
 	// RecurringID and RunSlot mark a run of a recurring definition.
 	RecurringID *int64
@@ -123,7 +127,7 @@ func (s *Store) CreateCampaign(ctx context.Context, in NewCampaign) (c Campaign,
 	c = Campaign{
 		Name: in.Name, ProviderID: in.ProviderID, GroupName: in.GroupName, Status: StatusDraft,
 		AudienceKind: in.Audience.Kind, Audience: in.Audience, Message: in.Message, Options: in.Options, ScheduleAt: in.ScheduleAt,
-		Nonce: nonceChars(nonce), CreatedBy: in.CreatedBy, CreatedAt: now, UpdatedAt: now,
+		Nonce: nonceChars(nonce), TemplateID: in.TemplateID, CreatedBy: in.CreatedBy, CreatedAt: now, UpdatedAt: now,
 		RecurringID: in.RecurringID, RunSlot: in.RunSlot,
 	}
 	if c.Options == nil {

@@ -13,6 +13,9 @@ import (
 // an idempotency key already used it returns the first campaign and
 // created=false.
 func (e *Engine) CreateCampaign(ctx context.Context, d draft.Draft, actor string, idem models.Idempotency) (models.Campaign, bool, error) {
+	if err := e.applyTemplate(ctx, &d); err != nil {
+		return models.Campaign{}, false, err
+	}
 	if err := e.ValidateDraft(ctx, &d); err != nil {
 		return models.Campaign{}, false, err
 	}
@@ -22,7 +25,7 @@ func (e *Engine) CreateCampaign(ctx context.Context, d draft.Draft, actor string
 	}
 	return e.store.CreateCampaign(ctx, models.NewCampaign{
 		Name: d.Name, ProviderID: d.ProviderID, GroupName: d.Group, Audience: d.Audience,
-		Message: msg, Options: opts, ScheduleAt: d.ScheduleAt, Idempotency: idem, CreatedBy: actor,
+		Message: msg, Options: opts, ScheduleAt: d.ScheduleAt, Idempotency: idem, TemplateID: d.TemplateID, CreatedBy: actor,
 	})
 }
 

@@ -23,6 +23,7 @@ type Store interface {
 	credentialStore
 	metricsStore
 	recurringStore
+	templateStore
 }
 
 // The SQLite store is the engine's store.

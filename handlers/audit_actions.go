@@ -53,6 +53,9 @@ const (
 	auditWebhookUpdate         = "webhook_update"
 	auditWebhookDelete         = "webhook_delete"
 	auditWebhookTest           = "webhook_test"
+	auditTemplateCreate        = "template_create"
+	auditTemplateUpdate        = "template_update"
+	auditTemplateDelete        = "template_delete"
 )
 
 // AuditActions lists every action the console records, in the order the
@@ -70,5 +73,6 @@ func AuditActions() []string {
 		auditSegmentCreate, auditSegmentUpdate, auditSegmentSave, auditSegmentDelete,
 		auditRecurringCreate, auditRecurringPause, auditRecurringResume, auditRecurringEnd, auditRecurringDelete,
 		auditWebhookCreate, auditWebhookUpdate, auditWebhookDelete, auditWebhookTest,
+		auditTemplateCreate, auditTemplateUpdate, auditTemplateDelete,
 	}
 }

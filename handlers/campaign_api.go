@@ -41,6 +41,8 @@ type apiCampaign struct {
 	UpdatedAt  time.Time         `json:"updated_at"`
 	StartedAt  *time.Time        `json:"started_at"`
 	FinishedAt *time.Time        `json:"finished_at"`
+	// TemplateID is the saved template the campaign was started from.
+	TemplateID *int64 `json:"template_id"`
 	// The retrying batches, only on GET of one campaign.
 	apiRetries
 }
@@ -52,7 +54,7 @@ func toAPICampaign(c models.Campaign) (apiCampaign, error) {
 	}
 	return apiCampaign{ID: c.ID, Name: c.Name, ProviderID: c.ProviderID, Group: c.GroupName, Status: c.Status, Reason: c.StatusReason, ReasonCode: c.StatusReasonCode,
 		Audience: c.Audience, Message: d.Message, Options: d.Options, ScheduleAt: c.ScheduleAt, Totals: c.Totals(),
-		CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt}, nil
+		CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt, TemplateID: c.TemplateID}, nil
 }
 
 func (s *Server) writeCampaign(c *gin.Context, status int, cm models.Campaign) {

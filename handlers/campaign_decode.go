@@ -47,6 +47,8 @@ type draftStream struct {
 	// listNamed: a patch names audience.values (null included);
 	// listGiven: it gives a list.
 	listNamed, listGiven bool
+	// messageGiven: the body has a message (else a template_id's is used).
+	messageGiven bool
 }
 
 func (s *Server) newDraftStream(c *gin.Context) *draftStream {
@@ -122,6 +124,9 @@ func (ds *draftStream) body() error {
 			err = ds.dec.Decode(&ds.d.Group)
 		case "message":
 			err = ds.dec.Decode(&ds.d.Message)
+			ds.messageGiven = true
+		case "template_id":
+			err = ds.dec.Decode(&ds.d.TemplateID)
 		case "options":
 			err = ds.dec.Decode(&ds.d.Options)
 		case "schedule_at":
@@ -135,6 +140,8 @@ func (ds *draftStream) body() error {
 			return err
 		}
 	}
+	// template_id instead of a message: the template's message is sent.
+	ds.d.FromTemplate = ds.d.TemplateID != nil && !ds.messageGiven
 	return ds.end()
 }
 

@@ -24,7 +24,7 @@ func formValues(c *gin.Context) campaigns.FormValues {
 	p := func(k string) string { return c.PostForm(k) }
 	on := func(k string) bool { return c.PostForm(k) != "" }
 	return campaigns.FormValues{
-		Name: p("name"), ProviderID: p("provider_id"), Group: strings.TrimSpace(p("group")),
+		Name: p("name"), TemplateID: p("template_id"), TemplateName: p("template_name"), ProviderID: p("provider_id"), Group: strings.TrimSpace(p("group")),
 		AudienceKind: p("audience_kind"), AudienceValues: p("audience_values"), SegmentID: p("segment_id"), IncludeInvalid: on("include_invalid"),
 		Type: p("type"), Title: p("title"), Body: p("body"), BigText: p("big_text"), ImageURL: p("image_url"),
 		ClickAction: p("click_action"), ClickValue: p("click_value"), Badge: p("badge"), Sound: p("sound"), Ext: p("ext"),
@@ -81,6 +81,9 @@ func draftFromForm(c *gin.Context, withFile bool) (campaigns.FormValues, draft.D
 		d.Audience.Values = splitValues(f.AudienceValues)
 	}
 	d.Message = messageFromForm(f, v, loc)
+	if id, ok := parseID(f.TemplateID); ok {
+		d.TemplateID = &id
+	}
 	intField(v, f.Speed, "options.speed", &d.Options.Speed)
 	intField(v, f.TTLSeconds, "options.ttl_seconds", &d.Options.TTLSeconds)
 	intField(v, f.ErrorThreshold, "options.error_threshold", &d.Options.ErrorThreshold)
@@ -314,7 +317,7 @@ func formFieldOf(key string) string {
 }
 
 var formFields = map[string]string{
-	"name": "name", "provider_id": "provider_id", "group": "group",
+	"name": "name", "template_name": "template_name", "provider_id": "provider_id", "group": "group",
 	"audience.kind": "audience_kind", "audience.values": "audience_values", "audience.file": "audience_file",
 	"message.type": "type", "message.title": "title", "message.body": "body", "message.big_text": "big_text",
 	"message.image_url": "image_url", "message.click.action": "click_action", "message.click.url": "click_value",

@@ -114,6 +114,13 @@ func (s *Server) campaignRoutes() []Route {
 func (s *Server) showNewCampaign(c *gin.Context) {
 	vals := newFormValues()
 	vals.ProviderID = c.Query("provider_id")
+	if raw := c.Query("template"); raw != "" {
+		var err error
+		if vals, err = s.templateValues(c.Request.Context(), raw, vals.ProviderID); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	s.renderComposer(c, http.StatusOK, 0, vals, nil)
 }
 

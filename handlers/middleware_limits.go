@@ -69,6 +69,8 @@ func bodyRules() map[string]bodyRule {
 		"POST /campaigns":         {max: campaignFormBytes, multipart: true, slow: bigBodyTime},
 		"POST /campaigns/:id":     {max: campaignFormBytes, multipart: true, slow: bigBodyTime},
 		"POST /campaigns/preview": {max: previewFormBytes},
+		// Save as template posts the whole composer, its file field too.
+		"POST /templates/from-composer": {max: campaignFormBytes, multipart: true, slow: bigBodyTime},
 		// A credential may be read from a key file (64 KiB at most).
 		"POST /providers":                          {max: defaultBodyLimit, multipart: true},
 		"POST /providers/:id":                      {max: defaultBodyLimit, multipart: true},

@@ -67,6 +67,7 @@ func apiOps(reg providers.Registry) []apiOp {
 	ops = append(ops, coreOps()...)
 	ops = append(ops, campaignOps()...)
 	ops = append(ops, campaignFollowOps()...)
+	ops = append(ops, templateOps()...)
 	ops = append(ops, audienceOps()...)
 	ops = append(ops, segmentOps()...)
 	ops = append(ops, providerOps(reg)...)

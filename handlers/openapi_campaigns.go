@@ -65,10 +65,11 @@ func campaignOps() []apiOp {
 			Query:  []apiParam{campaignStatusParam(), limitParam(), afterParam("a campaign id")},
 			Answer: docPage[apiCampaign, int64]{}, Errors: []int{http.StatusUnprocessableEntity}},
 		{Method: http.MethodPost, Path: "/api/v1/campaigns", Tag: tag, Summary: "Create a draft campaign",
-			Description: "audience.values (cid or alias lists) hold at most 1,000,000 values. A repeated Idempotency-Key " +
+			Description: "audience.values (cid or alias lists) hold at most 1,000,000 values. template_id instead of message " +
+				"sends a saved template's message (its kind must be the account's). A repeated Idempotency-Key " +
 				"with the same body answers 200 with the campaign first created; with another body it is a 422.",
 			Headers: []apiParam{{Name: "Idempotency-Key", Description: "makes a retried create return the same campaign (at most 200 characters, kept 24 hours)"}},
-			Body:    draft.Draft{}, BodyRequired: []string{"name", "provider_id", "audience", "message"},
+			Body:    draft.Draft{}, BodyRequired: []string{"name", "provider_id", "audience"},
 			OK: http.StatusCreated, AlsoOK: []int{http.StatusOK}, Answer: apiCampaign{}, Errors: []int{http.StatusUnprocessableEntity}},
 		{Method: http.MethodGet, Path: "/api/v1/campaigns/:id", Tag: tag, Summary: "One campaign with its status and totals",
 			Description: "audience.values is included only for at most 1,000 values; while sending, retrying, error and next_attempt_at describe batches waiting for another attempt.",

@@ -43,6 +43,7 @@ func (s *Server) Routes() []Route {
 	rs = append(rs, s.statsRoutes()...)
 	rs = append(rs, s.recurringRoutes()...)
 	rs = append(rs, s.localTimeRoutes()...)
+	rs = append(rs, s.templateRoutes()...)
 	return rs
 }
 

@@ -80,6 +80,12 @@ type Draft struct {
 	Message    providers.Message `json:"message"`
 	Options    Options           `json:"options"`
 	ScheduleAt *time.Time        `json:"schedule_at"`
+	// TemplateID is the saved template the campaign starts from. With
+	// FromTemplate (an API body that gave no message) its message is the
+	// template's; otherwise the draft's own (the composer sends the
+	// template's message as the operator edited it).
+	TemplateID   *int64 `json:"template_id,omitempty"`
+	FromTemplate bool   `json:"-"`
 }
 
 // Limits of the composer.

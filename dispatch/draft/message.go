@@ -236,3 +236,15 @@ func httpURL(s string) bool {
 	u, err := url.Parse(strings.TrimSpace(s))
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
+
+// ValidateMessage checks a message alone against a provider kind's rules,
+// the same rules a draft's message meets (a saved template's message is
+// checked with it). It normalises m in place and returns a
+// *models.ValidationError with fields named "message.…".
+func ValidateMessage(m *providers.Message, kind providers.Kind, caps providers.Capabilities) error {
+	d := Draft{Message: *m}
+	v := &models.ValidationError{}
+	d.validateMessage(v, kind, caps)
+	*m = d.Message
+	return v.Err()
+}

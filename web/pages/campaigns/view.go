@@ -258,7 +258,11 @@ type KindOption struct {
 // FormValues are the composer's fields as typed, so a failed validation
 // renders them back exactly.
 type FormValues struct {
-	Name           string
+	Name string
+	// TemplateID is the saved template the composer was opened from (kept
+	// with the campaign); TemplateName names a template saved from it.
+	TemplateID     string
+	TemplateName   string
 	ProviderID     string
 	Group          string
 	AudienceKind   string

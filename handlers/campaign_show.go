@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -75,6 +76,13 @@ func (s *Server) campaignView(ctx context.Context, cm models.Campaign) (campaign
 	}
 	if v.Due, err = s.dueSection(ctx, cm, d, acct); err != nil {
 		return campaigns.ShowView{}, err
+	}
+	if cm.TemplateID != nil {
+		t, err := s.store.TemplateByID(ctx, *cm.TemplateID)
+		if err != nil {
+			return v, err
+		}
+		v.TemplateName, v.TemplateURL = t.Name, fmt.Sprintf("/templates/%d", t.ID)
 	}
 	if cm.ScheduleAt != nil && d.Options.Timezone != "" && d.Options.Timezone != "UTC" {
 		v.ScheduleLocal = describeZone(*cm.ScheduleAt, d.Options.Timezone)

@@ -193,6 +193,8 @@ type ShowView struct {
 	Body     string
 	Group    string
 	Created  string
+	// TemplateName and TemplateURL link the template it was started from.
+	TemplateName, TemplateURL string
 	// Schedule is the send time in UTC; ScheduleLocal the same instant in
 	// the zone the campaign was composed in (empty when that is UTC).
 	Schedule      string

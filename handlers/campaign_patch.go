@@ -46,6 +46,11 @@ func (s *Server) apiUpdateCampaign(c *gin.Context) {
 			}
 		}()
 	}
+	if _, ok := obj["template_id"]; ok {
+		// A draft's template is where it started; a patch changes content.
+		s.apiFail(c, fieldProblem("template_id", "templates.err_create_only", nil))
+		return
+	}
 	d, err := draft.Of(cm)
 	if err != nil {
 		s.apiFail(c, err)

@@ -69,6 +69,11 @@ func TestTemplatesAPI(t *testing.T) {
 		if got := apiJSON(t, r, b, http.StatusOK); got["used_by"] != float64(1) {
 			t.Errorf("used_by %s", b)
 		}
+		r, b = app.apiDo(http.MethodPatch, fmt.Sprintf("/api/v1/campaigns/%v", cm["id"]), op, fmt.Sprintf(`{"template_id":%d}`, id),
+			map[string]string{"Content-Type": "application/merge-patch+json"})
+		if f := apiFields(t, r, b); f["template_id"] == nil {
+			t.Errorf("patch template_id: %v", f)
+		}
 	})
 	t.Run("a template of another kind or none is a 422 on template_id", func(t *testing.T) {
 		r, b := app.apiDo(http.MethodPost, "/api/v1/templates", op,

@@ -88,3 +88,32 @@ func (e *ConfigError) Error() string {
 	}
 	return "providers: invalid configuration: " + strings.Join(parts, "; ")
 }
+
+// CredentialString reads one required text credential of a credentials
+// object: present, a JSON string, not empty once trimmed, at most max
+// bytes, and without control characters (credentials travel in request
+// headers, where one would split or end the header). Each refusal is
+// added to ce under "credentials.<name>"; the trimmed value is returned.
+func CredentialString(obj map[string]json.RawMessage, name string, max int, ce *ConfigError) string {
+	key := "credentials." + name
+	v, ok := obj[name]
+	if !ok || string(v) == "null" {
+		ce.Add(key, "err.required", nil)
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		ce.Add(key, "err.not_string", nil)
+		return ""
+	}
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		ce.Add(key, "err.required", nil)
+	case len(s) > max:
+		ce.Add(key, "err.too_long_bytes", map[string]any{"Max": max})
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		ce.Add(key, "providers.err_control_chars", nil)
+	}
+	return s
+}

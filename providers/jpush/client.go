@@ -115,36 +115,13 @@ func decodeCredentials(raw json.RawMessage, ce *providers.ConfigError) credentia
 		ce.Add("credentials", "err.json_object", nil)
 		return credentials{}
 	}
-	c := credentials{AppKey: credString(obj, "app_key", ce), MasterSecret: credString(obj, "master_secret", ce)}
+	c := credentials{AppKey: providers.CredentialString(obj, "app_key", maxCredentialBytes, ce),
+		MasterSecret: providers.CredentialString(obj, "master_secret", maxCredentialBytes, ce)}
 	if strings.Contains(c.AppKey, ":") {
 		// The key and secret are joined by ':' in the Basic auth header.
 		ce.Add("credentials.app_key", "providers.err_no_colon", nil)
 	}
 	return c
-}
-
-func credString(obj map[string]json.RawMessage, name string, ce *providers.ConfigError) string {
-	key := "credentials." + name
-	v, ok := obj[name]
-	if !ok || string(v) == "null" {
-		ce.Add(key, "err.required", nil)
-		return ""
-	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
-		ce.Add(key, "err.not_string", nil)
-		return ""
-	}
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		ce.Add(key, "err.required", nil)
-	case len(s) > maxCredentialBytes:
-		ce.Add(key, "err.too_long_bytes", map[string]any{"Max": maxCredentialBytes})
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		ce.Add(key, "providers.err_control_chars", nil)
-	}
-	return s
 }
 
 // maxCredentialBytes bounds the app key and the master secret.

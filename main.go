@@ -2,6 +2,7 @@
 //
 //	pushdeck [serve] [--addr :8080] [--db pushdeck.db] [--trusted-proxies LIST]
 //	pushdeck migrate [--db …]
+//	pushdeck migrate --from FILE.db --to postgres://…   (copies a SQLite database into an empty PostgreSQL one)
 //	pushdeck admin create --email E [--password P] [--db …]   (the password from stdin or a prompt when absent)
 //	pushdeck apikey create --name N [--role admin|operator|viewer] [--expires-days D] [--db …]
 package main
@@ -99,6 +100,8 @@ func (e *usageError) Error() string { return e.msg }
 const usage = `usage:
   pushdeck [serve] [--addr :8080] [--db pushdeck.db] [--trusted-proxies LIST]
   pushdeck migrate [--db pushdeck.db]
+  pushdeck migrate --from pushdeck.db --to postgres://user:pass@host/db
+      (copies the SQLite database into an empty PostgreSQL database; the SQLite file is only read)
   pushdeck admin create --email E [--password P] [--db pushdeck.db]
       (without --password the password is read from standard input, or a prompt)
   pushdeck apikey create --name N [--role admin|operator|viewer] [--expires-days D] [--db pushdeck.db]
@@ -114,7 +117,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 	case "serve":
 		return cmdServe(ctx, args, stdout, log)
 	case "migrate":
-		return cmdMigrate(ctx, args, log)
+		return cmdMigrate(ctx, args, stdout, os.Stderr, log)
 	case "admin", "apikey":
 		if len(args) == 0 || args[0] != "create" {
 			return &usageError{msg: fmt.Sprintf("%s: expected \"create\"\n%s", cmd, usage)}
@@ -274,19 +277,6 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	log.Info("stopped")
 	return nil
-}
-
-func cmdMigrate(ctx context.Context, args []string, log *slog.Logger) error {
-	cfg := Config{SecretKey: secret(os.Getenv("PUSHDECK_SECRET_KEY"))}
-	if err := flags("migrate", &cfg).Parse(args); err != nil {
-		return &usageError{msg: err.Error()}
-	}
-	_, _, closeDB, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	log.Info("database is up to date", slog.String("db", cfg.DB))
-	return closeDB()
 }
 
 // retentionFromEnv reads PUSHDECK_RETENTION_DAYS (default 90): how long

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pushdeck/pushdeck/dispatch/render"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -23,8 +24,53 @@ const (
 	maxBadge         = 99999
 )
 
+// validateMessage checks the draft's message. A message with
+// placeholders is checked as a recipient without any value would get it
+// (each placeholder its fallback or nothing), so a text that breaks a rule
+// for everyone is refused here; each recipient's own rendering is checked
+// again when it is sent (CheckRendered).
 func (d *Draft) validateMessage(v *models.ValidationError, kind providers.Kind, caps providers.Capabilities) {
-	m := &d.Message
+	tpl, probs := render.Parse(d.Message)
+	if len(probs) > 0 {
+		addProblems(v, probs)
+		return
+	}
+	if !tpl.Personal() {
+		d.checkMessage(v, kind, caps, &d.Message)
+		return
+	}
+	fb, p := tpl.Fallback()
+	if p != nil {
+		addProblems(v, []providers.Problem{*p})
+		return
+	}
+	d.checkMessage(v, kind, caps, &fb)
+	// Keep what checking normalised (the default type, a link's action)
+	// with the template's own texts.
+	tpl.Restore(&fb)
+	d.Message = fb
+}
+
+// CheckRendered applies a draft's message rules to one recipient's
+// rendered message and returns its problems (none when it may be sent).
+// The campaign's own settings the engine puts on the message (TTL, task
+// group) are not the message's to check.
+func CheckRendered(m providers.Message, kind providers.Kind, caps providers.Capabilities, opts Options) []providers.Problem {
+	m.TTL, m.Group = 0, ""
+	d := Draft{Message: m, Options: opts}
+	v := &models.ValidationError{}
+	d.checkMessage(v, kind, caps, &d.Message)
+	if len(v.Fields) == 0 {
+		return nil
+	}
+	out := make([]providers.Problem, 0, len(v.Fields))
+	for k, fe := range v.Fields {
+		out = append(out, providers.Problem{Field: k, MsgID: fe.ID, Args: fe.Data})
+	}
+	return out
+}
+
+func (d *Draft) checkMessage(v *models.ValidationError, kind providers.Kind, caps providers.Capabilities, m *providers.Message) {
 	m.Title, m.Body = strings.TrimSpace(m.Title), strings.TrimSpace(m.Body)
 	if caps.Normalize != nil {
 		caps.Normalize(m)

@@ -178,6 +178,13 @@ func (p *planner) plan(ctx context.Context, c models.Campaign) error {
 		m = resolved
 	}
 	if m == broadcast {
+		if info, err := p.info(ctx, c.ID); err == nil && info.tmpl != nil {
+			// A personalized message is rendered per recipient: resolve the
+			// audience from the registry, whose devices carry the values.
+			m = resolved
+		}
+	}
+	if m == broadcast {
 		t, err := json.Marshal(providers.Target{Kind: providers.AudienceKind(c.Audience.Kind), Values: c.Audience.Values})
 		if err != nil {
 			return fmt.Errorf("dispatch: encode target: %w", err)

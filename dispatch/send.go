@@ -89,6 +89,10 @@ func (s *sender) process(ctx context.Context, log *slog.Logger, j job) {
 	if !s.withKey(ctx, log, cl.p, &b) {
 		return
 	}
+	if info.tmpl != nil && target.Kind.IsList() {
+		s.processPersonal(ctx, log, j, target, info, acct, cl)
+		return
+	}
 	start := time.Now()
 	res, err := cl.p.Send(ctx, providers.SendRequest{RequestID: b.RequestID, Message: info.msg, Target: target,
 		DedupeWindow: s.dedupeWindow(caps, info), Key: b.ProviderKey})

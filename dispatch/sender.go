@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pushdeck/pushdeck/dispatch/draft"
+	"github.com/pushdeck/pushdeck/dispatch/render"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -50,6 +51,7 @@ type sendStore interface {
 	RecordProviderHealth(ctx context.Context, id int64, callErr string) error
 	// Now is the store's clock.
 	Now() time.Time
+	personalStore
 }
 
 // sender leases frozen batches (the feeder), sends them (the workers) and
@@ -153,6 +155,11 @@ type campaignInfo struct {
 	// dedupe: ask a provider without request ids to drop repeats, and
 	// retry only while it does (dedupe.go).
 	dedupe bool
+	// tmpl is the message parsed for personalization, nil when it holds
+	// no placeholder (every recipient gets msg as it is); opts are the
+	// campaign options its renderings are checked with.
+	tmpl *render.Template
+	opts draft.Options
 }
 
 // sendInfo returns the campaign's message and options, cached per campaign
@@ -172,7 +179,12 @@ func (s *sender) sendInfo(ctx context.Context, id int64) (campaignInfo, error) {
 	if err != nil {
 		return info, err
 	}
-	info = campaignInfo{providerID: c.ProviderID, msg: messageOf(d), speed: d.Options.Speed, threshold: d.Options.ErrorShare(), dedupe: d.Options.DuplicateCheckOn()}
+	info = campaignInfo{providerID: c.ProviderID, msg: messageOf(d), speed: d.Options.Speed, threshold: d.Options.ErrorShare(), dedupe: d.Options.DuplicateCheckOn(), opts: d.Options}
+	if tpl, _ := render.Parse(info.msg); tpl.Personal() {
+		// A stored draft parsed when it was validated; one that no longer
+		// parses has no placeholders to fill and goes out as written.
+		info.tmpl = tpl
+	}
 	s.mu.Lock()
 	s.infos[id] = info
 	s.mu.Unlock()

@@ -382,3 +382,15 @@ func (r Registry) Build(kind Kind, cfg Config) (Provider, error) {
 	}
 	return p, nil
 }
+
+// EachSender is implemented by providers with one call that carries
+// several single pushes, each to one recipient with its own message and
+// request id (a personalized campaign's recipients whose texts differ).
+type EachSender interface {
+	// EachLimit is the most requests one SendEach call may carry.
+	EachLimit() int
+	// SendEach sends reqs, each with a list target of exactly one
+	// recipient, in one call. The results are index-aligned with reqs. A
+	// failure of the whole call is a *Error.
+	SendEach(ctx context.Context, reqs []SendRequest) ([]Result, error)
+}

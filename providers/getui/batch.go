@@ -106,3 +106,12 @@ func batchResults(recipients []string, data statusData) []providers.Result {
 	}
 	return out
 }
+
+// EachLimit implements providers.EachSender: the most single pushes one
+// batch single push call carries.
+func (c *Client) EachLimit() int { return MaxBatchSingle }
+
+// SendEach implements providers.EachSender with batch single push.
+func (c *Client) SendEach(ctx context.Context, reqs []providers.SendRequest) ([]providers.Result, error) {
+	return c.SendBatchSingle(ctx, reqs)
+}

@@ -112,6 +112,7 @@ func (s *Server) broadcast(b *PushBody, dayCode, share int) (any, *apiError) {
 	}
 	s.broadcasts = append(s.broadcasts, now)
 	t := s.newTask("RASA", "app", b.GroupName, 0)
+	t.shown = shownOf(b)
 	for i := range max(s.appUsers/share, 1) {
 		id := fmt.Sprintf("user-%06d", i)
 		s.deliver(t, id, s.statusOf(id))

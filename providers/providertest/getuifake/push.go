@@ -100,6 +100,7 @@ func (s *Server) pushSingle(body []byte, field string) (any, *apiError) {
 // documented [I]). Must hold s.mu.
 func (s *Server) singleTask(b *PushBody, id string) map[string]map[string]string {
 	t := s.newTask("RASS", "single", b.GroupName, 0)
+	t.shown = shownOf(b)
 	st := s.statusOf(id)
 	s.deliver(t, id, st)
 	return map[string]map[string]string{t.id: {id: st}}
@@ -191,6 +192,7 @@ func (s *Server) pushListMessage(_ *http.Request, body []byte) (any, *apiError) 
 		return data, nil
 	}
 	t := s.newTask("RASL", "list", b.GroupName, ttl)
+	t.shown = shownOf(b)
 	data := map[string]string{"taskid": t.id}
 	s.requestIDs[b.RequestID] = data
 	return data, nil

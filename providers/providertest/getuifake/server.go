@@ -71,6 +71,7 @@ type Server struct {
 	groupRaw   map[string]json.RawMessage
 	invalid    map[string]bool
 	delivered  map[string]int // cid or alias → pushes to it
+	received   map[string][]Shown
 	online     map[string]bool
 	appUsers   int
 	broadcasts []time.Time
@@ -107,6 +108,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		groupRaw:   map[string]json.RawMessage{},
 		invalid:    map[string]bool{},
 		delivered:  map[string]int{},
+		received:   map[string][]Shown{},
 		online:     map[string]bool{},
 		appUsers:   1000,
 	}

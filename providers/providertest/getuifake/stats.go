@@ -34,8 +34,11 @@ type stats struct {
 // task is a push the fake accepted.
 type task struct {
 	id, kind, group string // kind: single, list, app
-	until           time.Time
-	stats           stats
+	// shown is the notification's title and body ("" for a
+	// transmission), recorded per recipient it reaches (Received).
+	shown Shown
+	until time.Time
+	stats stats
 }
 
 // newTask registers a task with a GeTui-looking id. Must hold s.mu.
@@ -74,6 +77,7 @@ func (s *Server) deliver(t *task, id, status string) {
 	}
 	r := (n / 5) % 10
 	s.delivered[id]++
+	s.received[id] = append(s.received[id], t.shown)
 	for _, st := range targets {
 		st.msgNum++
 		if status == "successed_ignore" {
@@ -238,6 +242,25 @@ func (s *Server) TaskCounts(taskID string) (Counts, bool) {
 // Delivered returns how many times each cid or alias was pushed to, over
 // every task: a recipient reached by two tasks, or twice by one, counts
 // twice.
+// Shown is what a pushed notification showed: its title and body.
+type Shown struct{ Title, Body string }
+
+// Received returns what each push to id showed, in the order pushed, so a
+// test can tell that each recipient got its own text.
+func (s *Server) Received(id string) []Shown {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Shown(nil), s.received[id]...)
+}
+
+// shownOf is a push body's notification text.
+func shownOf(b *PushBody) Shown {
+	if b == nil || b.PushMessage == nil || b.PushMessage.Notification == nil {
+		return Shown{}
+	}
+	return Shown{Title: b.PushMessage.Notification.Title, Body: b.PushMessage.Notification.Body}
+}
+
 func (s *Server) Delivered() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -99,9 +99,8 @@ func TestPersonalizedSend(t *testing.T) {
 			return &recordingProvider{Provider: p, rec: rec}, err
 		}
 		reg[providers.KindSandbox] = spec
-		runPersonal(t, personalCase{typ: providers.TypeNotification,
+		runPersonal(t, personalCase{typ: providers.TypeNotification, registry: reg,
 			account: func(t *testing.T, h *harness) models.ProviderAccount {
-				h.engine = New(h.store, reg, h.engine.cfg, h.engine.log)
 				return h.account("sandbox", "", json.RawMessage(`{}`))
 			},
 			shown:    rec.shown,
@@ -149,4 +148,27 @@ func (p *recordingProvider) Send(ctx context.Context, req providers.SendRequest)
 		p.rec.mu.Unlock()
 	}
 	return res, err
+}
+
+// TestPersonalizedRetryIsExactlyOnce: answers to batch single pushes lost
+// after GeTui took them make the engine send their batches again; the
+// sub-requests repeat their ids, GeTui drops them, and every device is
+// still shown its text once.
+func TestPersonalizedRetryIsExactlyOnce(t *testing.T) {
+	fake := getuifake.New(t)
+	fake.LoseNextOn("/push/single/batch/cid", 2, 502)
+	runPersonal(t, personalCase{typ: providers.TypeNotification,
+		account: func(t *testing.T, h *harness) models.ProviderAccount {
+			return h.account("getui", fake.URL(), fake.Credentials())
+		},
+		shown: func(cid string) []string {
+			var out []string
+			for _, s := range fake.Received(cid) {
+				out = append(out, s.Title)
+			}
+			return out
+		},
+		requests: func() int { return 0 },
+		want:     func([][]string, personalFleet) int { return 0 },
+	}, 1200)
 }

@@ -44,11 +44,64 @@ func (s *sender) processPersonal(ctx context.Context, log *slog.Logger, j job, t
 	}
 	limit := max(1, caps.Audiences[target.Kind])
 	pl := planPersonal(b, info.tmpl, recipientVars(devs), renderedCheck(providers.Kind(acct.Kind), caps, info.opts), limit)
-	results := s.sendParts(ctx, j, target.Kind, pl, acct, cl, caps, info)
+	// Parts an earlier attempt of this process got an answer for are not
+	// sent again: a retry repeats only what is still in doubt.
+	done := s.partsDone(b.ID)
+	todo := pl
+	todo.groups, todo.singles = unanswered(pl.groups, done), unanswered(pl.singles, done)
+	results := s.sendParts(ctx, j, target.Kind, todo, acct, cl, caps, info)
 	if ctx.Err() != nil {
 		return // the lease expires; the batch is sent again with the same ids
 	}
-	s.settlePersonal(ctx, log, b, pl, results, caps)
+	all := append(append([]part{}, todo.groups...), todo.singles...)
+	for i, p := range all {
+		if r, ok := results[i]; ok {
+			done[p.id] = r
+		}
+	}
+	s.settlePersonal(ctx, log, b, pl, done, caps)
+}
+
+// maxPartMemos bounds the batches whose answered parts are remembered
+// between attempts; a batch forgotten is sent whole again, with the same
+// ids.
+const maxPartMemos = 4096
+
+// partsDone returns the answers of a batch's parts from its earlier
+// attempts in this process (by part id).
+func (s *sender) partsDone(batchID int64) map[string]partResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.parts == nil {
+		s.parts = map[int64]map[string]partResult{}
+	}
+	m, ok := s.parts[batchID]
+	if !ok {
+		if len(s.parts) >= maxPartMemos {
+			clear(s.parts)
+		}
+		m = map[string]partResult{}
+		s.parts[batchID] = m
+	}
+	return m
+}
+
+// forgetParts drops a settled batch's memo.
+func (s *sender) forgetParts(batchID int64) {
+	s.mu.Lock()
+	delete(s.parts, batchID)
+	s.mu.Unlock()
+}
+
+// unanswered keeps the parts without a successful answer.
+func unanswered(ps []part, done map[string]partResult) []part {
+	out := ps[:0:0]
+	for _, p := range ps {
+		if r, ok := done[p.id]; !ok || r.err != nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // sendParts sends the list requests, then the single pushes: through the
@@ -142,13 +195,13 @@ func firstErr(out map[int]partResult) error {
 // whole batch again when the provider drops the parts it already took
 // (request ids, or its de-duplication window) or none was taken;
 // otherwise its recipients end failed with the provider's answer.
-func (s *sender) settlePersonal(ctx context.Context, log *slog.Logger, b models.Batch, pl personalPlan, results map[int]partResult, caps providers.Capabilities) {
+func (s *sender) settlePersonal(ctx context.Context, log *slog.Logger, b models.Batch, pl personalPlan, results map[string]partResult, caps providers.Capabilities) {
 	parts := append(append([]part{}, pl.groups...), pl.singles...)
 	out := models.BatchResult{Outcomes: pl.failed}
 	var retryErr *providers.Error
 	anyOK := false
-	for i, p := range parts {
-		r, sent := results[i]
+	for _, p := range parts {
+		r, sent := results[p.id]
 		if !sent {
 			return // shutting down mid-batch: the lease expires, the ids repeat
 		}
@@ -179,5 +232,6 @@ func (s *sender) settlePersonal(ctx context.Context, log *slog.Logger, b models.
 		s.failed(ctx, log, b, retryErr)
 		return
 	}
+	s.forgetParts(b.ID)
 	s.finish(ctx, log, b, out)
 }

@@ -23,10 +23,10 @@ type personalFleet struct {
 	unique  int
 }
 
-func newPersonalFleet(n int) personalFleet {
+func newPersonalFleet(n int, cidOf func(int) string) personalFleet {
 	f := personalFleet{n: n, names: map[string]string{}, unique: 3}
 	for i := 0; i < n; i++ {
-		cid := fmt.Sprintf("cid-%06d", i)
+		cid := cidOf(i)
 		switch {
 		case i == n/2:
 			f.longCID = cid
@@ -75,11 +75,15 @@ func (f personalFleet) title(cid string) string {
 	return "Hi there"
 }
 
+// bodyRepeats makes the long name's body longer than any provider's
+// payload (APNs: 4 KB) while the others' stay short.
+const bodyRepeats = 20
+
 // personalMessage greets by name in the title and repeats it in the body,
 // so the long name breaks every provider's title or body limit.
 func personalMessage(typ providers.MessageType) providers.Message {
 	return providers.Message{Type: typ, Title: `Hi {{ name | default: "there" }}`,
-		Body: strings.Repeat(`{{ name | default: "friend" }} `, 10)}
+		Body: strings.Repeat(`{{ name | default: "friend" }} `, bodyRepeats)}
 }
 
 // personalCase is one provider's run: its account, and what its fake
@@ -94,17 +98,34 @@ type personalCase struct {
 	want func(batches [][]string, f personalFleet) int
 	// expect is what cid should be shown (default: its title).
 	expect func(f personalFleet, cid string) string
+	// registry, when set, replaces the harness's (a kind that needs the
+	// fake's HTTP client); cidOf makes device ids (default cid-000001).
+	registry providers.Registry
+	cidOf    func(int) string
+	// audience defaults to all (the provider's broadcast, resolved from
+	// the registry since the text is personal).
+	audience *models.Audience
 }
 
 // runPersonal sends a personalized campaign to the whole fleet and checks
 // that every device received exactly its own text once, the long one
 // failed with the reason, and the request count is the rule's.
 func runPersonal(t *testing.T, pc personalCase, n int) {
-	f := newPersonalFleet(n)
+	if pc.cidOf == nil {
+		pc.cidOf = func(i int) string { return fmt.Sprintf("cid-%06d", i) }
+	}
+	f := newPersonalFleet(n, pc.cidOf)
 	h := newHarness(t, Config{Workers: 4})
+	if pc.registry != nil {
+		h.engine = New(h.store, pc.registry, h.engine.cfg, h.engine.log)
+	}
 	acct := pc.account(t, h)
 	f.register(t, h, acct)
-	d := draft.Draft{Name: "personal", ProviderID: acct.ID, Audience: models.Audience{Kind: "all"},
+	aud := models.Audience{Kind: "all"}
+	if pc.audience != nil {
+		aud = *pc.audience
+	}
+	d := draft.Draft{Name: "personal", ProviderID: acct.ID, Audience: aud,
 		Message: personalMessage(pc.typ), Options: draft.Options{ErrorThreshold: 100}}
 	c, _, err := h.engine.CreateCampaign(context.Background(), d, "test", models.Idempotency{})
 	if err != nil {
@@ -115,7 +136,9 @@ func runPersonal(t *testing.T, pc personalCase, n int) {
 	c = h.waitStatus(c.ID, 60*time.Second, models.StatusCompleted)
 	got := h.checkInvariants(c, n)
 	if got[models.DeliveryFailed] != 1 || got[models.DeliveryAccepted] != int64(n-1) {
-		t.Fatalf("outcomes %v, want one failed", got)
+		var ds []models.Delivery
+		h.store.DB().Where("campaign_id = ? AND status = 'failed'", c.ID).Limit(5).Find(&ds)
+		t.Fatalf("outcomes %v, want one failed: %+v", got, ds)
 	}
 	var long models.Delivery
 	if err := h.store.DB().Where("campaign_id = ? AND recipient = ?", c.ID, f.longCID).Take(&long).Error; err != nil {
@@ -151,7 +174,7 @@ func (f personalFleet) body(cid string) string {
 	if n == "" {
 		n = "friend"
 	}
-	return strings.TrimSpace(strings.Repeat(n+" ", 10))
+	return strings.TrimSpace(strings.Repeat(n+" ", bodyRepeats))
 }
 
 // batches returns the campaign's frozen batches' recipients in order.

@@ -75,6 +75,9 @@ type sender struct {
 	infos    map[int64]campaignInfo
 	lastOK   map[int64]time.Time
 	accounts map[int64]cachedAccount
+	// parts are the answered parts of personalized batches waiting for
+	// another attempt (personal_send.go), by batch id.
+	parts map[int64]map[string]partResult
 }
 
 func newSender(store sendStore, cl *clients, cfg Config, log *slog.Logger, m *Metrics, reported func(models.Campaign)) *sender {

@@ -138,6 +138,9 @@ func (s *Server) deliver(m *message, body []byte) (string, bool) {
 	s.seq++
 	name := fmt.Sprintf("projects/%s/messages/0:%d%%fake", s.project, s.seq)
 	d := Delivery{Token: m.Token, Name: name, At: time.Now()}
+	if m.Notification != nil {
+		d.Title, d.Body = m.Notification.Title, m.Notification.Body
+	}
 	if m.Android != nil {
 		d.CollapseKey = m.Android.CollapseKey
 		if m.Android.Notification != nil {

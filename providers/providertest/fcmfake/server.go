@@ -77,7 +77,10 @@ type Delivery struct {
 	// CollapseKey is android.collapse_key, Tag android.notification.tag,
 	// APNSCollapseID the apns-collapse-id header.
 	CollapseKey, Tag, APNSCollapseID string
-	At                               time.Time
+	// Title and Body are the message's notification, so a test can tell
+	// each token got its own text.
+	Title, Body string
+	At          time.Time
 }
 
 // Server is a fake FCM and token endpoint. Its URL is the base URL to

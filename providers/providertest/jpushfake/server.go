@@ -178,6 +178,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.push(w, r, body, r.URL.Path == PathValidate)
+	case (r.URL.Path == PathBatchRegID || r.URL.Path == PathBatchAlias) && r.Method == http.MethodPost:
+		s.batch(w, r, body, r.URL.Path == PathBatchAlias)
 	case r.URL.Path == PathCID && r.Method == http.MethodGet:
 		s.issueCIDs(w, r)
 	case r.URL.Path == PathReceived && r.Method == http.MethodGet:

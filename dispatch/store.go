@@ -24,6 +24,7 @@ type Store interface {
 	metricsStore
 	recurringStore
 	templateStore
+	previewStore
 }
 
 // The SQLite store is the engine's store.

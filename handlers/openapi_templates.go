@@ -26,3 +26,17 @@ func templateOps() []apiOp {
 			OK:          http.StatusNoContent, Errors: []int{http.StatusNotFound}},
 	}
 }
+
+// personalOps documents the personalized message preview.
+func personalOps() []apiOp {
+	return []apiOp{
+		{Method: http.MethodPost, Path: "/api/v1/campaigns/preview", Tag: "campaigns",
+			Summary: "Render a message with placeholders for one device of an account",
+			Description: "Placeholders: {{ name }} takes the device's attribute or fixed field (cid, alias, user_id, platform, region); " +
+				"{{ name | default: \"there\" }} gives a fallback. cid picks the device (empty: a device without values). " +
+				"With an audience, fallback counts its devices that lack an attribute the message names (not for cid or alias lists). " +
+				"A message that does not parse, or an unknown cid, is a 422 naming the field.",
+			Body: previewBody{}, BodyRequired: []string{"provider_id", "message"},
+			Answer: previewAnswer{}, Errors: []int{http.StatusUnprocessableEntity}},
+	}
+}

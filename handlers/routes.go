@@ -84,6 +84,7 @@ func (s *Server) coreRoutes() []Route {
 
 		api(http.MethodGet, "/campaigns", viewer, s.apiListCampaigns),
 		api(http.MethodPost, "/campaigns", operator, s.apiCreateCampaign),
+		api(http.MethodPost, "/campaigns/preview", operator, s.apiPreviewMessage),
 		api(http.MethodGet, "/campaigns/:id", viewer, s.apiGetCampaign),
 		api(http.MethodPost, "/campaigns/:id/send", operator, s.apiCampaignAction),
 		api(http.MethodPost, "/campaigns/:id/pause", operator, s.apiCampaignAction),

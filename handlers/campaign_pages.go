@@ -306,5 +306,10 @@ func (s *Server) previewCampaign(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, campaigns.Preview(previewOf(ctx, kind, d.Message)))
+	msg, pz, err := s.personalPanel(ctx, d, c.PostForm("preview_cid"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, campaigns.PreviewPersonal(previewOf(ctx, kind, msg), pz))
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pushdeck/pushdeck/dispatch/draft"
+	"github.com/pushdeck/pushdeck/dispatch/render"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -119,6 +120,9 @@ func (e *Engine) TestSend(ctx context.Context, id int64, cids []string) (TestRes
 		kind = providers.AudienceUserID
 	}
 	reqID := fmt.Sprintf("pdt%s%dt%d", c.Nonce, c.ID, time.Now().UnixMilli()%1_000_000_000)
+	if tpl, _ := render.Parse(messageOf(d)); tpl.Personal() {
+		return e.testSendPersonal(ctx, acct, p, tpl, reqID, kind, cids)
+	}
 	res, err := p.Send(ctx, providers.SendRequest{RequestID: reqID, Message: messageOf(d), Target: providers.Target{Kind: kind, Values: cids}})
 	e.send.recordHealth(ctx, acct.ID, err)
 	if err != nil {

@@ -100,3 +100,35 @@ func (e *Engine) PreviewPersonal(ctx context.Context, providerID int64, m provid
 	out.Problems = draft.CheckRendered(msg, providers.Kind(acct.Kind), caps, draft.Options{})
 	return out, nil
 }
+
+// testSendPersonal is a test send of a personalized message: each cid
+// gets its own rendering, one request each (at most 100 cids).
+func (e *Engine) testSendPersonal(ctx context.Context, acct models.ProviderAccount, p providers.Provider, tpl *render.Template, reqID string, kind providers.AudienceKind, cids []string) (TestResult, error) {
+	devs, err := e.store.RecipientDevices(ctx, acct.ID, false, cids)
+	if err != nil {
+		return TestResult{}, err
+	}
+	vars := recipientVars(devs)
+	out := TestResult{RequestID: reqID}
+	for i, cid := range cids {
+		v, ok := vars[cid]
+		if !ok {
+			v = render.Vars{CID: cid}
+		}
+		m, _, prob := tpl.Render(v)
+		if prob != nil {
+			out.Outcomes = append(out.Outcomes, providers.Outcome{Recipient: cid, Status: providers.StatusFailed, Code: CodePersonalized, Message: problemText(*prob)})
+			continue
+		}
+		res, err := p.Send(ctx, providers.SendRequest{RequestID: subRequestID(reqID, "s", []int{i}), Message: m, Target: providers.Target{Kind: kind, Values: []string{cid}}})
+		e.send.recordHealth(ctx, acct.ID, err)
+		if err != nil {
+			return out, err
+		}
+		if out.TaskID == "" {
+			out.TaskID = res.TaskID
+		}
+		out.Outcomes = append(out.Outcomes, res.Outcomes...)
+	}
+	return out, nil
+}

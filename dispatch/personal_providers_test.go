@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/providertest/getuifake"
@@ -171,4 +172,31 @@ func TestPersonalizedRetryIsExactlyOnce(t *testing.T) {
 		requests: func() int { return 0 },
 		want:     func([][]string, personalFleet) int { return 0 },
 	}, 1200)
+}
+
+// TestPersonalizedTestSend: a test send renders for each listed cid.
+func TestPersonalizedTestSend(t *testing.T) {
+	fake := mxfake.New(t)
+	h := newHarness(t, Config{})
+	acct := h.account("mxpush", fake.URL(), fake.Credentials())
+	ann := models.Attributes{"name": "Ann"}
+	if _, err := h.store.UpsertDevices(context.Background(), acct.ID, []models.DeviceInput{{CID: "t-ann", Attributes: &ann}}); err != nil {
+		t.Fatal(err)
+	}
+	d := draft.Draft{Name: "p", ProviderID: acct.ID, Audience: models.Audience{Kind: "all"}, Message: personalMessage(providers.TypeNotification)}
+	c, _, err := h.engine.CreateCampaign(context.Background(), d, "test", models.Idempotency{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.engine.TestSend(context.Background(), c.ID, []string{"t-ann", "t-unknown"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, task := range fake.Tasks() {
+		got[task.Values[0]] = task.Request.Message.Title
+	}
+	if len(fake.Tasks()) != 2 || got["t-ann"] != "Hi Ann" || got["t-unknown"] != "Hi there" || res.RequestID == "" {
+		t.Fatalf("test send: %v", got)
+	}
 }

@@ -11,8 +11,11 @@ import (
 )
 
 // personalConcurrency bounds the requests one personalized batch has in
-// flight when its provider takes one recipient per request.
-const personalConcurrency = 32
+// flight when its provider takes one recipient per request. With the
+// default four workers that is 32 requests, the connections a provider
+// client keeps idle per host: more would open and close a connection per
+// request.
+const personalConcurrency = 8
 
 // partResult is the answer to one part.
 type partResult struct {

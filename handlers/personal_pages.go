@@ -35,8 +35,12 @@ func (s *Server) personalPanel(ctx context.Context, d draft.Draft, cid string) (
 			return d.Message, campaigns.PersonalizeView{}, nil
 		}
 	}
-	if err != nil || !pv.Personalized {
+	if err != nil {
 		return d.Message, campaigns.PersonalizeView{}, err
+	}
+	if !pv.Personalized {
+		// The names the operator may write, before the first placeholder.
+		return d.Message, campaigns.PersonalizeView{Attributes: pv.Attributes}, nil
 	}
 	view := campaigns.PersonalizeView{Active: true, CID: cid, Attributes: pv.Attributes, Unknown: pv.Unknown, FallsBack: pv.FallsBack}
 	for _, p := range pv.Problems {

@@ -60,4 +60,7 @@ func TestComposerPersonalPreview(t *testing.T) {
 	if d.Find(`[data-testid="personalize"]`).Length() != 0 {
 		t.Error("a message without placeholders shows the panel")
 	}
+	if !strings.Contains(d.Find(`[data-testid="personalize-hint"] [data-testid="personalize-attributes"]`).Text(), "{{ name }}") {
+		t.Error("the attributes to write are not listed before the first placeholder")
+	}
 }

@@ -24,6 +24,8 @@ type clients struct {
 
 	mu sync.Mutex
 	m  map[int64]*client
+	// share is how many live instances pace each account together.
+	share int
 }
 
 // credentialStore opens an account's sealed credentials for its client.
@@ -43,7 +45,28 @@ type client struct {
 }
 
 func newClients(store credentialStore, reg providers.Registry, log *slog.Logger) *clients {
-	return &clients{store: store, reg: reg, log: log, m: map[int64]*client{}}
+	return &clients{store: store, reg: reg, log: log, m: map[int64]*client{}, share: 1}
+}
+
+// setShare makes every account paced at 1/n of its rate here (n live
+// instances) and returns the previous n.
+func (cs *clients) setShare(n int) int {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	prev := cs.share
+	cs.share = max(1, n)
+	now := time.Now()
+	for _, c := range cs.m {
+		c.rate.setShare(cs.share, now)
+	}
+	return prev
+}
+
+// instances is how many live instances share each rate.
+func (cs *clients) instances() int {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return cs.share
 }
 
 // entry returns the account's client, built again when the account changed
@@ -64,6 +87,7 @@ func (cs *clients) entry(ctx context.Context, acct models.ProviderAccount) (*cli
 		return nil, fmt.Errorf("dispatch: client for account %d: %w", acct.ID, err)
 	}
 	r := newAccountRate(acct.RateLimit, p.Capabilities().RequestsPerSecond, models.MaxRateLimit, time.Now(), log)
+	r.setShare(cs.share, time.Now())
 	c := &client{version: acct.UpdatedAt, kind: acct.Kind, p: p, rate: r, limit: r.lim}
 	cs.m[acct.ID] = c
 	return c, nil

@@ -49,7 +49,7 @@ func (e *Engine) start(ctx context.Context, c models.Campaign, actor string) (mo
 		return c, err
 	}
 	e.log.Info("campaign sending", slog.Int64("campaign", c.ID), slog.String("audience", c.Audience.Kind), slog.String("actor", actor))
-	e.plan.poke()
+	e.signal(ctx, topicPlan)
 	return out, nil
 }
 
@@ -69,7 +69,7 @@ func (e *Engine) Resume(ctx context.Context, id int64, actor string) (models.Cam
 	}
 	c, err = e.store.Transition(ctx, id, models.StatusSending, actor, "")
 	if err == nil {
-		e.Wake()
+		e.signal(ctx, topicSend)
 	}
 	return c, err
 }

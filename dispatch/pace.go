@@ -42,15 +42,19 @@ type pacer struct {
 // request at a time: its bucket holds one batch's recipients (the planner
 // cuts batches no larger than the speed), so it never sends more than one
 // request at once and spreads the requests evenly over each second.
+//
+// Like an account's rate, the speed is the campaign's across instances:
+// each of share live instances paces it at speed/share.
 type speedLimit struct {
 	speed int
+	share int
 	l     *rate.Limiter // made by the first batch, whose size is the burst
 }
 
 // limiter returns the bucket, large enough for a batch of size.
 func (s *speedLimit) limiter(size int, now time.Time) *rate.Limiter {
 	if s.l == nil {
-		s.l = rate.NewLimiter(rate.Limit(s.speed), size)
+		s.l = rate.NewLimiter(rate.Limit(float64(s.speed)/float64(max(1, s.share))), size)
 	} else if size > s.l.Burst() {
 		s.l.SetBurstAt(now, size) // a batch planned before the speed cut
 	}
@@ -183,11 +187,12 @@ func (s *sender) speedLimit(id int64, speed int) *speedLimit {
 	if speed <= 0 {
 		return nil
 	}
+	share := s.clients.instances()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sl, ok := s.speeds[id]
-	if !ok || sl.speed != speed {
-		sl = &speedLimit{speed: speed}
+	if !ok || sl.speed != speed || sl.share != share {
+		sl = &speedLimit{speed: speed, share: share}
 		s.speeds[id] = sl
 	}
 	return sl

@@ -95,11 +95,11 @@ type planner struct {
 	// info is the sender's cached view of a campaign (its speed cuts
 	// batches); wake tells the sender frozen batches are due.
 	info func(ctx context.Context, id int64) (campaignInfo, error)
-	wake func()
+	wake func(context.Context)
 	q    chan struct{}
 }
 
-func newPlanner(store planStore, cl *clients, cfg Config, log *slog.Logger, info func(context.Context, int64) (campaignInfo, error), wake func()) *planner {
+func newPlanner(store planStore, cl *clients, cfg Config, log *slog.Logger, info func(context.Context, int64) (campaignInfo, error), wake func(context.Context)) *planner {
 	return &planner{store: store, clients: cl, cfg: cfg, log: log, info: info, wake: wake, q: make(chan struct{}, 1)}
 }
 
@@ -221,7 +221,7 @@ func (p *planner) plan(ctx context.Context, c models.Campaign) error {
 		return err
 	}
 	p.log.Info("campaign planned", slog.Int64("campaign", c.ID), slog.Int("batches", c.PlanSeq+fz.batches))
-	p.wake()
+	p.wake(ctx)
 	return nil
 }
 
@@ -301,6 +301,6 @@ func (f *freezer) flush(ctx context.Context, final bool) error {
 	}
 	f.batches += len(f.pending)
 	f.pending = f.pending[:0]
-	f.p.wake() // workers may start on the first chunks while the rest is frozen
+	f.p.wake(ctx) // workers may start on the first chunks while the rest is frozen
 	return nil
 }

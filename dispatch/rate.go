@@ -50,8 +50,11 @@ type accountRate struct {
 	start    float64 // the provider's default
 	log      *slog.Logger
 
-	mu        sync.Mutex
-	cur       float64
+	mu  sync.Mutex
+	cur float64
+	// share is how many instances pace this account together; each takes
+	// cur/share (instance.go).
+	share     int
 	threshold float64 // 0 while in slow start
 	window    time.Time
 	clean     int
@@ -67,12 +70,12 @@ func newAccountRate(explicit, def, ceil float64, now time.Time, log *slog.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	r := &accountRate{adaptive: explicit <= 0, floor: math.Min(1, def), ceil: ceil, window: now, start: def, log: log}
+	r := &accountRate{adaptive: explicit <= 0, floor: math.Min(1, def), ceil: ceil, window: now, start: def, log: log, share: 1}
 	r.cur = def
 	if !r.adaptive {
 		r.cur = explicit
 	}
-	r.lim = rate.NewLimiter(rate.Limit(r.cur), burstFor(r.cur))
+	r.lim = rate.NewLimiter(rate.Limit(r.local()), burstFor(r.local()))
 	return r
 }
 
@@ -122,7 +125,7 @@ func (r *accountRate) observe(sentAt time.Time, err error, now time.Time) {
 	if elapsed < adaptInterval {
 		return
 	}
-	busy := float64(r.clean) >= r.cur*elapsed.Seconds()/2
+	busy := float64(r.clean) >= r.local()*elapsed.Seconds()/2
 	r.window, r.clean = now, 0
 	if !busy {
 		return
@@ -141,6 +144,40 @@ func (r *accountRate) set(rps float64, now time.Time) {
 		return
 	}
 	r.cur = rps
-	r.lim.SetLimitAt(now, rate.Limit(rps))
-	r.lim.SetBurstAt(now, burstFor(rps))
+	r.apply(now)
+}
+
+// local is this instance's part of the account rate (r.mu held).
+func (r *accountRate) local() float64 { return r.cur / float64(max(1, r.share)) }
+
+// apply sets the bucket to this instance's part of the rate (r.mu held).
+func (r *accountRate) apply(now time.Time) {
+	l := r.local()
+	r.lim.SetLimitAt(now, rate.Limit(l))
+	r.lim.SetBurstAt(now, burstFor(l))
+}
+
+// setShare makes this instance pace the account at 1/n of its rate: the
+// operator's rate, or the learned one, is the account's, whatever the
+// number of instances sending with it.
+//
+// Why a fair share and not a shared token bucket in the database: a bucket
+// row would be a write on the one hot row per request, across instances
+// and under every claim, which is exactly the write the engine's claims
+// and group commits are shaped to avoid; a share needs no write on the hot
+// path, only the heartbeat count. Its cost is that an instance with no
+// work for the account leaves its share unused while another is busy,
+// and after an instance dies the others keep their smaller share until
+// its heartbeat expires (one instance lease). A learned rate stays
+// sensible: every instance keeps its own estimate of the account's rate,
+// halves it when the provider pushes back at it and grows it additively,
+// so together they settle below the provider's limit as one would.
+func (r *accountRate) setShare(n int, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n = max(1, n); n == r.share {
+		return
+	}
+	r.share = n
+	r.apply(now)
 }

@@ -134,7 +134,7 @@ func (e *Engine) recurringLoop(ctx context.Context) {
 		}
 	}
 	e.startRecurring(ctx)
-	e.every(ctx, min(time.Second, 10*e.cfg.Idle), e.startRecurring)
+	every(ctx, min(time.Second, 10*e.cfg.Idle), e.startRecurring)
 }
 
 func (e *Engine) startRecurring(ctx context.Context) {

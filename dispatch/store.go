@@ -25,6 +25,7 @@ type Store interface {
 	recurringStore
 	templateStore
 	previewStore
+	leaseStore
 }
 
 // The SQLite store is the engine's store.

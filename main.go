@@ -106,7 +106,7 @@ const usage = `usage:
       (without --password the password is read from standard input, or a prompt)
   pushdeck apikey create --name N [--role admin|operator|viewer] [--expires-days D] [--db pushdeck.db]
 environment: PUSHDECK_ADDR, PUSHDECK_DB, PUSHDECK_SECRET_KEY, PUSHDECK_LOG_LEVEL, PUSHDECK_RETENTION_DAYS,
-  PUSHDECK_TRUSTED_PROXIES`
+  PUSHDECK_TRUSTED_PROXIES, PUSHDECK_INSTANCE_LEASE`
 
 func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	cmd := "serve"
@@ -222,16 +222,21 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if err != nil {
 		return err
 	}
-	host, err := os.Hostname()
-	if err != nil {
-		host = "localhost"
-	}
 	retention, err := retentionFromEnv()
 	if err != nil {
 		return err
 	}
-	engine := dispatch.New(store, Registry(), dispatch.Config{Owner: "pushdeck@" + host, Retention: retention}, log)
-	webhooks := dispatch.NewWebhooks(store, dispatch.WebhookConfig{Owner: "pushdeck@" + host}, log)
+	lease, err := instanceLeaseFromEnv()
+	if err != nil {
+		return err
+	}
+	// Every process is an instance of its own: several may share the
+	// database, each sending, one leading (dispatch.Engine.Run). The
+	// webhook worker claims outbox rows with leases under the same id, so
+	// it runs on every instance too, and the leader releases a dead one's.
+	id := instanceID()
+	engine := dispatch.New(store, Registry(), dispatch.Config{Owner: id, Retention: retention, InstanceLease: lease}, log)
+	webhooks := dispatch.NewWebhooks(store, dispatch.WebhookConfig{Owner: id}, log)
 	if err := webhooks.RegisterMetrics(engine.Metrics()); err != nil {
 		return err
 	}
@@ -253,7 +258,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	wg.Go(func() { srv.RunHousekeeping(engineCtx, time.Hour) })
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
-	log.Info("pushdeck listening", slog.String("addr", cfg.Addr), slog.String("db", cfg.DB))
+	log.Info("pushdeck listening", slog.String("addr", cfg.Addr), slog.String("db", cfg.DB), slog.String("instance", id))
 
 	select {
 	case err := <-errc:
@@ -319,6 +324,9 @@ func flagError(err error) error {
 func announceSetup(ctx context.Context, store *models.Store, srv *handlers.Server, stdout io.Writer, log *slog.Logger) error {
 	n, err := store.CountUsers(ctx)
 	if err != nil || n > 0 {
+		return err
+	}
+	if err := srv.ShareSetupToken(ctx); err != nil {
 		return err
 	}
 	log.Warn("no operator yet: /setup asks for the setup token printed on standard output", slog.String("setup_token", srv.SetupToken()))

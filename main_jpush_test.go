@@ -44,7 +44,10 @@ func TestJPushExactlyOnceUnderFaults(t *testing.T) {
 	const key = "jpush-test-key"
 	id := seedJPushCampaign(t, dbPath, key, fake, n)
 
-	env := append(os.Environ(), "PUSHDECK_DB="+dbPath, "PUSHDECK_SECRET_KEY="+key, "PUSHDECK_LOG_LEVEL=warn")
+	env := append(os.Environ(), "PUSHDECK_DB="+dbPath, "PUSHDECK_SECRET_KEY="+key, "PUSHDECK_LOG_LEVEL=warn",
+		// A restart is a new instance: the dead one's leases are released
+		// once its heartbeat expires, so keep that short.
+		"PUSHDECK_INSTANCE_LEASE=1s")
 	start := func() (*exec.Cmd, string) {
 		addr := freeAddr(t)
 		cmd := exec.Command(bin, "serve", "--addr", addr)

@@ -119,7 +119,10 @@ func TestKill9LosesNothing(t *testing.T) {
 	const key = "crash-test-key"
 	id := seedCampaign(t, dbPath, key, fake, n)
 
-	env := append(os.Environ(), "PUSHDECK_DB="+dbPath, "PUSHDECK_SECRET_KEY="+key, "PUSHDECK_LOG_LEVEL=warn")
+	env := append(os.Environ(), "PUSHDECK_DB="+dbPath, "PUSHDECK_SECRET_KEY="+key, "PUSHDECK_LOG_LEVEL=warn",
+		// A restart is a new instance: the dead one's leases are released
+		// once its heartbeat expires, so keep that short.
+		"PUSHDECK_INSTANCE_LEASE=1s")
 	var addr string
 	start := func() *exec.Cmd {
 		addr = freeAddr(t)

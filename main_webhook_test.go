@@ -110,7 +110,10 @@ func TestKill9LosesNoWebhookEvent(t *testing.T) {
 	}
 	closeDB()
 
-	env := append(os.Environ(), "PUSHDECK_DB="+dbPath, "PUSHDECK_SECRET_KEY="+key, "PUSHDECK_LOG_LEVEL=warn")
+	env := append(os.Environ(), "PUSHDECK_DB="+dbPath, "PUSHDECK_SECRET_KEY="+key, "PUSHDECK_LOG_LEVEL=warn",
+		// A restart is a new instance: the dead one's leases are released
+		// once its heartbeat expires, so keep that short.
+		"PUSHDECK_INSTANCE_LEASE=1s")
 	start := func() (*exec.Cmd, string) {
 		addr := freeAddr(t)
 		cmd := exec.Command(bin, "serve", "--addr", addr)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
@@ -24,6 +25,19 @@ func newSetupToken() string {
 // SetupToken is the token /setup requires while no operator exists; the
 // caller prints it at start (log and standard output).
 func (s *Server) SetupToken() string { return s.setupToken }
+
+// ShareSetupToken makes this server use the setup token stored in the
+// database, storing its own when none is: several instances behind one
+// load balancer then print and accept the same token. Call it before
+// serving.
+func (s *Server) ShareSetupToken(ctx context.Context) error {
+	tok, err := s.store.SharedSetupToken(ctx, s.setupToken)
+	if err != nil {
+		return err
+	}
+	s.setupToken = tok
+	return nil
+}
 
 // setupTokenOK compares the typed token in constant time.
 func (s *Server) setupTokenOK(typed string) bool {

@@ -220,13 +220,20 @@ func openTestStore(t *testing.T, path, key string) (*models.Store, func()) {
 
 func seedCampaign(t *testing.T, path, key string, fake *mxfake.Server, n int) int64 {
 	t.Helper()
-	ctx := context.Background()
-	store, closeDB := openTestStore(t, path, key)
-	defer closeDB()
 	// A fixed 100 requests/s spreads the 200 batches over about two
 	// seconds, so the kills land while batches are in flight (a learned
 	// rate would finish before the first kill).
-	acct, err := store.CreateProviderAccount(ctx, models.ProviderInput{Name: "mx", Kind: "mxpush", BaseURL: fake.URL(), Credentials: fake.Credentials(), RateLimit: 100})
+	return seedCampaignAt(t, path, key, fake, n, 100)
+}
+
+// seedCampaignAt stores an MX push account at rate requests/s and a
+// sending campaign listing n recipients.
+func seedCampaignAt(t *testing.T, path, key string, fake *mxfake.Server, n int, rate float64) int64 {
+	t.Helper()
+	ctx := context.Background()
+	store, closeDB := openTestStore(t, path, key)
+	defer closeDB()
+	acct, err := store.CreateProviderAccount(ctx, models.ProviderInput{Name: "mx", Kind: "mxpush", BaseURL: fake.URL(), Credentials: fake.Credentials(), RateLimit: rate})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,11 +30,17 @@ func openSQLite(b *testing.B) (*models.Store, *gorm.DB) {
 	if err := models.Migrate(ctx, db, quietLog()); err != nil {
 		b.Fatal(err)
 	}
+	return newStore(b, db, rdb), db
+}
+
+// newStore is pushdeck's store on a write and a read pool.
+func newStore(b *testing.B, db, rdb *gorm.DB) *models.Store {
+	b.Helper()
 	sealer, err := models.NewSealer("eval")
 	if err != nil {
 		b.Fatal(err)
 	}
-	return models.NewStore(db, sealer).WithReader(rdb), db
+	return models.NewStore(db, sealer).WithReader(rdb)
 }
 
 // batchIDs lists a campaign's batch ids in plan order.
@@ -53,13 +59,7 @@ func BenchmarkSQLite(b *testing.B) {
 	b.Run("own", func(b *testing.B) {
 		for range b.N {
 			store, _ := openSQLite(b)
-			id := plan(b, store, n)
-			cpu0, start := cpuTime(), time.Now()
-			if err := drainOwn(context.Background(), store, n); err != nil {
-				b.Fatal(err)
-			}
-			report(b, n, time.Since(start), cpuTime()-cpu0)
-			checkDone(b, store, id, n)
+			benchOwn(b, store, n)
 		}
 	})
 	for _, set := range variants(true) {
@@ -75,17 +75,21 @@ func BenchmarkSQLite(b *testing.B) {
 				if err := migrateRiver(ctx, drv); err != nil {
 					b.Fatal(err)
 				}
-				cfg := riverConfig(&sqlTxWorker[*riversqliteDriver]{db: db}, set, quietLog())
-				t, err := runRiver(ctx, drv, cfg, groups(batchIDs(b, store, id), set.group))
-				if err != nil {
-					b.Fatal(err)
-				}
-				report(b, n, t.drain, t.drainCPU)
-				b.ReportMetric(float64(n)/t.insert.Seconds(), "inserted_jobs/s")
-				checkDone(b, store, id, n)
+				drainRiver(b, store, id, n, drv, riverConfig(&sqlTxWorker[*riversqlite.Driver]{db: db}, set, quietLog()), set)
 			}
 		})
 	}
 }
 
-type riversqliteDriver = riversqlite.Driver
+// benchOwn freezes n batches and drains them through the engine's claims,
+// reporting the drain's figures.
+func benchOwn(b *testing.B, store *models.Store, n int) {
+	b.Helper()
+	id := plan(b, store, n)
+	cpu0, start := cpuTime(), time.Now()
+	if err := drainOwn(context.Background(), store, n); err != nil {
+		b.Fatal(err)
+	}
+	report(b, n, time.Since(start), cpuTime()-cpu0)
+	checkDone(b, store, id, n)
+}

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/pushdeck/pushdeck/models"
 )
 
 // batchArgs is frozen batches as one River job: the batch rows and their
@@ -132,4 +135,18 @@ func runRiver[TTx any](ctx context.Context, drv riverdriver.Driver[TTx], cfg *ri
 		runErr = fmt.Errorf("rivereval: stop river: %w", err)
 	}
 	return t, runErr
+}
+
+// drainRiver runs River over a campaign's n frozen batches, set.group a
+// job, reports the drain's figures and the insert rate, and checks the
+// campaign completed exactly once per recipient.
+func drainRiver[TTx any](b *testing.B, store *models.Store, id int64, n int, drv riverdriver.Driver[TTx], cfg *river.Config, set riverSettings) {
+	b.Helper()
+	t, err := runRiver(context.Background(), drv, cfg, groups(batchIDs(b, store, id), set.group))
+	if err != nil {
+		b.Fatal(err)
+	}
+	report(b, n, t.drain, t.drainCPU)
+	b.ReportMetric(float64(n)/t.insert.Seconds(), "insert_batches/s")
+	checkDone(b, store, id, n)
 }

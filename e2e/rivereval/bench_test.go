@@ -75,7 +75,7 @@ func BenchmarkSQLite(b *testing.B) {
 				if err := migrateRiver(ctx, drv); err != nil {
 					b.Fatal(err)
 				}
-				drainRiver(b, store, id, n, drv, riverConfig(&sqlTxWorker[*riversqlite.Driver]{db: db}, set, quietLog()), set)
+				drainRiver(b, store, id, n, drv, riverConfig(&sqlTxWorker[*riversqlite.Driver]{db: db, byCompleter: set.byCompleter}, set, quietLog()), set)
 			}
 		})
 	}

@@ -21,6 +21,8 @@ import (
 type pgxWorker struct {
 	river.WorkerDefaults[batchArgs]
 	pool *pgxpool.Pool
+	// byCompleter: see riverSettings.
+	byCompleter bool
 }
 
 func (w *pgxWorker) Work(ctx context.Context, job *river.Job[batchArgs]) error {
@@ -49,6 +51,9 @@ func (w *pgxWorker) Work(ctx context.Context, job *river.Job[batchArgs]) error {
 			return fmt.Errorf("rivereval: complete batch %d: %w", id, err)
 		}
 		if tag.RowsAffected() == 0 {
+			if w.byCompleter {
+				continue // a rerun after a crash: recorded already
+			}
 			return fmt.Errorf("rivereval: batch %d already recorded", id)
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO deliveries (campaign_id, recipient, batch_seq, status, code, message)
@@ -63,8 +68,10 @@ func (w *pgxWorker) Work(ctx context.Context, job *river.Job[batchArgs]) error {
 			return err
 		}
 	}
-	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
-		return fmt.Errorf("rivereval: complete job %d: %w", job.ID, err)
+	if !w.byCompleter {
+		if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
+			return fmt.Errorf("rivereval: complete job %d: %w", job.ID, err)
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("rivereval: commit: %w", err)

@@ -32,20 +32,31 @@ func (batchArgs) Kind() string { return "pushdeck_batch" }
 type riverSettings struct {
 	workers int
 	// group is the batches a job carries.
-	group    int
-	pollOnly bool
+	group int
+	// byCompleter leaves the job's completion to River's completer, after
+	// the outcome's commit, instead of JobCompleteTx inside it. A job then
+	// may run again after a crash; the batch's state (pending until its
+	// outcome commits) makes that rerun record nothing, so exactly-once
+	// holds through pushdeck's tables instead of River's.
+	byCompleter bool
+	pollOnly    bool
 }
 
 // name labels a run's settings.
 func (s riverSettings) name() string {
-	return fmt.Sprintf("river/batches_per_job=%d/workers=%d", s.group, s.workers)
+	how := "tx"
+	if s.byCompleter {
+		how = "completer"
+	}
+	return fmt.Sprintf("river/batches_per_job=%d/workers=%d/complete=%s", s.group, s.workers, how)
 }
 
 // variants are the River settings each store runs: the natural port at
-// two worker counts, and jobs as large as the engine's recording groups.
+// two worker counts, the job completed by River's completer, and jobs as
+// large as the engine's recording groups.
 func variants(pollOnly bool) []riverSettings {
 	return []riverSettings{{workers: 4, group: 1, pollOnly: pollOnly}, {workers: 32, group: 1, pollOnly: pollOnly},
-		{workers: 4, group: recordGroup, pollOnly: pollOnly}}
+		{workers: 4, group: 1, byCompleter: true, pollOnly: pollOnly}, {workers: 4, group: recordGroup, pollOnly: pollOnly}}
 }
 
 // groups cuts ids into jobs of up to n batches.

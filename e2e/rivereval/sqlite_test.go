@@ -21,6 +21,8 @@ import (
 type sqlTxWorker[D riverdriver.Driver[*sql.Tx]] struct {
 	river.WorkerDefaults[batchArgs]
 	db *gorm.DB // pushdeck's handle; its pool is River's too
+	// byCompleter: see riverSettings.
+	byCompleter bool
 }
 
 func (w *sqlTxWorker[D]) Work(ctx context.Context, job *river.Job[batchArgs]) error {
@@ -42,11 +44,15 @@ func (w *sqlTxWorker[D]) Work(ctx context.Context, job *river.Job[batchArgs]) er
 	}
 	if _, lost, err := store.CompleteBatches(ctx, done); err != nil {
 		return err
-	} else if len(lost) > 0 {
+	} else if len(lost) > 0 && !w.byCompleter {
+		// With JobCompleteTx a job's batches are recorded with it or not
+		// at all; a batch recorded already is a bug.
 		return fmt.Errorf("rivereval: batch %d already recorded", lost[0].ID)
 	}
-	if _, err := river.JobCompleteTx[D](ctx, tx, job); err != nil {
-		return fmt.Errorf("rivereval: complete job %d: %w", job.ID, err)
+	if !w.byCompleter {
+		if _, err := river.JobCompleteTx[D](ctx, tx, job); err != nil {
+			return fmt.Errorf("rivereval: complete job %d: %w", job.ID, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("rivereval: commit: %w", err)

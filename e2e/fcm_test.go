@@ -19,6 +19,10 @@ import (
 type fcmRun struct {
 	sendRun
 	fake *fcmfake.Server
+	// serverCPU and fakeCPU are the CPU time the binary (engine and FCM
+	// client) and this test process (the fake, and the polling) spent
+	// from send to completed.
+	serverCPU, fakeCPU time.Duration
 }
 
 // fcmSend drives the real binary through its CLI and JSON API only: an fcm
@@ -76,6 +80,7 @@ func fcmSend(tb testing.TB, n int, opts []fcmfake.Option, inject func(f *fcmfake
 		inject(fake)
 	}
 	start = time.Now()
+	server0, fake0 := processCPU(tb, srv.cmd.Process.Pid), selfCPU(tb)
 	if code := srv.api(http.MethodPost, fmt.Sprintf("/api/v1/campaigns/%d/send", id), key, nil, nil); code != http.StatusOK {
 		tb.Fatalf("send: %d\n%s", code, srv.logTail())
 	}
@@ -94,6 +99,7 @@ func fcmSend(tb testing.TB, n int, opts []fcmfake.Option, inject func(f *fcmfake
 		run.polls++
 		if c.Status == "completed" {
 			run.send = time.Since(start)
+			run.serverCPU, run.fakeCPU = processCPU(tb, srv.cmd.Process.Pid)-server0, selfCPU(tb)-fake0
 			run.accepted, run.recipients = c.Totals.Accepted, c.Totals.Recipients
 			break
 		}
@@ -272,8 +278,14 @@ func BenchmarkFCMSendE2E(b *testing.B) {
 		rate := float64(n) / run.send.Seconds()
 		b.ReportMetric(rate, "recipients/s")
 		b.ReportMetric(run.peakRSSMB, "server_peak_rss_MB")
+		// CPU per recipient on each side of loopback: the binary (engine,
+		// SQLite, FCM client) and the fake, which share the machine's cores.
+		serverUS := float64(run.serverCPU.Microseconds()) / float64(n)
+		fakeUS := float64(run.fakeCPU.Microseconds()) / float64(n)
+		b.ReportMetric(serverUS, "server_cpu_us/recipient")
+		b.ReportMetric(fakeUS, "fake_cpu_us/recipient")
 		st := run.fake.Stats()
-		b.Logf("fcm send through the API: %d recipients, send %.2fs = %.0f recipients/s, server peak RSS %.0f MB, %d calls, max %d in flight",
-			n, run.send.Seconds(), rate, run.peakRSSMB, st.Calls, st.MaxConcurrent)
+		b.Logf("fcm send through the API: %d recipients, send %.2fs = %.0f recipients/s, server peak RSS %.0f MB, CPU per recipient %.1f µs server + %.1f µs fake, %d calls, max %d in flight",
+			n, run.send.Seconds(), rate, run.peakRSSMB, serverUS, fakeUS, st.Calls, st.MaxConcurrent)
 	}
 }

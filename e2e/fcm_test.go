@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushdeck/pushdeck/providers/fcm"
 	"github.com/pushdeck/pushdeck/providers/providertest/fcmfake"
 )
 
@@ -125,7 +126,7 @@ func fcmRecipients() int {
 }
 
 // delivery is one line of the deliveries CSV.
-type delivery struct{ status, code, requestID string }
+type delivery struct{ status, code, message, requestID string }
 
 // deliveryRows reads every delivery row of the campaign from the API's CSV
 // export, failing on a recipient listed twice.
@@ -151,7 +152,7 @@ func deliveryRows(tb testing.TB, run fcmRun) map[string]delivery {
 		if _, dup := out[rec[0]]; dup {
 			tb.Fatalf("%s has two delivery rows", rec[0])
 		}
-		out[rec[0]] = delivery{status: rec[1], code: rec[2], requestID: rec[4]}
+		out[rec[0]] = delivery{status: rec[1], code: rec[2], message: rec[3], requestID: rec[4]}
 	}
 	return out
 }
@@ -193,6 +194,7 @@ func TestFCMCampaignUnderFaults(t *testing.T) {
 		}()
 	})
 	rows := deliveryRows(t, run)
+	thirdParty := englishText(t, fcm.MsgThirdPartyAuth)
 	if len(rows) != n || run.recipients != int64(n) {
 		t.Fatalf("%d delivery rows, %d recipients; want %d", len(rows), run.recipients, n)
 	}
@@ -202,8 +204,8 @@ func TestFCMCampaignUnderFaults(t *testing.T) {
 		got := run.fake.Deliveries(tok)
 		switch want := scripted[tok]; {
 		case want == fcmfake.CodeThirdPartyAuth:
-			if d.status != "failed" || d.code != want || len(got) != 0 {
-				t.Errorf("%s: %+v with %d deliveries, want failed %s", tok, d, len(got), want)
+			if d.status != "failed" || d.code != want || len(got) != 0 || d.message != thirdParty {
+				t.Errorf("%s: %+v with %d deliveries, want failed %s saying %q", tok, d, len(got), want, thirdParty)
 			}
 		case want != "":
 			if d.status != "invalid" || len(got) != 0 {
@@ -249,6 +251,7 @@ func TestFCMCampaignUnderFaults(t *testing.T) {
 	if c.Totals["pending"] != 0 || counts["failed"] > int64(n/100) {
 		t.Errorf("totals %v: nothing pending and few failures expected", c.Totals)
 	}
+	checkFailureTexts(t, run, fcm.MsgThirdPartyAuth)
 	t.Logf("%d recipients in %v: %v; %d calls, %d token calls, %d answers lost, %d repeats, max %d in flight",
 		n, run.send, c.Totals, st.Calls, st.TokenCalls, st.Lost, repeats, st.MaxConcurrent)
 }

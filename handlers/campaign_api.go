@@ -234,8 +234,9 @@ func (s *Server) apiTestSend(c *gin.Context) {
 		Message string `json:"message"`
 	}
 	items := make([]outcome, 0, len(body.CIDs))
+	en := s.englishOutcomes()
 	for _, o := range testOutcomes(body.CIDs, res) {
-		items = append(items, outcome{CID: o.Recipient, Status: o.Status, Code: o.Code, Message: o.Message})
+		items = append(items, outcome{CID: o.Recipient, Status: o.Status, Code: o.Code, Message: en.text(o.Message)})
 	}
 	c.JSON(http.StatusOK, gin.H{"request_id": res.RequestID, "task_id": res.TaskID, "items": items})
 }
@@ -316,6 +317,10 @@ func (s *Server) apiListDeliveries(c *gin.Context) {
 	}
 	if ds == nil {
 		ds = []models.Delivery{}
+	}
+	en := s.englishOutcomes()
+	for i := range ds {
+		ds[i].Message = en.text(ds[i].Message)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": ds, "next_after": nextAfter})
 }

@@ -29,13 +29,15 @@ type apiFailure struct {
 	Count   int64  `json:"count"`
 }
 
-func toAPIStats(f dispatch.Funnel) apiStats {
+// toAPIStats shapes a funnel for the API, its failure messages rendered
+// by en.
+func toAPIStats(f dispatch.Funnel, en outcomeLocalizer) apiStats {
 	out := apiStats{Channels: f.Channels, Totals: f.Totals, UpdatedAt: f.UpdatedAt, Stale: f.Stale, Failures: []apiFailure{}}
 	if out.Channels == nil {
 		out.Channels = []models.ChannelFigures{}
 	}
 	for _, fc := range f.Failures {
-		out.Failures = append(out.Failures, apiFailure{Status: fc.Status, Code: fc.Code, Message: fc.Message, Count: fc.N})
+		out.Failures = append(out.Failures, apiFailure{Status: fc.Status, Code: fc.Code, Message: en.text(fc.Message), Count: fc.N})
 	}
 	return out
 }
@@ -55,7 +57,7 @@ func (s *Server) apiCampaignStats(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toAPIStats(f))
+	c.JSON(http.StatusOK, toAPIStats(f, s.englishOutcomes()))
 }
 
 // apiGroupReport is a provider's own report of a task group on one
@@ -100,7 +102,7 @@ func (s *Server) apiGroupStats(c *gin.Context) {
 	}
 	items := make([]apiStats, 0, len(cs))
 	for i, cm := range cs {
-		st := toAPIStats(fs[i])
+		st := toAPIStats(fs[i], s.englishOutcomes())
 		st.CampaignID, st.Name = cm.ID, cm.Name
 		items = append(items, st)
 	}

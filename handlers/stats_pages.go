@@ -165,12 +165,13 @@ func (s *Server) exportDeliveries(c *gin.Context) {
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="campaign-%d-deliveries.csv"`, cm.ID))
 	c.Status(http.StatusOK)
 	w := csv.NewWriter(c.Writer)
+	en := s.englishOutcomes()
 	if err := w.Write([]string{"cid", "status", "code", "message", "request_id", "updated_at"}); err != nil {
 		return
 	}
 	err = s.store.StreamDeliveries(c.Request.Context(), cm.ID, st, func(ds []models.Delivery) error {
 		for _, d := range ds {
-			rec := []string{d.Recipient, d.Status, d.Code, d.Message, d.RequestID, d.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+			rec := []string{d.Recipient, d.Status, d.Code, en.text(d.Message), d.RequestID, d.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")}
 			for i := range rec {
 				rec[i] = csvSafe(rec[i])
 			}
@@ -186,17 +187,6 @@ func (s *Server) exportDeliveries(c *gin.Context) {
 		s.log.Error("export deliveries", slog.Int64("campaign", cm.ID), slog.Any("error", err))
 	}
 	w.Flush()
-}
-
-// outcomeText is a recipient's outcome message as the page shows it. Most
-// are the provider's own words, shown as given; a provider that explains
-// an outcome to the operator (what to fix, and where) gives a catalog id
-// instead, one dotted word, shown in the operator's language.
-func outcomeText(ctx context.Context, msg string) string {
-	if !strings.Contains(msg, ".") || strings.ContainsAny(msg, " \t\n") {
-		return msg
-	}
-	return i18n.T(ctx, msg)
 }
 
 // csvSafe neutralises spreadsheet formulas: a cell starting with = + - @

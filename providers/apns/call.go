@@ -24,6 +24,32 @@ type headers struct {
 	pushType, priority, expiration, collapseID string
 }
 
+// callTimeout bounds one request, its answer read included. APNs answers
+// in milliseconds; a request still waiting after this is a lost answer.
+const callTimeout = 30 * time.Second
+
+// shared is the part of a request's header map every recipient of a call
+// has in common, built once per call. The keys are lower case, as HTTP/2
+// sends them: Go's transport lowers every key it sends, and a key it does
+// not know (all the apns- ones) would be a new string per request. The
+// value slices are shared by the requests in flight, which only read them.
+type shared map[string][]string
+
+// sharedHeaders builds the common headers for h and the account's topic.
+func (c *Client) sharedHeaders(h headers) shared {
+	s := shared{
+		"apns-topic":       {c.acct.bundleID},
+		"apns-push-type":   {h.pushType},
+		"apns-priority":    {h.priority},
+		"apns-collapse-id": {h.collapseID},
+		"content-type":     {"application/json"},
+	}
+	if h.expiration != "" {
+		s["apns-expiration"] = []string{h.expiration}
+	}
+	return s
+}
+
 // state is where one recipient stands within a Send.
 type state int
 
@@ -63,23 +89,23 @@ func apnsID(requestID, token string) string {
 }
 
 // deliver sends one notification, replacing a refused provider token once.
-func (c *Client) deliver(ctx context.Context, requestID, token string, h headers, body []byte) status {
-	jwt, err := c.token()
+func (c *Client) deliver(ctx context.Context, requestID, token string, sh shared, body []byte) status {
+	tok, err := c.token()
 	if err != nil {
 		return status{state: statePermanent, code: "provider_token", msg: err.Error()}
 	}
-	st := c.post(ctx, requestID, token, h, body, jwt)
+	st := c.post(ctx, requestID, token, sh, body, tok)
 	if st.state != stateReauth {
 		return st
 	}
-	next, ok, err := c.renew(jwt)
+	next, ok, err := c.renew(tok.jwt)
 	switch {
 	case err != nil:
 		return status{state: statePermanent, code: "provider_token", msg: err.Error()}
 	case !ok:
 		return st
 	}
-	return c.post(ctx, requestID, token, h, body, next)
+	return c.post(ctx, requestID, token, sh, body, next)
 }
 
 // answerBody is APNs' error body.
@@ -88,31 +114,30 @@ type answerBody struct {
 	Timestamp int64  `json:"timestamp"`
 }
 
-// post performs one request and classifies the answer.
-func (c *Client) post(ctx context.Context, requestID, token string, h headers, body []byte, jwt string) status {
+// post performs one request and classifies the answer. It goes straight
+// to the transport (providers.RoundTripper says why), bounded by
+// callTimeout.
+func (c *Client) post(ctx context.Context, requestID, token string, sh shared, body []byte, tok provToken) status {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/3/device/"+token, bytes.NewReader(body))
 	if err != nil {
 		return status{state: statePermanent, code: "bad_request", msg: err.Error()}
 	}
-	req.Header = http.Header{
-		"Authorization":    {"bearer " + jwt},
-		"Apns-Topic":       {c.acct.bundleID},
-		"Apns-Push-Type":   {h.pushType},
-		"Apns-Priority":    {h.priority},
-		"Apns-Collapse-Id": {h.collapseID},
-		"Apns-Id":          {apnsID(requestID, token)},
-		"Content-Type":     {"application/json"},
+	hdr := make(http.Header, len(sh)+2)
+	for k, v := range sh {
+		hdr[k] = v
 	}
-	if h.expiration != "" {
-		req.Header["Apns-Expiration"] = []string{h.expiration}
-	}
-	resp, err := c.http.Do(req)
+	hdr["authorization"] = tok.bearer
+	hdr["apns-id"] = []string{apnsID(requestID, token)}
+	req.Header = hdr
+	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
 		// Classified as every client classifies a request with no answer
 		// (timeout, canceled, transport).
 		code := providers.TransportError(ctx, "APNs", err).Code
 		return status{state: stateRetry, code: code, unknown: true,
-			msg: "no answer from APNs; the notification may have been delivered: " + redact(err, jwt)}
+			msg: "no answer from APNs; the notification may have been delivered: " + redact(err, tok.jwt)}
 	}
 	defer func() { _ = resp.Body.Close() }() // a read-only body: nothing to lose on close
 	c.warm.Store(true)

@@ -17,8 +17,10 @@ import (
 type Client struct {
 	base string
 	acct account
-	http *http.Client
-	log  *slog.Logger
+	// rt carries the requests (providers.RoundTripper: no http.Client
+	// bookkeeping per request).
+	rt  http.RoundTripper
+	log *slog.Logger
 	// now is the clock of the provider token's age; tests replace it.
 	now func() time.Time
 	tok tokenCache
@@ -57,7 +59,7 @@ func New(cfg providers.Config) (providers.Provider, error) {
 	return &Client{
 		base:    base,
 		acct:    acct,
-		http:    providers.HTTPClient(cfg.HTTPClient),
+		rt:      providers.RoundTripper(providers.HTTPClient(cfg.HTTPClient)),
 		log:     lg.With(slog.String("provider", string(Kind))),
 		now:     time.Now,
 		streams: make(chan struct{}, maxStreams),
@@ -86,7 +88,7 @@ const verifyToken = "00000000000000000000000000000000000000000000000000000000000
 func (c *Client) Verify(ctx context.Context) error {
 	body := []byte(`{"aps":{"content-available":1}}`)
 	h := headers{pushType: "background", priority: "5", collapseID: "pushdeck-verify"}
-	st := c.deliver(ctx, "pushdeck-verify", verifyToken, h, body)
+	st := c.deliver(ctx, "pushdeck-verify", verifyToken, c.sharedHeaders(h), body)
 	switch {
 	case st.state == stateAccepted,
 		st.state == stateInvalid && st.code == "BadDeviceToken":

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pushdeck/pushdeck/providers"
@@ -124,14 +125,17 @@ func (c *Client) headersFor(req providers.SendRequest) headers {
 // round sends to the recipients at idx concurrently, bounded by the
 // client's stream slots, and reports whether the batch must stop: a
 // refusal of the request itself, or ctx ending.
+//
+// A worker goroutine is started for each stream slot won and keeps it,
+// taking recipient after recipient, until the round has none left: a
+// goroutine per recipient would grow a fresh stack through Go's HTTP/2
+// client for every notification. The client's in-flight bound is the
+// same, as a worker holds its slot only while the round has work for it.
 func (c *Client) round(ctx context.Context, requestID string, tokens []string, idx []int, h headers, body []byte, sts []status) bool {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		stop bool
-	)
+	sh := c.sharedHeaders(h)
+	var stop atomic.Bool
 	if !c.warm.Load() && len(idx) > 1 {
 		// The first request of a client goes alone: a burst of requests
 		// before the first connection is up would each dial and shake
@@ -140,7 +144,7 @@ func (c *Client) round(ctx context.Context, requestID string, tokens []string, i
 		// time here and is the connection burst APNs asks providers not
 		// to make.
 		i := idx[0]
-		st := c.deliver(ctx, requestID, tokens[i], h, body)
+		st := c.deliver(ctx, requestID, tokens[i], sh, body)
 		st.unknown = st.unknown || sts[i].unknown
 		sts[i] = st
 		if st.state == statePermanent {
@@ -148,23 +152,15 @@ func (c *Client) round(ctx context.Context, requestID string, tokens []string, i
 		}
 		idx = idx[1:]
 	}
-	for _, i := range idx {
-		select {
-		case c.streams <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			st := c.deliver(ctx, requestID, tokens[i], h, body)
-			<-c.streams
+	work := make(chan int)
+	var wg sync.WaitGroup
+	worker := func(i int) {
+		defer wg.Done()
+		defer func() { <-c.streams }()
+		for more := true; more; i, more = <-work {
+			st := c.deliver(ctx, requestID, tokens[i], sh, body)
 			if st.state == statePermanent {
-				mu.Lock()
-				stop = true
-				mu.Unlock()
+				stop.Store(true)
 				cancel() // the same refusal awaits every other recipient
 			}
 			if st.state == statePermanent || ctx.Err() == nil {
@@ -174,12 +170,23 @@ func (c *Client) round(ctx context.Context, requestID string, tokens []string, i
 				st.unknown = st.unknown || sts[i].unknown
 				sts[i] = st
 			}
-		}()
+		}
 	}
+	for _, i := range idx {
+		if ctx.Err() != nil {
+			break
+		}
+		select {
+		case work <- i: // a worker of this round is free
+		case c.streams <- struct{}{}:
+			wg.Add(1)
+			go worker(i)
+		case <-ctx.Done():
+		}
+	}
+	close(work)
 	wg.Wait()
-	mu.Lock()
-	defer mu.Unlock()
-	return stop
+	return stop.Load()
 }
 
 // retryable lists the recipients of idx whose answer allows another try.

@@ -23,20 +23,27 @@ const (
 // the signature takes microseconds.
 type tokenCache struct {
 	mu  sync.Mutex
-	jwt string
+	tok provToken
 	iat time.Time
 	// renewedAt is when a refused token was last replaced early.
 	renewedAt time.Time
 }
 
+// provToken is a signed provider token and its authorization header
+// value, built once: every request of the token's hour carries it.
+type provToken struct {
+	jwt    string
+	bearer []string
+}
+
 // token returns the cached provider token, signing a new one when there is
 // none or it has reached tokenRefreshAge.
-func (c *Client) token() (string, error) {
+func (c *Client) token() (provToken, error) {
 	c.tok.mu.Lock()
 	defer c.tok.mu.Unlock()
 	now := c.now()
-	if c.tok.jwt != "" && now.Sub(c.tok.iat) < tokenRefreshAge && !now.Before(c.tok.iat.Add(-time.Minute)) {
-		return c.tok.jwt, nil
+	if c.tok.tok.jwt != "" && now.Sub(c.tok.iat) < tokenRefreshAge && !now.Before(c.tok.iat.Add(-time.Minute)) {
+		return c.tok.tok, nil
 	}
 	return c.signLocked(now)
 }
@@ -48,19 +55,19 @@ func (c *Client) token() (string, error) {
 // replacement within tokenMinAge is not made: it would be the update rate
 // APNs punishes, and a token refused twice in a row is the key's or the
 // team's fault, not its age.
-func (c *Client) renew(refused string) (string, bool, error) {
+func (c *Client) renew(refused string) (provToken, bool, error) {
 	c.tok.mu.Lock()
 	defer c.tok.mu.Unlock()
-	if c.tok.jwt != refused && c.tok.jwt != "" {
-		return c.tok.jwt, true, nil // another request already replaced it
+	if c.tok.tok.jwt != refused && c.tok.tok.jwt != "" {
+		return c.tok.tok, true, nil // another request already replaced it
 	}
 	now := c.now()
 	if !c.tok.renewedAt.IsZero() && now.Sub(c.tok.renewedAt) < tokenMinAge {
-		return "", false, nil
+		return provToken{}, false, nil
 	}
 	tok, err := c.signLocked(now)
 	if err != nil {
-		return "", false, err
+		return provToken{}, false, err
 	}
 	c.tok.renewedAt = now
 	return tok, true, nil
@@ -68,7 +75,7 @@ func (c *Client) renew(refused string) (string, bool, error) {
 
 // signLocked signs a new ES256 token: header kid, claims iss and iat
 // (APNs wants exactly these; an exp would be ignored).
-func (c *Client) signLocked(now time.Time) (string, error) {
+func (c *Client) signLocked(now time.Time) (provToken, error) {
 	t := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
 		"iss": c.acct.teamID,
 		"iat": now.Unix(),
@@ -76,8 +83,8 @@ func (c *Client) signLocked(now time.Time) (string, error) {
 	t.Header["kid"] = c.acct.keyID
 	s, err := t.SignedString(c.acct.key)
 	if err != nil {
-		return "", fmt.Errorf("apns: sign provider token: %w", err)
+		return provToken{}, fmt.Errorf("apns: sign provider token: %w", err)
 	}
-	c.tok.jwt, c.tok.iat = s, now
-	return s, nil
+	c.tok.tok, c.tok.iat = provToken{jwt: s, bearer: []string{"bearer " + s}}, now
+	return c.tok.tok, nil
 }

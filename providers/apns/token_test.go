@@ -78,12 +78,12 @@ func TestOneRefreshAtATime(t *testing.T) {
 			if err != nil {
 				t.Error(err)
 			}
-			got[i] = tok
+			got[i] = tok.jwt
 		})
 	}
 	wg.Wait()
 	for _, tok := range got {
-		if tok == first || tok != got[0] {
+		if tok == first.jwt || tok != got[0] {
 			t.Fatal("concurrent refreshes produced different tokens")
 		}
 	}
@@ -92,7 +92,7 @@ func TestOneRefreshAtATime(t *testing.T) {
 		t.Fatalf("first renewal refused: %v", err)
 	}
 	cur, _ := c.token()
-	if _, ok, _ := c.renew(cur); ok {
+	if _, ok, _ := c.renew(cur.jwt); ok {
 		t.Fatal("a second renewal within 20 minutes")
 	}
 }

@@ -34,7 +34,7 @@ func (c *Client) call(ctx context.Context, body []byte) answer {
 		return answer{v: fatal, code: codeRefused, msg: "cannot build the request", err: err}
 	}
 	req.Header = c.headers(tok)
-	resp, err := c.conns[c.next.Add(1)%connPool].Do(req)
+	resp, err := c.conns[c.next.Add(1)%connPool].RoundTrip(req)
 	if err != nil {
 		return transportAnswer(ctx, err)
 	}

@@ -60,9 +60,10 @@ const callTimeout = 10 * time.Second
 type Client struct {
 	sendURL   string
 	projectID string
-	// conns are the clients messages go out on, each with its own
-	// connection pool; next picks one in turn.
-	conns []*http.Client
+	// conns are the transports messages go out on, each with its own
+	// connection pool; next picks one in turn. Requests go straight to
+	// them (providers.RoundTripper says why); call bounds each one.
+	conns []http.RoundTripper
 	next  atomic.Uint32
 	log   *slog.Logger
 	tok   *tokens
@@ -122,17 +123,17 @@ func New(cfg providers.Config) (providers.Provider, error) {
 	}, nil
 }
 
-// connections returns connPool clients that share hc's settings but not its
-// connections (a transport of another type, a test's, is shared as is).
-func connections(hc *http.Client) []*http.Client {
-	out := make([]*http.Client, connPool)
-	tr, ok := hc.Transport.(*http.Transport)
+// connections returns connPool transports that share hc's settings but not
+// its connections (a transport of another type, a test's, is shared as is).
+func connections(hc *http.Client) []http.RoundTripper {
+	out := make([]http.RoundTripper, connPool)
+	rt := providers.RoundTripper(hc)
+	tr, ok := rt.(*http.Transport)
 	for i := range out {
-		c := *hc
+		out[i] = rt
 		if ok {
-			c.Transport = tr.Clone()
+			out[i] = tr.Clone()
 		}
-		out[i] = &c
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package fcmfake
 
 import (
 	"reflect"
+	"regexp"
 	"testing"
 )
 
@@ -44,5 +45,16 @@ func TestParseCacheMatchesDecode(t *testing.T) {
 	}
 	if len(c.m) != 1 {
 		t.Fatalf("%d messages remembered, want 1 (only the first shape is safe to reuse)", len(c.m))
+	}
+}
+
+// tokenChars accepts exactly what FCM's token pattern matches.
+func TestTokenChars(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(`^[A-Za-z0-9_:.\-]+$`)
+	for _, tok := range []string{"", "a", "Zz09_:.-", "fMEP0vJqS0:APA91bH-x_y.z", "a b", "a/b", "a+b", "é", "a\x00", "tok\n", "[x]", "a`b"} {
+		if got, want := tokenChars(tok), re.MatchString(tok); got != want {
+			t.Errorf("tokenChars(%q) = %t, the pattern says %t", tok, got, want)
+		}
 	}
 }

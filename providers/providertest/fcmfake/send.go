@@ -3,7 +3,6 @@ package fcmfake
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -32,10 +31,16 @@ const maxRequestBytes = 64 << 10
 
 func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) {
 	project := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, sendPrefix), sendSuffix)
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
-	if err != nil {
+	buf := s.bufs.Get().(*[]byte)
+	defer s.bufs.Put(buf)
+	n, err := io.ReadFull(r.Body, *buf)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 		return // the client went away
 	}
+	// Past maxRequestBytes the body is kept at maxRequestBytes+1, which
+	// decode refuses as too large. Nothing keeps body past the request:
+	// deliver copies what it records.
+	body := (*buf)[:n]
 	s.mu.Lock()
 	s.calls++
 	d := s.delay
@@ -85,7 +90,7 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.validated++
 		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]string{"name": "projects/" + s.project + "/messages/fake_message_id"})
+		writeJSON(w, http.StatusOK, sendAnswer{Name: "projects/" + s.project + "/messages/fake_message_id"})
 		return
 	}
 	name, lost := s.deliver(sb.Message, body)
@@ -93,7 +98,12 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) {
 		// The message is delivered; the answer is not: the stream is reset.
 		panic(http.ErrAbortHandler)
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"name": name})
+	writeJSON(w, http.StatusOK, sendAnswer{Name: name})
+}
+
+// sendAnswer is the body of an accepted messages:send: the message's name.
+type sendAnswer struct {
+	Name string `json:"name"`
 }
 
 // decode reads the body strictly, as FCM's JSON parser does.
@@ -122,7 +132,7 @@ func (s *Server) tokenCode(tok string) string {
 	if tok == "" {
 		return ""
 	}
-	if len(tok) > maxTokenLen || !tokenRE.MatchString(tok) {
+	if len(tok) > maxTokenLen || !tokenChars(tok) {
 		return CodeInvalidArgument
 	}
 	s.mu.Lock()
@@ -136,7 +146,7 @@ func (s *Server) deliver(m *message, body []byte) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
-	name := fmt.Sprintf("projects/%s/messages/0:%d%%fake", s.project, s.seq)
+	name := "projects/" + s.project + "/messages/0:" + strconv.Itoa(s.seq) + "%fake"
 	d := Delivery{Token: m.Token, Name: name, At: time.Now()}
 	if m.Notification != nil {
 		d.Title, d.Body = m.Notification.Title, m.Notification.Body

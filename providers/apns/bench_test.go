@@ -38,12 +38,15 @@ func BenchmarkCampaign(b *testing.B) {
 		rig := newEngineRig(b, f, models.MaxRateLimit)
 		c := rig.create(b, tokens)
 		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
 		b.StartTimer()
 		start, cpu0 := time.Now(), cpuTime()
 		rig.send(b, c)
 		c = rig.wait(b, c.ID, 10*time.Minute)
 		elapsed, cpu := time.Since(start), cpuTime()-cpu0
 		b.StopTimer()
+		runtime.ReadMemStats(&m1)
 		if c.Status != models.StatusCompleted || c.Accepted != int64(n) || len(f.Delivered()) != n {
 			b.Fatalf("campaign %s, accepted %d, delivered %d, want %d", c.Status, c.Accepted, len(f.Delivered()), n)
 		}
@@ -53,6 +56,11 @@ func BenchmarkCampaign(b *testing.B) {
 		// CPU time per recipient (engine, client and fake together) says
 		// what the machine can do when other work shares its cores.
 		b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu_us/recipient")
+		// Allocations per recipient do not move with the machine's load
+		// as time does: the garbage collector's share of the CPU follows
+		// them.
+		b.ReportMetric(float64(m1.TotalAlloc-m0.TotalAlloc)/1024/float64(n), "alloc_KB/recipient")
+		b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(n), "allocs/recipient")
 	}
 }
 

@@ -13,8 +13,10 @@ import (
 	"testing"
 
 	"github.com/pushdeck/pushdeck/providers"
+	"github.com/pushdeck/pushdeck/providers/apns"
 	"github.com/pushdeck/pushdeck/providers/getui"
 	"github.com/pushdeck/pushdeck/providers/mxpush"
+	"github.com/pushdeck/pushdeck/providers/providertest/apnsfake"
 	"github.com/pushdeck/pushdeck/providers/providertest/getuifake"
 	"github.com/pushdeck/pushdeck/providers/providertest/mxfake"
 	"github.com/pushdeck/pushdeck/providers/providertest/wecomfake"
@@ -79,6 +81,7 @@ func TestProviderClientsFollowNoRedirect(t *testing.T) {
 		name   string
 		build  func(t *testing.T, to string) (providers.Provider, error)
 		secret string
+		cid    string // "cid-1" unless the provider needs a device token's shape
 	}{
 		{name: "getui", build: func(t *testing.T, to string) (providers.Provider, error) {
 			fake := getuifake.New(t)
@@ -95,6 +98,13 @@ func TestProviderClientsFollowNoRedirect(t *testing.T) {
 			base := redirector(t, fake.URL, func(p string) bool { return strings.HasSuffix(p, "/gettoken") }, to)
 			return wecom.New(providers.Config{BaseURL: base, Credentials: fake.Credentials()})
 		}, secret: "access_token"},
+		{name: "apns", build: func(t *testing.T, to string) (providers.Provider, error) {
+			// The client calls its transport directly, without
+			// http.Client: a redirect must still come back as the answer.
+			fake := apnsfake.New(t)
+			base := redirector(t, fake.URL(), func(string) bool { return false }, to)
+			return apns.New(providers.Config{BaseURL: base, Credentials: fake.Credentials()})
+		}, secret: "authorization", cid: strings.Repeat("ab", 32)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -107,8 +117,12 @@ func TestProviderClientsFollowNoRedirect(t *testing.T) {
 			if tc.name == "wecom" {
 				msg = providers.Message{Type: providers.TypeText, Body: "b"}
 			}
+			cid := tc.cid
+			if cid == "" {
+				cid = "cid-1"
+			}
 			_, err = p.Send(context.Background(), providers.SendRequest{RequestID: "redirect-test-01", Message: msg,
-				Target: providers.Target{Kind: providers.AudienceCID, Values: []string{"cid-1"}}})
+				Target: providers.Target{Kind: providers.AudienceCID, Values: []string{cid}}})
 			var pe *providers.Error
 			if !errors.As(err, &pe) || pe.Class != providers.Permanent || pe.Code != "http_307" {
 				t.Errorf("send through a redirect: %v, want a permanent http_307", err)

@@ -164,39 +164,57 @@ func (c *Client) sendTokens(ctx context.Context, log *slog.Logger, msg *message,
 // time across the client, and returns their answers in order. Once an
 // answer refuses what every token shares, the tokens not yet sent get the
 // same answer instead of a request.
+//
+// A worker goroutine is started for each stream slot won and keeps it,
+// taking token after token, until the round has none left: a goroutine
+// per token would grow a fresh stack through Go's HTTP/2 client for every
+// message. The client's in-flight bound is the same, as a worker holds its
+// slot only while the round has work for it.
 func (c *Client) round(ctx context.Context, tmpl *bodyTemplate, tokens []string, idx []int) []answer {
 	out := make([]answer, len(idx))
 	var stop atomic.Pointer[answer]
+	work := make(chan int)
 	var wg sync.WaitGroup
-	for i, k := range idx {
+	worker := func(i int) {
+		defer wg.Done()
+		defer func() { <-c.streams }()
+		for more := true; more; i, more = <-work {
+			if a := stop.Load(); a != nil {
+				out[i] = *a
+				continue
+			}
+			out[i] = c.send(ctx, tmpl, tokens[idx[i]])
+			if out[i].v == fatal {
+				stop.CompareAndSwap(nil, &out[i])
+			}
+		}
+	}
+	for i := range idx {
 		if a := stop.Load(); a != nil {
 			out[i] = *a
 			continue
 		}
 		select {
+		case work <- i: // a worker of this round is free
 		case c.streams <- struct{}{}:
+			wg.Add(1)
+			go worker(i)
 		case <-ctx.Done():
 			out[i] = answer{v: retry, code: "canceled", msg: "not sent: the engine is stopping", err: ctx.Err()}
-			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-c.streams }()
-			body, err := tmpl.body(tokens[k])
-			if err != nil {
-				out[i] = answer{v: fatal, code: codeRefused, msg: "cannot encode the message", err: err}
-				return
-			}
-			a := c.call(ctx, body)
-			if a.v == fatal {
-				stop.CompareAndSwap(nil, &a)
-			}
-			out[i] = a
-		}()
 	}
+	close(work)
 	wg.Wait()
 	return out
+}
+
+// send sends the message to one token.
+func (c *Client) send(ctx context.Context, tmpl *bodyTemplate, tok string) answer {
+	body, err := tmpl.body(tok)
+	if err != nil {
+		return answer{v: fatal, code: codeRefused, msg: "cannot encode the message", err: err}
+	}
+	return c.call(ctx, body)
 }
 
 // result ends the batch as Send's comment says.

@@ -24,6 +24,9 @@ type fcmRun struct {
 	// client) and this test process (the fake, and the polling) spent
 	// from send to completed.
 	serverCPU, fakeCPU time.Duration
+	// fakeAlloc is what this process allocated meanwhile, bytes: the
+	// fake's garbage, which the machine's load does not change.
+	fakeAlloc uint64
 }
 
 // fcmSend drives the real binary through its CLI and JSON API only: an fcm
@@ -81,7 +84,7 @@ func fcmSend(tb testing.TB, n int, opts []fcmfake.Option, inject func(f *fcmfake
 		inject(fake)
 	}
 	start = time.Now()
-	server0, fake0 := processCPU(tb, srv.cmd.Process.Pid), selfCPU(tb)
+	server0, fake0, alloc0 := processCPU(tb, srv.cmd.Process.Pid), selfCPU(tb), selfAlloc()
 	if code := srv.api(http.MethodPost, fmt.Sprintf("/api/v1/campaigns/%d/send", id), key, nil, nil); code != http.StatusOK {
 		tb.Fatalf("send: %d\n%s", code, srv.logTail())
 	}
@@ -101,6 +104,7 @@ func fcmSend(tb testing.TB, n int, opts []fcmfake.Option, inject func(f *fcmfake
 		if c.Status == "completed" {
 			run.send = time.Since(start)
 			run.serverCPU, run.fakeCPU = processCPU(tb, srv.cmd.Process.Pid)-server0, selfCPU(tb)-fake0
+			run.fakeAlloc = selfAlloc() - alloc0
 			run.accepted, run.recipients = c.Totals.Accepted, c.Totals.Recipients
 			break
 		}
@@ -287,6 +291,7 @@ func BenchmarkFCMSendE2E(b *testing.B) {
 		fakeUS := float64(run.fakeCPU.Microseconds()) / float64(n)
 		b.ReportMetric(serverUS, "server_cpu_us/recipient")
 		b.ReportMetric(fakeUS, "fake_cpu_us/recipient")
+		b.ReportMetric(float64(run.fakeAlloc)/1024/float64(n), "fake_alloc_KB/recipient")
 		st := run.fake.Stats()
 		b.Logf("fcm send through the API: %d recipients, send %.2fs = %.0f recipients/s, server peak RSS %.0f MB, CPU per recipient %.1f µs server + %.1f µs fake, %d calls, max %d in flight",
 			n, run.send.Seconds(), rate, run.peakRSSMB, serverUS, fakeUS, st.Calls, st.MaxConcurrent)

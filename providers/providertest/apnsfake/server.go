@@ -58,8 +58,6 @@ type Server struct {
 	verdicts   map[verdictKey]map[string]verdict
 	// verdictCount is the number of verdicts kept, at most maxVerdicts.
 	verdictCount int
-	// bufs holds request body buffers of MaxPayload+1 bytes.
-	bufs sync.Pool
 
 	requests atomic.Int64
 	inflight atomic.Int64
@@ -81,10 +79,6 @@ func New(t testing.TB) *Server {
 	}
 	s := &Server{t: t, key: key, now: time.Now, tokens: map[string]tokenInfo{}, deliveries: map[string][]Delivery{},
 		bodies: map[string]string{}, seen: map[string]int{}, verdicts: map[verdictKey]map[string]verdict{}, gone: map[string]time.Time{}, notTopic: map[string]bool{}}
-	s.bufs.New = func() any {
-		b := make([]byte, MaxPayload+1)
-		return &b
-	}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.srv.EnableHTTP2 = true
 	// APNs lets one connection carry up to 1000 streams once a provider

@@ -98,9 +98,6 @@ type Server struct {
 
 	// parse remembers decoded messages; it has its own lock.
 	parse parseCache
-	// bufs holds request body buffers of maxRequestBytes+1, reused
-	// between requests (a benchmark sends tens of thousands a second).
-	bufs sync.Pool
 
 	mu         sync.Mutex
 	seq        int
@@ -139,10 +136,6 @@ func New(t testing.TB, opts ...Option) *Server {
 			t.Fatalf("fcmfake: generate key: %v", err)
 		}
 		s.key = k
-	}
-	s.bufs.New = func() any {
-		b := make([]byte, maxRequestBytes+1)
-		return &b
 	}
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.ts.EnableHTTP2 = true

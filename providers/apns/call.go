@@ -42,7 +42,6 @@ func (c *Client) sharedHeaders(h headers) shared {
 		"apns-push-type":   {h.pushType},
 		"apns-priority":    {h.priority},
 		"apns-collapse-id": {h.collapseID},
-		"content-type":     {"application/json"},
 	}
 	if h.expiration != "" {
 		s["apns-expiration"] = []string{h.expiration}
@@ -78,14 +77,25 @@ type status struct {
 // apnsID is the notification's UUID, derived from the batch's request id
 // and the device token so that every attempt for one recipient carries the
 // same one (APNs only echoes it, but logs and Apple's delivery log then
-// show one notification, not one per attempt).
+// show one notification, not one per attempt). It is built in place, one
+// allocation for the string: it is computed for every request.
 func apnsID(requestID, token string) string {
-	sum := sha256.Sum256([]byte(requestID + "\x00" + token))
+	var in [256]byte
+	sum := sha256.Sum256(append(append(append(in[:0], requestID...), 0), token...))
 	b := sum[:16]
 	b[6] = b[6]&0x0f | 0x80 // version 8: a custom, name-derived UUID
 	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	var out [36]byte
+	j := 0
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out[j] = '-'
+			j++
+		}
+		hex.Encode(out[j:j+2], []byte{c})
+		j += 2
+	}
+	return string(out[:])
 }
 
 // deliver sends one notification, replacing a refused provider token once.

@@ -18,7 +18,7 @@ import (
 // field they came through, the form keeps what was typed, and nothing is
 // saved; the real key file is saved, and the account's connection test
 // (a validate_only message to a topic) passes against the FCM fake
-// without delivering anything.
+// without delivering anything. The key file's text pasted is saved too.
 func TestFCMAccountForm(t *testing.T) {
 	srv := newServer(t)
 	requireBrowser(t)
@@ -79,6 +79,14 @@ func TestFCMAccountForm(t *testing.T) {
 	b.check("the test validated one message and delivered none", st.Validated == 1 && len(fake.DeliveryCounts()) == 0 && st.TokenCalls >= 1,
 		"%d validated, %d delivered, %d token calls", st.Validated, len(fake.DeliveryCounts()), st.TokenCalls)
 	b.shot("fcm-account")
+
+	// Pasting the key file's text works as well as choosing the file.
+	b.open("/providers/new?kind=fcm")
+	b.fill("paste the key file", form, map[string]string{"name": "Firebase pasted", "base_url": fake.URL,
+		"credentials.service_account": string(fake.ServiceAccountJSON())})
+	status = b.submit("save the pasted account", `[data-testid="provider-save"]`)
+	b.check("the pasted key is saved", status == http.StatusOK && b.path() == "/providers" && fcmAccounts(t, srv, key) == 2,
+		"landed on %s with %d, %d fcm accounts", b.path(), status, fcmAccounts(t, srv, key))
 }
 
 // fcmAccounts counts the fcm accounts the API lists.

@@ -23,9 +23,14 @@ func (e *Engine) CreateCampaign(ctx context.Context, d draft.Draft, actor string
 	if err != nil {
 		return models.Campaign{}, false, err
 	}
+	vs, err := draft.EncodeVariants(d.Variants)
+	if err != nil {
+		return models.Campaign{}, false, err
+	}
 	return e.store.CreateCampaign(ctx, models.NewCampaign{
 		Name: d.Name, ProviderID: d.ProviderID, GroupName: d.Group, Audience: d.Audience,
 		Message: msg, Options: opts, ScheduleAt: d.ScheduleAt, Idempotency: idem, TemplateID: d.TemplateID, CreatedBy: actor,
+		Variants: vs,
 	})
 }
 
@@ -75,9 +80,13 @@ func (e *Engine) UpdateDraft(ctx context.Context, id int64, d draft.Draft) (mode
 	if err != nil {
 		return c, err
 	}
+	vs, err := draft.EncodeVariants(d.Variants)
+	if err != nil {
+		return c, err
+	}
 	sched := d.ScheduleAt
 	return e.store.UpdateDraft(ctx, id, models.CampaignUpdate{Name: &d.Name, ProviderID: &d.ProviderID, GroupName: &d.Group,
-		Audience: &d.Audience, Message: msg, Options: opts, ScheduleAt: &sched})
+		Audience: &d.Audience, Message: msg, Options: opts, ScheduleAt: &sched, Variants: &vs})
 }
 
 // accountCaps loads an account and its client's capabilities; an unknown

@@ -177,6 +177,7 @@ func (e *Engine) leaderLoops(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { e.plan.run(ctx) })
 	wg.Go(func() { every(ctx, time.Second, e.startDue) })
+	wg.Go(func() { every(ctx, time.Second, e.decideWinners) })
 	wg.Go(func() { e.recurringLoop(ctx) })
 	wg.Go(func() { e.poll.run(ctx) })
 	wg.Go(func() { every(ctx, max(e.cfg.PollEvery/3, time.Second), e.poll.pollReports) })

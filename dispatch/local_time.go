@@ -131,23 +131,37 @@ func (f *freezer) addLocal(ctx context.Context, values []string) error {
 	if err != nil {
 		return fmt.Errorf("dispatch: zones of campaign %d: %w", f.c.ID, err)
 	}
-	buckets := map[time.Time][]string{}
-	var order []time.Time
-	for _, v := range fresh {
-		due := f.local.due(zones[v])
-		if _, ok := buckets[due]; !ok {
-			order = append(order, due)
-		}
-		buckets[due] = append(buckets[due], v)
+	// Each batch holds one due time and one variant.
+	type bucket struct {
+		due     time.Time
+		variant int
 	}
-	slices.SortFunc(order, func(a, b time.Time) int { return a.Compare(b) })
-	for _, due := range order {
-		for part := range slices.Chunk(buckets[due], f.limit) {
-			if err := f.cutDue(part, due); err != nil {
+	buckets := map[bucket][]string{}
+	var order []bucket
+	for _, v := range fresh {
+		variant, ok := f.split.place(v)
+		if !ok {
+			continue
+		}
+		k := bucket{due: f.local.due(zones[v]), variant: variant}
+		if _, ok := buckets[k]; !ok {
+			order = append(order, k)
+		}
+		buckets[k] = append(buckets[k], v)
+	}
+	slices.SortFunc(order, func(a, b bucket) int {
+		if c := a.due.Compare(b.due); c != 0 {
+			return c
+		}
+		return a.variant - b.variant
+	})
+	for _, k := range order {
+		for part := range slices.Chunk(buckets[k], f.limit) {
+			if err := f.cutDue(part, k.due, k.variant); err != nil {
 				return err
 			}
 		}
 	}
-	f.cursor = fresh[len(fresh)-1]
+	f.last = fresh[len(fresh)-1]
 	return f.flush(ctx, false)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -82,6 +83,8 @@ type planStore interface {
 	// Transition returns *models.TransitionError (ErrConflict) when the
 	// campaign moved on meanwhile.
 	Transition(ctx context.Context, id int64, to models.Status, actor, reason string) (models.Campaign, error)
+	// StartABSample marks a test-first campaign's sample as started.
+	StartABSample(ctx context.Context, id int64, wait time.Duration) error
 	// localStore gives recipients' zones to local-time plans.
 	localStore
 }
@@ -171,10 +174,18 @@ func (p *planner) plan(ctx context.Context, c models.Campaign) error {
 	if err != nil {
 		return err
 	}
+	d, err := draft.Of(c)
+	if err != nil {
+		return err
+	}
+	if err := p.startSample(ctx, &c, d); err != nil {
+		return err
+	}
 	local := p.localPlanOf(c, acct)
-	if local != nil && m == broadcast {
-		// One request reaches every zone at once: resolve the audience
-		// from the registry instead, to send each zone at its time.
+	if (local != nil || len(d.Variants) > 0) && m == broadcast {
+		// One request reaches every zone, every variant, at once: resolve
+		// the audience from the registry instead, to send each zone at its
+		// time and each recipient their variant.
 		m = resolved
 	}
 	if m == broadcast {
@@ -195,7 +206,8 @@ func (p *planner) plan(ctx context.Context, c models.Campaign) error {
 	if m == listed && c.Audience.Kind == "alias" {
 		kind = providers.AudienceAlias
 	}
-	fz := &freezer{p: p, c: c, kind: kind, limit: max(1, caps.Audiences[kind]), cursor: c.PlanCursor}
+	fz := &freezer{p: p, c: c, kind: kind, limit: max(1, caps.Audiences[kind]), cursor: c.PlanCursor, split: newSplitter(c, d)}
+	fz.bufs = make([][]string, max(1, len(d.Variants)))
 	if fz.local = local; local != nil && kind == providers.AudienceAlias {
 		local.by = "alias"
 	}
@@ -228,12 +240,18 @@ func (p *planner) plan(ctx context.Context, c models.Campaign) error {
 // freezer cuts a key-ordered recipient stream into batches and freezes
 // them in chunks, skipping what a previous run already froze.
 type freezer struct {
-	p       *planner
-	c       models.Campaign
-	kind    providers.AudienceKind
-	limit   int
-	cursor  string
-	buf     []string
+	p      *planner
+	c      models.Campaign
+	kind   providers.AudienceKind
+	limit  int
+	cursor string
+	// last is the last recipient taken from the stream: once the buffers
+	// are cut, everything up to it is frozen (the next cursor).
+	last string
+	// split places each recipient in a variant (or out of this pass);
+	// bufs holds each variant's recipients until a batch is full.
+	split   splitter
+	bufs    [][]string
 	pending []models.NewBatch
 	batches int
 	// local, when set, gives each recipient a due time (local_time.go).
@@ -248,12 +266,17 @@ func (f *freezer) add(ctx context.Context, cids []string) error {
 		if f.cursor != "" && cid <= f.cursor {
 			continue // frozen by an earlier, interrupted run
 		}
-		f.buf = append(f.buf, cid)
-		if len(f.buf) == f.limit {
-			if err := f.cut(); err != nil {
+		f.last = cid
+		v, ok := f.split.place(cid)
+		if !ok {
+			continue
+		}
+		f.bufs[v] = append(f.bufs[v], cid)
+		if len(f.bufs[v]) == f.limit {
+			if err := f.cut(v); err != nil {
 				return err
 			}
-			if len(f.pending) == chunkBatches {
+			if len(f.pending) >= chunkBatches {
 				if err := f.flush(ctx, false); err != nil {
 					return err
 				}
@@ -263,38 +286,45 @@ func (f *freezer) add(ctx context.Context, cids []string) error {
 	return nil
 }
 
-func (f *freezer) cut() error {
-	if len(f.buf) == 0 {
+// cut turns a variant's buffer into a batch.
+func (f *freezer) cut(v int) error {
+	if len(f.bufs[v]) == 0 {
 		return nil
 	}
-	if err := f.cutDue(f.buf, time.Time{}); err != nil {
+	if err := f.cutDue(f.bufs[v], time.Time{}, v); err != nil {
 		return err
 	}
-	f.cursor = f.buf[len(f.buf)-1]
-	f.buf = nil
+	f.bufs[v] = nil
 	return nil
 }
 
-// cutDue adds a batch of recipients due at due (zero: at once).
-func (f *freezer) cutDue(recipients []string, due time.Time) error {
+// cutDue adds a batch of one variant's recipients due at due (zero: at
+// once).
+func (f *freezer) cutDue(recipients []string, due time.Time, variant int) error {
 	// The recipients travel in the batch's own column; the target keeps
 	// only the kind.
 	t, err := json.Marshal(providers.Target{Kind: f.kind})
 	if err != nil {
 		return fmt.Errorf("dispatch: encode target: %w", err)
 	}
-	f.pending = append(f.pending, models.NewBatch{Target: t, Recipients: recipients, DueAt: due})
+	f.pending = append(f.pending, models.NewBatch{Target: t, Recipients: recipients, DueAt: due, Variant: variant})
 	return nil
 }
 
+// flush freezes the pending batches. Every variant's buffer is cut
+// first, however short, so the cursor can move to the last recipient
+// taken: a resumed plan then skips exactly what was frozen.
 func (f *freezer) flush(ctx context.Context, final bool) error {
-	if final {
-		if err := f.cut(); err != nil {
+	for v := range f.bufs {
+		if err := f.cut(v); err != nil {
 			return err
 		}
 	}
 	if len(f.pending) == 0 && !final {
 		return nil
+	}
+	if f.last != "" {
+		f.cursor = f.last
 	}
 	if err := f.p.store.FreezeBatches(ctx, f.c.ID, f.pending, f.cursor, final); err != nil {
 		return err

@@ -22,6 +22,10 @@ type pollStore interface {
 	CampaignsToPoll(ctx context.Context, since time.Time) ([]models.Campaign, error)
 	// CampaignTaskIDs lists the provider task ids of a campaign's batches.
 	CampaignTaskIDs(ctx context.Context, id int64) ([]string, error)
+	// CampaignVariantTasks lists a campaign's task ids by variant.
+	CampaignVariantTasks(ctx context.Context, id int64) ([]models.VariantTask, error)
+	// SaveVariantSnapshot is SaveSnapshot for one variant of a campaign.
+	SaveVariantSnapshot(ctx context.Context, campaignID int64, variant int, channels json.RawMessage, pollErr string) error
 	// SaveSnapshot stores a campaign's report, or the poll's error when
 	// pollErr is set (the figures then go stale).
 	SaveSnapshot(ctx context.Context, campaignID int64, channels json.RawMessage, pollErr string) error
@@ -113,6 +117,10 @@ func (p *poller) pollCampaign(ctx context.Context, c models.Campaign) {
 	}
 	rep, ok := cl.p.(providers.Reporter)
 	if !ok {
+		return
+	}
+	if c.Variants != "" {
+		p.pollVariants(ctx, log, cl, rep, c)
 		return
 	}
 	ids, err := p.store.CampaignTaskIDs(ctx, c.ID)

@@ -49,6 +49,7 @@ func (s *sender) process(ctx context.Context, log *slog.Logger, j job) {
 		s.finish(ctx, log, b, models.BatchResult{Final: models.DeliveryFailed, Code: "bad_campaign", Message: err.Error()})
 		return
 	}
+	info = info.forVariant(b.Variant)
 	acct, err := s.account(ctx, info.providerID)
 	if err != nil {
 		log.Error("load provider account", slog.Any("error", err))

@@ -153,8 +153,10 @@ func (s *sender) account(ctx context.Context, id int64) (models.ProviderAccount,
 type campaignInfo struct {
 	providerID int64
 	msg        providers.Message
-	speed      int
-	threshold  float64
+	// variants are the A/B messages, by batch variant (nil: msg for all).
+	variants  []variantInfo
+	speed     int
+	threshold float64
 	// dedupe: ask a provider without request ids to drop repeats, and
 	// retry only while it does (dedupe.go).
 	dedupe bool
@@ -188,10 +190,34 @@ func (s *sender) sendInfo(ctx context.Context, id int64) (campaignInfo, error) {
 		// parses has no placeholders to fill and goes out as written.
 		info.tmpl = tpl
 	}
+	for _, v := range d.Variants {
+		vd := d
+		vd.Message = v.Message
+		vi := variantInfo{msg: messageOf(vd)}
+		if tpl, _ := render.Parse(vi.msg); tpl.Personal() {
+			vi.tmpl = tpl
+		}
+		info.variants = append(info.variants, vi)
+	}
 	s.mu.Lock()
 	s.infos[id] = info
 	s.mu.Unlock()
 	return info, nil
+}
+
+// variantInfo is one A/B variant's message and its personalization.
+type variantInfo struct {
+	msg  providers.Message
+	tmpl *render.Template
+}
+
+// forVariant is the campaign as a batch of the variant sends it: that
+// variant's message and template in place of the campaign's.
+func (i campaignInfo) forVariant(variant int) campaignInfo {
+	if variant >= 0 && variant < len(i.variants) {
+		i.msg, i.tmpl = i.variants[variant].msg, i.variants[variant].tmpl
+	}
+	return i
 }
 
 // healthEvery is how often an account's successes are written at most.

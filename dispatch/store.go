@@ -26,6 +26,7 @@ type Store interface {
 	templateStore
 	previewStore
 	leaseStore
+	abStore
 }
 
 // The SQLite store is the engine's store.

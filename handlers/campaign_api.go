@@ -43,6 +43,10 @@ type apiCampaign struct {
 	FinishedAt *time.Time        `json:"finished_at"`
 	// TemplateID is the saved template the campaign was started from.
 	TemplateID *int64 `json:"template_id"`
+	// Variants are the A/B versions of the message (message is the
+	// first's); AB is where a test-first campaign is.
+	Variants []draft.Variant `json:"variants,omitempty"`
+	AB       *apiABState     `json:"ab,omitempty"`
 	// The retrying batches, only on GET of one campaign.
 	apiRetries
 }
@@ -54,7 +58,8 @@ func toAPICampaign(c models.Campaign) (apiCampaign, error) {
 	}
 	return apiCampaign{ID: c.ID, Name: c.Name, ProviderID: c.ProviderID, Group: c.GroupName, Status: c.Status, Reason: c.StatusReason, ReasonCode: c.StatusReasonCode,
 		Audience: c.Audience, Message: d.Message, Options: d.Options, ScheduleAt: c.ScheduleAt, Totals: c.Totals(),
-		CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt, TemplateID: c.TemplateID}, nil
+		CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, StartedAt: c.StartedAt, FinishedAt: c.FinishedAt, TemplateID: c.TemplateID,
+		Variants: d.Variants, AB: abStateOf(c)}, nil
 }
 
 func (s *Server) writeCampaign(c *gin.Context, status int, cm models.Campaign) {

@@ -127,6 +127,8 @@ func (ds *draftStream) body() error {
 			ds.messageGiven = true
 		case "template_id":
 			err = ds.dec.Decode(&ds.d.TemplateID)
+		case "variants":
+			err = ds.dec.Decode(&ds.d.Variants)
 		case "options":
 			err = ds.dec.Decode(&ds.d.Options)
 		case "schedule_at":
@@ -140,8 +142,13 @@ func (ds *draftStream) body() error {
 			return err
 		}
 	}
+	if ds.messageGiven && len(ds.d.Variants) > 0 {
+		v := &models.ValidationError{}
+		v.Add("message", "err.ab_message_and_variants", nil)
+		return v
+	}
 	// template_id instead of a message: the template's message is sent.
-	ds.d.FromTemplate = ds.d.TemplateID != nil && !ds.messageGiven
+	ds.d.FromTemplate = ds.d.TemplateID != nil && !ds.messageGiven && len(ds.d.Variants) == 0
 	return ds.end()
 }
 

@@ -69,6 +69,7 @@ func apiOps(reg providers.Registry) []apiOp {
 	ops = append(ops, campaignFollowOps()...)
 	ops = append(ops, templateOps()...)
 	ops = append(ops, personalOps()...)
+	ops = append(ops, abTestOps()...)
 	ops = append(ops, audienceOps()...)
 	ops = append(ops, segmentOps()...)
 	ops = append(ops, providerOps(reg)...)

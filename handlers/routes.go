@@ -91,6 +91,8 @@ func (s *Server) coreRoutes() []Route {
 		api(http.MethodPost, "/campaigns/:id/resume", operator, s.apiCampaignAction),
 		api(http.MethodPost, "/campaigns/:id/cancel", operator, s.apiCampaignAction),
 		api(http.MethodPost, "/campaigns/:id/test", operator, s.apiTestSend),
+		api(http.MethodPost, "/campaigns/:id/winner", operator, s.apiChooseWinner),
+		api(http.MethodGet, "/campaigns/:id/variants", viewer, s.apiCampaignVariants),
 		api(http.MethodGet, "/campaigns/:id/deliveries", viewer, s.apiListDeliveries),
 		api(http.MethodGet, "/campaigns/:id/audience", viewer, s.apiCampaignAudience),
 	}

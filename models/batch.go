@@ -36,6 +36,8 @@ type Batch struct {
 	// carries it; empty when the provider issues none.
 	ProviderKey string
 	TaskID      string
+	// Variant is the campaign variant the batch sends (0 without variants).
+	Variant     int
 	LastCode    string
 	LastError   string
 	LastErrorAt *time.Time

@@ -15,6 +15,8 @@ type NewBatch struct {
 	// DueAt, when later than now, is when the batch may first be sent
 	// (local-time delivery, quiet hours); zero means at once.
 	DueAt time.Time
+	// Variant is the campaign variant the batch sends.
+	Variant int
 }
 
 // RequestID derives a batch's request id from the campaign's nonce, id and
@@ -65,9 +67,9 @@ func (s *Store) FreezeBatches(ctx context.Context, campaignID int64, bs []NewBat
 			}
 			// The target is bound as bytes (a BLOB), as GORM writes a
 			// json.RawMessage, so every batch row reads back alike.
-			r, err := tx.rawExec(ctx, `INSERT INTO batches (campaign_id, seq, request_id, target, first_recipient, last_recipient, size, status, next_attempt_at, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-				c.ID, seq, RequestID(c.Nonce, c.ID, seq), []byte(nb.Target), first, last, len(nb.Recipients), due, now, now)
+			r, err := tx.rawExec(ctx, `INSERT INTO batches (campaign_id, seq, request_id, target, first_recipient, last_recipient, size, status, next_attempt_at, created_at, updated_at, variant)
+				VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+				c.ID, seq, RequestID(c.Nonce, c.ID, seq), []byte(nb.Target), first, last, len(nb.Recipients), due, now, now, nb.Variant)
 			if err != nil {
 				return fmt.Errorf("models: add batch %d of campaign %d: %w", seq, c.ID, err)
 			}

@@ -86,6 +86,16 @@ type Campaign struct {
 	// which one, and the slot it was started for (unique together).
 	RecurringID *int64
 	RunSlot     *time.Time
+	// Variants is the JSON list of the campaign's message variants
+	// ({name, share, message}); empty for a campaign with one message.
+	Variants string
+	// The A/B test's progress (variant.go): its phase, the wait after the
+	// sample, when the winner is due, the winner and who picked it.
+	ABPhase       ABPhase    `gorm:"column:ab_phase"`
+	ABWaitSeconds int        `gorm:"column:ab_wait_seconds"`
+	ABDecideAt    *time.Time `gorm:"column:ab_decide_at"`
+	ABWinner      *int       `gorm:"column:ab_winner"`
+	ABDecidedBy   string     `gorm:"column:ab_decided_by"`
 }
 
 // Totals returns the counters in contract shape.
@@ -108,6 +118,8 @@ type NewCampaign struct {
 	// RecurringID and RunSlot mark a run of a recurring definition.
 	RecurringID *int64
 	RunSlot     *time.Time
+	// Variants is the JSON list of variants ("" for none).
+	Variants string
 }
 
 // CreateCampaign stores a draft. With an idempotency key already used, it
@@ -128,7 +140,7 @@ func (s *Store) CreateCampaign(ctx context.Context, in NewCampaign) (c Campaign,
 		Name: in.Name, ProviderID: in.ProviderID, GroupName: in.GroupName, Status: StatusDraft,
 		AudienceKind: in.Audience.Kind, Audience: in.Audience, Message: in.Message, Options: in.Options, ScheduleAt: in.ScheduleAt,
 		Nonce: nonceChars(nonce), TemplateID: in.TemplateID, CreatedBy: in.CreatedBy, CreatedAt: now, UpdatedAt: now,
-		RecurringID: in.RecurringID, RunSlot: in.RunSlot,
+		RecurringID: in.RecurringID, RunSlot: in.RunSlot, Variants: in.Variants,
 	}
 	if c.Options == nil {
 		c.Options = json.RawMessage(`{}`)
@@ -183,6 +195,8 @@ type CampaignUpdate struct {
 	Message    json.RawMessage
 	Options    json.RawMessage
 	ScheduleAt **time.Time
+	// Variants replaces the variant list ("" removes it).
+	Variants *string
 }
 
 // UpdateDraft changes a campaign that is still a draft; otherwise ErrConflict.
@@ -222,6 +236,9 @@ func (s *Store) UpdateDraft(ctx context.Context, id int64, u CampaignUpdate) (Ca
 		}
 		if u.ScheduleAt != nil {
 			c.ScheduleAt = *u.ScheduleAt
+		}
+		if u.Variants != nil {
+			c.Variants = *u.Variants
 		}
 		c.UpdatedAt = tx.now()
 		if err := tx.conn(ctx).Save(&c).Error; err != nil {

@@ -89,6 +89,10 @@ func (s *Store) finishIfDone(ctx context.Context, campaignID int64) (Campaign, e
 	if left > 0 {
 		return c, nil
 	}
+	if c.ABPhase == ABSample {
+		// The sample is out: the winner goes to the rest after the wait.
+		return s.startABWait(ctx, c)
+	}
 	if c.Accepted+c.Invalid > 0 {
 		return s.transitionLoaded(ctx, c, StatusCompleted, "engine", "")
 	}

@@ -49,6 +49,10 @@ type Capabilities struct {
 	// figure per app and day (providers.AppStatsReporter), not per message:
 	// the campaign statistics page shows those days.
 	DailyAppStats bool
+	// ReportsClicks is true when the provider's task reports count clicks
+	// (Reporter); an A/B test judged by clicks falls back to the received
+	// rate elsewhere.
+	ReportsClicks bool
 	// Options declares the provider-specific settings a message may carry
 	// in Message.Options; the composer renders them and CheckOptions
 	// refuses anything else.

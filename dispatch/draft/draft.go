@@ -41,6 +41,8 @@ type Options struct {
 	LocalTime string `json:"local_time,omitempty"`
 	// Marketing campaigns wait out the account's quiet hours.
 	Marketing bool `json:"marketing,omitempty"`
+	// ABTest, with variants, sends them to a sample first (variants.go).
+	ABTest *ABTest `json:"ab_test,omitempty"`
 }
 
 // DuplicateCheckOn reports whether the duplicate check is on (the default).
@@ -86,6 +88,9 @@ type Draft struct {
 	// template's message as the operator edited it).
 	TemplateID   *int64 `json:"template_id,omitempty"`
 	FromTemplate bool   `json:"-"`
+	// Variants, when set, are the A/B versions of the message; Message is
+	// then the first one's.
+	Variants []Variant `json:"variants,omitempty"`
 }
 
 // Limits of the composer.
@@ -120,5 +125,10 @@ func Of(c models.Campaign) (Draft, error) {
 			return d, fmt.Errorf("draft: decode options of campaign %d: %w", c.ID, err)
 		}
 	}
+	vs, err := DecodeVariants(c.Variants)
+	if err != nil {
+		return d, fmt.Errorf("draft: campaign %d: %w", c.ID, err)
+	}
+	d.Variants = vs
 	return d, nil
 }

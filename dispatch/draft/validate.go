@@ -29,7 +29,10 @@ func (d *Draft) Validate(acct models.ProviderAccount, caps providers.Capabilitie
 		v.Add("provider_id", "err.provider_disabled", nil)
 	}
 	d.validateAudience(v, caps)
-	d.validateMessage(v, providers.Kind(acct.Kind), caps)
+	if len(d.Variants) == 0 {
+		d.validateMessage(v, providers.Kind(acct.Kind), caps)
+	}
+	d.validateVariants(v, providers.Kind(acct.Kind), caps)
 	if d.Audience.Kind == "tag" && caps.CheckTags != nil && caps.Supports(providers.AudienceTag) {
 		addProblems(v, caps.CheckTags(d.Audience.Values, d.Message))
 	}

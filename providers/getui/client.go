@@ -202,6 +202,7 @@ func Capabilities() providers.Capabilities {
 		// per-minute quotas (10005, 30015) make a modest rate the safe
 		// default [I]. Broadcasts have their own 5/min quota (30014).
 		RequestsPerSecond: 10,
+		ReportsClicks:     true,
 		// A repeated request_id is not pushed again.
 		Idempotency: providers.IdempotencyRequestID,
 	}

@@ -131,6 +131,7 @@ func Capabilities() providers.Capabilities {
 		MessageTypes:      []providers.MessageType{providers.TypeNotification, providers.TypeTransmission, providers.TypeLink, providers.TypeImage},
 		RequestsPerSecond: 500,
 		Simulated:         true,
+		ReportsClicks:     true,
 		// In-process: an answer is never lost, and request ids are checked.
 		Idempotency: providers.IdempotencyRequestID,
 	}

@@ -193,6 +193,9 @@ func (s *Server) pushListMessage(_ *http.Request, body []byte) (any, *apiError) 
 	}
 	t := s.newTask("RASL", "list", b.GroupName, ttl)
 	t.shown = shownOf(b)
+	if b.PushMessage != nil && b.PushMessage.Notification != nil {
+		t.title = b.PushMessage.Notification.Title
+	}
 	data := map[string]string{"taskid": t.id}
 	s.requestIDs[b.RequestID] = data
 	return data, nil

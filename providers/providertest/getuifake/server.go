@@ -75,6 +75,9 @@ type Server struct {
 	online     map[string]bool
 	appUsers   int
 	broadcasts []time.Time
+	// clicks maps a notification title to the percent of its recipients
+	// who click (SetClickPercent); other titles click at the fixed rate.
+	clicks map[string]int
 
 	delay       time.Duration
 	reportDelay [2]time.Duration // SetReportDelay: min, max

@@ -37,6 +37,8 @@ type task struct {
 	// shown is the notification's title and body ("" for a
 	// transmission), recorded per recipient it reaches (Received).
 	shown Shown
+	// title is the notification's title, which SetClickPercent keys on.
+	title string
 	until time.Time
 	stats stats
 }
@@ -98,10 +100,31 @@ func (s *Server) deliver(t *task, id, status string) {
 		if r < 7 {
 			c.DisplayNum++
 		}
-		if r < 2 {
+		if s.clicked(t, n) {
 			c.ClickNum++
 		}
 	}
+}
+
+// SetClickPercent makes percent of the recipients of notifications titled
+// title count as clicked in reports (the rest of the figures unchanged),
+// so a test can make one message do better than another.
+func (s *Server) SetClickPercent(title string, percent int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.clicks == nil {
+		s.clicks = map[string]int{}
+	}
+	s.clicks[title] = percent
+}
+
+// clicked says whether the recipient hashed to n clicked a task's
+// message: 20 % of them, or the title's SetClickPercent. Must hold s.mu.
+func (s *Server) clicked(t *task, n uint32) bool {
+	if pct, ok := s.clicks[t.title]; ok && t.title != "" {
+		return int((n/50)%100) < pct
+	}
+	return (n/5)%10 < 2
 }
 
 // report renders stats as GeTui does: total plus one entry per channel.

@@ -58,14 +58,17 @@ type Server struct {
 	srv   *httptest.Server
 	appID string
 
-	mu            sync.Mutex
-	token         string
-	revoked       bool // RevokeToken: every token is refused
-	requests      []Request
-	nextTaskID    int64
-	tasks         map[int64]*Task
-	taskOrder     []int64
-	requestIDs    map[string]int64
+	mu         sync.Mutex
+	token      string
+	revoked    bool // RevokeToken: every token is refused
+	requests   []Request
+	nextTaskID int64
+	tasks      map[int64]*Task
+	taskOrder  []int64
+	requestIDs map[string]int64
+	// received maps a message title to the percent of its recipients
+	// counted as received (SetReceivedPercent).
+	received      map[string]int
 	certs         map[certKey]Certificate
 	invalid       map[string]bool
 	channels      map[string]string
@@ -93,6 +96,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		nextTaskID:    firstTaskID,
 		tasks:         map[int64]*Task{},
 		requestIDs:    map[string]int64{},
+		received:      map[string]int{},
 		certs:         map[certKey]Certificate{},
 		invalid:       map[string]bool{},
 		channels:      map[string]string{},

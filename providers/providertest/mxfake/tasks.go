@@ -60,6 +60,15 @@ func (s *Server) SetTaskStats(id int64, channel string, f Figures) {
 	}
 }
 
+// SetReceivedPercent makes percent of the recipients of pushes titled
+// title count as received in their task details (all of them otherwise),
+// so a test can make one message do better than another.
+func (s *Server) SetReceivedPercent(title string, percent int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.received[title] = percent
+}
+
 func (t *Task) clone() Task {
 	c := *t
 	c.Values = append([]string(nil), t.Values...)
@@ -123,6 +132,14 @@ func (s *Server) createTask(req NotifyRequest, aud parsedAudience) int64 {
 				ch = c
 			}
 			count(ch, 1)
+		}
+	}
+	if req.Message != nil {
+		if pct, ok := s.received[req.Message.Title]; ok {
+			for ch, f := range t.Stats {
+				f.Received = f.Sent * int64(pct) / 100
+				t.Stats[ch] = f
+			}
 		}
 	}
 	s.tasks[id] = t

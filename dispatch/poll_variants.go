@@ -1,0 +1,103 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sort"
+
+	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
+)
+
+// pollVariants reports an A/B campaign: each variant's tasks are summed
+// apart into a variant snapshot (the winner and the side-by-side page read
+// them), and all of them together into the campaign's snapshot. A failed
+// report stores the error everywhere: the figures go stale, never
+// partial, so one variant is never judged on fewer tasks than another.
+func (p *poller) pollVariants(ctx context.Context, log *slog.Logger, cl *client, rep providers.Reporter, c models.Campaign) {
+	tasks, err := p.store.CampaignVariantTasks(ctx, c.ID)
+	if err != nil || len(tasks) == 0 {
+		return
+	}
+	all := map[string]*providers.ChannelStats{}
+	byVariant := map[int]map[string]*providers.ChannelStats{}
+	for _, t := range tasks {
+		if err := cl.limit.Wait(ctx); err != nil {
+			return // shutting down
+		}
+		r, err := rep.Report(ctx, t.TaskID)
+		if ctx.Err() != nil {
+			return // shutting down: not the provider's failure
+		}
+		if err != nil {
+			pe := providers.AsError(err)
+			log.Warn("poll report", slog.String("task", t.TaskID), slog.Int("variant", t.Variant), slog.String("code", pe.Code))
+			p.saveVariantErrors(ctx, log, c.ID, tasks, pe.Code+": "+pe.Msg)
+			return
+		}
+		if byVariant[t.Variant] == nil {
+			byVariant[t.Variant] = map[string]*providers.ChannelStats{}
+		}
+		for _, ch := range r.Channels {
+			addChannel(all, ch)
+			addChannel(byVariant[t.Variant], ch)
+		}
+	}
+	for v, sum := range byVariant {
+		b, err := json.Marshal(sortedChannels(sum))
+		if err != nil {
+			log.Error("encode variant snapshot", slog.Any("error", err))
+			return
+		}
+		if err := p.store.SaveVariantSnapshot(ctx, c.ID, v, b, ""); err != nil {
+			log.Error("save variant snapshot", slog.Any("error", err))
+		}
+	}
+	b, err := json.Marshal(sortedChannels(all))
+	if err != nil {
+		log.Error("encode snapshot", slog.Any("error", err))
+		return
+	}
+	if err := p.store.SaveSnapshot(ctx, c.ID, b, ""); err != nil {
+		log.Error("save snapshot", slog.Any("error", err))
+	}
+}
+
+// saveVariantErrors stores a failed poll for the campaign and each of its
+// variants.
+func (p *poller) saveVariantErrors(ctx context.Context, log *slog.Logger, id int64, tasks []models.VariantTask, msg string) {
+	seen := map[int]bool{}
+	for _, t := range tasks {
+		if seen[t.Variant] {
+			continue
+		}
+		seen[t.Variant] = true
+		if err := p.store.SaveVariantSnapshot(ctx, id, t.Variant, nil, msg); err != nil {
+			log.Error("save variant snapshot", slog.Any("error", err))
+		}
+	}
+	if err := p.store.SaveSnapshot(ctx, id, nil, msg); err != nil {
+		log.Error("save snapshot", slog.Any("error", err))
+	}
+}
+
+// addChannel adds a report line to its channel's sum. Channel lines only:
+// a provider's own total would count every recipient twice.
+func addChannel(sum map[string]*providers.ChannelStats, ch providers.ChannelStats) {
+	s, ok := sum[ch.Channel]
+	if !ok {
+		s = &providers.ChannelStats{Channel: ch.Channel}
+		sum[ch.Channel] = s
+	}
+	s.Add(ch)
+}
+
+func sortedChannels(sum map[string]*providers.ChannelStats) []providers.ChannelStats {
+	out := make([]providers.ChannelStats, 0, len(sum))
+	for _, s := range sum {
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Channel < out[j].Channel })
+	return out
+}

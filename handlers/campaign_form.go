@@ -36,6 +36,7 @@ func formValues(c *gin.Context) campaigns.FormValues {
 		WeComDupInterval: p("wecom_dup_interval"), WeComButton: p("wecom_btntxt"), WeComArticles: p("wecom_articles"),
 		Speed: p("speed"), ErrorThreshold: p("error_threshold"), ScheduleAt: p("schedule_at"), Timezone: p("timezone"),
 		LocalTime: strings.TrimSpace(p("local_time")), Marketing: on("marketing"),
+		AB:      abFormValues(c),
 		Options: postedOptions(c), // last: the fields above have parsed the form
 	}
 }
@@ -301,6 +302,9 @@ func scanIDs(r io.Reader, v *models.ValidationError) ([]string, bool) {
 // field that shows it; "" means no field (the error is listed on top).
 func formFieldOf(key string) string {
 	if f, ok := formFields[key]; ok {
+		return f
+	}
+	if f, ok := abFormField(key); ok {
 		return f
 	}
 	switch {

@@ -120,6 +120,7 @@ func (s *Server) showNewCampaign(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
+		vals.AB = campaigns.DefaultABValues()
 	}
 	s.renderComposer(c, http.StatusOK, 0, vals, nil)
 }
@@ -135,6 +136,7 @@ func (s *Server) validatedForm(c *gin.Context, stored *models.Audience) (campaig
 	if err := s.formOptions(c.Request.Context(), vals.Options, &d.Message, d.ProviderID, parseErr); err != nil {
 		return vals, d, nil, err
 	}
+	abDraft(vals.AB, &d, parseErr)
 	if stored != nil && stored.Stored != nil {
 		vals.StoredCount = stored.Count
 		if d.Audience.Kind == stored.Kind && len(d.Audience.Values) == 0 {
@@ -160,6 +162,9 @@ func (s *Server) validatedForm(c *gin.Context, stored *models.Audience) (campaig
 
 // saveCampaign creates a draft from the composer.
 func (s *Server) saveCampaign(c *gin.Context) {
+	if s.abRerender(c, 0) {
+		return
+	}
 	vals, d, bad, err := s.validatedForm(c, nil)
 	if err == nil && bad == nil {
 		var cm models.Campaign
@@ -202,7 +207,7 @@ func (s *Server) showEditCampaign(c *gin.Context) {
 // updateCampaign saves the composer over a draft.
 func (s *Server) updateCampaign(c *gin.Context) {
 	cm, ok := s.loadCampaign(c)
-	if !ok {
+	if !ok || s.abRerender(c, cm.ID) {
 		return
 	}
 	vals, d, bad, err := s.validatedForm(c, &cm.Audience)

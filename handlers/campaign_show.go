@@ -77,6 +77,7 @@ func (s *Server) campaignView(ctx context.Context, cm models.Campaign) (campaign
 	if v.Due, err = s.dueSection(ctx, cm, d, acct); err != nil {
 		return campaigns.ShowView{}, err
 	}
+	v.AB = abSummary(ctx, cm, d)
 	if cm.TemplateID != nil {
 		t, err := s.store.TemplateByID(ctx, *cm.TemplateID)
 		if err != nil {

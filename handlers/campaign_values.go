@@ -31,6 +31,7 @@ func valuesOf(d draft.Draft) campaigns.FormValues {
 	if f.Timezone == "" {
 		f.Timezone = "UTC"
 	}
+	f.AB = abValuesOf(d)
 	if d.Audience.Stored != nil {
 		f.StoredCount = d.Audience.Count
 	}

@@ -22,6 +22,7 @@ import (
 func (s *Server) statsRoutes() []Route {
 	return []Route{
 		page(http.MethodGet, "/campaigns/:id/stats", viewer, s.showCampaignStats),
+		page(http.MethodPost, "/campaigns/:id/winner", operator, s.pickWinner),
 		page(http.MethodGet, "/campaigns/:id/deliveries.csv", viewer, s.exportDeliveries),
 		page(http.MethodGet, "/groups", viewer, s.showGroups),
 		page(http.MethodGet, "/groups/:name", viewer, s.showGroup),
@@ -76,6 +77,10 @@ func (s *Server) showCampaignStats(c *gin.Context) {
 	}
 	if cm.GroupName != "" {
 		v.GroupURL = "/groups/" + url.PathEscape(cm.GroupName)
+	}
+	if v.Variants, err = s.variantsView(ctx, cm); err != nil {
+		s.fail(c, err)
+		return
 	}
 	for _, ch := range f.Channels {
 		v.Rows = append(v.Rows, funnelRow(ch))

@@ -178,6 +178,8 @@ type ShowView struct {
 	// Due is what a local-time or marketing campaign has due when (nil
 	// for the others).
 	Due templ.Component
+	// AB lists the variants of an A/B campaign (nil for the others).
+	AB templ.Component
 }
 
 // Article is one news article in the preview.
@@ -284,6 +286,8 @@ type FormValues struct {
 	Marketing           bool
 	// Options are the provider settings as typed, by option name.
 	Options map[string]string
+	// AB are the A/B test's fields (ab_view.go).
+	AB ABValues
 }
 
 // FieldLimit is a text field's longest value, in runes or in bytes.

@@ -73,6 +73,8 @@ type CampaignView struct {
 	CSVURL       string
 	CampaignURL  string
 	GroupURL     string
+	// Variants compares an A/B campaign's variants (nil without).
+	Variants *VariantsView
 	// WeCom is set for a WeCom campaign: WeCom has no per-message figures,
 	// only the app's successful person-times per day.
 	WeCom *AppStats

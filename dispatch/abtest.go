@@ -24,8 +24,6 @@ type abStore interface {
 	ChooseWinner(ctx context.Context, id int64, variant int, actor string) error
 	// LatestVariantSnapshots returns each variant's newest good figures.
 	LatestVariantSnapshots(ctx context.Context, campaignID int64) (map[int]models.VariantSnapshot, error)
-	// CampaignVariantTotals counts each variant's recipients and outcomes.
-	CampaignVariantTotals(ctx context.Context, id int64) (map[int]models.VariantTotals, error)
 }
 
 // decideWinners picks the winners of the A/B tests whose wait is over, or

@@ -26,6 +26,9 @@ type VariantResult struct {
 	Totals  models.VariantTotals
 	Figures providers.ChannelStats
 	Polled  bool
+	// PolledAccepted is the engine's accepted count when Figures were
+	// polled: what the provider's figures are out of.
+	PolledAccepted int64
 	// Trials and Successes are what the metric divides: recipients
 	// accepted, and those who clicked or received (or were accepted, of
 	// those sent, for MetricAccepted).
@@ -90,7 +93,7 @@ func (e *Engine) ABResults(ctx context.Context, c models.Campaign) (ABResults, e
 			if err := json.Unmarshal(sn.Channels, &chs); err != nil {
 				return res, fmt.Errorf("dispatch: decode variant %d snapshot of campaign %d: %w", i, c.ID, err)
 			}
-			r.Figures, r.Polled = providers.SumChannels(chs), true
+			r.Figures, r.Polled, r.PolledAccepted = providers.SumChannels(chs), true, sn.Accepted
 		}
 		r.Trials, r.Successes = trialsOf(r, res.Metric)
 		if r.Trials > 0 {
@@ -102,10 +105,11 @@ func (e *Engine) ABResults(ctx context.Context, c models.Campaign) (ABResults, e
 	return res, nil
 }
 
-// trialsOf is what a metric divides: of the recipients the provider
-// reports sent (taken from the same report as the clicks or receipts, so
-// both count the same tasks; the engine's accepted count before any
-// report), those it reports clicked or received.
+// trialsOf is what a metric divides: of the recipients sent, those the
+// provider reports clicked or received. Sent is the larger of the
+// provider's figure and the engine's accepted count when the figures were
+// polled (a provider that reports receipts alone has no sent figure), so
+// both sides count the same tasks.
 func trialsOf(r VariantResult, metric string) (trials, successes int64) {
 	switch metric {
 	case MetricAccepted:
@@ -115,8 +119,8 @@ func trialsOf(r VariantResult, metric string) (trials, successes int64) {
 	default:
 		successes = r.Figures.Clicked
 	}
-	trials = r.Figures.Sent
-	if !r.Polled || trials == 0 {
+	trials = max(r.Figures.Sent, r.PolledAccepted)
+	if !r.Polled {
 		trials = r.Totals.Accepted
 	}
 	return trials, min(successes, trials)

@@ -155,6 +155,8 @@ func TestABTestFirstClickRate(t *testing.T) {
 			t.Fatalf("%s pushed %d times", cid, len(titles[cid]))
 		}
 	}
+	// The report after the rest: the winner's rate over all its sends.
+	h.engine.PollCampaign(context.Background(), c)
 	res, err := h.engine.ABResults(context.Background(), c)
 	if err != nil || res.Metric != draft.MetricClick || res.Leader != 0 || !res.Compared.Enough || res.Compared.Z < 3 {
 		t.Fatalf("results %+v %v", res, err)

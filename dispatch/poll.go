@@ -24,8 +24,11 @@ type pollStore interface {
 	CampaignTaskIDs(ctx context.Context, id int64) ([]string, error)
 	// CampaignVariantTasks lists a campaign's task ids by variant.
 	CampaignVariantTasks(ctx context.Context, id int64) ([]models.VariantTask, error)
-	// SaveVariantSnapshot is SaveSnapshot for one variant of a campaign.
-	SaveVariantSnapshot(ctx context.Context, campaignID int64, variant int, channels json.RawMessage, pollErr string) error
+	// SaveVariantSnapshot is SaveSnapshot for one variant of a campaign,
+	// with its accepted count at the time.
+	SaveVariantSnapshot(ctx context.Context, campaignID int64, variant int, channels json.RawMessage, accepted int64, pollErr string) error
+	// CampaignVariantTotals counts each variant's recipients and outcomes.
+	CampaignVariantTotals(ctx context.Context, id int64) (map[int]models.VariantTotals, error)
 	// SaveSnapshot stores a campaign's report, or the poll's error when
 	// pollErr is set (the figures then go stale).
 	SaveSnapshot(ctx context.Context, campaignID int64, channels json.RawMessage, pollErr string) error

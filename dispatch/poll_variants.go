@@ -16,6 +16,13 @@ import (
 // report stores the error everywhere: the figures go stale, never
 // partial, so one variant is never judged on fewer tasks than another.
 func (p *poller) pollVariants(ctx context.Context, log *slog.Logger, cl *client, rep providers.Reporter, c models.Campaign) {
+	// The accepted counts first: a batch done meanwhile adds a task whose
+	// figures are counted, never accepted recipients without their task.
+	totals, err := p.store.CampaignVariantTotals(ctx, c.ID)
+	if err != nil {
+		log.Error("poll: variant totals", slog.Any("error", err))
+		return
+	}
 	tasks, err := p.store.CampaignVariantTasks(ctx, c.ID)
 	if err != nil || len(tasks) == 0 {
 		return
@@ -50,7 +57,7 @@ func (p *poller) pollVariants(ctx context.Context, log *slog.Logger, cl *client,
 			log.Error("encode variant snapshot", slog.Any("error", err))
 			return
 		}
-		if err := p.store.SaveVariantSnapshot(ctx, c.ID, v, b, ""); err != nil {
+		if err := p.store.SaveVariantSnapshot(ctx, c.ID, v, b, totals[v].Accepted, ""); err != nil {
 			log.Error("save variant snapshot", slog.Any("error", err))
 		}
 	}
@@ -73,7 +80,7 @@ func (p *poller) saveVariantErrors(ctx context.Context, log *slog.Logger, id int
 			continue
 		}
 		seen[t.Variant] = true
-		if err := p.store.SaveVariantSnapshot(ctx, id, t.Variant, nil, msg); err != nil {
+		if err := p.store.SaveVariantSnapshot(ctx, id, t.Variant, nil, 0, msg); err != nil {
 			log.Error("save variant snapshot", slog.Any("error", err))
 		}
 	}

@@ -19,6 +19,9 @@
 --
 -- variant_snapshots are report_snapshots per variant: the poller sums each
 -- variant's tasks apart, for the winner and the side-by-side page.
+-- accepted is the engine's count of the variant's accepted recipients when
+-- the poll was taken, so a rate divides figures of the same moment (some
+-- providers report receipts without a sent figure).
 
 -- +goose Up
 ALTER TABLE campaigns ADD COLUMN variants TEXT NOT NULL DEFAULT '';
@@ -35,6 +38,7 @@ CREATE TABLE variant_snapshots (
     variant     INTEGER  NOT NULL,
     taken_at    DATETIME NOT NULL,
     channels    TEXT     NOT NULL,
+    accepted    INTEGER  NOT NULL DEFAULT 0,
     error       TEXT     NOT NULL DEFAULT ''
 );
 CREATE INDEX variant_snapshots_campaign ON variant_snapshots (campaign_id, variant, id);

@@ -64,6 +64,8 @@ type Delivery struct {
 	Message    string    `json:"message"`
 	RequestID  string    `json:"request_id" gorm:"->"`
 	UpdatedAt  time.Time `json:"updated_at" gorm:"->"`
+	// Variant is the A/B variant its batch sent (0 without variants).
+	Variant int `json:"variant" gorm:"->"`
 }
 
 // Delivery states (the contract's delivery status).
@@ -213,7 +215,7 @@ func (s *Store) ListDeliveries(ctx context.Context, campaignID int64, f Delivery
 // and scanned by hand: GORM's reflection was most of the cost of a
 // million-row CSV export.
 func (s *Store) terminalDeliveries(ctx context.Context, campaignID int64, status, after string, n int) ([]Delivery, error) {
-	q := `SELECT d.recipient, d.batch_seq, d.status, d.code, d.message, b.request_id, b.updated_at
+	q := `SELECT d.recipient, d.batch_seq, d.status, d.code, d.message, b.request_id, b.updated_at, b.variant
 FROM deliveries d JOIN batches b ON b.campaign_id = d.campaign_id AND b.seq = d.batch_seq
 WHERE d.campaign_id = ? AND d.recipient > ?`
 	args := []any{campaignID, after}
@@ -237,7 +239,7 @@ WHERE d.campaign_id = ? AND d.recipient > ?`
 	out := make([]Delivery, 0, min(n, 1024))
 	for rows.Next() {
 		d := Delivery{CampaignID: campaignID}
-		if err := rows.Scan(&d.Recipient, &d.BatchSeq, &d.Status, &d.Code, &d.Message, &d.RequestID, &d.UpdatedAt); err != nil {
+		if err := rows.Scan(&d.Recipient, &d.BatchSeq, &d.Status, &d.Code, &d.Message, &d.RequestID, &d.UpdatedAt, &d.Variant); err != nil {
 			return nil, fmt.Errorf("models: deliveries of campaign %d: %w", campaignID, err)
 		}
 		out = append(out, d)
@@ -269,7 +271,7 @@ func (s *Store) pendingDeliveries(ctx context.Context, campaignID int64, after s
 		for _, b := range bs {
 			for _, r := range b.Recipients {
 				if r > after && len(out) < n {
-					out = append(out, Delivery{CampaignID: campaignID, Recipient: r, BatchSeq: b.Seq, Status: DeliveryPending, RequestID: b.RequestID, UpdatedAt: b.UpdatedAt})
+					out = append(out, Delivery{CampaignID: campaignID, Recipient: r, BatchSeq: b.Seq, Status: DeliveryPending, RequestID: b.RequestID, UpdatedAt: b.UpdatedAt, Variant: b.Variant})
 				}
 			}
 			lastSeq = b.Seq

@@ -111,15 +111,19 @@ type VariantSnapshot struct {
 	Variant    int
 	TakenAt    time.Time
 	Channels   json.RawMessage `gorm:"type:text"`
-	Error      string
+	// Accepted is how many of the variant's recipients the provider had
+	// accepted when the poll was taken.
+	Accepted int64
+	Error    string
 }
 
-// SaveVariantSnapshot stores one variant's figures, or the poll's error.
-func (s *Store) SaveVariantSnapshot(ctx context.Context, campaignID int64, variant int, channels json.RawMessage, pollErr string) error {
+// SaveVariantSnapshot stores one variant's figures with its accepted
+// count, or the poll's error.
+func (s *Store) SaveVariantSnapshot(ctx context.Context, campaignID int64, variant int, channels json.RawMessage, accepted int64, pollErr string) error {
 	if channels == nil {
 		channels = json.RawMessage(`[]`)
 	}
-	snap := VariantSnapshot{CampaignID: campaignID, Variant: variant, TakenAt: s.now(), Channels: channels, Error: truncate(pollErr, 500)}
+	snap := VariantSnapshot{CampaignID: campaignID, Variant: variant, TakenAt: s.now(), Channels: channels, Accepted: accepted, Error: truncate(pollErr, 500)}
 	if err := s.conn(ctx).Create(&snap).Error; err != nil {
 		return fmt.Errorf("models: snapshot of campaign %d variant %d: %w", campaignID, variant, err)
 	}

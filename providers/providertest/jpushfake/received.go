@@ -1,6 +1,7 @@
 package jpushfake
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 )
@@ -51,6 +52,7 @@ func (s *Server) figures(p Push) map[string]any {
 		counts[ch]++
 	}
 	row := map[string]any{"msg_id": p.MsgID}
+	pct := s.receivedPercent(p)
 	set := func(key string, n int64, ok bool) {
 		if ok {
 			row[key] = n
@@ -58,14 +60,38 @@ func (s *Server) figures(p Push) map[string]any {
 			row[key] = nil
 		}
 	}
+	received := func(n int64) int64 { return n * int64(pct) / 100 }
 	n, ok := counts["jpush"]
-	set("jpush_received", n, ok)
+	set("jpush_received", received(n), ok)
 	for _, ch := range []string{"android_pns", "ios_apns", "hmos_hmpns", "quickapp_pns"} {
 		n, ok := counts[ch]
 		set(ch+"_sent", n, ok)
-		set(ch+"_received", n, ok)
+		set(ch+"_received", received(n), ok)
 	}
 	n, ok = counts["ios_msg"]
-	set("ios_msg_received", n, ok)
+	set("ios_msg_received", received(n), ok)
 	return row
+}
+
+// SetReceivedPercent makes percent of the devices of pushes whose body
+// holds text count as received in reports (all of them otherwise), so a
+// test can make one message do better than another.
+func (s *Server) SetReceivedPercent(text string, percent int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.receivedPct == nil {
+		s.receivedPct = map[string]int{}
+	}
+	s.receivedPct[text] = percent
+}
+
+// receivedPercent is the share of a push's devices reported received.
+// Called with s.mu held.
+func (s *Server) receivedPercent(p Push) int {
+	for text, pct := range s.receivedPct {
+		if bytes.Contains(p.Body, []byte(text)) {
+			return pct
+		}
+	}
+	return 100
 }

@@ -79,9 +79,12 @@ type Server struct {
 	delivered map[string][]string // registration id (or alias) → msg_ids
 	invalid   map[string]bool
 	channels  map[string]string
-	broadcast int64
-	rate      rateWindow
-	faults    faults
+	// receivedPct: pushes whose body holds a text count that percent of
+	// their devices as received (SetReceivedPercent).
+	receivedPct map[string]int
+	broadcast   int64
+	rate        rateWindow
+	faults      faults
 }
 
 // cidEntry is one issued cid and the push it answered, if any.

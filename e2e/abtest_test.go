@@ -1,0 +1,128 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pushdeck/pushdeck/providers/providertest/jpushfake"
+)
+
+// TestABTestFirstJPush: through the binary and its API, a test-first A/B
+// campaign on JPush (whose reports count receipts, not clicks) sends each
+// variant to its part of the sample, picks the variant JPush reports
+// received more, and sends it to the rest: every device gets exactly one
+// push, and its delivery row names the variant it got.
+func TestABTestFirstJPush(t *testing.T) {
+	srv := newServer(t)
+	key := srv.adminAndKey(adminEmail, adminPassword)
+	admin := srv.cli("apikey", "create", "--name", "e2e-admin", "--role", "admin")
+	fake := jpushfake.New(t)
+	fake.SetReceivedPercent("Alpha title", 40)
+	fake.SetReceivedPercent("Beta title", 95)
+	srv.start()
+
+	var acct struct {
+		ID int64 `json:"id"`
+	}
+	body := map[string]any{"name": "JPush", "kind": "jpush", "base_url": fake.URL(), "credentials": json.RawMessage(fake.Credentials())}
+	if code := srv.api(http.MethodPost, "/api/v1/providers", admin, body, &acct); code != http.StatusCreated {
+		t.Fatalf("create the JPush account: %d", code)
+	}
+	const n = 600
+	rids := make([]string, n)
+	for i := range rids {
+		rids[i] = fmt.Sprintf("rid-%04d", i)
+	}
+	variant := func(name string, share int) map[string]any {
+		return map[string]any{"name": name, "share": share, "message": map[string]any{"type": "notification",
+			"title": name + " title", "body": "Hello from " + name, "options": map[string]any{"platform": "android"}}}
+	}
+	var c struct {
+		ID int64 `json:"id"`
+	}
+	body = map[string]any{"name": "A/B", "provider_id": acct.ID, "group": "spring-ab", "audience": map[string]any{"kind": "cid", "values": rids},
+		"variants": []any{variant("Alpha", 50), variant("Beta", 50)},
+		"options":  map[string]any{"ab_test": map[string]any{"sample_percent": 40, "wait_seconds": 1, "metric": "click"}}}
+	if code := srv.api(http.MethodPost, "/api/v1/campaigns", key, body, &c); code != http.StatusCreated {
+		t.Fatalf("create the campaign: %d", code)
+	}
+	if code := srv.api(http.MethodPost, fmt.Sprintf("/api/v1/campaigns/%d/send", c.ID), key, nil, nil); code != http.StatusOK {
+		t.Fatalf("send: %d", code)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for srv.campaignStatus(key, c.ID) != "completed" {
+		if time.Now().After(deadline) {
+			t.Fatalf("campaign is %s\n%s", srv.campaignStatus(key, c.ID), srv.logTail())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var got struct {
+		AB struct {
+			Phase     string `json:"phase"`
+			Winner    *int   `json:"winner"`
+			DecidedBy string `json:"decided_by"`
+		} `json:"ab"`
+	}
+	if code := srv.api(http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d", c.ID), key, nil, &got); code != http.StatusOK ||
+		got.AB.Winner == nil || *got.AB.Winner != 1 || got.AB.Phase != "winner_sent" || got.AB.DecidedBy != "engine" {
+		t.Fatalf("campaign %d: ab %+v", code, got.AB)
+	}
+	// At the fake: one push per device, with the title of one variant.
+	titleOf := map[string]string{}
+	for _, p := range fake.Pushes() {
+		title := "Alpha title"
+		if strings.Contains(string(p.Body), "Beta title") {
+			title = "Beta title"
+		}
+		for _, r := range p.Recipients {
+			if prev, dup := titleOf[r]; dup {
+				t.Fatalf("%s pushed twice (%s, %s)", r, prev, title)
+			}
+			titleOf[r] = title
+		}
+	}
+	// In the delivery rows: every device once, in the variant it got.
+	var page struct {
+		Items []struct {
+			CID     string `json:"cid"`
+			Status  string `json:"status"`
+			Variant int    `json:"variant"`
+		} `json:"items"`
+	}
+	if code := srv.api(http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d/deliveries?limit=500", c.ID), key, nil, &page); code != http.StatusOK {
+		t.Fatalf("deliveries: %d", code)
+	}
+	rows := page.Items
+	if code := srv.api(http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d/deliveries?limit=500&after=%s", c.ID, rows[len(rows)-1].CID), key, nil, &page); code != http.StatusOK {
+		t.Fatalf("deliveries: %d", code)
+	}
+	rows = append(rows, page.Items...)
+	alpha := 0
+	for _, r := range rows {
+		want := []string{"Alpha title", "Beta title"}[r.Variant]
+		if r.Status != "accepted" || titleOf[r.CID] != want {
+			t.Fatalf("%s: %s in variant %d, pushed %q", r.CID, r.Status, r.Variant, titleOf[r.CID])
+		}
+		if r.Variant == 0 {
+			alpha++
+		}
+	}
+	// Alpha went to its half of the 40 % sample only; Beta to the rest.
+	if len(rows) != n || len(titleOf) != n || alpha < n/10 || alpha > 3*n/10 {
+		t.Fatalf("%d rows, %d devices pushed, %d got Alpha", len(rows), len(titleOf), alpha)
+	}
+	var cmp struct {
+		Metric string `json:"metric"`
+		Items  []struct {
+			Rate float64 `json:"rate"`
+		} `json:"items"`
+	}
+	if code := srv.api(http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d/variants", c.ID), key, nil, &cmp); code != http.StatusOK ||
+		cmp.Metric != "received" || len(cmp.Items) != 2 || cmp.Items[1].Rate <= cmp.Items[0].Rate {
+		t.Fatalf("variants %d %+v", code, cmp)
+	}
+}

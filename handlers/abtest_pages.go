@@ -33,10 +33,19 @@ func (s *Server) variantsView(ctx context.Context, cm models.Campaign) (*stats.V
 	if (cm.ABPhase == models.ABWait || cm.ABPhase == models.ABChoose) && cm.Status == models.StatusSending {
 		v.PickURL = fmt.Sprintf("/campaigns/%d/winner", cm.ID)
 	}
+	// The leader is marked only when it is ahead: a tie leads nothing.
+	ahead := res.Compared.RunnerUp >= 0 && res.Compared.Diff > 0
 	for _, r := range res.Variants {
-		v.Rows = append(v.Rows, stats.VariantRow{Index: strconv.Itoa(r.Index), Name: r.Name, Share: fmt.Sprintf("%d%%", r.Share),
-			Recipients: num(r.Totals.Recipients), Sent: num(r.Figures.Sent), Received: num(r.Figures.Received), Displayed: num(r.Figures.Displayed),
-			Clicked: num(r.Figures.Clicked), Rate: pct(r.Successes, r.Trials), Winner: r.Index == res.Winner, Leader: r.Index == res.Leader && res.Winner < 0})
+		row := stats.VariantRow{Index: strconv.Itoa(r.Index), Name: r.Name, Share: fmt.Sprintf("%d%%", r.Share), Recipients: num(r.Totals.Recipients),
+			Sent: "—", Received: "—", Displayed: "—", Clicked: "—", Rate: "—",
+			Winner: r.Index == res.Winner, Leader: r.Index == res.Leader && res.Winner < 0 && ahead}
+		if r.Polled {
+			row.Sent, row.Received, row.Displayed, row.Clicked = num(r.Figures.Sent), num(r.Figures.Received), num(r.Figures.Displayed), num(r.Figures.Clicked)
+		}
+		if r.Polled || res.Metric == dispatch.MetricAccepted {
+			row.Rate = pct(r.Successes, r.Trials)
+		}
+		v.Rows = append(v.Rows, row)
 	}
 	return v, nil
 }
@@ -103,9 +112,9 @@ func (s *Server) pickWinner(c *gin.Context) {
 		if !s.audit(c, "campaign_winner", fmt.Sprintf("campaign:%d", cm.ID), fmt.Sprintf("variant %d", variant)) {
 			return
 		}
-		s.flash(c, "success", "abtest.flash_picked")
+		s.flash(c, "success", "flash.ab_picked")
 	case errors.Is(err, models.ErrConflict), errors.As(err, &ve):
-		s.flash(c, "error", "abtest.flash_no_pick")
+		s.flash(c, "error", "flash.ab_no_pick")
 	default:
 		s.fail(c, err)
 		return

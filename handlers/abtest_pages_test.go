@@ -48,7 +48,7 @@ func TestABStatsPage(t *testing.T) {
 	_, page := b.get(fmt.Sprintf("/campaigns/%d/stats", id))
 	d := doc(t, page)
 	if d.Find(`[data-testid="variant-row"]`).Length() != 2 || d.Find(`[data-testid="pick-winner"]`).Length() != 2 ||
-		d.Find(`[data-testid="variant-leader"]`).Length() != 1 || strings.TrimSpace(d.Find(`[data-testid="variants-note"]`).Text()) == "" {
+		strings.TrimSpace(d.Find(`[data-testid="variant-rate"]`).First().Text()) == "—" || strings.TrimSpace(d.Find(`[data-testid="variants-note"]`).Text()) == "" {
 		t.Fatalf("variants: %s", d.Find(`[data-testid="variants"]`).Text())
 	}
 	resp, _ = b.post(fmt.Sprintf("/campaigns/%d/winner", id), url.Values{"variant": {"1"}})

@@ -164,4 +164,9 @@ func TestABTestFirstClickRate(t *testing.T) {
 	if len(rows) != 2000 {
 		t.Fatalf("%d delivery rows", len(rows))
 	}
+	// Every variant's tasks are in the campaign's task group: GeTui's
+	// group report counts all of them.
+	if g, ok := fake.GroupCounts("spring-ab"); !ok || g.MsgNum != 2000 {
+		t.Fatalf("group report %+v (%v), want all 2000 pushes", g, ok)
+	}
 }

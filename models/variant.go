@@ -51,7 +51,9 @@ func (s *Store) startABWait(ctx context.Context, c Campaign) (Campaign, error) {
 // ABWaitsOver lists sending campaigns whose A/B wait ended by now.
 func (s *Store) ABWaitsOver(ctx context.Context, now time.Time) ([]Campaign, error) {
 	var cs []Campaign
-	err := s.conn(ctx).Where("ab_phase = ? AND ab_decide_at <= ? AND status = ?", ABWait, now, StatusSending).Order("id").Find(&cs).Error
+	// The literal phase lets SQLite use the partial index of waiting
+	// campaigns: this runs every second.
+	err := s.read(ctx).Where("ab_phase = 'wait' AND ab_decide_at <= ? AND status = ?", now, StatusSending).Order("id").Find(&cs).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: A/B waits over: %w", err)
 	}
@@ -159,7 +161,8 @@ type VariantTotals struct {
 // sizes) and outcomes (its deliveries, through their batch), by variant.
 func (s *Store) CampaignVariantTotals(ctx context.Context, id int64) (map[int]VariantTotals, error) {
 	var sizes []VariantTotals
-	if err := s.conn(ctx).Raw(`SELECT variant, sum(size) AS recipients FROM batches WHERE campaign_id = ? GROUP BY variant`, id).Scan(&sizes).Error; err != nil {
+	// The read pool: the outcomes scan every delivery row of the campaign.
+	if err := s.read(ctx).Raw(`SELECT variant, sum(size) AS recipients FROM batches WHERE campaign_id = ? GROUP BY variant`, id).Scan(&sizes).Error; err != nil {
 		return nil, fmt.Errorf("models: variant sizes of campaign %d: %w", id, err)
 	}
 	out := make(map[int]VariantTotals, len(sizes))
@@ -171,7 +174,7 @@ func (s *Store) CampaignVariantTotals(ctx context.Context, id int64) (map[int]Va
 		Status  string
 		N       int64
 	}
-	err := s.conn(ctx).Raw(`SELECT b.variant AS variant, d.status AS status, count(*) AS n
+	err := s.read(ctx).Raw(`SELECT b.variant AS variant, d.status AS status, count(*) AS n
 		FROM deliveries d JOIN batches b ON b.campaign_id = d.campaign_id AND b.seq = d.batch_seq
 		WHERE d.campaign_id = ? GROUP BY b.variant, d.status`, id).Scan(&rows).Error
 	if err != nil {

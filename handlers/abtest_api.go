@@ -67,7 +67,7 @@ func (s *Server) apiChooseWinner(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	if !s.audit(c, "campaign_winner", fmt.Sprintf("campaign:%d", id), fmt.Sprintf("variant %d", *body.Variant)) {
+	if !s.audit(c, auditCampaignWinner, fmt.Sprintf("campaign:%d", id), fmt.Sprintf("variant %d", *body.Variant)) {
 		return
 	}
 	s.writeCampaign(c, http.StatusOK, out)

@@ -109,7 +109,7 @@ func (s *Server) pickWinner(c *gin.Context) {
 	var ve *models.ValidationError
 	switch {
 	case err == nil:
-		if !s.audit(c, "campaign_winner", fmt.Sprintf("campaign:%d", cm.ID), fmt.Sprintf("variant %d", variant)) {
+		if !s.audit(c, auditCampaignWinner, fmt.Sprintf("campaign:%d", cm.ID), fmt.Sprintf("variant %d", variant)) {
 			return
 		}
 		s.flash(c, "success", "flash.ab_picked")

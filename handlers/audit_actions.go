@@ -56,6 +56,7 @@ const (
 	auditTemplateCreate        = "template_create"
 	auditTemplateUpdate        = "template_update"
 	auditTemplateDelete        = "template_delete"
+	auditCampaignWinner        = "campaign_winner"
 )
 
 // AuditActions lists every action the console records, in the order the
@@ -68,6 +69,7 @@ func AuditActions() []string {
 		auditProviderCreate, auditProviderUpdate, auditProviderDisable, auditProviderEnable,
 		auditCampaignCreate, auditCampaignUpdate, auditCampaignDuplicate, auditCampaignResendFailed,
 		auditCampaignSchedule, auditCampaignSend, auditCampaignPause, auditCampaignResume, auditCampaignCancel, auditCampaignTest,
+		auditCampaignWinner,
 		auditDeviceCreate, auditDeviceUpdate, auditDeviceUpsert, auditDeviceImport, auditDeviceSeed, auditDeviceTag, auditDeviceAlias, auditDeviceDelete,
 		auditDeviceClearInvalid,
 		auditSegmentCreate, auditSegmentUpdate, auditSegmentSave, auditSegmentDelete,

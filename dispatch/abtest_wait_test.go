@@ -8,6 +8,7 @@ import (
 
 	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/providertest/mxfake"
 )
 
@@ -94,4 +95,53 @@ func TestABConfirmedWinner(t *testing.T) {
 	}
 	h.checkInvariants(c, 600)
 	h.checkVariants(c, 600, mxTitles(fake), 2)
+}
+
+// TestABPersonalizedVariants: the split happens when batches are frozen,
+// the rendering when they are sent, so each recipient gets its variant's
+// text rendered with its own attributes (the fallback without one).
+func TestABPersonalizedVariants(t *testing.T) {
+	fake := mxfake.New(t)
+	h := newHarness(t, Config{Workers: 2})
+	acct := h.account("mxpush", fake.URL(), fake.Credentials())
+	const n = 400
+	var in []models.DeviceInput
+	for i, cid := range cids(n) {
+		attrs := models.Attributes{}
+		if i%2 == 0 {
+			attrs["name"] = "Ann"
+		}
+		in = append(in, models.DeviceInput{CID: cid, Attributes: &attrs})
+	}
+	if _, err := h.store.UpsertDevices(context.Background(), acct.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	d := draft.Draft{Name: "ab personal", ProviderID: acct.ID, Audience: models.Audience{Kind: "cid", Values: cids(n)},
+		Variants: []draft.Variant{
+			{Name: "A", Share: 50, Message: providers.Message{Type: providers.TypeNotification, Title: "Plain A", Body: "Same for all"}},
+			{Name: "B", Share: 50, Message: providers.Message{Type: providers.TypeNotification, Title: `Hi {{ name | default: "there" }}`, Body: "B"}},
+		}}
+	c, _, err := h.engine.CreateCampaign(context.Background(), d, "test", models.Idempotency{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	h.send(c)
+	c = h.waitStatus(c.ID, 15*time.Second, models.StatusCompleted)
+	h.checkInvariants(c, n)
+	split := newSplitter(c, d)
+	titles := mxTitles(fake)
+	for i, cid := range cids(n) {
+		v, _ := split.place(cid)
+		want := "Plain A"
+		if v == 1 {
+			want = "Hi there"
+			if i%2 == 0 {
+				want = "Hi Ann"
+			}
+		}
+		if got := titles[cid]; len(got) != 1 || got[0] != want {
+			t.Fatalf("%s (variant %d) got %v, want once %q", cid, v, got, want)
+		}
+	}
 }

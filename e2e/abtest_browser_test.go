@@ -11,10 +11,11 @@ import (
 )
 
 // abTemplateBody is the saved template the A/B campaign starts from.
-const abTemplateBody = "Spring sale starts now"
+const abTemplateBody = `Hi {{ name | default: "there" }}, the spring sale starts now`
 
-// TestABCampaignFromTemplate: the browser suite builds an A/B campaign
-// from a saved template — the composer opened from the template, a second
+// TestABCampaignFromTemplate: the browser suite builds a personalized A/B
+// campaign from a saved template — the composer opened from the template
+// (its body holding a placeholder with a fallback), a second
 // variant added with its own title (a third added and removed again),
 // shares and a test first — sends it, watches the sample go out, picks
 // the winner on the statistics page, and sees every recipient reached
@@ -56,7 +57,7 @@ func TestABCampaignFromTemplate(t *testing.T) {
 	b.check("two variants, the rest kept", b.count(`[data-testid^="ab-variant-"]`) == 2 && b.value(form+` [name="body"]`) == abTemplateBody &&
 		b.value(form+` [name="name"]`) == "Spring A/B", "%d variants, body %q", b.count(`[data-testid^="ab-variant-"]`), b.value(form+` [name="body"]`))
 	b.fill("the second variant and the test", form, map[string]string{"ab_name_0": "Classic", "ab_share_0": "40",
-		"ab_name_1": "Bold", "ab_share_1": "60", "ab_title_1": "Spring sale: 30 % off", "ab_body_1": "Only this week",
+		"ab_name_1": "Bold", "ab_share_1": "60", "ab_title_1": "Spring sale: 30 % off", "ab_body_1": `{{ name | default: "there" }}, only this week`,
 		"ab_sample": "50", "ab_wait": "60", "ab_metric": "click"})
 	b.click("test first", form+` [name="ab_test"]`)
 	b.click("confirm the winner", form+` [name="ab_confirm"]`)

@@ -36,7 +36,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, lo
 	if err != nil {
 		return err
 	}
-	log.Info("database is up to date", slog.String("db", cfg.DB))
+	log.Info("database is up to date", slog.String("db", models.ShowDSN(cfg.DB)))
 	return closeDB()
 }
 

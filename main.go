@@ -136,7 +136,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger)
 // flags builds a subcommand's flag set with the common --db flag.
 func flags(name string, cfg *Config) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.StringVar(&cfg.DB, "db", envOr("PUSHDECK_DB", "pushdeck.db"), "SQLite database file (env PUSHDECK_DB)")
+	fs.StringVar(&cfg.DB, "db", envOr("PUSHDECK_DB", "pushdeck.db"), "SQLite database file, or a postgres:// URL (env PUSHDECK_DB)")
 	fs.BoolVar(&cfg.AllowUnreadableSecrets, "allow-unreadable-secrets", false,
 		"start although the secret key does not open the stored credentials (they must be typed again; this key is kept)")
 	return fs
@@ -158,7 +158,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.Store
 		return nil, nil, nil, err
 	}
 	sealer, err := models.OpenSealer(ctx, db, models.KeySource{Env: string(cfg.SecretKey),
-		Path: filepath.Join(filepath.Dir(cfg.DB), "pushdeck.key"), AllowUnreadable: cfg.AllowUnreadableSecrets}, log)
+		Path: keyPath(cfg.DB), AllowUnreadable: cfg.AllowUnreadableSecrets}, log)
 	if err != nil {
 		_ = models.Close(db) // as above
 		return nil, nil, nil, err
@@ -181,6 +181,17 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.Store
 		return nil, nil, nil, err
 	}
 	return store, rdb, closeAll, nil
+}
+
+// keyPath is where the credentials key file lives when
+// PUSHDECK_SECRET_KEY is unset: beside a SQLite file, or in the working
+// directory for a PostgreSQL URL (several instances sharing one database
+// need the same key, so give them PUSHDECK_SECRET_KEY).
+func keyPath(dsn string) string {
+	if models.IsPostgresURL(dsn) {
+		return "pushdeck.key"
+	}
+	return filepath.Join(filepath.Dir(dsn), "pushdeck.key")
 }
 
 // Registry is every provider kind pushdeck speaks, built explicitly.
@@ -258,7 +269,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	wg.Go(func() { srv.RunHousekeeping(engineCtx, time.Hour) })
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
-	log.Info("pushdeck listening", slog.String("addr", cfg.Addr), slog.String("db", cfg.DB), slog.String("instance", id))
+	log.Info("pushdeck listening", slog.String("addr", cfg.Addr), slog.String("db", models.ShowDSN(cfg.DB)), slog.String("instance", id))
 
 	select {
 	case err := <-errc:

@@ -9,12 +9,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/models/dbtest"
 	"github.com/pushdeck/pushdeck/providers/jpush"
 	"github.com/pushdeck/pushdeck/providers/providertest/jpushfake"
 )
@@ -39,8 +39,7 @@ func TestJPushExactlyOnceUnderFaults(t *testing.T) {
 	fake.RateLimitNext(1, 1)
 	fake.LoseAnswerEvery(3, jpushfake.Loss{Status: http.StatusBadGateway}, jpushfake.Loss{Drop: true},
 		jpushfake.Loss{Hang: 300 * time.Millisecond, Status: http.StatusGatewayTimeout})
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "jpush.db")
+	dbPath := dbtest.Fresh(t)
 	const key = "jpush-test-key"
 	id := seedJPushCampaign(t, dbPath, key, fake, n)
 

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pushdeck/pushdeck/models/dbtest"
 )
 
 // TestLostKeyFileRefusesToStart: once the database holds sealed
@@ -15,6 +17,7 @@ func TestLostKeyFileRefusesToStart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
+	dbtest.SkipOnPostgres(t, "the key file is made beside the SQLite file")
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "key.db")

@@ -4,9 +4,10 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pushdeck/pushdeck/models/dbtest"
 )
 
 // TestAdminCreateReadsThePasswordFromStdin: without --password the
@@ -17,7 +18,7 @@ func TestAdminCreateReadsThePasswordFromStdin(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := buildBinary(t)
-	db := filepath.Join(t.TempDir(), "pw.db")
+	db := dbtest.Fresh(t)
 	const key = "password-test-key"
 	run := func(stdin string, args ...string) (string, error) {
 		cmd := exec.Command(bin, append([]string{"admin", "create", "--db", db}, args...)...)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/models/dbtest"
 	"github.com/pushdeck/pushdeck/providers/providertest/mxfake"
 )
 
@@ -52,7 +53,7 @@ func TestCLI(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	db := filepath.Join(dir, "cli.db")
+	db := dbtest.Fresh(t)
 	run := func(args ...string) (string, int) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = append(os.Environ(), "PUSHDECK_DB="+db)
@@ -114,8 +115,7 @@ func TestKill9LosesNothing(t *testing.T) {
 	bin := buildBinary(t)
 	fake := mxfake.New(t)
 	fake.SetDelay(2 * time.Millisecond)
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "crash.db")
+	dbPath := dbtest.Fresh(t)
 	const key = "crash-test-key"
 	id := seedCampaign(t, dbPath, key, fake, n)
 

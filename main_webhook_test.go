@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/models/dbtest"
 	"github.com/pushdeck/pushdeck/providers/providertest/mxfake"
 )
 
@@ -75,7 +75,7 @@ func TestKill9LosesNoWebhookEvent(t *testing.T) {
 	hook := httptest.NewServer(rc)
 	defer hook.Close()
 
-	dbPath := filepath.Join(t.TempDir(), "hooks.db")
+	dbPath := dbtest.Fresh(t)
 	const key = "crash-test-key"
 	ctx := context.Background()
 	store, closeDB := openTestStore(t, dbPath, key)

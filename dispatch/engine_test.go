@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"sort"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/models/dbtest"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/getui"
 	"github.com/pushdeck/pushdeck/providers/mxpush"
@@ -43,25 +43,14 @@ type harness struct {
 	done   chan struct{}
 }
 
-// newHarness opens a real SQLite file and builds an engine with fast
+// newHarness opens a fresh database (dbtest: SQLite, or PostgreSQL when
+// PUSHDECK_TEST_DB names a server) and builds an engine with fast
 // timings; start runs it.
 func newHarness(t testing.TB, cfg Config) *harness {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := models.Open(ctx, filepath.Join(dir, "e.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, rdb := dbtest.Open(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := models.Migrate(ctx, db, log); err != nil {
-		t.Fatal(err)
-	}
 	sealer, err := models.NewSealer("k")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb, err := models.OpenReader(ctx, filepath.Join(dir, "e.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,14 +68,7 @@ func newHarness(t testing.TB, cfg Config) *harness {
 		cfg.MaxWait = 100 * time.Millisecond
 	}
 	h := &harness{t: t, rdb: rdb, store: store, engine: New(store, testRegistry(), cfg, log)}
-	t.Cleanup(func() {
-		h.stop()
-		for _, d := range []*gorm.DB{rdb, db} {
-			if err := models.Close(d); err != nil {
-				t.Error(err)
-			}
-		}
-	})
+	t.Cleanup(h.stop) // before dbtest closes the pools
 	return h
 }
 

@@ -8,12 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/handlers"
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/models/dbtest"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/sandbox"
 )
@@ -52,15 +52,8 @@ func zetaSpec() providers.Spec {
 func inProcess(t *testing.T, reg providers.Registry, email, password string) (*server, int64) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	path := filepath.Join(t.TempDir(), "pushdeck.db")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := models.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := models.Migrate(ctx, db, log); err != nil {
-		t.Fatal(err)
-	}
+	db, _ := dbtest.Open(t)
 	sealer, err := models.NewSealer("e2e-secret-key-not-for-production")
 	if err != nil {
 		t.Fatal(err)
@@ -82,9 +75,6 @@ func inProcess(t *testing.T, reg providers.Registry, email, password string) (*s
 		ts.Close()
 		cancel()
 		<-done
-		if err := models.Close(db); err != nil {
-			t.Errorf("close db: %v", err)
-		}
 	})
 	return &server{t: t, URL: ts.URL, log: &syncBuffer{}, artifacts: t.ArtifactDir()}, acct.ID
 }

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pushdeck/pushdeck/models/dbtest"
 )
 
 // server is the real pushdeck binary serving a temporary database on a
@@ -53,12 +55,11 @@ func (s *syncBuffer) String() string {
 // newServer prepares a server; run CLI commands with cli, then start it.
 func newServer(t testing.TB) *server {
 	t.Helper()
-	dir := t.TempDir()
 	// Asked for first, so the server's cleanup (which writes its log
 	// here) runs before the directory's own.
 	art := t.ArtifactDir()
 	t.Logf("screenshots and server log: %s", art)
-	return &server{t: t, db: filepath.Join(dir, "pushdeck.db"), log: &syncBuffer{}, artifacts: art,
+	return &server{t: t, db: dbtest.Fresh(t), log: &syncBuffer{}, artifacts: art,
 		env: append(os.Environ(), "PUSHDECK_SECRET_KEY=e2e-secret-key-not-for-production", "PUSHDECK_LOG_LEVEL=INFO")}
 }
 

@@ -7,13 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/models/dbtest"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web/i18n"
 )
@@ -38,15 +38,8 @@ type fuzzServer struct {
 func newFuzzServer(f *testing.F, role models.Role) *fuzzServer {
 	f.Helper()
 	ctx := context.Background()
-	db, err := models.Open(ctx, filepath.Join(f.TempDir(), "fuzz.db"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { _ = models.Close(db) }) // a test database; nothing to keep
+	db, _ := dbtest.Open(f)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := models.Migrate(ctx, db, log); err != nil {
-		f.Fatal(err)
-	}
 	sealer, err := models.NewSealer("fuzz-secret-key")
 	if err != nil {
 		f.Fatal(err)

@@ -2,14 +2,12 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/models/dbtest"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/getui"
 	"github.com/pushdeck/pushdeck/providers/mxpush"
@@ -64,20 +63,9 @@ func newTestAppWith(t testing.TB, adjust func(*Config)) *testApp {
 func newTestAppReg(t testing.TB, reg providers.Registry, adjust func(*Config)) *testApp {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	path := filepath.Join(t.TempDir(), "test.db")
-	db, err := models.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, rdb := dbtest.Open(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := models.Migrate(ctx, db, log); err != nil {
-		t.Fatal(err)
-	}
 	sealer, err := models.NewSealer("test-secret-key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb, err := models.OpenReader(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,9 +89,6 @@ func newTestAppReg(t testing.TB, reg providers.Registry, adjust func(*Config)) *
 		ts.Close()
 		cancel()
 		<-done
-		if err := errors.Join(models.Close(rdb), models.Close(db)); err != nil {
-			t.Errorf("close db: %v", err)
-		}
 	})
 	return &testApp{t: t, store: store, engine: eng, srv: srv, ts: ts}
 }

@@ -35,19 +35,25 @@ import (
 // cache the others' writes made stale). Heavy reads go through a separate
 // pool from OpenReader, so they never wait behind writes (WAL readers see
 // the last commit).
+//
+// A postgres:// or postgresql:// URL opens PostgreSQL instead, with a pool
+// sized for parallel writers (see openPostgres).
 func Open(ctx context.Context, path string) (*gorm.DB, error) {
+	if IsPostgresURL(path) {
+		return openPostgres(ctx, path, pgWriteConns)
+	}
 	return open(ctx, path, 1)
 }
 
-// OpenReader opens a read pool on the same file, for Store.WithReader.
+// OpenReader opens a read pool on the same database, for Store.WithReader.
 func OpenReader(ctx context.Context, path string) (*gorm.DB, error) {
+	if IsPostgresURL(path) {
+		return openPostgres(ctx, path, pgReadConns)
+	}
 	return open(ctx, path, 8)
 }
 
 func open(ctx context.Context, path string, conns int) (*gorm.DB, error) {
-	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
-		return nil, fmt.Errorf("models: open %q: PostgreSQL is not supported yet; use a SQLite file path", "postgres://…")
-	}
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
@@ -130,7 +136,11 @@ func (c connector) Driver() driver.Driver                        { return c.drv 
 // PASSIVE checkpoint copies committed pages into the database without
 // blocking the writer or readers, keeping the WAL (and read cost) bounded.
 // Give it the read pool, so it never holds the single write connection.
+// On PostgreSQL, which checkpoints on its own, it returns at once.
 func RunCheckpoints(ctx context.Context, db *gorm.DB, interval time.Duration, log *slog.Logger) {
+	if db.Dialector.Name() != dialectSQLite {
+		return
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -147,17 +157,33 @@ func RunCheckpoints(ctx context.Context, db *gorm.DB, interval time.Duration, lo
 	}
 }
 
-// Migrate applies every pending migration in migrations/ and logs each one.
+// Migrate applies every pending migration for db's store (migrations/ for
+// SQLite, migrations/postgres/ for PostgreSQL) and logs each one.
 func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) error {
 	sqlDB, err := db.DB()
 	if err != nil {
 		return fmt.Errorf("models: migrate: %w", err)
 	}
+	if db.Dialector.Name() == dialectPostgres {
+		return migratePostgres(ctx, sqlDB, log)
+	}
 	return migrateSQL(ctx, sqlDB, log)
 }
 
 func migrateSQL(ctx context.Context, sqlDB *sql.DB, log *slog.Logger) error {
-	p, err := goose.NewProvider(goose.DialectSQLite3, sqlDB, migrations.FS)
+	return runGoose(ctx, goose.DialectSQLite3, sqlDB, migrations.FS, log)
+}
+
+func migratePostgres(ctx context.Context, sqlDB *sql.DB, log *slog.Logger) error {
+	files, err := fs.Sub(migrations.Postgres, migrations.PostgresDir)
+	if err != nil {
+		return fmt.Errorf("models: migrate: %w", err)
+	}
+	return runGoose(ctx, goose.DialectPostgres, sqlDB, files, log)
+}
+
+func runGoose(ctx context.Context, dialect goose.Dialect, sqlDB *sql.DB, files fs.FS, log *slog.Logger) error {
+	p, err := goose.NewProvider(dialect, sqlDB, files)
 	if err != nil {
 		return fmt.Errorf("models: migrate: %w", err)
 	}

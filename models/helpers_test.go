@@ -5,15 +5,18 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
+
+	"github.com/pushdeck/pushdeck/models/internal/freshdb"
 )
 
-// mustOpenStore opens a migrated SQLite file in a temp dir.
+// mustOpenStore opens a fresh migrated database: a SQLite file in a temp
+// dir, or a PostgreSQL database when PUSHDECK_TEST_DB names a server.
+// (models' own tests cannot import models/dbtest, which imports models.)
 func mustOpenStore(t testing.TB) *Store {
 	t.Helper()
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "m.db"))
+	db, err := Open(ctx, freshdb.DSN(t, migrateDSN))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,6 +33,19 @@ func mustOpenStore(t testing.TB) *Store {
 		t.Fatal(err)
 	}
 	return NewStore(db, sealer)
+}
+
+// migrateDSN opens dsn and migrates it (freshdb's PostgreSQL template).
+func migrateDSN(ctx context.Context, dsn string) error {
+	db, err := Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	err = Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if cerr := Close(db); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // mustCreateAccount adds a sandbox account.

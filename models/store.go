@@ -26,11 +26,14 @@ type Store struct {
 	// to a transaction, which already holds the lock.
 	wmu  *sync.Mutex
 	inTx bool
+	// dialect is the SQL that differs between SQLite and PostgreSQL,
+	// chosen in NewStore.
+	dialect sqlDialect
 }
 
 // NewStore wraps an open database. sealer encrypts provider credentials.
 func NewStore(db *gorm.DB, sealer *Sealer) *Store {
-	return &Store{db: db, rdb: db, sealer: sealer, now: func() time.Time { return time.Now().UTC() }, wmu: &sync.Mutex{}}
+	return &Store{db: db, rdb: db, sealer: sealer, now: func() time.Time { return time.Now().UTC() }, wmu: &sync.Mutex{}, dialect: dialectFor(db)}
 }
 
 // WithReader makes heavy reads use a separate read pool (OpenReader).
@@ -71,7 +74,7 @@ func (s *Store) Now() time.Time { return s.now() }
 func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
 	defer s.lockWrite()()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, rdb: tx, sealer: s.sealer, now: s.now, wmu: s.wmu, inTx: true})
+		return fn(&Store{db: tx, rdb: tx, sealer: s.sealer, now: s.now, wmu: s.wmu, inTx: true, dialect: s.dialect})
 	})
 	if err != nil {
 		return fmt.Errorf("models: transaction: %w", err)

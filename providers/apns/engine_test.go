@@ -11,13 +11,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/pushdeck/pushdeck/dispatch"
 	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/models/dbtest"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/apns"
 	"github.com/pushdeck/pushdeck/providers/providertest/apnsfake"
@@ -37,19 +37,8 @@ type engineRig struct {
 func newEngineRig(tb testing.TB, f *apnsfake.Server, rateLimit float64) *engineRig {
 	tb.Helper()
 	ctx := context.Background()
-	dir := tb.TempDir()
-	db, err := models.Open(ctx, filepath.Join(dir, "apns.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	db, rdb := dbtest.Open(tb)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := models.Migrate(ctx, db, log); err != nil {
-		tb.Fatal(err)
-	}
-	rdb, err := models.OpenReader(ctx, filepath.Join(dir, "apns.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
 	sealer, err := models.NewSealer("k")
 	if err != nil {
 		tb.Fatal(err)
@@ -74,12 +63,6 @@ func newEngineRig(tb testing.TB, f *apnsfake.Server, rateLimit float64) *engineR
 	tb.Cleanup(func() {
 		cancel()
 		<-done
-		if err := models.Close(rdb); err != nil {
-			tb.Error(err)
-		}
-		if err := models.Close(db); err != nil {
-			tb.Error(err)
-		}
 	})
 	return &engineRig{store: store, engine: eng, acct: acct}
 }

@@ -56,6 +56,7 @@ func TestCLI(t *testing.T) {
 	db := dbtest.Fresh(t)
 	run := func(args ...string) (string, int) {
 		cmd := exec.Command(bin, args...)
+		cmd.Dir = dir // where the key file goes for PostgreSQL
 		cmd.Env = append(os.Environ(), "PUSHDECK_DB="+db)
 		out, err := cmd.CombinedOutput()
 		code := 0
@@ -89,6 +90,7 @@ func TestCLI(t *testing.T) {
 	}
 	t.Run("apikey create prints the key last", func(t *testing.T) {
 		cmd := exec.Command(bin, "apikey", "create", "--name", "ci", "--role", "viewer", "--db", db)
+		cmd.Dir = dir
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatal(err)
@@ -98,7 +100,11 @@ func TestCLI(t *testing.T) {
 			t.Errorf("last line %q is not the bare key", last)
 		}
 	})
-	if _, err := os.Stat(filepath.Join(dir, "pushdeck.key")); err != nil {
+	keyDir := filepath.Dir(db) // beside a SQLite file
+	if dbtest.IsPostgres() {
+		keyDir = dir
+	}
+	if _, err := os.Stat(filepath.Join(keyDir, "pushdeck.key")); err != nil {
 		t.Errorf("secret key file not generated beside the database: %v", err)
 	}
 }

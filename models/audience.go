@@ -56,7 +56,7 @@ func (s *Store) CountAudience(ctx context.Context, providerID int64, a Audience)
 		// The list as given, minus the registered devices opted out.
 		var n int64
 		err := s.read(ctx).Raw(`SELECT (SELECT COUNT(*) FROM campaign_values WHERE campaign_id = ?)
-			- (SELECT COUNT(*) FROM campaign_values v JOIN devices d ON d.provider_id = ? AND d.cid = v.value AND d.opted_out = 1 WHERE v.campaign_id = ?)`,
+			- (SELECT COUNT(*) FROM campaign_values v JOIN devices d ON d.provider_id = ? AND d.cid = v.value AND d.opted_out = TRUE WHERE v.campaign_id = ?)`,
 			r.stored, providerID, r.stored).Scan(&n).Error
 		if err != nil {
 			return 0, fmt.Errorf("models: count audience: %w", err)
@@ -66,7 +66,7 @@ func (s *Store) CountAudience(ctx context.Context, providerID int64, a Audience)
 		var n int64
 		for part := range slices.Chunk(r.values, 500) {
 			var k int64
-			err := s.read(ctx).Raw(`SELECT COUNT(*) FROM devices WHERE provider_id = ? AND opted_out = 0 AND alias IN ?`, providerID, part).Scan(&k).Error
+			err := s.read(ctx).Raw(`SELECT COUNT(*) FROM devices WHERE provider_id = ? AND opted_out = FALSE AND alias IN ?`, providerID, part).Scan(&k).Error
 			if err != nil {
 				return 0, fmt.Errorf("models: count audience: %w", err)
 			}
@@ -74,7 +74,7 @@ func (s *Store) CountAudience(ctx context.Context, providerID int64, a Audience)
 		}
 		return n, nil
 	}
-	q := `SELECT COUNT(*) FROM devices d WHERE d.provider_id = ? AND d.opted_out = 0 AND ` + r.expr.sb.String()
+	q := `SELECT COUNT(*) FROM devices d WHERE d.provider_id = ? AND d.opted_out = FALSE AND ` + r.expr.sb.String()
 	var n int64
 	if err := s.read(ctx).Raw(q, append([]any{providerID}, r.expr.args...)...).Scan(&n).Error; err != nil {
 		return 0, fmt.Errorf("models: count audience of account %d: %w", providerID, err)
@@ -84,7 +84,7 @@ func (s *Store) CountAudience(ctx context.Context, providerID int64, a Audience)
 
 func (s *Store) countOptedOut(ctx context.Context, providerID int64, cids []string, acc int64) (int64, error) {
 	var k int64
-	err := s.read(ctx).Raw(`SELECT COUNT(*) FROM devices WHERE provider_id = ? AND opted_out = 1 AND cid IN ?`, providerID, cids).Scan(&k).Error
+	err := s.read(ctx).Raw(`SELECT COUNT(*) FROM devices WHERE provider_id = ? AND opted_out = TRUE AND cid IN ?`, providerID, cids).Scan(&k).Error
 	if err != nil {
 		return 0, fmt.Errorf("models: count opted-out devices: %w", err)
 	}
@@ -129,8 +129,8 @@ func (s *Store) StreamAudience(ctx context.Context, providerID int64, a Audience
 // devices costs one step through cgo instead of a thousand, which made the
 // planner's audience read about twice as fast for a million devices.
 func (s *Store) streamPages(ctx context.Context, providerID int64, expr string, args []any, batch int, fn func([]string) error) error {
-	q := `SELECT json_group_array(p.cid), COUNT(*) FROM (SELECT d.cid FROM devices d INDEXED BY devices_cid
-WHERE d.provider_id = ? AND d.cid > ? AND d.opted_out = 0 AND ` + expr + `
+	q := `SELECT ` + s.dialect.jsonAgg("p.cid") + `, COUNT(*) FROM (SELECT d.cid FROM devices d` + s.dialect.indexedBy("devices_cid") + `
+WHERE d.provider_id = ? AND d.cid > ? AND d.opted_out = FALSE AND ` + expr + `
 ORDER BY d.cid LIMIT ?) AS p`
 	after := ""
 	for {
@@ -176,8 +176,8 @@ ORDER BY d.cid LIMIT ?) AS p`
 // for every page. With aliases set, rows are kept only when their alias is
 // in it.
 func (s *Store) streamWhere(ctx context.Context, providerID int64, expr string, args []any, batch int, aliases map[string]struct{}, fn func([]string) error) error {
-	q := `SELECT d.cid, d.alias FROM devices d INDEXED BY devices_cid
-WHERE d.provider_id = ? AND d.cid > ? AND d.opted_out = 0 AND ` + expr + `
+	q := `SELECT d.cid, d.alias FROM devices d` + s.dialect.indexedBy("devices_cid") + `
+WHERE d.provider_id = ? AND d.cid > ? AND d.opted_out = FALSE AND ` + expr + `
 ORDER BY d.cid LIMIT ?`
 	after := ""
 	for {
@@ -234,7 +234,7 @@ func (s *Store) streamCIDs(ctx context.Context, providerID int64, cids []string,
 		out := make([]string, 0, len(page))
 		for part := range slices.Chunk(page, 500) {
 			var opted []string
-			err := s.read(ctx).Raw(`SELECT cid FROM devices WHERE provider_id = ? AND opted_out = 1 AND cid IN ?`, providerID, part).Scan(&opted).Error
+			err := s.read(ctx).Raw(`SELECT cid FROM devices WHERE provider_id = ? AND opted_out = TRUE AND cid IN ?`, providerID, part).Scan(&opted).Error
 			if err != nil {
 				return fmt.Errorf("models: opted-out devices: %w", err)
 			}

@@ -142,7 +142,7 @@ func (s *Store) resolveTags(ctx context.Context, providerID int64, tree Node) (m
 		Name string
 		ID   int64
 	}
-	err = s.read(ctx).Raw(`SELECT name, id FROM tags WHERE provider_id = ? AND name IN (SELECT value FROM json_each(?))`, providerID, string(list)).Scan(&rows).Error
+	err = s.read(ctx).Raw(`SELECT name, id FROM tags WHERE provider_id = ? AND name IN (SELECT n.value FROM `+s.dialect.eachText("?", "n")+`)`, providerID, string(list)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: resolve tags of account %d: %w", providerID, err)
 	}

@@ -58,7 +58,7 @@ func (s *Store) listAudit(ctx context.Context, f AuditFilter, limit int) ([]Audi
 		q = q.Where("action = ?", f.Action)
 	}
 	if f.Actor != "" {
-		q = q.Where("actor = ? COLLATE NOCASE", f.Actor)
+		q = q.Where(s.dialect.nocaseEq("actor"), f.Actor)
 	}
 	if f.After > 0 {
 		q = q.Where("id < ?", f.After)

@@ -145,12 +145,12 @@ func (s *Store) CancelCampaign(ctx context.Context, id int64, actor, reason stri
 		}
 		if n > 0 {
 			err := tx.conn(ctx).Exec(`INSERT INTO campaign_failures (campaign_id, status, code, message, n) VALUES (?, 'failed', 'cancelled', 'campaign cancelled', ?)
-				ON CONFLICT (campaign_id, status, code) DO UPDATE SET n = n + excluded.n`, id, n).Error
+				ON CONFLICT (campaign_id, status, code) DO UPDATE SET n = campaign_failures.n + excluded.n`, id, n).Error
 			if err != nil {
 				return fmt.Errorf("models: cancel failures of campaign %d: %w", id, err)
 			}
 		}
-		if err := tx.conn(ctx).Exec(`UPDATE campaigns SET pending = pending - ?, failed = failed + ?, planned = 1 WHERE id = ?`, n, n, id).Error; err != nil {
+		if err := tx.conn(ctx).Exec(`UPDATE campaigns SET pending = pending - ?, failed = failed + ?, planned = TRUE WHERE id = ?`, n, n, id).Error; err != nil {
 			return fmt.Errorf("models: cancel counters of campaign %d: %w", id, err)
 		}
 		out, err = tx.CampaignByID(ctx, id)
@@ -332,11 +332,22 @@ func (s *Store) ReleaseLeases(ctx context.Context, owner string) (int64, error) 
 
 // rawPrepare prepares a statement on the store's connection or transaction.
 func (s *Store) rawPrepare(ctx context.Context, query string) (*sql.Stmt, error) {
-	st, err := s.db.Statement.ConnPool.PrepareContext(ctx, query)
+	st, err := s.raw().PrepareContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
 	return st, nil
+}
+
+// rawInsert runs an INSERT of one row on the store's connection or
+// transaction and returns the new row's id (RETURNING, which both stores
+// accept; PostgreSQL's driver has no LastInsertId).
+func (s *Store) rawInsert(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	if err := s.raw().QueryRowContext(ctx, query+" RETURNING id", args...).Scan(&id); err != nil {
+		return 0, fmt.Errorf("insert: %w", err)
+	}
+	return id, nil
 }
 
 // rawExec runs a statement on the store's connection or transaction
@@ -344,7 +355,7 @@ func (s *Store) rawPrepare(ctx context.Context, query string) (*sql.Stmt, error)
 // hot-path multi-row statements carry over a thousand parameters, and GORM
 // re-scans the SQL and boxes every one of them.
 func (s *Store) rawExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := s.db.Statement.ConnPool.ExecContext(ctx, query, args...)
+	res, err := s.raw().ExecContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
 	}

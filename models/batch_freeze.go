@@ -67,17 +67,13 @@ func (s *Store) FreezeBatches(ctx context.Context, campaignID int64, bs []NewBat
 			}
 			// The target is bound as bytes (a BLOB), as GORM writes a
 			// json.RawMessage, so every batch row reads back alike.
-			r, err := tx.rawExec(ctx, `INSERT INTO batches (campaign_id, seq, request_id, target, first_recipient, last_recipient, size, status, next_attempt_at, created_at, updated_at, variant)
+			id, err := tx.rawInsert(ctx, `INSERT INTO batches (campaign_id, seq, request_id, target, first_recipient, last_recipient, size, status, next_attempt_at, created_at, updated_at, variant)
 				VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
 				c.ID, seq, RequestID(c.Nonce, c.ID, seq), []byte(nb.Target), first, last, len(nb.Recipients), due, now, now, nb.Variant)
 			if err != nil {
 				return fmt.Errorf("models: add batch %d of campaign %d: %w", seq, c.ID, err)
 			}
 			if lists[i] != "" {
-				id, err := r.LastInsertId()
-				if err != nil {
-					return fmt.Errorf("models: add batch %d of campaign %d: %w", seq, c.ID, err)
-				}
 				if _, err := tx.rawExec(ctx, `INSERT INTO batch_recipients (batch_id, recipients) VALUES (?, ?)`, id, lists[i]); err != nil {
 					return fmt.Errorf("models: recipients of batch %d of campaign %d: %w", seq, c.ID, err)
 				}
@@ -100,7 +96,7 @@ func (s *Store) FreezeBatches(ctx context.Context, campaignID int64, bs []NewBat
 // frozen yet (new, or interrupted by a crash).
 func (s *Store) UnplannedCampaigns(ctx context.Context) ([]Campaign, error) {
 	var cs []Campaign
-	if err := s.conn(ctx).Where("planned = 0 AND status = ?", StatusSending).Order("id").Find(&cs).Error; err != nil {
+	if err := s.conn(ctx).Where(s.dialect.unplanned+" AND status = ?", StatusSending).Order("id").Find(&cs).Error; err != nil {
 		return nil, fmt.Errorf("models: unplanned campaigns: %w", err)
 	}
 	ptrs := make([]*Campaign, len(cs))

@@ -225,14 +225,14 @@ func normalStatus(st string) string {
 func (s *Store) writeSettlement(ctx context.Context, b Batch, st settlement, t *Totals) error {
 	if st.bulk != "" {
 		_, err := s.rawExec(ctx, `INSERT INTO deliveries (campaign_id, recipient, batch_seq, status, code, message)
-			SELECT ?, j.value, ?, ?, ?, ? FROM json_each(?) AS j`, b.CampaignID, b.Seq, st.common.Status, st.common.Code, st.common.Message, st.bulk)
+			SELECT ?, j.value, ?, ?, ?, ? FROM `+s.dialect.eachText("?", "j"), b.CampaignID, b.Seq, st.common.Status, st.common.Code, st.common.Message, st.bulk)
 		if err != nil {
 			return fmt.Errorf("models: outcomes of batch %d: %w", b.ID, err)
 		}
 	}
 	if st.own != "" {
 		_, err := s.rawExec(ctx, `INSERT INTO deliveries (campaign_id, recipient, batch_seq, status, code, message)
-			SELECT ?, j.value ->> 0, ?, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?) AS j`, b.CampaignID, b.Seq, st.own)
+			SELECT ?, j.value ->> 0, ?, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM `+s.dialect.eachJSON("?", "j"), b.CampaignID, b.Seq, st.own)
 		if err != nil {
 			return fmt.Errorf("models: outcomes of batch %d: %w", b.ID, err)
 		}
@@ -242,9 +242,9 @@ func (s *Store) writeSettlement(ctx context.Context, b Batch, st settlement, t *
 		// not in the registry matches no row, which is right: there is no
 		// device to mark.
 		_, err := s.rawExec(ctx, `UPDATE devices SET invalid_at = ?, invalid_reason = j.value ->> 1
-			FROM json_each(?) AS j
+			FROM `+s.dialect.eachJSON("?", "j")+`
 			WHERE devices.provider_id = (SELECT provider_id FROM campaigns WHERE id = ?) AND devices.cid = j.value ->> 0`,
-			s.now().Unix(), st.invalid, b.CampaignID)
+			s.dialect.deviceTime(s.now().Unix()), st.invalid, b.CampaignID)
 		if err != nil {
 			return fmt.Errorf("models: mark invalid devices of batch %d: %w", b.ID, err)
 		}
@@ -254,7 +254,7 @@ func (s *Store) writeSettlement(ctx context.Context, b Batch, st settlement, t *
 	}
 	for _, f := range st.failures {
 		_, err := s.rawExec(ctx, `INSERT INTO campaign_failures (campaign_id, status, code, message, n) VALUES (?,?,?,?,?)
-			ON CONFLICT (campaign_id, status, code) DO UPDATE SET n = n + excluded.n, message = excluded.message`,
+			ON CONFLICT (campaign_id, status, code) DO UPDATE SET n = campaign_failures.n + excluded.n, message = excluded.message`,
 			b.CampaignID, f.Status, f.Code, f.Message, f.N)
 		if err != nil {
 			return fmt.Errorf("models: failures of campaign %d: %w", b.CampaignID, err)

@@ -99,7 +99,7 @@ func (s *Store) saveValues(ctx context.Context, id int64, a *Audience) (int64, e
 		// GROUP BY sorts and de-duplicates with SQLite's own sorter (bounded
 		// memory, spilling to temporary files), so rows go in in key order.
 		r, err := s.rawExec(ctx, `INSERT INTO campaign_values (campaign_id, value)
-			SELECT ?, j.value FROM audience_upload_chunks u, json_each(u.vals) j WHERE u.upload_id = ? GROUP BY j.value ORDER BY j.value`, id, st.Upload)
+			SELECT ?, j.value FROM audience_upload_chunks u, `+s.dialect.eachText("u.vals", "j")+` WHERE u.upload_id = ? GROUP BY j.value ORDER BY j.value`, id, st.Upload)
 		if err != nil {
 			return 0, fmt.Errorf("models: values of campaign %d from upload %d: %w", id, st.Upload, err)
 		}
@@ -188,7 +188,7 @@ func (s *Store) CampaignValues(ctx context.Context, id int64, after string, limi
 		Values string
 		N      int
 	}
-	err := s.read(rowContext(ctx)).Raw(`SELECT json_group_array(p.value), COUNT(*) FROM
+	err := s.read(rowContext(ctx)).Raw(`SELECT `+s.dialect.jsonAgg("p.value")+`, COUNT(*) FROM
 		(SELECT value FROM campaign_values WHERE campaign_id = ? AND value > ? ORDER BY value LIMIT ?) AS p`, id, after, limit).
 		Row().Scan(&page.Values, &page.N)
 	if err != nil {
@@ -248,11 +248,7 @@ type AudienceUpload struct {
 // NewAudienceUpload starts an empty upload.
 func (s *Store) NewAudienceUpload(ctx context.Context) (*AudienceUpload, error) {
 	defer s.lockWrite()()
-	r, err := s.rawExec(ctx, `INSERT INTO audience_uploads (created_at) VALUES (?)`, s.now().Unix())
-	if err != nil {
-		return nil, fmt.Errorf("models: start audience upload: %w", err)
-	}
-	id, err := r.LastInsertId()
+	id, err := s.rawInsert(ctx, `INSERT INTO audience_uploads (created_at) VALUES (?)`, s.now().Unix())
 	if err != nil {
 		return nil, fmt.Errorf("models: start audience upload: %w", err)
 	}

@@ -165,7 +165,7 @@ func (w *deviceWriter) writeBatch(ctx context.Context, rows []DeviceInput, want 
 		return UpsertResult{Imported: n}, add, nil, err
 	}
 	res.Imported = n
-	cls, err := w.stmt(ctx, "classify", func() string { return classifySQL })
+	cls, err := w.stmt(ctx, "classify", func() string { return w.s.dialect.devices.classify })
 	if err != nil {
 		return res, nil, nil, err
 	}
@@ -210,15 +210,18 @@ func (w *deviceWriter) writeBatch(ctx context.Context, rows []DeviceInput, want 
 // row, and the pairs follow from the batch. Otherwise (some cids were
 // registered already) they are read back from the new rows' tag_ids.
 func (w *deviceWriter) insertBatch(ctx context.Context, doc string, rows []DeviceInput, want [][]int64, idx []int) (int64, [][2]int64, error) {
+	if w.s.dialect.devices.insertReturns {
+		return w.insertBatchReturning(ctx, doc)
+	}
 	var before int64
 	if err := w.pool(ctx).QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM devices`).Scan(&before); err != nil {
 		return 0, nil, fmt.Errorf("models: last device id: %w", err)
 	}
-	ins, err := w.stmt(ctx, "insertBatch", func() string { return insertBatchSQL })
+	ins, err := w.stmt(ctx, "insertBatch", func() string { return w.s.dialect.devices.insert })
 	if err != nil {
 		return 0, nil, err
 	}
-	r, err := ins.ExecContext(ctx, w.providerID, w.nowUnix, doc)
+	r, err := ins.ExecContext(ctx, w.providerID, w.nowDevice, doc)
 	if err != nil {
 		return 0, nil, fmt.Errorf("models: insert devices of account %d: %w", w.providerID, err)
 	}
@@ -263,6 +266,40 @@ func (w *deviceWriter) insertBatch(ctx context.Context, doc string, rows []Devic
 	if err := rs.Err(); err != nil {
 		return 0, nil, fmt.Errorf("models: tags of new devices: %w", err)
 	}
+	return n, add, nil
+}
+
+// insertBatchReturning is insertBatch where the INSERT returns the new
+// rows' ids and tag ids (PostgreSQL): no guess about the ids it took,
+// which several writers and the sequence's gaps would make unreliable.
+func (w *deviceWriter) insertBatchReturning(ctx context.Context, doc string) (int64, [][2]int64, error) {
+	ins, err := w.stmt(ctx, "insertBatch", func() string { return w.s.dialect.devices.insert })
+	if err != nil {
+		return 0, nil, err
+	}
+	rs, err := ins.QueryContext(ctx, w.providerID, w.nowDevice, doc)
+	if err != nil {
+		return 0, nil, fmt.Errorf("models: insert devices of account %d: %w", w.providerID, err)
+	}
+	defer rs.Close()
+	var n int64
+	var add [][2]int64
+	for rs.Next() {
+		var id int64
+		var tags string
+		if err := rs.Scan(&id, &tags); err != nil {
+			return 0, nil, fmt.Errorf("models: insert devices of account %d: %w", w.providerID, err)
+		}
+		n++
+		if tags != "" {
+			a, _ := w.diffPairs(id, nil, decodeTagIDs(tags))
+			add = append(add, a...)
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return 0, nil, fmt.Errorf("models: insert devices of account %d: %w", w.providerID, err)
+	}
+	w.countDelta += n
 	return n, add, nil
 }
 

@@ -146,8 +146,10 @@ func (s *Store) writeImportTx(ctx context.Context, providerID int64, first csvBa
 	var readErr error
 	committed := res.UpsertResult
 	err := s.WithTx(ctx, func(tx *Store) error {
-		if err := tx.conn(ctx).Exec(fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)).Error; err != nil {
-			return fmt.Errorf("models: cache size: %w", err)
+		if tx.dialect.importCache {
+			if err := tx.conn(ctx).Exec(fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)).Error; err != nil {
+				return fmt.Errorf("models: cache size: %w", err)
+			}
 		}
 		w := newDeviceWriter(tx, providerID)
 		b, rows := first, 0
@@ -191,9 +193,13 @@ func (s *Store) writeImportTx(ctx context.Context, providerID int64, first csvBa
 	return readErr
 }
 
-// cacheSize reads the write connection's page cache setting.
+// cacheSize reads the write connection's page cache setting (0 where the
+// dialect has none to set).
 func (s *Store) cacheSize(ctx context.Context) (int64, error) {
 	var n int64
+	if !s.dialect.importCache {
+		return 0, nil
+	}
 	if err := s.conn(ctx).Raw(`PRAGMA cache_size`).Scan(&n).Error; err != nil {
 		return 0, fmt.Errorf("models: cache size: %w", err)
 	}
@@ -207,6 +213,9 @@ func (s *Store) restoreCacheSize(ctx context.Context, n int64) {
 	// n is an integer SQLite gave, never input. On failure only memory is
 	// at stake (the connection keeps the larger cache), so it is not
 	// reported over the import's own result.
+	if !s.dialect.importCache {
+		return
+	}
 	_ = s.conn(context.WithoutCancel(ctx)).Exec(fmt.Sprintf(`PRAGMA cache_size = %d`, n)).Error
 }
 

@@ -25,7 +25,7 @@ func (s *Store) clearInvalid(ctx context.Context, providerID int64, cids []strin
 		return fmt.Errorf("models: encode cids: %w", err)
 	}
 	_, err = s.rawExec(ctx, `UPDATE devices SET invalid_at = NULL, invalid_reason = ''
-		WHERE provider_id = ? AND invalid_at IS NOT NULL AND cid IN (SELECT value FROM json_each(?))`, providerID, string(list))
+		WHERE provider_id = ? AND invalid_at IS NOT NULL AND cid IN (SELECT j.value FROM `+s.dialect.eachText("?", "j")+`)`, providerID, string(list))
 	if err != nil {
 		return fmt.Errorf("models: clear invalid marks of account %d: %w", providerID, err)
 	}
@@ -45,7 +45,7 @@ func (s *Store) ClearDeviceInvalid(ctx context.Context, id int64) (Device, error
 // CountInvalidDevices is how many of the account's devices carry the mark.
 func (s *Store) CountInvalidDevices(ctx context.Context, providerID int64) (int64, error) {
 	var n int64
-	err := s.read(ctx).Raw(`SELECT COUNT(*) FROM devices INDEXED BY devices_invalid WHERE provider_id = ? AND invalid_at IS NOT NULL`, providerID).Scan(&n).Error
+	err := s.read(ctx).Raw(`SELECT COUNT(*) FROM devices`+s.dialect.indexedBy("devices_invalid")+` WHERE provider_id = ? AND invalid_at IS NOT NULL`, providerID).Scan(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("models: count invalid devices of account %d: %w", providerID, err)
 	}

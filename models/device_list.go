@@ -84,12 +84,12 @@ func (s *Store) deviceQuery(ctx context.Context, f DeviceFilter, limit int) (fro
 	// the cursor and stops after limit+1 matches; INDEXED BY keeps the
 	// planner from choosing an index that would need a sort of every match
 	// per page. A prefix search instead unions three small index ranges.
-	from = "devices d INDEXED BY devices_cid"
+	from = "devices d" + s.dialect.indexedBy("devices_cid")
 	switch f.Invalid {
 	case InvalidOnly:
 		// Few devices carry a mark: their partial index, in cid order,
 		// holds exactly them, where the cid index would walk them all.
-		from = "devices d INDEXED BY devices_invalid"
+		from = "devices d" + s.dialect.indexedBy("devices_invalid")
 		w.WriteString(" AND d.invalid_at IS NOT NULL")
 	case InvalidExcluded:
 		w.WriteString(" AND d.invalid_at IS NULL")
@@ -109,11 +109,11 @@ func (s *Store) deviceQuery(ctx context.Context, f DeviceFilter, limit int) (fro
 			if err != nil {
 				return "", "", nil, err
 			}
-			from, fromArgs = "json_each(?) m CROSS JOIN devices d ON d.id = m.value", []any{int64List(members)}
+			from, fromArgs = s.dialect.idsThenDevices, []any{int64List(members)}
 		}
 		// Tested on the row either way: the members were read a moment
 		// before the page, and a write may have come in between.
-		w.WriteString(" AND instr(d.tag_ids, ?) > 0")
+		w.WriteString(" AND " + s.dialect.contains("d.tag_ids"))
 		args = append(args, encodeTagIDs([]int64{id}))
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
@@ -139,7 +139,7 @@ func (s *Store) CountMatchingDevices(ctx context.Context, f DeviceFilter, max in
 	if err != nil {
 		return 0, false, err
 	}
-	q := `SELECT COUNT(*) FROM (SELECT 1 FROM ` + from + ` WHERE ` + where + ` LIMIT ?)`
+	q := `SELECT COUNT(*) FROM (SELECT 1 FROM ` + from + ` WHERE ` + where + ` LIMIT ?) AS m`
 	if err := s.read(ctx).Raw(q, append(args, max+1)...).Scan(&n).Error; err != nil {
 		return 0, false, fmt.Errorf("models: count matching devices of account %d: %w", f.ProviderID, err)
 	}

@@ -193,7 +193,7 @@ func (w *deviceWriter) retag(ctx context.Context, cids []string, addIDs, removeI
 		}
 		a, d := w.diffPairs(r.ID, before, after)
 		add, del = append(add, a...), append(del, d...)
-		err := w.s.conn(ctx).Exec(`UPDATE devices SET tag_ids = ?, updated_at = ? WHERE id = ?`, encodeTagIDs(after), w.nowUnix, r.ID).Error
+		err := w.s.conn(ctx).Exec(`UPDATE devices SET tag_ids = ?, updated_at = ? WHERE id = ?`, encodeTagIDs(after), w.nowDevice, r.ID).Error
 		if err != nil {
 			return fmt.Errorf("models: retag device %d: %w", r.ID, err)
 		}
@@ -235,7 +235,7 @@ func (s *Store) SetAlias(ctx context.Context, providerID int64, cids []string, a
 			if len(ids) == 0 {
 				continue
 			}
-			err = tx.conn(ctx).Exec(`UPDATE devices SET alias = ?, updated_at = ? WHERE id IN ? AND alias <> ?`, *in.Alias, tx.now().Unix(), ids, *in.Alias).Error
+			err = tx.conn(ctx).Exec(`UPDATE devices SET alias = ?, updated_at = ? WHERE id IN ? AND alias <> ?`, *in.Alias, tx.dialect.deviceTime(tx.now().Unix()), ids, *in.Alias).Error
 			if err != nil {
 				return fmt.Errorf("models: set alias: %w", err)
 			}

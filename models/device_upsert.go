@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // UpsertResult counts what an upsert did: new devices, changed devices and
@@ -97,19 +95,22 @@ type deviceWriter struct {
 	// nowUnix is now in whole seconds, as device times are stored
 	// (migration 00006).
 	nowUnix int64
+	// nowDevice is now as the dialect writes device times.
+	nowDevice any
 }
 
 func newDeviceWriter(tx *Store, providerID int64) *deviceWriter {
 	w := &deviceWriter{s: tx, providerID: providerID, tagIDs: map[string]int64{}, tagDelta: map[int64]int64{},
 		stmts: map[string]*sql.Stmt{}, now: tx.now()}
 	w.nowUnix = w.now.Unix()
+	w.nowDevice = tx.dialect.deviceTime(w.nowUnix)
 	return w
 }
 
 // pool is the transaction's database/sql handle: the hot path uses raw,
 // parameterized multi-row statements (FACTS.md: ≈2× GORM's batch insert).
-func (w *deviceWriter) pool(ctx context.Context) gorm.ConnPool {
-	return w.s.conn(ctx).Statement.ConnPool
+func (w *deviceWriter) pool(ctx context.Context) rawPool {
+	return rawPool{p: w.s.conn(ctx).Statement.ConnPool, rebind: w.s.dialect.rebind}
 }
 
 // stmt returns the statement for key, preparing it on first use. The
@@ -315,9 +316,9 @@ func (w *deviceWriter) updateRow(ctx context.Context, id int64, d Device, tags [
 	}
 	var last any
 	if d.LastSeenAt != nil {
-		last = d.LastSeenAt.Unix()
+		last = w.s.dialect.deviceTime(d.LastSeenAt.Unix())
 	}
-	if _, err := st.ExecContext(ctx, d.Alias, d.UserID, d.Platform, d.Vendor, d.Region, d.OptedOut, encodeTagIDs(tags), w.nowUnix, last, d.Timezone, encodeAttrs(d.Attributes), id); err != nil {
+	if _, err := st.ExecContext(ctx, d.Alias, d.UserID, d.Platform, d.Vendor, d.Region, d.OptedOut, encodeTagIDs(tags), w.nowDevice, last, d.Timezone, encodeAttrs(d.Attributes), id); err != nil {
 		return fmt.Errorf("models: update device %d: %w", id, err)
 	}
 	return nil
@@ -329,7 +330,7 @@ func (w *deviceWriter) finish(ctx context.Context) error {
 	ctx = rowContext(ctx)
 	if w.countDelta != 0 {
 		_, err := w.pool(ctx).ExecContext(ctx, `INSERT INTO device_counts (provider_id, devices) VALUES (?, ?)
-ON CONFLICT (provider_id) DO UPDATE SET devices = devices + excluded.devices`, w.providerID, w.countDelta)
+ON CONFLICT (provider_id) DO UPDATE SET devices = device_counts.devices + excluded.devices`, w.providerID, w.countDelta)
 		if err != nil {
 			return fmt.Errorf("models: device count of account %d: %w", w.providerID, err)
 		}

@@ -75,7 +75,7 @@ func (w *deviceWriter) createTags(ctx context.Context, names []string) ([]int64,
 	}
 	// The no-op DO UPDATE makes RETURNING report existing tags too.
 	q := `INSERT INTO tags (provider_id, name) VALUES ` + placeholders(len(names), 2) + `
-ON CONFLICT (provider_id, name) DO UPDATE SET devices = devices RETURNING id, name`
+ON CONFLICT (provider_id, name) DO UPDATE SET devices = tags.devices RETURNING id, name`
 	rs, err := w.pool(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("models: tags of account %d: %w", w.providerID, err)

@@ -1,6 +1,14 @@
 package models
 
-import "gorm.io/gorm"
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
 
 // Names GORM's dialectors report (gorm.Dialector.Name).
 const (
@@ -11,7 +19,8 @@ const (
 // sqlDialect holds what differs between the two stores' SQL. NewStore picks
 // one from the database it is given, once; queries take their
 // store-specific text from s.dialect instead of testing the store
-// themselves.
+// themselves. Everything else is written once, in the subset both accept
+// (ON CONFLICT, RETURNING, TRUE/FALSE, ->> on JSON).
 type sqlDialect struct {
 	// name is the GORM dialector's name (dialectSQLite, dialectPostgres).
 	name string
@@ -19,6 +28,46 @@ type sqlDialect struct {
 	// (SQLite): the Store then queues its own write transactions on wmu
 	// rather than in the database's busy handler.
 	serialWrites bool
+	// rebind turns a statement's ? placeholders into the driver's own,
+	// for the statements that go to database/sql directly (GORM rebinds
+	// the ones it runs).
+	rebind func(q string) string
+	// eachText expands a JSON array of strings (the SQL expression arg:
+	// a ? parameter or a column) into rows alias.value, a text; alias.key
+	// orders them.
+	eachText func(arg, alias string) string
+	// eachJSON expands a JSON array into rows alias.value, each read with
+	// ->> (alias.value ->> 0 is an inner array's first element).
+	eachJSON func(arg, alias string) string
+	// jsonAgg aggregates expr into a JSON array text ('[]' for no rows).
+	jsonAgg func(expr string) string
+	// indexedBy is the index hint after a table's alias (SQLite's planner
+	// needs it where PostgreSQL's does not).
+	indexedBy func(index string) string
+	// nocaseEq compares col with a ? parameter, ignoring ASCII case.
+	nocaseEq func(col string) string
+	// contains tests whether text has a ? parameter as a substring.
+	contains func(text string) string
+	// jsonText reads the text at path (a ? parameter, "$.name" syntax)
+	// of the JSON document expr.
+	jsonText func(expr string) string
+	// deviceTime is how device times are written: SQLite stores whole
+	// Unix seconds in them (migration 00006), PostgreSQL a timestamptz.
+	deviceTime func(unix int64) any
+	// idsThenDevices is a FROM clause joining a JSON array of device ids
+	// (a ? parameter) to devices d, the ids driving the join.
+	idsThenDevices string
+	// unplanned is the condition on campaigns that matches the partial
+	// index campaigns_unplanned.
+	unplanned string
+	// jsonObject is the function building a JSON object from key, value
+	// pairs (its values need a type: CAST a ? parameter).
+	jsonObject string
+	// devices holds the device batch statements (device_batch.go).
+	devices deviceSQL
+	// importCache is true when an import may enlarge the connection's
+	// page cache (SQLite's PRAGMA cache_size).
+	importCache bool
 }
 
 func dialectFor(db *gorm.DB) sqlDialect {
@@ -29,9 +78,127 @@ func dialectFor(db *gorm.DB) sqlDialect {
 }
 
 func sqliteDialect() sqlDialect {
-	return sqlDialect{name: dialectSQLite, serialWrites: true}
+	return sqlDialect{
+		name:         dialectSQLite,
+		serialWrites: true,
+		rebind:       func(q string) string { return q },
+		eachText:     func(arg, alias string) string { return "json_each(" + arg + ") AS " + alias },
+		eachJSON:     func(arg, alias string) string { return "json_each(" + arg + ") AS " + alias },
+		jsonAgg:      func(expr string) string { return "json_group_array(" + expr + ")" },
+		indexedBy:    func(index string) string { return " INDEXED BY " + index },
+		nocaseEq:     func(col string) string { return col + " = ? COLLATE NOCASE" },
+		contains:     func(text string) string { return "instr(" + text + ", ?) > 0" },
+		jsonText:     func(expr string) string { return "json_extract(" + expr + ", ?)" },
+		deviceTime:   func(unix int64) any { return unix },
+		unplanned:    "planned = 0",
+		// CROSS JOIN fixes SQLite's loop order: the ids outside.
+		idsThenDevices: "json_each(?) m CROSS JOIN devices d ON d.id = m.value",
+		importCache:    true,
+		jsonObject:     "json_object",
+		devices:        deviceSQL{classify: classifySQL, insert: insertBatchSQL},
+	}
 }
 
 func postgresDialect() sqlDialect {
-	return sqlDialect{name: dialectPostgres}
+	return sqlDialect{
+		name:   dialectPostgres,
+		rebind: rebindDollar,
+		eachText: func(arg, alias string) string {
+			return "jsonb_array_elements_text(" + pgJSONB(arg) + ") WITH ORDINALITY AS " + alias + "(value, key)"
+		},
+		eachJSON: func(arg, alias string) string {
+			return "jsonb_array_elements(" + pgJSONB(arg) + ") WITH ORDINALITY AS " + alias + "(value, key)"
+		},
+		jsonAgg:   func(expr string) string { return "coalesce(json_agg(" + expr + "), '[]'::json)" },
+		indexedBy: func(string) string { return "" },
+		nocaseEq:  func(col string) string { return "lower(" + col + ") = lower(?)" },
+		contains:  func(text string) string { return "strpos(" + text + ", ?) > 0" },
+		// A "$.a.b" path becomes the text[] {a,b} #>> takes.
+		jsonText: func(expr string) string {
+			return "(" + pgJSONB(expr) + " #>> string_to_array(substr(?, 3), '.'))"
+		},
+		deviceTime:     func(unix int64) any { return time.Unix(unix, 0).UTC() },
+		unplanned:      "NOT planned",
+		jsonObject:     "json_build_object",
+		devices:        deviceSQL{classify: pgClassifySQL, insert: pgInsertBatchSQL, insertReturns: true},
+		idsThenDevices: "jsonb_array_elements_text((?)::jsonb) AS m(value) JOIN devices d ON d.id = m.value::bigint",
+	}
+}
+
+// deviceSQL is a dialect's device batch statements.
+type deviceSQL struct {
+	classify, insert string
+	// insertReturns is true when insert returns the new rows' id and
+	// tag_ids (insertBatchReturning reads them).
+	insertReturns bool
+}
+
+// pgJSONB is arg as jsonb: a parameter is cast, a column is cast too (the
+// documents are TEXT or JSON columns).
+func pgJSONB(arg string) string { return "(" + arg + ")::jsonb" }
+
+// rebindDollar numbers a statement's placeholders for PostgreSQL: each ?
+// becomes the next $n, and ?N (SQLite's numbered form) becomes $N.
+// Question marks inside quoted strings and identifiers are left alone.
+func rebindDollar(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+			b.WriteByte(c)
+		case c == '\'' || c == '"':
+			quote = c
+			b.WriteByte(c)
+		case c == '?':
+			j := i + 1
+			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+				j++
+			}
+			b.WriteByte('$')
+			if j > i+1 {
+				b.WriteString(q[i+1 : j])
+				i = j - 1
+			} else {
+				n++
+				b.WriteString(strconv.Itoa(n))
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// rawPool is a database/sql handle (the pool, or the transaction) whose
+// statements are rebound for the dialect: the hot paths go to
+// database/sql directly, past GORM's statement builder.
+type rawPool struct {
+	p      gorm.ConnPool
+	rebind func(string) string
+}
+
+func (r rawPool) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
+	return r.p.PrepareContext(ctx, r.rebind(q))
+}
+
+func (r rawPool) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return r.p.ExecContext(ctx, r.rebind(q), args...)
+}
+
+func (r rawPool) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return r.p.QueryContext(ctx, r.rebind(q), args...)
+}
+
+func (r rawPool) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return r.p.QueryRowContext(ctx, r.rebind(q), args...)
 }

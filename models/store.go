@@ -83,3 +83,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
 }
 
 func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// raw is the store's connection pool or transaction for database/sql
+// statements, with the dialect's placeholders.
+func (s *Store) raw() rawPool { return rawPool{p: s.db.Statement.ConnPool, rebind: s.dialect.rebind} }

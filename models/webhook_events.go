@@ -111,7 +111,7 @@ func (s *Store) EmitWebhook(ctx context.Context, typ string, data map[string]any
 		return err
 	}
 	_, err = s.rawExec(ctx, `INSERT INTO webhook_outbox (endpoint_id, event_id, type, body, next_attempt_ms, created_at, updated_at)
-		SELECT id, ?, ?, ?, ?, ?, ? FROM webhook_endpoints WHERE disabled = 0 AND events & ? <> 0`,
+		SELECT id, ?, ?, ?, ?, ?, ? FROM webhook_endpoints WHERE disabled = FALSE AND events & ? <> 0`,
 		body.ID, typ, string(raw), now.UnixMilli(), now, now, bit)
 	if err != nil {
 		return fmt.Errorf("models: emit webhook %s: %w", typ, err)
@@ -146,12 +146,12 @@ func (s *Store) emitDevicesInvalid(ctx context.Context, campaignID int64, invali
 	at := now.UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano)
 	_, err = s.rawExec(ctx, `WITH ev AS (
 			SELECT ? || '-' || j.key AS id, j.value ->> 0 AS cid, j.value ->> 1 AS reason, c.provider_id
-			FROM campaigns c JOIN json_each(?) AS j JOIN devices d ON d.provider_id = c.provider_id AND d.cid = j.value ->> 0
-			WHERE c.id = ? AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE disabled = 0 AND events & ? <> 0))
+			FROM campaigns c, `+s.dialect.eachJSON("?", "j")+`, devices d
+			WHERE d.provider_id = c.provider_id AND d.cid = j.value ->> 0 AND c.id = ? AND EXISTS (SELECT 1 FROM webhook_endpoints WHERE disabled = FALSE AND events & ? <> 0))
 		INSERT INTO webhook_outbox (endpoint_id, event_id, type, body, next_attempt_ms, created_at, updated_at)
-		SELECT e.id, ev.id, ?, json_object('id', ev.id, 'type', ?, 'created_at', ?,
-			'data', json_object('provider_id', ev.provider_id, 'campaign_id', ?, 'cid', ev.cid, 'reason', ev.reason)), ?, ?, ?
-		FROM ev JOIN webhook_endpoints e ON e.disabled = 0 AND e.events & ? <> 0`,
+		SELECT e.id, ev.id, ?, `+s.dialect.jsonObject+`('id', ev.id, 'type', CAST(? AS TEXT), 'created_at', CAST(? AS TEXT),
+			'data', `+s.dialect.jsonObject+`('provider_id', ev.provider_id, 'campaign_id', CAST(? AS BIGINT), 'cid', ev.cid, 'reason', ev.reason)), ?, ?, ?
+		FROM ev JOIN webhook_endpoints e ON e.disabled = FALSE AND e.events & ? <> 0`,
 		stem.ID, invalid, campaignID, bit, EventDeviceInvalid, EventDeviceInvalid, at, campaignID, now.UnixMilli(), now, now, bit)
 	if err != nil {
 		return fmt.Errorf("models: emit device.invalid for campaign %d: %w", campaignID, err)

@@ -81,7 +81,7 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, q WebhookClaim) ([]W
 	// The worker asks every second: a read on the read pool answers "none
 	// due" without taking the single writer from the engine.
 	var due int64
-	err := s.read(ctx).Raw(`SELECT count(*) FROM (SELECT 1 FROM webhook_outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id AND e.disabled = 0
+	err := s.read(ctx).Raw(`SELECT count(*) FROM (SELECT 1 FROM webhook_outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id AND e.disabled = FALSE
 		WHERE o.state = 'pending' AND o.next_attempt_ms <= ? LIMIT 1)`, s.now().UnixMilli()).Scan(&due).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: due webhook deliveries: %w", err)
@@ -97,7 +97,7 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, q WebhookClaim) ([]W
 		if len(full) == 0 {
 			full = []int64{0} // NOT IN () is not SQL; no endpoint has id 0
 		}
-		err := tx.conn(ctx).Raw(`SELECT o.* FROM webhook_outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id AND e.disabled = 0
+		err := tx.conn(ctx).Raw(`SELECT o.* FROM webhook_outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id AND e.disabled = FALSE
 			WHERE o.state = 'pending' AND o.next_attempt_ms <= ? AND o.endpoint_id NOT IN ? ORDER BY o.next_attempt_ms, o.id LIMIT ?`,
 			now.UnixMilli(), full, q.Limit).Scan(&cand).Error
 		if err != nil {

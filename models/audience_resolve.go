@@ -30,10 +30,10 @@ type resolved struct {
 // only validates (tag ids are looked up by account at query time).
 func (s *Store) resolveAudience(ctx context.Context, providerID int64, a *Audience) (resolved, error) {
 	v := &ValidationError{}
-	r := resolved{expr: &sqlExpr{}}
+	r := resolved{expr: &sqlExpr{d: &s.dialect}}
 	switch a.Kind {
 	case "all":
-		r.expr.sb.WriteString("1")
+		r.expr.sb.WriteString("TRUE")
 	case "alias", "cid":
 		if st := a.Stored; st != nil && st.Campaign != 0 && len(a.Values) == 0 {
 			// A stored list (validated when stored) is matched in SQL

@@ -14,7 +14,7 @@ func (s *Store) ReleaseBatch(ctx context.Context, b Batch) error {
 	defer s.lockWrite()()
 	// A batch given back before its first request was never sent: its
 	// de-duplication window has not started.
-	_, err := s.rawExec(ctx, `UPDATE batches SET lease_owner = '', lease_expires_at = NULL, attempts = max(attempts - 1, 0), updated_at = ?,
+	_, err := s.rawExec(ctx, `UPDATE batches SET lease_owner = '', lease_expires_at = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = ?,
 		first_attempt_at = CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_at END
 		WHERE id = ? AND status = 'pending' AND lease_owner = ?`, s.now(), b.ID, b.LeaseOwner)
 	if err != nil {

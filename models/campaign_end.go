@@ -97,7 +97,7 @@ func (s *Store) finishIfDone(ctx context.Context, campaignID int64) (Campaign, e
 		return s.transitionLoaded(ctx, c, StatusCompleted, "engine", "")
 	}
 	var batches, done int64
-	err = s.conn(ctx).Raw(`SELECT count(*), coalesce(sum(status = 'done'), 0) FROM batches WHERE campaign_id = ?`, campaignID).Row().Scan(&batches, &done)
+	err = s.conn(ctx).Raw(`SELECT count(*), count(*) FILTER (WHERE status = 'done') FROM batches WHERE campaign_id = ?`, campaignID).Row().Scan(&batches, &done)
 	if err != nil {
 		return c, fmt.Errorf("models: batches of campaign %d: %w", campaignID, err)
 	}

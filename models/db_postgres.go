@@ -68,7 +68,7 @@ func openPostgres(ctx context.Context, dsn string, conns int) (*gorm.DB, error) 
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	db, err := gorm.Open(postgres.New(postgres.Config{Conn: pool}), &gorm.Config{
 		Logger:                 logger.Discard,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+		NowFunc:                pgNow,
 		SkipDefaultTransaction: true,
 		TranslateError:         true,
 	})

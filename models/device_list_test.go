@@ -189,9 +189,13 @@ func TestDeviceTimesAreWholeSeconds(t *testing.T) {
 		t.Fatalf("later last_seen_at: %+v %v", res, err)
 	}
 	var text int
-	if err := s.DB().Raw(`SELECT count(*) FROM devices WHERE typeof(created_at) <> 'integer' OR typeof(updated_at) <> 'integer'
+	// SQLite stores device times as whole Unix seconds (PostgreSQL as
+	// timestamptz, whole seconds too: checked below through the API).
+	if s.dialect.name == dialectSQLite {
+		if err := s.DB().Raw(`SELECT count(*) FROM devices WHERE typeof(created_at) <> 'integer' OR typeof(updated_at) <> 'integer'
 		OR typeof(coalesce(last_seen_at, 0)) <> 'integer'`).Scan(&text).Error; err != nil || text != 0 {
-		t.Errorf("%d devices with non-integer times (%v)", text, err)
+			t.Errorf("%d devices with non-integer times (%v)", text, err)
+		}
 	}
 	d, err := s.DeviceByCID(ctx, acct.ID, "c1")
 	if err != nil {

@@ -48,9 +48,22 @@ type sqlDialect struct {
 	nocaseEq func(col string) string
 	// contains tests whether text has a ? parameter as a substring.
 	contains func(text string) string
-	// jsonText reads the text at path (a ? parameter, "$.name" syntax)
-	// of the JSON document expr.
-	jsonText func(expr string) string
+	// jsonText reads the text at a path (a ? parameter, made by
+	// attrPath) of the JSON document expr; jsonHas tests that the path is
+	// there (with any value, null included).
+	jsonText, jsonHas func(expr string) string
+	// attrPath is the path parameter of an attribute name (validated to
+	// [A-Za-z0-9_]).
+	attrPath func(name string) string
+	// attrNumber reads %[1]s (a jsonText) as a number, NULL when it is
+	// not a JSON number's text.
+	attrNumber string
+	// deviceTagSet expands devices d's tag_ids ("|3|17|") into rows
+	// t.value, comparable with eachText's values.
+	deviceTagSet string
+	// firstAudienceValue is a campaign_audiences a's first value (a
+	// segment audience's id).
+	firstAudienceValue string
 	// deviceTime is how device times are written: SQLite stores whole
 	// Unix seconds in them (migration 00006), PostgreSQL a timestamptz.
 	deviceTime func(unix int64) any
@@ -63,8 +76,13 @@ type sqlDialect struct {
 	// jsonObject is the function building a JSON object from key, value
 	// pairs (its values need a type: CAST a ? parameter).
 	jsonObject string
+	// tagBlocks holds the tag block statements (tag_blocks.go).
+	tagBlocks tagBlockSQL
 	// devices holds the device batch statements (device_batch.go).
 	devices deviceSQL
+	// now is the store's clock: UTC, at the precision the database keeps
+	// times (PostgreSQL: microseconds), so a time written reads back equal.
+	now func() time.Time
 	// importCache is true when an import may enlarge the connection's
 	// page cache (SQLite's PRAGMA cache_size).
 	importCache bool
@@ -89,12 +107,20 @@ func sqliteDialect() sqlDialect {
 		nocaseEq:     func(col string) string { return col + " = ? COLLATE NOCASE" },
 		contains:     func(text string) string { return "instr(" + text + ", ?) > 0" },
 		jsonText:     func(expr string) string { return "json_extract(" + expr + ", ?)" },
-		deviceTime:   func(unix int64) any { return unix },
-		unplanned:    "planned = 0",
+		jsonHas:      func(expr string) string { return "json_type(" + expr + ", ?) IS NOT NULL" },
+		attrPath:     func(name string) string { return `$."` + name + `"` },
+		attrNumber:   attrNumber,
+		// The device's tag_ids as a JSON array, for json_each.
+		deviceTagSet:       `json_each('[' || replace(trim(d.tag_ids, '|'), '|', ',') || ']') AS t`,
+		firstAudienceValue: `json_extract(a.audience, '$.values[0]')`,
+		deviceTime:         func(unix int64) any { return unix },
+		unplanned:          "planned = 0",
 		// CROSS JOIN fixes SQLite's loop order: the ids outside.
 		idsThenDevices: "json_each(?) m CROSS JOIN devices d ON d.id = m.value",
 		importCache:    true,
+		now:            func() time.Time { return time.Now().UTC() },
 		jsonObject:     "json_object",
+		tagBlocks:      tagBlockSQL{gone: sqliteBlocksGone, put: sqliteBlocksPut, get: sqliteBlocksGet},
 		devices:        deviceSQL{classify: classifySQL, insert: insertBatchSQL},
 	}
 }
@@ -113,15 +139,20 @@ func postgresDialect() sqlDialect {
 		indexedBy: func(string) string { return "" },
 		nocaseEq:  func(col string) string { return "lower(" + col + ") = lower(?)" },
 		contains:  func(text string) string { return "strpos(" + text + ", ?) > 0" },
-		// A "$.a.b" path becomes the text[] {a,b} #>> takes.
-		jsonText: func(expr string) string {
-			return "(" + pgJSONB(expr) + " #>> string_to_array(substr(?, 3), '.'))"
-		},
-		deviceTime:     func(unix int64) any { return time.Unix(unix, 0).UTC() },
-		unplanned:      "NOT planned",
-		jsonObject:     "json_build_object",
-		devices:        deviceSQL{classify: pgClassifySQL, insert: pgInsertBatchSQL, insertReturns: true},
-		idsThenDevices: "jsonb_array_elements_text((?)::jsonb) AS m(value) JOIN devices d ON d.id = m.value::bigint",
+		// A path is a text[] literal ({name}); CAST types the parameter.
+		jsonText:           func(expr string) string { return "(" + pgJSONB(expr) + " #>> CAST(? AS TEXT[]))" },
+		jsonHas:            func(expr string) string { return "(" + pgJSONB(expr) + " #> CAST(? AS TEXT[])) IS NOT NULL" },
+		attrPath:           func(name string) string { return "{" + name + "}" },
+		attrNumber:         pgAttrNumber,
+		deviceTagSet:       `unnest(string_to_array(trim(d.tag_ids, '|'), '|')) AS t(value)`,
+		firstAudienceValue: `(a.audience::jsonb #>> '{values,0}')`,
+		deviceTime:         func(unix int64) any { return time.Unix(unix, 0).UTC() },
+		unplanned:          "NOT planned",
+		jsonObject:         "json_build_object",
+		now:                pgNow,
+		tagBlocks:          tagBlockSQL{gone: pgBlocksGone, put: pgBlocksPut, get: pgBlocksGet},
+		devices:            deviceSQL{classify: pgClassifySQL, insert: pgInsertBatchSQL, insertReturns: true},
+		idsThenDevices:     "jsonb_array_elements_text((?)::jsonb) AS m(value) JOIN devices d ON d.id = m.value::bigint",
 	}
 }
 
@@ -132,6 +163,9 @@ type deviceSQL struct {
 	// tag_ids (insertBatchReturning reads them).
 	insertReturns bool
 }
+
+// pgNow is the time in UTC, in PostgreSQL's microseconds.
+func pgNow() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // pgJSONB is arg as jsonb: a parameter is cast, a column is cast too (the
 // documents are TEXT or JSON columns).

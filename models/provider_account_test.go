@@ -202,8 +202,8 @@ func TestAnyKindStored(t *testing.T) {
 		t.Fatalf("new kind refused: %v", err)
 	}
 	err := s.db.WithContext(ctx).Exec(`INSERT INTO provider_accounts (name, kind, credentials, created_at, updated_at)
-		VALUES ('Y', 'Bad Kind', x'00', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`).Error
-	if err == nil || !strings.Contains(err.Error(), "CHECK") {
+		VALUES ('Y', 'Bad Kind', ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`, []byte{0}).Error
+	if err == nil || !strings.Contains(strings.ToUpper(err.Error()), "CHECK") {
 		t.Fatalf("a kind that is no name was stored: %v", err)
 	}
 }

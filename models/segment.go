@@ -127,7 +127,7 @@ func (s *Store) DeleteSegment(ctx context.Context, id int64) error {
 		var n int64
 		err := tx.conn(ctx).Raw(`SELECT COUNT(*) FROM campaigns c JOIN campaign_audiences a ON a.campaign_id = c.id
 WHERE c.status IN ('draft', 'scheduled', 'sending', 'paused') AND c.audience_kind = 'segment'
-  AND json_extract(a.audience, '$.values[0]') = ?`, fmt.Sprint(id)).Scan(&n).Error
+  AND `+tx.dialect.firstAudienceValue+` = ?`, fmt.Sprint(id)).Scan(&n).Error
 		if err != nil {
 			return fmt.Errorf("models: segment %d in use: %w", id, err)
 		}

@@ -263,6 +263,8 @@ var treeColumns = map[string]string{"platform": "d.platform", "vendor": "d.vendo
 type sqlExpr struct {
 	sb   strings.Builder
 	args []any
+	// d is the store's dialect, for the forms that differ.
+	d *sqlDialect
 }
 
 // compile writes a validated tree as a boolean SQL expression over the
@@ -283,7 +285,7 @@ func (n Node) compile(e *sqlExpr, tags map[string]int64) {
 		e.sb.WriteByte(')')
 	case "not":
 		if len(n.Items) != 1 {
-			e.sb.WriteString("0") // unreachable for a validated tree
+			e.sb.WriteString("FALSE") // unreachable for a validated tree
 			return
 		}
 		e.sb.WriteString("NOT ")
@@ -305,7 +307,7 @@ func (n Node) compileCondition(e *sqlExpr, tags map[string]int64) {
 	col, ok := treeColumns[n.Field]
 	op, okOp := map[string]string{"in": " IN (", "not_in": " NOT IN ("}[n.Op]
 	if !ok || !okOp || len(n.Values) == 0 {
-		e.sb.WriteString("0") // unreachable for a validated tree
+		e.sb.WriteString("FALSE") // unreachable for a validated tree
 		return
 	}
 	e.sb.WriteString(col + op + placeholders(len(n.Values), 1) + ")")
@@ -323,9 +325,6 @@ func (n Node) compileCondition(e *sqlExpr, tags map[string]int64) {
 // took seconds over 10,000 devices).
 const tagInstrMax = 3
 
-// deviceTagSet is the device's tag_ids as a JSON array, for json_each.
-const deviceTagSet = `json_each('[' || replace(trim(d.tag_ids, '|'), '|', ',') || ']')`
-
 // compileTag writes a tag condition over the resolved ids. A tag no
 // device of the account carries matches nobody, so "not in" it holds for
 // every device and "all" with it for none.
@@ -341,14 +340,14 @@ func (n Node) compileTag(e *sqlExpr, tags map[string]int64) {
 	case n.Op == "not_in":
 		neg = "NOT "
 	case n.Op == "all" && len(ids) < len(n.Values):
-		e.sb.WriteString("0")
+		e.sb.WriteString("FALSE")
 		return
 	case n.Op != "in" && n.Op != "all":
-		e.sb.WriteString("0") // unreachable for a validated tree
+		e.sb.WriteString("FALSE") // unreachable for a validated tree
 		return
 	}
 	if len(ids) == 0 {
-		e.sb.WriteString(map[string]string{"": "0", "NOT ": "1"}[neg])
+		e.sb.WriteString(map[string]string{"": "FALSE", "NOT ": "TRUE"}[neg])
 		return
 	}
 	if len(ids) <= tagInstrMax {
@@ -361,7 +360,7 @@ func (n Node) compileTag(e *sqlExpr, tags map[string]int64) {
 			if i > 0 {
 				e.sb.WriteString(join)
 			}
-			e.sb.WriteString("instr(d.tag_ids, ?) > 0")
+			e.sb.WriteString(e.d.contains("d.tag_ids"))
 			e.args = append(e.args, "|"+strconv.FormatInt(id, 10)+"|")
 		}
 		e.sb.WriteString(")")
@@ -369,15 +368,16 @@ func (n Node) compileTag(e *sqlExpr, tags map[string]int64) {
 	}
 	set, err := json.Marshal(ids)
 	if err != nil {
-		e.sb.WriteString("0") // unreachable: a list of integers always marshals
+		e.sb.WriteString("FALSE") // unreachable: a list of integers always marshals
 		return
 	}
+	in := " WHERE t.value IN (SELECT s.value FROM " + e.d.eachText("?", "s") + ")"
 	if n.Op == "all" {
-		e.sb.WriteString("(SELECT count(*) FROM " + deviceTagSet + " t WHERE t.value IN (SELECT value FROM json_each(?))) = ?")
+		e.sb.WriteString("(SELECT count(*) FROM " + e.d.deviceTagSet + in + ") = ?")
 		e.args = append(e.args, string(set), len(ids))
 		return
 	}
-	e.sb.WriteString(neg + "EXISTS (SELECT 1 FROM " + deviceTagSet + " t WHERE t.value IN (SELECT value FROM json_each(?)))")
+	e.sb.WriteString(neg + "EXISTS (SELECT 1 FROM " + e.d.deviceTagSet + in + ")")
 	e.args = append(e.args, string(set))
 }
 

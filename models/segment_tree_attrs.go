@@ -83,18 +83,23 @@ func (n *Node) validateAttrCondition(v *ValidationError, path, name string, b *t
 // attrNumber is the attribute's value as a number, or NULL when it does
 // not read as a JSON number: SQLite would otherwise take "abc" as 0 and
 // "12abc" as 12. json_type only runs on valid JSON (it raises an error
-// otherwise), hence the nested CASE rather than AND.
+// otherwise), hence the nested CASE rather than AND. %[1]s is the value,
+// which binds the path each time.
 const attrNumber = `CASE WHEN json_valid(%[1]s) THEN CASE WHEN json_type(%[1]s) IN ('integer', 'real') THEN %[1]s + 0 END END`
+
+// pgAttrNumber is attrNumber for PostgreSQL: a JSON number's syntax
+// (written without ?, which would read as a placeholder), then a cast.
+const pgAttrNumber = `CASE WHEN %[1]s ~ '^-{0,1}(0|[1-9][0-9]*)([.][0-9]+){0,1}([eE][-+]{0,1}[0-9]+){0,1}$' THEN (%[1]s)::float8 END`
 
 // compileAttr writes an attribute condition. The JSON path is bound, not
 // spliced; the name is validated to [A-Za-z0-9_] and quoted in the path so
 // a name of digits stays a key.
 func (n Node) compileAttr(e *sqlExpr, name string) {
-	path := `$."` + name + `"`
-	val := "json_extract(d.attributes, ?)"
+	path := e.d.attrPath(name)
+	val := e.d.jsonText("d.attributes")
 	switch {
 	case n.Op == "exists":
-		e.sb.WriteString("json_type(d.attributes, ?) IS NOT NULL")
+		e.sb.WriteString(e.d.jsonHas("d.attributes"))
 		e.args = append(e.args, path)
 	case n.Op == "in" && len(n.Values) > 0:
 		e.sb.WriteString(val + " IN (" + placeholders(len(n.Values), 1) + ")")
@@ -103,7 +108,7 @@ func (n Node) compileAttr(e *sqlExpr, name string) {
 			e.args = append(e.args, x)
 		}
 	case n.Op == "not_in" && len(n.Values) > 0:
-		e.sb.WriteString("coalesce(" + val + " NOT IN (" + placeholders(len(n.Values), 1) + "), 1)")
+		e.sb.WriteString("coalesce(" + val + " NOT IN (" + placeholders(len(n.Values), 1) + "), TRUE)")
 		e.args = append(e.args, path)
 		for _, x := range n.Values {
 			e.args = append(e.args, x)
@@ -111,12 +116,16 @@ func (n Node) compileAttr(e *sqlExpr, name string) {
 	case attrNumOps[n.Op] != "" && len(n.Values) == 1:
 		f, err := strconv.ParseFloat(n.Values[0], 64)
 		if err != nil {
-			e.sb.WriteString("0") // unreachable for a validated tree
+			e.sb.WriteString("FALSE") // unreachable for a validated tree
 			return
 		}
-		e.sb.WriteString("(" + strings.ReplaceAll(attrNumber, "%[1]s", val) + ")" + attrNumOps[n.Op] + "?")
-		e.args = append(e.args, path, path, path, f)
+		num := strings.ReplaceAll(e.d.attrNumber, "%[1]s", val)
+		e.sb.WriteString("(" + num + ")" + attrNumOps[n.Op] + "?")
+		for range strings.Count(e.d.attrNumber, "%[1]s") {
+			e.args = append(e.args, path)
+		}
+		e.args = append(e.args, f)
 	default:
-		e.sb.WriteString("0") // unreachable for a validated tree
+		e.sb.WriteString("FALSE") // unreachable for a validated tree
 	}
 }

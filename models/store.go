@@ -33,7 +33,8 @@ type Store struct {
 
 // NewStore wraps an open database. sealer encrypts provider credentials.
 func NewStore(db *gorm.DB, sealer *Sealer) *Store {
-	return &Store{db: db, rdb: db, sealer: sealer, now: func() time.Time { return time.Now().UTC() }, wmu: &sync.Mutex{}, dialect: dialectFor(db)}
+	d := dialectFor(db)
+	return &Store{db: db, rdb: db, sealer: sealer, now: d.now, wmu: &sync.Mutex{}, dialect: d}
 }
 
 // WithReader makes heavy reads use a separate read pool (OpenReader).

@@ -150,9 +150,8 @@ func (w *deviceWriter) applyTagPairs(ctx context.Context, add, del [][2]int64) e
 		key, sql string
 		doc      []byte
 	}{
-		{"blocksGone", `DELETE FROM tag_blocks WHERE (tag_id, block) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))`, gone},
-		{"blocksPut", `INSERT INTO tag_blocks (tag_id, block, bits) SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each(?) WHERE true
-ON CONFLICT (tag_id, block) DO UPDATE SET bits = excluded.bits`, put},
+		{"blocksGone", w.s.dialect.tagBlocks.gone, gone},
+		{"blocksPut", w.s.dialect.tagBlocks.put, put},
 	} {
 		if len(q.doc) == 1 {
 			continue
@@ -170,6 +169,30 @@ ON CONFLICT (tag_id, block) DO UPDATE SET bits = excluded.bits`, put},
 	return nil
 }
 
+// tagBlockSQL is a dialect's statements over tag_blocks, each taking one
+// JSON array of [tag, block] (put: [tag, block, hex bits]) rows.
+type tagBlockSQL struct{ gone, put, get string }
+
+// SQLite reads the keys as integers straight from JSON; "WHERE true" keeps
+// ON CONFLICT from parsing as a join constraint.
+const (
+	sqliteBlocksGone = `DELETE FROM tag_blocks WHERE (tag_id, block) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))`
+	sqliteBlocksPut  = `INSERT INTO tag_blocks (tag_id, block, bits) SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each(?) WHERE true
+ON CONFLICT (tag_id, block) DO UPDATE SET bits = excluded.bits`
+	sqliteBlocksGet = `SELECT tag_id, block, bits FROM tag_blocks WHERE (tag_id, block) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))`
+)
+
+// PostgreSQL's ->> gives text: the keys are cast, the bits decoded.
+const (
+	pgBlocksGone = `DELETE FROM tag_blocks WHERE (tag_id, block) IN
+(SELECT (j.value ->> 0)::bigint, (j.value ->> 1)::bigint FROM jsonb_array_elements((?)::jsonb) AS j(value))`
+	pgBlocksPut = `INSERT INTO tag_blocks (tag_id, block, bits)
+SELECT (j.value ->> 0)::bigint, (j.value ->> 1)::bigint, decode(j.value ->> 2, 'hex') FROM jsonb_array_elements((?)::jsonb) AS j(value)
+ON CONFLICT (tag_id, block) DO UPDATE SET bits = excluded.bits`
+	pgBlocksGet = `SELECT tag_id, block, bits FROM tag_blocks WHERE (tag_id, block) IN
+(SELECT (j.value ->> 0)::bigint, (j.value ->> 1)::bigint FROM jsonb_array_elements((?)::jsonb) AS j(value))`
+)
+
 // appendBlockKey appends `[tag,block],`.
 func appendBlockKey(b []byte, k tagBlockKey) []byte {
 	return append(appendBlockKeyOpen(b, k), "],"...)
@@ -185,9 +208,7 @@ func appendBlockKeyOpen(b []byte, k tagBlockKey) []byte {
 
 // loadTagBlocks reads the stored blocks among keys (sorted) into blocks.
 func (w *deviceWriter) loadTagBlocks(ctx context.Context, keys []tagBlockKey, blocks map[tagBlockKey]*tagBlock) error {
-	st, err := w.stmt(ctx, "blocksGet", func() string {
-		return `SELECT tag_id, block, bits FROM tag_blocks WHERE (tag_id, block) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))`
-	})
+	st, err := w.stmt(ctx, "blocksGet", func() string { return w.s.dialect.tagBlocks.get })
 	if err != nil {
 		return err
 	}

@@ -16,11 +16,19 @@ func TestTagBlocksLargeIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A device at id 2^40 makes the next ones 2^40+1, 2^40+2, …
-	if err := s.DB().Exec(`INSERT INTO devices (id, provider_id, cid, created_at, updated_at) VALUES (?, ?, 'd0', 0, 0)`, int64(1)<<40, acct.ID).Error; err != nil {
+	epoch := s.dialect.deviceTime(0)
+	if err := s.DB().Exec(`INSERT INTO devices (id, provider_id, cid, created_at, updated_at) VALUES (?, ?, 'd0', ?, ?)`, int64(1)<<40, acct.ID, epoch, epoch).Error; err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DB().Exec(`INSERT INTO device_counts (provider_id, devices) VALUES (?, 1)`, acct.ID).Error; err != nil {
 		t.Fatal(err)
+	}
+	if s.dialect.name == dialectPostgres {
+		// An identity column's sequence does not follow an explicit id,
+		// as SQLite's rowid does.
+		if err := s.DB().Exec(`SELECT setval(pg_get_serial_sequence('devices', 'id'), ?)`, int64(1)<<40).Error; err != nil {
+			t.Fatal(err)
+		}
 	}
 	tags := func(v ...string) *[]string { return &v }
 	in := []DeviceInput{{CID: "d1", Tags: tags("big", "small")}, {CID: "d2", Tags: tags("small")}, {CID: "d3", Tags: tags("big")}}

@@ -82,7 +82,7 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, q WebhookClaim) ([]W
 	// due" without taking the single writer from the engine.
 	var due int64
 	err := s.read(ctx).Raw(`SELECT count(*) FROM (SELECT 1 FROM webhook_outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id AND e.disabled = FALSE
-		WHERE o.state = 'pending' AND o.next_attempt_ms <= ? LIMIT 1)`, s.now().UnixMilli()).Scan(&due).Error
+		WHERE o.state = 'pending' AND o.next_attempt_ms <= ? LIMIT 1) AS due`, s.now().UnixMilli()).Scan(&due).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: due webhook deliveries: %w", err)
 	}
@@ -190,7 +190,7 @@ func (s *Store) PruneWebhookLog(ctx context.Context, keep int) (int64, error) {
 	defer s.lockWrite()()
 	res, err := s.rawExec(ctx, `DELETE FROM webhook_outbox WHERE id IN (
 		SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY id DESC) AS rn
-			FROM webhook_outbox WHERE state <> 'pending') WHERE rn > ?)`, keep)
+			FROM webhook_outbox WHERE state <> 'pending') AS ranked WHERE rn > ?)`, keep)
 	if err != nil {
 		return 0, fmt.Errorf("models: prune webhook log: %w", err)
 	}

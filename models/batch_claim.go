@@ -60,7 +60,12 @@ type offer struct {
 // batches it can send soon: a batch it cannot send stays free for others
 // instead of waiting leased behind a pacer.
 func (s *Store) ClaimAdmitted(ctx context.Context, owner string, lease time.Duration, lastCampaign int64, n int, admit AdmitFunc) ([]Batch, error) {
-	defer s.lockWrite()()
+	// The lease UPDATE checks again that each chosen batch is due and
+	// free, so claims need no lock of their own for correctness: on
+	// SQLite the write lock only queues them behind the other writers;
+	// on PostgreSQL a claim racing another (in this process or another
+	// instance) waits for that batch's row and then skips it.
+	defer s.lockSerialWrite()()
 	now := s.now()
 	var sending []int64
 	if err := s.conn(ctx).Model(&Campaign{}).Where("status = ?", StatusSending).Order("id").Pluck("id", &sending).Error; err != nil {

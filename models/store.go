@@ -22,8 +22,11 @@ type Store struct {
 	// wmu serialises this process's write transactions. SQLite has one
 	// writer; letting transactions queue here instead of in SQLite's busy
 	// handler (which sleeps 1–100 ms between tries) keeps the engine's
-	// many short write transactions back to back. inTx marks a Store bound
-	// to a transaction, which already holds the lock.
+	// many short write transactions back to back. On PostgreSQL it still
+	// serialises this process's write transactions, whose read-then-write
+	// steps were written for one writer; batch claims, whose UPDATE checks
+	// its own conditions, go without it (lockSerialWrite). inTx marks a
+	// Store bound to a transaction, which already holds the lock.
 	wmu  *sync.Mutex
 	inTx bool
 	// dialect is the SQL that differs between SQLite and PostgreSQL,
@@ -63,6 +66,16 @@ func (s *Store) lockWrite() func() {
 	}
 	s.wmu.Lock()
 	return s.wmu.Unlock
+}
+
+// lockSerialWrite is lockWrite where the database has a single writer
+// (SQLite), and nothing where writers run in parallel (PostgreSQL), for
+// statements whose own conditions keep them correct when they race.
+func (s *Store) lockSerialWrite() func() {
+	if !s.dialect.serialWrites {
+		return func() {}
+	}
+	return s.lockWrite()
 }
 
 // DB exposes the handle for benchmarks and tests that build data sets.

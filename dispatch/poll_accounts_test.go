@@ -153,7 +153,7 @@ func TestPollerAccountStatsSkips(t *testing.T) {
 	if ids, err := h.store.AccountsToPoll(ctx, h.store.Now().Add(-time.Hour)); err != nil || len(ids) != 2 {
 		t.Fatalf("accounts to poll %v %v", ids, err)
 	}
-	if err := h.store.DB().Exec(`UPDATE provider_accounts SET disabled = 1 WHERE id = ?`, acct.ID).Error; err != nil {
+	if err := h.store.DB().Exec(`UPDATE provider_accounts SET disabled = TRUE WHERE id = ?`, acct.ID).Error; err != nil {
 		t.Fatal(err)
 	}
 	h.engine.poll.pollAccountStats(ctx, h.store.Now())

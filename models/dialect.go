@@ -80,6 +80,9 @@ type sqlDialect struct {
 	tagBlocks tagBlockSQL
 	// devices holds the device batch statements (device_batch.go).
 	devices deviceSQL
+	// utcHour is a time column's UTC hour as text, "2006-01-02 15" (a
+	// "T" in place of the space is accepted too).
+	utcHour func(col string) string
 	// now is the store's clock: UTC, at the precision the database keeps
 	// times (PostgreSQL: microseconds), so a time written reads back equal.
 	now func() time.Time
@@ -119,9 +122,11 @@ func sqliteDialect() sqlDialect {
 		idsThenDevices: "json_each(?) m CROSS JOIN devices d ON d.id = m.value",
 		importCache:    true,
 		now:            func() time.Time { return time.Now().UTC() },
-		jsonObject:     "json_object",
-		tagBlocks:      tagBlockSQL{gone: sqliteBlocksGone, put: sqliteBlocksPut, get: sqliteBlocksGet},
-		devices:        deviceSQL{classify: classifySQL, insert: insertBatchSQL},
+		// Times are stored as UTC text: the first 13 characters.
+		utcHour:    func(col string) string { return "substr(" + col + ", 1, 13)" },
+		jsonObject: "json_object",
+		tagBlocks:  tagBlockSQL{gone: sqliteBlocksGone, put: sqliteBlocksPut, get: sqliteBlocksGet},
+		devices:    deviceSQL{classify: classifySQL, insert: insertBatchSQL},
 	}
 }
 
@@ -150,6 +155,7 @@ func postgresDialect() sqlDialect {
 		unplanned:          "NOT planned",
 		jsonObject:         "json_build_object",
 		now:                pgNow,
+		utcHour:            func(col string) string { return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')" },
 		tagBlocks:          tagBlockSQL{gone: pgBlocksGone, put: pgBlocksPut, get: pgBlocksGet},
 		devices:            deviceSQL{classify: pgClassifySQL, insert: pgInsertBatchSQL, insertReturns: true},
 		idsThenDevices:     "jsonb_array_elements_text((?)::jsonb) AS m(value) JOIN devices d ON d.id = m.value::bigint",

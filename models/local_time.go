@@ -48,14 +48,13 @@ type DueHour struct {
 // CampaignDueHours sums a campaign's pending batches by the hour they are
 // due, earliest first, at most limit hours.
 func (s *Store) CampaignDueHours(ctx context.Context, campaignID int64, limit int) ([]DueHour, error) {
-	// Times are stored as UTC text, so their first 13 characters are the
-	// hour and sort as time does.
+	// The hour as "2006-01-02 15" (UTC), which sorts as time does.
 	var rows []struct {
 		Hour       string
 		Batches    int64
 		Recipients int64
 	}
-	err := s.read(ctx).Raw(`SELECT substr(next_attempt_at, 1, 13) AS hour, count(*) AS batches, coalesce(sum(size), 0) AS recipients
+	err := s.read(ctx).Raw(`SELECT `+s.dialect.utcHour("next_attempt_at")+` AS hour, count(*) AS batches, coalesce(sum(size), 0) AS recipients
 FROM batches WHERE campaign_id = ? AND status = 'pending' GROUP BY hour ORDER BY hour LIMIT ?`, campaignID, limit).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: due hours of campaign %d: %w", campaignID, err)

@@ -80,6 +80,9 @@ type sqlDialect struct {
 	tagBlocks tagBlockSQL
 	// devices holds the device batch statements (device_batch.go).
 	devices deviceSQL
+	// jsonInt reads the number under key (a constant) of the JSON
+	// object expr.
+	jsonInt func(expr, key string) string
 	// utcHour is a time column's UTC hour as text, "2006-01-02 15" (a
 	// "T" in place of the space is accepted too).
 	utcHour func(col string) string
@@ -124,6 +127,7 @@ func sqliteDialect() sqlDialect {
 		now:            func() time.Time { return time.Now().UTC() },
 		// Times are stored as UTC text: the first 13 characters.
 		utcHour:    func(col string) string { return "substr(" + col + ", 1, 13)" },
+		jsonInt:    func(expr, key string) string { return "json_extract(" + expr + ", '$." + key + "')" },
 		jsonObject: "json_object",
 		tagBlocks:  tagBlockSQL{gone: sqliteBlocksGone, put: sqliteBlocksPut, get: sqliteBlocksGet},
 		devices:    deviceSQL{classify: classifySQL, insert: insertBatchSQL},
@@ -155,6 +159,7 @@ func postgresDialect() sqlDialect {
 		unplanned:          "NOT planned",
 		jsonObject:         "json_build_object",
 		now:                pgNow,
+		jsonInt:            func(expr, key string) string { return "(" + expr + " ->> '" + key + "')::bigint" },
 		utcHour:            func(col string) string { return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')" },
 		tagBlocks:          tagBlockSQL{gone: pgBlocksGone, put: pgBlocksPut, get: pgBlocksGet},
 		devices:            deviceSQL{classify: pgClassifySQL, insert: pgInsertBatchSQL, insertReturns: true},

@@ -109,10 +109,10 @@ func (s *Store) TotalsSince(ctx context.Context, since []time.Time) ([]PeriodTot
 		B            int
 		Target, Sent int64
 	}
-	err = s.read(ctx).Raw(`SELECT m.b, COALESCE(SUM(json_extract(j.value, '$.target')), 0) AS target, COALESCE(SUM(json_extract(j.value, '$.sent')), 0) AS sent
+	err = s.read(ctx).Raw(`SELECT m.b, COALESCE(SUM(`+s.dialect.jsonInt("j.value", "target")+`), 0) AS target, COALESCE(SUM(`+s.dialect.jsonInt("j.value", "sent")+`), 0) AS sent
 		FROM (SELECT `+bucket+` AS b, MAX(r.id) AS id FROM report_snapshots r JOIN campaigns c ON c.id = r.campaign_id
-			WHERE c.started_at >= ? AND c.recipients = 0 AND r.error = '' GROUP BY r.campaign_id) m
-		JOIN report_snapshots r ON r.id = m.id, json_each(r.channels) j GROUP BY m.b`, append(bargs, oldest)...).Scan(&reports).Error
+			WHERE c.started_at >= ? AND c.recipients = 0 AND r.error = '' GROUP BY r.campaign_id, c.started_at) m
+		JOIN report_snapshots r ON r.id = m.id, `+s.dialect.eachJSON("r.channels", "j")+` GROUP BY m.b`, append(bargs, oldest)...).Scan(&reports).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: broadcast totals since %v: %w", oldest, err)
 	}

@@ -222,6 +222,10 @@ func normalStatus(st string) string {
 // engine's hot path after the B-tree inserts); the others in a second one.
 // Every row is new: a batch completes once, under its lease, and its
 // recipients were de-duplicated when it was frozen.
+// On PostgreSQL the same one-parameter shape (jsonb_array_elements_text)
+// was measured against unnest($n::text[]) and pgx's CopyFrom for 500-row
+// batches, 20 batches a transaction: ≈224k–438k rows/s against ≈187k–374k
+// and ≈152k–328k (two runs on a loaded 2-core machine): the JSON form stays.
 func (s *Store) writeSettlement(ctx context.Context, b Batch, st settlement, t *Totals) error {
 	if st.bulk != "" {
 		_, err := s.rawExec(ctx, `INSERT INTO deliveries (campaign_id, recipient, batch_seq, status, code, message)

@@ -6,11 +6,13 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // offerSQL lists a sending campaign's first due batches whose lease is
 // free or expired: a range of the batches_pending index, so a claim never
-// walks a big campaign's whole plan.
+// walks a big campaign's whole plan. The dialect's claimLock follows it.
 const offerSQL = `SELECT id, size FROM batches
 WHERE campaign_id = ? AND status = 'pending' AND next_attempt_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at < ?)
 ORDER BY seq LIMIT ?`
@@ -62,10 +64,29 @@ type offer struct {
 func (s *Store) ClaimAdmitted(ctx context.Context, owner string, lease time.Duration, lastCampaign int64, n int, admit AdmitFunc) ([]Batch, error) {
 	// The lease UPDATE checks again that each chosen batch is due and
 	// free, so claims need no lock of their own for correctness: on
-	// SQLite the write lock only queues them behind the other writers;
-	// on PostgreSQL a claim racing another (in this process or another
-	// instance) waits for that batch's row and then skips it.
+	// SQLite the write lock only queues them behind the other writers. On
+	// PostgreSQL a claim runs in a transaction that locks the batches it
+	// is offered (FOR UPDATE SKIP LOCKED), so claims racing in this
+	// process or in other instances take different batches instead of
+	// waiting on one another's rows.
+	if s.dialect.claimLock != "" && !s.inTx {
+		var bs []Batch
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var err error
+			bs, err = s.bound(tx).claim(ctx, owner, lease, lastCampaign, n, admit)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("models: claim batches: %w", err)
+		}
+		return bs, nil
+	}
 	defer s.lockSerialWrite()()
+	return s.claim(ctx, owner, lease, lastCampaign, n, admit)
+}
+
+// claim is ClaimAdmitted's work, on s (the store, or a transaction).
+func (s *Store) claim(ctx context.Context, owner string, lease time.Duration, lastCampaign int64, n int, admit AdmitFunc) ([]Batch, error) {
 	now := s.now()
 	var sending []int64
 	if err := s.conn(ctx).Model(&Campaign{}).Where("status = ?", StatusSending).Order("id").Pluck("id", &sending).Error; err != nil {
@@ -82,7 +103,7 @@ func (s *Store) ClaimAdmitted(ctx context.Context, owner string, lease time.Dura
 	all := make([]campaignOffers, 0, len(sending))
 	for _, id := range sending {
 		var os []offer
-		if err := s.conn(ctx).Raw(offerSQL, id, now, now, n).Scan(&os).Error; err != nil {
+		if err := s.conn(ctx).Raw(offerSQL+s.dialect.claimLock, id, now, now, n).Scan(&os).Error; err != nil {
 			return nil, fmt.Errorf("models: claim batches of campaign %d: %w", id, err)
 		}
 		if len(os) > 0 {

@@ -86,6 +86,10 @@ type sqlDialect struct {
 	// utcHour is a time column's UTC hour as text, "2006-01-02 15" (a
 	// "T" in place of the space is accepted too).
 	utcHour func(col string) string
+	// claimLock ends a claim's offer query: "" where claims need no row
+	// locks (SQLite's single writer), a locking clause that skips rows
+	// another claim holds where writers run in parallel.
+	claimLock string
 	// now is the store's clock: UTC, at the precision the database keeps
 	// times (PostgreSQL: microseconds), so a time written reads back equal.
 	now func() time.Time
@@ -159,6 +163,7 @@ func postgresDialect() sqlDialect {
 		unplanned:          "NOT planned",
 		jsonObject:         "json_build_object",
 		now:                pgNow,
+		claimLock:          " FOR UPDATE SKIP LOCKED",
 		jsonInt:            func(expr, key string) string { return "(" + expr + " ->> '" + key + "')::bigint" },
 		utcHour:            func(col string) string { return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')" },
 		tagBlocks:          tagBlockSQL{gone: pgBlocksGone, put: pgBlocksPut, get: pgBlocksGet},

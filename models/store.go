@@ -88,7 +88,7 @@ func (s *Store) Now() time.Time { return s.now() }
 func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
 	defer s.lockWrite()()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, rdb: tx, sealer: s.sealer, now: s.now, wmu: s.wmu, inTx: true, dialect: s.dialect})
+		return fn(s.bound(tx))
 	})
 	if err != nil {
 		return fmt.Errorf("models: transaction: %w", err)
@@ -97,6 +97,11 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx *Store) error) error {
 }
 
 func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// bound is s working inside the transaction tx.
+func (s *Store) bound(tx *gorm.DB) *Store {
+	return &Store{db: tx, rdb: tx, sealer: s.sealer, now: s.now, wmu: s.wmu, inTx: true, dialect: s.dialect}
+}
 
 // raw is the store's connection pool or transaction for database/sql
 // statements, with the dialect's placeholders.

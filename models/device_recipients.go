@@ -73,7 +73,7 @@ func (s *Store) RecipientDevices(ctx context.Context, providerID int64, byAlias 
 // so the composer's list costs a bounded query on a large registry.
 func (s *Store) AttributeNames(ctx context.Context, providerID int64, scan int) ([]string, error) {
 	var names []string
-	err := s.read(ctx).Raw(`SELECT DISTINCT j.key FROM (SELECT attributes FROM devices WHERE provider_id = ? AND attributes <> '{}' ORDER BY id DESC LIMIT ?) d, json_each(d.attributes) j ORDER BY j.key`,
+	err := s.read(ctx).Raw(`SELECT DISTINCT j.key FROM (SELECT attributes FROM devices WHERE provider_id = ? AND attributes <> '{}' ORDER BY id DESC LIMIT ?) d, `+s.dialect.objectKeys("d.attributes", "j")+` ORDER BY j.key`,
 		providerID, scan).Scan(&names).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: attribute names of account %d: %w", providerID, err)

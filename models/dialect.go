@@ -39,6 +39,8 @@ type sqlDialect struct {
 	// eachJSON expands a JSON array into rows alias.value, each read with
 	// ->> (alias.value ->> 0 is an inner array's first element).
 	eachJSON func(arg, alias string) string
+	// objectKeys expands a JSON object's keys into rows alias.key.
+	objectKeys func(arg, alias string) string
 	// jsonAgg aggregates expr into a JSON array text ('[]' for no rows).
 	jsonAgg func(expr string) string
 	// indexedBy is the index hint after a table's alias (SQLite's planner
@@ -113,6 +115,7 @@ func sqliteDialect() sqlDialect {
 		eachText:     func(arg, alias string) string { return "json_each(" + arg + ") AS " + alias },
 		eachJSON:     func(arg, alias string) string { return "json_each(" + arg + ") AS " + alias },
 		jsonAgg:      func(expr string) string { return "json_group_array(" + expr + ")" },
+		objectKeys:   func(arg, alias string) string { return "json_each(" + arg + ") AS " + alias },
 		indexedBy:    func(index string) string { return " INDEXED BY " + index },
 		nocaseEq:     func(col string) string { return col + " = ? COLLATE NOCASE" },
 		contains:     func(text string) string { return "instr(" + text + ", ?) > 0" },
@@ -148,7 +151,10 @@ func postgresDialect() sqlDialect {
 		eachJSON: func(arg, alias string) string {
 			return "jsonb_array_elements(" + pgJSONB(arg) + ") WITH ORDINALITY AS " + alias + "(value, key)"
 		},
-		jsonAgg:   func(expr string) string { return "coalesce(json_agg(" + expr + "), '[]'::json)" },
+		jsonAgg: func(expr string) string { return "coalesce(json_agg(" + expr + "), '[]'::json)" },
+		objectKeys: func(arg, alias string) string {
+			return "jsonb_object_keys(" + pgJSONB(arg) + ") AS " + alias + "(key)"
+		},
 		indexedBy: func(string) string { return "" },
 		nocaseEq:  func(col string) string { return "lower(" + col + ") = lower(?)" },
 		contains:  func(text string) string { return "strpos(" + text + ", ?) > 0" },

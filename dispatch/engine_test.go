@@ -35,7 +35,9 @@ func testRegistry() providers.Registry {
 }
 
 type harness struct {
-	t      testing.TB
+	t testing.TB
+	// dsn opens the harness's database again (a second instance's pools).
+	dsn    string
 	rdb    *gorm.DB
 	store  *models.Store
 	engine *Engine
@@ -48,7 +50,8 @@ type harness struct {
 // timings; start runs it.
 func newHarness(t testing.TB, cfg Config) *harness {
 	t.Helper()
-	db, rdb := dbtest.Open(t)
+	tdb := dbtest.New(t)
+	db, rdb := tdb.Write, tdb.Read
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sealer, err := models.NewSealer("k")
 	if err != nil {
@@ -67,7 +70,7 @@ func newHarness(t testing.TB, cfg Config) *harness {
 	if cfg.MaxWait == 0 {
 		cfg.MaxWait = 100 * time.Millisecond
 	}
-	h := &harness{t: t, rdb: rdb, store: store, engine: New(store, testRegistry(), cfg, log)}
+	h := &harness{t: t, dsn: tdb.DSN, rdb: rdb, store: store, engine: New(store, testRegistry(), cfg, log)}
 	t.Cleanup(h.stop) // before dbtest closes the pools
 	return h
 }

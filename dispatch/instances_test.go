@@ -20,11 +20,7 @@ import (
 func (h *harness) twin(cfg Config) *harness {
 	h.t.Helper()
 	ctx := context.Background()
-	var path string
-	if err := h.store.DB().Raw(`SELECT file FROM pragma_database_list WHERE name = 'main'`).Row().Scan(&path); err != nil {
-		h.t.Fatal(err)
-	}
-	db, err := models.Open(ctx, path)
+	db, err := models.Open(ctx, h.dsn)
 	if err != nil {
 		h.t.Fatal(err)
 	}

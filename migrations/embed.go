@@ -3,7 +3,7 @@
 // changes: no AutoMigrate at run time.
 //
 // SQLite's migrations are the *.sql files at the top; PostgreSQL's are in
-// postgres/, with the same numbers from 00023 on (its first file is a
+// postgres/, with the same numbers from 00025 on (its first file is a
 // baseline of the schema SQLite reaches by then). A change is written
 // once for each store.
 package migrations

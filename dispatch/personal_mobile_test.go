@@ -19,7 +19,7 @@ import (
 // single push for the texts of one recipient), FCM and APNs (one request
 // per recipient whatever the text).
 func TestPersonalizedSendMobile(t *testing.T) {
-	n := personalSize() / 2
+	n := personalSize()
 	t.Run("jpush", func(t *testing.T) {
 		fake := jpushfake.New(t)
 		reg := providers.Registry{jpush.Kind: jpush.Spec()}

@@ -69,6 +69,23 @@ type DeviceInput struct {
 	Attributes *Attributes
 	OptedOut   *bool
 	LastSeenAt *time.Time
+	// storedAttrs is the attribute set already in its stored form
+	// (encodeAttrs), set by the CSV reader instead of Attributes: a map per
+	// row was the import's largest allocation. Empty: not given.
+	storedAttrs string
+}
+
+// attributes is the input's attribute set, nil when not given, reading
+// the stored form back when that is what the input carries.
+func (in DeviceInput) attributes() (*Attributes, error) {
+	if in.Attributes != nil || in.storedAttrs == "" {
+		return in.Attributes, nil
+	}
+	var a Attributes
+	if err := a.Scan(in.storedAttrs); err != nil {
+		return nil, err
+	}
+	return &a, nil
 }
 
 // Normalize trims the fields, lower-cases platform and vendor, and

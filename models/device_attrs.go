@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Attribute limits: a device carries at most MaxDeviceAttrs attributes,
@@ -131,8 +133,25 @@ func validateAttrs(v *ValidationError, prefix string, a Attributes) {
 		if !checkAttrName(v, field, k) {
 			return
 		}
-		if !checkText(v, field, a[k], MaxAttrValueLen) {
+		if !checkAttrValue(v, field, k, a[k]) {
 			return
 		}
 	}
+}
+
+// checkAttrValue adds the problem with attribute name's value to v under
+// field, naming the attribute: the form and the CSV report the whole set
+// under one field, so the message must say which value is at fault.
+func checkAttrValue(v *ValidationError, field, name, value string) bool {
+	switch {
+	case !utf8.ValidString(value):
+		v.Add(field, "err.attr_value_utf8", map[string]any{"Name": name})
+	case len(value) > MaxAttrValueLen:
+		v.Add(field, "err.attr_value_too_long", map[string]any{"Name": name, "Max": MaxAttrValueLen, "Count": MaxAttrValueLen})
+	case strings.IndexFunc(value, unicode.IsControl) >= 0:
+		v.Add(field, "err.attr_value_control", map[string]any{"Name": name})
+	default:
+		return true
+	}
+	return false
 }

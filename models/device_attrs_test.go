@@ -33,8 +33,8 @@ func TestAttributeLimits(t *testing.T) {
 		{"name not ASCII", attrsPtr("套餐", "v"), "err.attr_name"},
 		{"fixed field name", attrsPtr("Region", "v"), "err.attr_name_reserved"},
 		{"longest value", attrsPtr("plan", strings.Repeat("v", MaxAttrValueLen)), ""},
-		{"value too long", attrsPtr("plan", strings.Repeat("v", MaxAttrValueLen+1)), "err.too_long_bytes"},
-		{"control character", attrsPtr("plan", "a\x01b"), "err.audience_control"},
+		{"value too long", attrsPtr("plan", strings.Repeat("v", MaxAttrValueLen+1)), "err.attr_value_too_long"},
+		{"control character", attrsPtr("plan", "a\x01b"), "err.attr_value_control"},
 		{"too many", &many, "err.attr_too_many"},
 	}
 	for _, tc := range cases {
@@ -146,6 +146,9 @@ func TestImportCSVAttributes(t *testing.T) {
 		if res.Updated != 1 || res.Unchanged != 1 {
 			t.Errorf("got %+v", res.UpsertResult)
 		}
+		if d, _ := s.DeviceByCID(t.Context(), acct.ID, "A"); !maps.Equal(d.Attributes, Attributes{"Plan": "gold", "score": "13"}) {
+			t.Errorf("got %v", d.Attributes)
+		}
 	})
 	t.Run("a file without attribute columns keeps them", func(t *testing.T) {
 		importString(t, s, acct, "cid,region\nA,Beijing\n", ImportOptions{})
@@ -155,7 +158,7 @@ func TestImportCSVAttributes(t *testing.T) {
 	})
 	t.Run("an over-long value rejects the row", func(t *testing.T) {
 		res := importString(t, s, acct, "cid,plan\nD,"+strings.Repeat("v", MaxAttrValueLen+1)+"\n", ImportOptions{})
-		if got := rejected(res); len(got) != 1 || got[0] != "2:attributes:err.too_long_bytes" {
+		if got := rejected(res); len(got) != 1 || got[0] != "2:attributes:err.attr_value_too_long" {
 			t.Errorf("got %v", got)
 		}
 	})

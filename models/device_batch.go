@@ -73,10 +73,13 @@ func batchJSON(buf []byte, rows []DeviceInput, want [][]int64, idx []int) []byte
 			buf = appendJSONString(buf, *r.Timezone)
 		}
 		buf = append(buf, ',')
-		if r.Attributes == nil {
-			buf = append(buf, "null"...)
-		} else {
+		switch {
+		case r.Attributes != nil:
 			buf = appendJSONString(buf, encodeAttrs(*r.Attributes))
+		case r.storedAttrs != "":
+			buf = appendJSONString(buf, r.storedAttrs)
+		default:
+			buf = append(buf, "null"...)
 		}
 		buf = append(buf, ']')
 	}

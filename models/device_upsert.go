@@ -189,8 +189,12 @@ func (w *deviceWriter) updateExisting(ctx context.Context, rows []DeviceInput, w
 		if !ok {
 			return res, nil, nil, fmt.Errorf("models: device %q of account %d vanished during the upsert", rows[i].CID, w.providerID)
 		}
+		r := rows[i]
+		if r.Attributes, err = r.attributes(); err != nil {
+			return res, nil, nil, fmt.Errorf("models: device %q: %w", r.CID, err)
+		}
 		d := e.d
-		apply(&d, rows[i])
+		apply(&d, r)
 		tags := e.tagIDs
 		if want[i] != nil {
 			tags = want[i]

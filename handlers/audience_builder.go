@@ -17,6 +17,8 @@ import (
 // top_op (and / or) combines groups; group i has g{i}_op (and / or),
 // g{i}_not and rows g{i}_r{j}_field / _op / _values. groups and g{i}_rows
 // count them. Deeper trees (from the API) are edited as JSON instead.
+// A row testing an attribute has the field "attr" and the attribute's
+// name in g{i}_r{j}_attr; its operator "eq" is "in" with exactly one value.
 
 // Builder bounds keep a hostile form from allocating much.
 const (
@@ -41,6 +43,7 @@ func builderFromForm(c *gin.Context) audience.Builder {
 		for ri := range count(g.Name("rows"), maxBuilderRows) {
 			r := audience.Row{Group: gi, Index: ri}
 			r.Field, r.Op, r.Values = c.PostForm(r.Name("field")), orDefault(c.PostForm(r.Name("op")), "in"), c.PostForm(r.Name("values"))
+			r.Attr = strings.TrimSpace(c.PostForm(r.Name("attr")))
 			g.Rows = append(g.Rows, r)
 		}
 		b.Groups = append(b.Groups, g)
@@ -105,9 +108,14 @@ func treeFromBuilder(ctx context.Context, b *audience.Builder) (models.Node, boo
 		var conds []models.Node
 		for ri := range g.Rows {
 			r := &g.Rows[ri]
-			n := models.Node{Op: r.Op, Field: r.Field, Values: splitConditionValues(r.Values)}
-			if err := n.Validate(""); err != nil {
-				r.Error, ok = rowError(ctx, err), false
+			n, problem := nodeFromRow(ctx, *r)
+			if problem == "" {
+				if err := n.Validate(""); err != nil {
+					problem = rowError(ctx, err)
+				}
+			}
+			if problem != "" {
+				r.Error, ok = problem, false
 				continue
 			}
 			conds = append(conds, n)
@@ -128,6 +136,32 @@ func treeFromBuilder(ctx context.Context, b *audience.Builder) (models.Node, boo
 		return items[0], true
 	}
 	return models.Node{Op: b.TopOp, Items: items}, true
+}
+
+// Builder-only names: the field of an attribute row, and "equals".
+const (
+	attrRowField = "attr"
+	opEquals     = "eq"
+)
+
+// nodeFromRow is a row's condition, or the row's problem that the tree's
+// own validation would word less clearly (an attribute row without a name,
+// "equals" with several values).
+func nodeFromRow(ctx context.Context, r audience.Row) (models.Node, string) {
+	n := models.Node{Op: r.Op, Field: r.Field, Values: splitConditionValues(r.Values)}
+	if r.Field == attrRowField {
+		if r.Attr == "" {
+			return n, i18n.T(ctx, "attributes.cond_name") + ": " + i18n.T(ctx, "err.required")
+		}
+		n.Field = models.AttrFieldPrefix + r.Attr
+	}
+	if r.Op == opEquals {
+		n.Op = "in"
+		if len(n.Values) > 1 {
+			return n, i18n.T(ctx, "audience.cond_values") + ": " + i18n.T(ctx, "attributes.err_one_value")
+		}
+	}
+	return n, ""
 }
 
 // splitConditionValues splits a row's values on commas and newlines only:
@@ -211,18 +245,26 @@ func groupFromNode(n models.Node) (audience.Group, bool) {
 	return g, true
 }
 
-// allConditions reports whether ns are all conditions the builder's rows
-// can show: its field list holds the fixed fields only, so a tree testing
-// an attribute opens in the JSON editor instead.
+// allConditions reports whether ns are all conditions (the builder's
+// rows), none a group.
 func allConditions(ns []models.Node) bool {
 	for _, n := range ns {
-		if n.IsGroup() || strings.HasPrefix(n.Field, models.AttrFieldPrefix) {
+		if n.IsGroup() {
 			return false
 		}
 	}
 	return true
 }
 
+// rowFromNode shows a condition as a row: an attribute's condition as an
+// attribute row, its "in" with one value as "equals".
 func rowFromNode(n models.Node) audience.Row {
-	return audience.Row{Field: n.Field, Op: n.Op, Values: strings.Join(n.Values, ", ")}
+	r := audience.Row{Field: n.Field, Op: n.Op, Values: strings.Join(n.Values, ", ")}
+	if name, ok := strings.CutPrefix(n.Field, models.AttrFieldPrefix); ok {
+		r.Field, r.Attr = attrRowField, name
+		if n.Op == "in" && len(n.Values) == 1 {
+			r.Op = opEquals
+		}
+	}
+	return r
 }

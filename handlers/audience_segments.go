@@ -113,12 +113,21 @@ func (s *Server) renderSegmentForm(c *gin.Context, status int, v audience.Segmen
 		}
 		return out
 	}
-	v.Fields = opt("audience.field_", models.TreeFields...)
-	v.Ops = opt("audience.op_", "in", "not_in", "all")
+	v.Fields = append(opt("audience.field_", models.TreeFields...), web.Option{Value: attrRowField, Label: i18n.T(ctx, "attributes.field_attr")})
+	v.Ops = append(opt("audience.op_", "in", "not_in", "all"), opt("attributes.op_", opEquals, "exists", "lt", "lte", "gt", "gte")...)
+	if v.AttrNames, err = s.store.AttributeNames(ctx, acct.ID, builderAttrScan); err != nil {
+		s.fail(c, err)
+		return
+	}
 	v.TopOps = opt("audience.top_", "and", "or")
 	v.GroupOps = opt("audience.group_", "and", "or")
 	s.render(c, status, audience.SegmentForm(v))
 }
+
+// builderAttrScan is how many of the account's newest devices the
+// builder reads for the attribute names it suggests: a bounded query on a
+// large registry (any valid name can still be typed).
+const builderAttrScan = 5000
 
 func (s *Server) createSegment(c *gin.Context) {
 	s.submitSegment(c, 0)

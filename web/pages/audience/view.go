@@ -238,8 +238,11 @@ type SegmentFormView struct {
 	ProviderID string
 	Fields     []web.Option
 	Ops        []web.Option
-	TopOps     []web.Option
-	GroupOps   []web.Option
+	// AttrNames are the account's attribute names an attribute row
+	// suggests.
+	AttrNames []string
+	TopOps    []web.Option
+	GroupOps  []web.Option
 }
 
 // Builder is a condition tree as the form shows it: groups of condition
@@ -260,10 +263,12 @@ type Group struct {
 }
 
 // Row is one condition: field, operator and values (comma-separated).
+// Attr names the attribute when Field is "attr".
 type Row struct {
 	Group  int
 	Index  int
 	Field  string
+	Attr   string
 	Op     string
 	Values string
 	Error  string

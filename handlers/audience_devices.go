@@ -32,7 +32,7 @@ func (s *Server) showDevice(c *gin.Context) {
 		LastSeen: whenPtr(d.LastSeenAt), EditURL: fmt.Sprintf("/audience/devices/%d/edit", d.ID),
 		DeleteURL: fmt.Sprintf("/audience/devices/%d/delete", d.ID), BackURL: deviceListURL(d.ProviderID, audience.Filter{}, ""),
 		InvalidSince: whenPtr(d.InvalidAt), InvalidReason: d.InvalidReason, ClearInvalidURL: fmt.Sprintf("/audience/devices/%d/clear-invalid", d.ID),
-		Attributes: attrRows(d.Attributes)}
+		Attributes: attrRows(d.Attributes), AttributesURL: fmt.Sprintf("/audience/devices/%d/attributes", d.ID)}
 	for _, t := range d.Tags {
 		v.Tags = append(v.Tags, audience.TagRow{Name: t, URL: deviceListURL(d.ProviderID, audience.Filter{Tag: t}, "")})
 	}

@@ -29,6 +29,8 @@ func (s *Server) audienceRoutes() []Route {
 		page(http.MethodPost, "/audience/devices/:id", operator, s.updateDevice),
 		page(http.MethodPost, "/audience/devices/:id/delete", operator, s.deleteDevice),
 		page(http.MethodPost, "/audience/devices/:id/clear-invalid", operator, s.clearDeviceInvalid),
+		page(http.MethodGet, "/audience/devices/:id/attributes", operator, s.showDeviceAttrs),
+		page(http.MethodPost, "/audience/devices/:id/attributes", operator, s.saveDeviceAttrs),
 		page(http.MethodPost, "/audience/seed", operator, s.seedSandbox),
 		page(http.MethodPost, "/audience/devices/bulk", operator, s.bulkDevices),
 		page(http.MethodGet, "/audience/import", operator, s.showImport),

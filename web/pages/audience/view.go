@@ -107,15 +107,17 @@ type DeviceView struct {
 	Region   string
 	Timezone string
 	Tags     []TagRow
-	// Attributes are the device's free attributes, in name order.
-	Attributes []AttrRow
-	OptedOut   bool
-	Created    string
-	Updated    string
-	LastSeen   string
-	EditURL    string
-	DeleteURL  string
-	BackURL    string
+	// Attributes are the device's free attributes, in name order;
+	// AttributesURL edits them.
+	Attributes    []AttrRow
+	AttributesURL string
+	OptedOut      bool
+	Created       string
+	Updated       string
+	LastSeen      string
+	EditURL       string
+	DeleteURL     string
+	BackURL       string
 	// InvalidSince and InvalidReason as on DeviceRow; ClearInvalidURL
 	// removes the mark.
 	InvalidSince, InvalidReason, ClearInvalidURL string

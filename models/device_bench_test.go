@@ -296,6 +296,23 @@ func BenchmarkSegmentCount(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/count")
 }
 
+// BenchmarkAttributeNames reads the names the segment builder and the
+// composer suggest (from the 5,000 newest devices) over
+// benchRows() devices with benchAttrs() attributes each.
+func BenchmarkAttributeNames(b *testing.B) {
+	s, acct := benchStore(b, benchRows())
+	ctx := context.Background()
+	var names []string
+	for b.Loop() {
+		var err error
+		if names, err = s.AttributeNames(ctx, acct.ID, 5000); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(names)), "names")
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/list")
+}
+
 // BenchmarkDevicePage reads the audience page's data (a page of 50 devices
 // with their tags) first and 1000th page, over benchRows() devices; with a
 // smaller set the deepest page is the last one. Goal at 1M: ≤ 50 ms each.

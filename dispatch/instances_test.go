@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -134,5 +135,67 @@ func TestLeaderTakesOver(t *testing.T) {
 	time.Sleep(2 * lease)
 	if a.engine.IsLeader() || !b.engine.IsLeader() {
 		t.Errorf("after a restarts: a %v, b %v; want b to keep leading", a.engine.IsLeader(), b.engine.IsLeader())
+	}
+}
+
+// bus is a Notifier shared by engines in one test process, standing in
+// for PostgreSQL's LISTEN/NOTIFY: every listener hears every topic.
+type bus struct {
+	mu        sync.Mutex
+	listeners []chan string
+}
+
+func (b *bus) Notify(_ context.Context, topic string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, l := range b.listeners {
+		select {
+		case l <- topic:
+		default: // a busy listener already has a wake-up queued
+		}
+	}
+	return nil
+}
+
+func (b *bus) Listen(ctx context.Context, fn func(string)) {
+	l := make(chan string, 8)
+	b.mu.Lock()
+	b.listeners = append(b.listeners, l)
+	b.mu.Unlock()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case topic := <-l:
+			fn(topic)
+		}
+	}
+}
+
+// TestWakeUpsReachTheLeader: a campaign started through the instance that
+// does not lead is planned at once by the leader, woken through the
+// notifier, long before the leader's planner would poll (ten idle periods).
+func TestWakeUpsReachTheLeader(t *testing.T) {
+	fake := mxfake.New(t)
+	const lease = 300 * time.Millisecond
+	n := &bus{}
+	cfg := Config{InstanceLease: lease, Idle: 500 * time.Millisecond, Notifier: n}
+	cfg.Owner = "a"
+	a := newHarness(t, cfg)
+	cfg.Owner = "b"
+	b := a.twin(cfg)
+	acct := a.account("mxpush", fake.URL(), fake.Credentials())
+	c := a.campaign(acct, providers.TypeNotification, models.Audience{Kind: "cid", Values: cids(1000)}, draft.Options{})
+	a.start()
+	waitUntilTrue(t, 2*time.Second, "a leads", a.engine.IsLeader)
+	b.start()
+	time.Sleep(lease) // b's first look for work is behind it
+	began := time.Now()
+	if _, err := b.engine.Send(context.Background(), c.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	a.waitStatus(c.ID, 10*time.Second, models.StatusCompleted)
+	if took := time.Since(began); took > 2*time.Second {
+		t.Errorf("the campaign took %v: the leader was not woken (its planner polls every %v)", took, 10*cfg.Idle)
 	}
 }

@@ -11,6 +11,7 @@ import (
 // faults are the scripted failures, consumed in the order of injectFault.
 type faults struct {
 	delay         time.Duration
+	answerDelay   time.Duration
 	failN         int
 	failStatus    int
 	throttleN     int

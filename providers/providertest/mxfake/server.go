@@ -189,6 +189,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.record(r, body)
+	w = s.lateAnswers(w)
 	if s.injectFault(w, r) {
 		return
 	}

@@ -123,6 +123,14 @@ func injectFaults(fake *mxfake.Server, every time.Duration, stop <-chan struct{}
 	}
 }
 
+// afterPush returns once the fake has recorded a new push, or after wait.
+func afterPush(fake *mxfake.Server, wait time.Duration) {
+	n := len(fake.Tasks())
+	for end := time.Now().Add(wait); len(fake.Tasks()) == n && time.Now().Before(end); {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // TestTwoInstancesKill9 runs two pushdeck processes on one database
 // sending one listed campaign through the MX push fake under a fault mix,
 // kills one of them with SIGKILL three times and restarts it, and checks
@@ -139,7 +147,10 @@ func TestTwoInstancesKill9(t *testing.T) {
 	bin := buildBinary(t)
 	fake := mxfake.New(t)
 	// Requests stay in flight long enough for kills to land inside them.
-	fake.SetDelay(300 * time.Millisecond)
+	fake.SetDelay(100 * time.Millisecond)
+	// Answers come back late after the push: a kill then loses an answer
+	// whose push happened, and the batch goes again under its request id.
+	fake.SetAnswerDelay(300 * time.Millisecond)
 	dir := t.TempDir()
 	if d := os.Getenv("PUSHDECK_MULTI_LOGS"); d != "" {
 		dir = d // keeps the database beside the logs
@@ -166,6 +177,9 @@ func TestTwoInstancesKill9(t *testing.T) {
 	watch.until(t, 30*time.Second, "a tenth sent", func(c models.Campaign) bool { return c.Accepted >= int64(n/10) })
 	var rises []int64
 	for kill := range 3 {
+		// Just after a push, while its answer is on its way back: when the
+		// push was b's, b dies not knowing it was pushed.
+		afterPush(fake, 5*time.Second)
 		b.kill()
 		before := watch.accepted(t)
 		time.Sleep(time.Duration(1500+rand.IntN(1000)) * time.Millisecond)
@@ -175,7 +189,7 @@ func TestTwoInstancesKill9(t *testing.T) {
 			t.Errorf("kill %d: %d accepted when b died, %d after its down time: a stopped sending", kill+1, before, after)
 		}
 		b.start()
-		time.Sleep(time.Duration(500+rand.IntN(1000)) * time.Millisecond)
+		time.Sleep(time.Duration(1000+rand.IntN(1000)) * time.Millisecond)
 	}
 	// The tail goes without faults: a few batches left retrying would meet
 	// every fault queued for the traffic and back off for minutes.
@@ -208,7 +222,7 @@ func TestTwoInstancesKill9(t *testing.T) {
 	if len(pushedBy) != n {
 		t.Errorf("%d recipients pushed, want %d", len(pushedBy), n)
 	}
-	t.Logf("%d recipients at %.1f requests/s; accepted while b was down: %v; %d batches resent under their same request id", n, rate, rises, dups)
+	t.Logf("%d recipients at %.1f requests/s; accepted while b was down: %v; %d pushes, %d tasks, %d batches resent under their same request id", n, rate, rises, len(fake.RequestsTo("/push/notify")), len(fake.Tasks()), dups)
 }
 
 // watcher reads the campaign from the test process, as a third client of

@@ -60,7 +60,9 @@ func waitUntilTrue(t testing.TB, timeout time.Duration, what string, cond func()
 func TestTwoInstancesShareACampaign(t *testing.T) {
 	fake := mxfake.New(t)
 	fake.SetDelay(5 * time.Millisecond)
-	const lease = 300 * time.Millisecond
+	// Long enough that a heartbeat late under load never drops an instance
+	// from the count mid-test.
+	const lease = 3 * time.Second
 	a := newHarness(t, Config{Owner: "a", InstanceLease: lease, Workers: 2})
 	b := a.twin(Config{Owner: "b", InstanceLease: lease, Workers: 2})
 	acct := a.account("mxpush", fake.URL(), fake.Credentials())
@@ -118,7 +120,7 @@ func TestTwoInstancesShareACampaign(t *testing.T) {
 // TestLeaderTakesOver: when the leader stops, the other instance leads
 // within one instance lease; when it comes back it does not take over.
 func TestLeaderTakesOver(t *testing.T) {
-	const lease = 300 * time.Millisecond
+	const lease = time.Second
 	a := newHarness(t, Config{Owner: "a", InstanceLease: lease})
 	b := a.twin(Config{Owner: "b", InstanceLease: lease})
 	a.start()
@@ -177,7 +179,7 @@ func (b *bus) Listen(ctx context.Context, fn func(string)) {
 // notifier, long before the leader's planner would poll (ten idle periods).
 func TestWakeUpsReachTheLeader(t *testing.T) {
 	fake := mxfake.New(t)
-	const lease = 300 * time.Millisecond
+	const lease = time.Second
 	n := &bus{}
 	cfg := Config{InstanceLease: lease, Idle: 500 * time.Millisecond, Notifier: n}
 	cfg.Owner = "a"

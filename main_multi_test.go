@@ -62,6 +62,14 @@ func (p *instanceProc) start() {
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)
 	}
+	// A test that fails half way must not leave the process running.
+	cmd := p.cmd
+	p.t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill() // already gone when stopped or killed
+			_ = cmd.Wait()         // the exit status of a process killed on cleanup says nothing
+		}
+	})
 }
 
 // waitUp waits until the process answers /healthz.

@@ -246,7 +246,13 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	// webhook worker claims outbox rows with leases under the same id, so
 	// it runs on every instance too, and the leader releases a dead one's.
 	id := instanceID()
-	engine := dispatch.New(store, Registry(), dispatch.Config{Owner: id, Retention: retention, InstanceLease: lease}, log)
+	ecfg := dispatch.Config{Owner: id, Retention: retention, InstanceLease: lease}
+	if models.IsPostgresURL(cfg.DB) {
+		// LISTEN/NOTIFY wakes the other instances at once; on SQLite they
+		// find new work at their idle polls.
+		ecfg.Notifier = models.NewPGNotifier(cfg.DB, store.DB(), log)
+	}
+	engine := dispatch.New(store, Registry(), ecfg, log)
 	webhooks := dispatch.NewWebhooks(store, dispatch.WebhookConfig{Owner: id}, log)
 	if err := webhooks.RegisterMetrics(engine.Metrics()); err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/models/dbtest"
 	"github.com/pushdeck/pushdeck/providers/providertest/mxfake"
 )
 
@@ -159,11 +160,12 @@ func TestTwoInstancesKill9(t *testing.T) {
 	// Answers come back late after the push: a kill then loses an answer
 	// whose push happened, and the batch goes again under its request id.
 	fake.SetAnswerDelay(300 * time.Millisecond)
-	dir := t.TempDir()
-	if d := os.Getenv("PUSHDECK_MULTI_LOGS"); d != "" {
-		dir = d // keeps the database beside the logs
+	// A fresh PostgreSQL database when the suite runs on it (the binaries
+	// get its URL as PUSHDECK_DB), a SQLite file otherwise.
+	dsn := dbtest.Fresh(t)
+	if d := os.Getenv("PUSHDECK_MULTI_LOGS"); d != "" && !dbtest.IsPostgres() {
+		dsn = filepath.Join(d, "multi.db") // kept beside the logs
 	}
-	dsn := filepath.Join(dir, "multi.db")
 	const key = "multi-crash-key"
 	// About fifteen seconds of sending whatever n: 500 recipients a request.
 	rate := max(2, float64(n)/500/15)

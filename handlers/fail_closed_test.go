@@ -6,15 +6,25 @@ import (
 	"testing"
 
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/models/dbtest"
 )
 
 // breakTable makes every insert into table fail, as a full disk or a
 // broken database would.
 func (a *testApp) breakTable(table string) {
 	a.t.Helper()
-	err := a.store.DB().Exec("CREATE TRIGGER broken_" + table + " BEFORE INSERT ON " + table + " BEGIN SELECT RAISE(ABORT, 'broken for the test'); END").Error
-	if err != nil {
-		a.t.Fatal(err)
+	stmts := []string{"CREATE TRIGGER broken_" + table + " BEFORE INSERT ON " + table + " BEGIN SELECT RAISE(ABORT, 'broken for the test'); END"}
+	if dbtest.IsPostgres() {
+		// PostgreSQL triggers call a function; the function raises.
+		stmts = []string{
+			"CREATE FUNCTION broken_" + table + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'broken for the test'; END $$",
+			"CREATE TRIGGER broken_" + table + " BEFORE INSERT ON " + table + " FOR EACH ROW EXECUTE FUNCTION broken_" + table + "()",
+		}
+	}
+	for _, q := range stmts {
+		if err := a.store.DB().Exec(q).Error; err != nil {
+			a.t.Fatal(err)
+		}
 	}
 }
 

@@ -32,6 +32,7 @@ func (s *Server) apiFail(c *gin.Context, err error) {
 	var ve *models.ValidationError
 	var te *models.TransitionError
 	switch {
+	case nulBody(c, err):
 	case errors.As(err, &ve):
 		loc := s.cat.Localizer("en")
 		fields := map[string]string{}
@@ -117,7 +118,7 @@ func (s *Server) decodeJSONArray(c *gin.Context, max int, field string, each fun
 // trailing data is a 400, a body that passes its limit there a 413.
 func jsonEnds(c *gin.Context, dec *json.Decoder) bool {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil && tooLargeJSON(c, err) {
+		if err != nil && (tooLargeJSON(c, err) || nulBody(c, err)) {
 			return false
 		}
 		apiError(c, http.StatusBadRequest, "malformed_json", "unexpected data after the JSON value", nil)
@@ -128,7 +129,7 @@ func jsonEnds(c *gin.Context, dec *json.Decoder) bool {
 
 // jsonFail answers a decode error: 413 for a body over its limit, else 400.
 func jsonFail(c *gin.Context, err error) {
-	if !tooLargeJSON(c, err) {
+	if !tooLargeJSON(c, err) && !nulBody(c, err) {
 		apiError(c, http.StatusBadRequest, "malformed_json", jsonProblem(err), nil)
 	}
 }

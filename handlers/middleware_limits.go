@@ -144,7 +144,7 @@ func trackForm(c *gin.Context) {
 func (s *Server) limitBody(rule bodyRule) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s.extendDeadlines(c, rule)
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, rule.max)
+		c.Request.Body = &nulReader{r: http.MaxBytesReader(c.Writer, c.Request.Body, rule.max)}
 		c.Next()
 	}
 }
@@ -204,6 +204,10 @@ func (s *Server) readForm(rule bodyRule) gin.HandlerFunc {
 			return
 		case err != nil:
 			s.bodyProblem(c, http.StatusBadRequest, "error.bad_form", nil)
+			return
+		}
+		if field, bad := nulForm(c); bad {
+			s.bodyProblem(c, http.StatusUnprocessableEntity, "error.nul_form", map[string]any{"Field": field})
 			return
 		}
 		c.Next()

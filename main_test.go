@@ -23,7 +23,7 @@ import (
 )
 
 // buildBinary compiles pushdeck once for the subprocess tests.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "pushdeck")
 	cmd := exec.Command("go", "build", "-o", bin, ".")

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pushdeck/pushdeck/models"
+)
+
+// BenchmarkMigrateCopy copies a SQLite database of 1,000,000 devices (three
+// tags and two attributes each, imported through the product's CSV import)
+// into PostgreSQL with the real binary, and reports devices/s of the whole
+// command (schema migration included) and the command's peak RSS:
+//
+//	PUSHDECK_BENCH_MIGRATE=1 PUSHDECK_TEST_DB=postgres://… go test -run '^$' -bench MigrateCopy -benchtime 1x .
+//
+// PUSHDECK_BENCH_DEVICES changes the fleet size.
+func BenchmarkMigrateCopy(b *testing.B) {
+	if os.Getenv("PUSHDECK_BENCH_MIGRATE") != "1" {
+		b.Skip("set PUSHDECK_BENCH_MIGRATE=1 (and PUSHDECK_TEST_DB) to copy 1,000,000 devices into PostgreSQL")
+	}
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("PUSHDECK_BENCH_DEVICES")); err == nil && v > 0 {
+		n = v
+	}
+	bin := buildBinary(b)
+	src := filepath.Join(b.TempDir(), "pushdeck.db")
+	importFleet(b, src, n)
+	fi, err := os.Stat(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		b.StopTimer()
+		target := freshPostgres(b)
+		b.StartTimer()
+		var progress bytes.Buffer
+		cmd := exec.Command(bin, "migrate", "--from", src, "--to", target)
+		cmd.Stderr = &progress
+		cmd.Stdout = &progress
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("migrate: %v\n%s", err, progress.String())
+		}
+		took := time.Since(start)
+		b.StopTimer()
+		ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		if !ok {
+			b.Fatal("no rusage")
+		}
+		b.Logf("%d devices, SQLite file %d MiB\n%s", n, fi.Size()>>20, progress.String())
+		b.ReportMetric(float64(n)/took.Seconds(), "devices/s")
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MiB")
+		b.StartTimer()
+	}
+}
+
+// importFleet fills a new SQLite database with n devices through the
+// product's CSV import on the sandbox account, streamed from a pipe.
+func importFleet(b *testing.B, path string, n int) {
+	b.Helper()
+	ctx := b.Context()
+	store, _, closeDB, err := openStore(ctx, Config{DB: path}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		if err := closeDB(); err != nil {
+			b.Error(err)
+		}
+	}()
+	accts, err := store.ListProviderAccounts(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.WriteString(pw, "cid,alias,platform,region,tags,timezone,plan,score\n")
+		platforms := []string{"ios", "android", "other"}
+		for i := 0; i < n && err == nil; i++ {
+			_, err = fmt.Fprintf(pw, "cid-%08d,alias-%d,%s,r%d,t%d;t%d;g%d,Asia/Shanghai,p%d,%d\n",
+				i, i, platforms[i%3], i%30, i%7, 7+i%11, i%100, i%3, i%1000)
+		}
+		pw.CloseWithError(err)
+	}()
+	res, err := store.ImportCSV(ctx, accts[0].ID, pr, models.ImportOptions{})
+	if err != nil || res.Imported != int64(n) {
+		b.Fatalf("import: %+v, %v", res, err)
+	}
+}

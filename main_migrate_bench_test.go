@@ -41,7 +41,7 @@ func BenchmarkMigrateCopy(b *testing.B) {
 	}
 	for b.Loop() {
 		b.StopTimer()
-		target := freshPostgres(b)
+		target := emptyPostgres(b)
 		b.StartTimer()
 		var progress bytes.Buffer
 		cmd := exec.Command(bin, "migrate", "--from", src, "--to", target)

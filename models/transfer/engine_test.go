@@ -83,7 +83,7 @@ func fileSum(t *testing.T, path string) [32]byte {
 }
 
 func TestRunCopiesEveryTable(t *testing.T) {
-	url := freshPostgres(t)
+	url := emptyPostgres(t)
 	ctx := t.Context()
 	src := mustSQLite(t, sqliteFixture)
 	before := fileSum(t, src)
@@ -176,7 +176,7 @@ func checkParents(t *testing.T, conn *pgx.Conn) {
 // only in the WAL (no checkpoint yet), copies them, and neither the file
 // nor its WAL changes.
 func TestRunReadsTheWAL(t *testing.T) {
-	url := freshPostgres(t)
+	url := emptyPostgres(t)
 	src := mustSQLite(t, sqliteFixture)
 	w := sql.OpenDB(connector{dsn: "file:" + src + "?_journal_mode=WAL", drv: &sqlite3.SQLiteDriver{}})
 	defer func() { _ = w.Close() }() // test

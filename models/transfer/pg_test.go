@@ -2,44 +2,29 @@ package transfer
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pushdeck/pushdeck/models/dbtest"
 )
 
-// freshPostgres creates an empty database on the server PUSHDECK_TEST_DB
-// points to and returns its URL; the database is dropped after the test.
-func freshPostgres(t testing.TB) string {
+// emptyPostgres is a new PostgreSQL database with nothing in it, not
+// even the schema (dbtest's fresh database with its public schema made
+// anew), dropped when the test ends. It skips the test, saying how to run
+// it, unless PUSHDECK_TEST_DB is set.
+func emptyPostgres(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv("PUSHDECK_TEST_DB")
-	if base == "" {
-		t.Skip("PostgreSQL tests need PUSHDECK_TEST_DB=postgres://user:pass@host:5432/db?sslmode=disable (a role that may create databases)")
-	}
+	dbtest.Postgres(t)
+	dsn := dbtest.Fresh(t)
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
+	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		t.Fatalf("PUSHDECK_TEST_DB: %v", err)
+		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = admin.Close(context.Background()) }) // test teardown
-	b := make([]byte, 6)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	name := "pushdeck_transfer_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
+	defer func() { _ = conn.Close(ctx) }() // test setup
+	if _, err := conn.Exec(ctx, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"); err != nil {
+		t.Fatalf("empty the database: %v", err)
 	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("PUSHDECK_TEST_DB: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return dsn
 }

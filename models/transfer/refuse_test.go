@@ -67,7 +67,7 @@ func TestRunRefusesUnreachableTarget(t *testing.T) {
 // TestRunLeavesTargetEmptyOnFailure: a row PostgreSQL refuses in the last
 // table (in copy order) rolls back the tables copied before it.
 func TestRunLeavesTargetEmptyOnFailure(t *testing.T) {
-	url := freshPostgres(t)
+	url := emptyPostgres(t)
 	src := mustSQLite(t, sqliteFixture+"INSERT INTO parents VALUES (8, 'bad', 2, '2026-12-05', NULL, x'', '{}', 0, 0);")
 	_, err := Run(t.Context(), Options{From: src, To: url, Version: 2, Migrate: schemaMigrate(url, postgresFixture), Progress: io.Discard})
 	if !errors.Is(err, errNotConvertible) || !strings.Contains(err.Error(), "column on_flag") {
@@ -93,7 +93,7 @@ func TestRunRefusesASchemaMismatch(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			url := freshPostgres(t)
+			url := emptyPostgres(t)
 			src := mustSQLite(t, sqliteFixture+tc.sqlite)
 			_, err := Run(t.Context(), Options{From: src, To: url, Version: 2, Migrate: schemaMigrate(url, postgresFixture), Progress: io.Discard})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -20,11 +20,14 @@ func copyAll(ctx context.Context, src *source, conn *pgx.Conn, tx pgx.Tx, o Opti
 	if v != o.Version {
 		return Summary{}, fmt.Errorf("target is at migration %d after migrating, this pushdeck at %d: %w", v, o.Version, ErrVersion)
 	}
-	if err := refuseNonEmpty(ctx, tx, true); err != nil {
-		return Summary{}, err
-	}
 	sch, err := schema(ctx, tx)
 	if err != nil {
+		return Summary{}, err
+	}
+	if err := lock(ctx, tx, sortedNames(sch), o.LockWait); err != nil {
+		return Summary{}, err
+	}
+	if err := checkEmpty(ctx, tx, sortedNames(sch)); err != nil {
 		return Summary{}, err
 	}
 	srcTables, err := src.tables(ctx)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -100,5 +101,33 @@ func TestRunRefusesASchemaMismatch(t *testing.T) {
 				t.Fatalf("got %v; want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRunWaitsBoundedForLockedTables: a target whose tables another
+// session holds (a running instance) is refused after the wait, empty.
+func TestRunWaitsBoundedForLockedTables(t *testing.T) {
+	url := emptyPostgres(t)
+	ctx := t.Context()
+	src := mustSQLite(t, sqliteFixture)
+	if err := schemaMigrate(url, postgresFixture)(ctx); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = holder.Close(ctx) }() // test
+	tx, err := holder.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }() // releases the lock
+	if _, err := tx.Exec(ctx, "LOCK TABLE pairs IN ROW EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(ctx, Options{From: src, To: url, Version: 2, Progress: io.Discard, LockWait: 300 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "stop every pushdeck instance using the target first") {
+		t.Fatalf("got %v; want a lock timeout asking to stop the instances", err)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -144,7 +146,7 @@ func checkEmpty(ctx context.Context, tx pgx.Tx, names []string) error {
 // started on the target meanwhile waits (its first write would otherwise
 // make the copy refuse, or collide with the copied ids) and finds the copy
 // complete when the lock goes.
-func lock(ctx context.Context, tx pgx.Tx, names []string) error {
+func lock(ctx context.Context, tx pgx.Tx, names []string, wait time.Duration) error {
 	if len(names) == 0 {
 		return nil
 	}
@@ -152,7 +154,15 @@ func lock(ctx context.Context, tx pgx.Tx, names []string) error {
 	for i, n := range names {
 		quoted[i] = ident(n)
 	}
+	// A bounded wait: tables held by a running instance (a long request, a
+	// send) are a reason to stop, with a message, not to hang.
+	if _, err := tx.Exec(ctx, "SELECT set_config('lock_timeout', $1, true)", strconv.FormatInt(wait.Milliseconds(), 10)); err != nil {
+		return fmt.Errorf("target: lock tables: %w", err)
+	}
 	if _, err := tx.Exec(ctx, "LOCK TABLE "+strings.Join(quoted, ", ")+" IN EXCLUSIVE MODE"); err != nil {
+		return fmt.Errorf("target: lock tables (stop every pushdeck instance using the target first): %w", err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT set_config('lock_timeout', '0', true)"); err != nil {
 		return fmt.Errorf("target: lock tables: %w", err)
 	}
 	return nil

@@ -35,6 +35,8 @@ type Options struct {
 	Progress io.Writer
 	// Now is the clock of the progress lines (time.Now when nil).
 	Now func() time.Time
+	// LockWait bounds the wait for the target's tables (15s when 0).
+	LockWait time.Duration
 }
 
 // Summary is what a finished copy did.
@@ -55,6 +57,9 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.LockWait <= 0 {
+		o.LockWait = 15 * time.Second
+	}
 	started := o.Now()
 	src, err := openSource(ctx, o.From)
 	if err != nil {
@@ -71,7 +76,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }() // committed or rolled back by then
 	// Refuse a non-empty target before migrating it: a refused run must
 	// leave the target exactly as it found it.
-	if err := inTx(ctx, conn, func(tx pgx.Tx) error { return refuseNonEmpty(ctx, tx, false) }); err != nil {
+	if err := inTx(ctx, conn, func(tx pgx.Tx) error { return refuseNonEmpty(ctx, tx) }); err != nil {
 		return Summary{}, err
 	}
 	if o.Migrate != nil {
@@ -137,20 +142,13 @@ func inTx(ctx context.Context, conn *pgx.Conn, fn func(pgx.Tx) error) error {
 	return nil
 }
 
-// refuseNonEmpty fails when a table of the target's schema holds a row,
-// locking the tables first when lockThem is set.
-func refuseNonEmpty(ctx context.Context, tx pgx.Tx, lockThem bool) error {
+// refuseNonEmpty fails when a table of the target's schema holds a row.
+func refuseNonEmpty(ctx context.Context, tx pgx.Tx) error {
 	sch, err := schema(ctx, tx)
 	if err != nil {
 		return err
 	}
-	names := sortedNames(sch)
-	if lockThem {
-		if err := lock(ctx, tx, names); err != nil {
-			return err
-		}
-	}
-	return checkEmpty(ctx, tx, names)
+	return checkEmpty(ctx, tx, sortedNames(sch))
 }
 
 func sortedNames(sch map[string]*table) []string {

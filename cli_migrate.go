@@ -101,5 +101,5 @@ func keyNotice(a copyArgs) string {
 			" (the key file beside the SQLite database) is missing: set that key as PUSHDECK_SECRET_KEY on every instance"
 	}
 	return head + "set PUSHDECK_SECRET_KEY to the contents of " + path +
-		" (the key file beside the SQLite database) on every instance that uses PostgreSQL"
+		" (the key file beside the SQLite database) on every instance that uses PostgreSQL, or copy that file as pushdeck.key into each instance's working directory"
 }

@@ -85,6 +85,30 @@ func TestRunLeavesTargetEmptyOnFailure(t *testing.T) {
 	}
 }
 
+// TestRunRefusesAnOrphan: a row whose parent is missing (SQLite kept it,
+// with its foreign keys off at some point) fails the key's check after the
+// load, naming the key, and the target keeps its schema and no rows.
+func TestRunRefusesAnOrphan(t *testing.T) {
+	url := emptyPostgres(t)
+	src := mustSQLite(t, "PRAGMA foreign_keys = OFF;"+sqliteFixture+"INSERT INTO children (id, parent_id) VALUES (20, 99);")
+	_, err := Run(t.Context(), Options{From: src, To: url, Version: 2, Migrate: schemaMigrate(url, postgresFixture), Progress: io.Discard})
+	if err == nil || !strings.Contains(err.Error(), "foreign key children_parent_id_fkey of children") {
+		t.Fatalf("got %v; want the key named", err)
+	}
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(t.Context()) }() // test
+	var n int
+	if err := conn.QueryRow(t.Context(), "SELECT (SELECT count(*) FROM parents) + (SELECT count(*) FROM children)").Scan(&n); err != nil || n != 0 {
+		t.Errorf("target holds %d rows (%v), want 0", n, err)
+	}
+	if got := catalog(t, conn); got != fixtureCatalog {
+		t.Errorf("keys and indexes after the refusal:\n%s", got)
+	}
+}
+
 func TestRunRefusesASchemaMismatch(t *testing.T) {
 	tests := []struct {
 		name, sqlite, want string

@@ -92,6 +92,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
+	analyze(ctx, conn, o)
 	sum.Elapsed = o.Now().Sub(started)
 	return sum, nil
 }
@@ -110,6 +111,19 @@ func checkSourceVersion(ctx context.Context, src *source, want int64) error {
 			"copy it with the pushdeck release that wrote it", src.path, v, want, ErrVersion)
 	}
 	return nil
+}
+
+// analyze gathers the planner's statistics of the freshly loaded tables,
+// which autovacuum would only do a while later: until then the first
+// audience counts and pages would be planned for empty tables. The copy is
+// committed by now, so a failure here is reported, not returned.
+func analyze(ctx context.Context, conn *pgx.Conn, o Options) {
+	start := o.Now()
+	if _, err := conn.Exec(ctx, "ANALYZE"); err != nil {
+		_, _ = fmt.Fprintf(o.Progress, "migrate: ANALYZE failed (autovacuum will gather the statistics later): %v\n", err) // progress only
+		return
+	}
+	_, _ = fmt.Fprintf(o.Progress, "migrate: statistics gathered (%.1fs)\n", o.Now().Sub(start).Seconds()) // progress only
 }
 
 // connect opens one connection to the target: the whole copy is one

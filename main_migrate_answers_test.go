@@ -116,15 +116,3 @@ func productAnswers(f productFixture) []answer {
 	}
 	return answers
 }
-
-// unportedQuestions are the questions whose store queries fail on
-// PostgreSQL today, while the store's port is under way (jsonb read into json.RawMessage, SQLite's INDEXED BY
-// and integer booleans in raw SQL, a GROUP BY PostgreSQL refuses): the copy
-// holds their rows (the row counts are compared table by table), the store
-// cannot read them yet. Each must still fail there: the test asks for its
-// name to go from this list as soon as its query is ported.
-func unportedQuestions() map[string]bool {
-	return map[string]bool{"audience all": true, "audience tag": true, "audience conditions": true, "audience segment": true,
-		"devices page": true, "campaign": true, "draft": true, "campaign list": true, "snapshot": true, "totals": true,
-		"templates": true, "recurring": true}
-}

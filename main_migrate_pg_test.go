@@ -62,16 +62,9 @@ func TestMigrateCopiesTheProduct(t *testing.T) {
 	pg := Config{DB: target, SecretKey: secret(strings.TrimSpace(string(key)))}
 	checkRowCounts(t, src, target)
 	got := askAll(t, pg, answers)
-	unported := unportedQuestions()
 	for _, a := range answers {
-		g, w := got[a.name], want[a.name]
-		switch {
-		case unported[a.name] && g == w:
-			t.Errorf("%s now answers the same on PostgreSQL: take it off unportedQuestions", a.name)
-		case unported[a.name]:
-			t.Logf("%s: not yet ported to PostgreSQL: %.200s", a.name, g)
-		case g != w:
-			t.Errorf("%s differs on PostgreSQL:\n got %s\nwant %s", a.name, g, w)
+		if got[a.name] != want[a.name] {
+			t.Errorf("%s differs on PostgreSQL:\n got %s\nwant %s", a.name, got[a.name], want[a.name])
 		}
 	}
 
@@ -82,7 +75,7 @@ func TestMigrateCopiesTheProduct(t *testing.T) {
 		}
 		again := askAll(t, pg, answers)
 		for _, a := range answers {
-			if !unported[a.name] && again[a.name] != got[a.name] {
+			if again[a.name] != got[a.name] {
 				t.Errorf("the refused run changed %s:\n now %s\n was %s", a.name, again[a.name], got[a.name])
 			}
 		}

@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pushdeck/pushdeck/models"
 )
 
 // TestMigrateCopyRefuses: the copy's command-line mistakes and bad sources
@@ -47,5 +50,27 @@ func TestMigrateCopyRefuses(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "gone.db")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a missing source was created: %v", err)
+	}
+}
+
+// TestMigrateCopyRefusesARunningSource: a pushdeck instance whose
+// heartbeat has not expired is still writing to the file; the copy would
+// miss what it writes next.
+func TestMigrateCopyRefusesARunningSource(t *testing.T) {
+	ctx := t.Context()
+	src := filepath.Join(t.TempDir(), "pushdeck.db")
+	store, _, closeDB, err := openStore(ctx, Config{DB: src}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Heartbeat(ctx, models.Instance{ID: "web-1", Host: "web", PID: 42}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := closeDB(); err != nil {
+		t.Fatal(err)
+	}
+	err = cmdMigrate(ctx, []string{"--from", src, "--to", "postgres://nobody@127.0.0.1:1/none"}, io.Discard, io.Discard, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), "a pushdeck instance is running on the source (web-1, last heartbeat") {
+		t.Fatalf("got %v; want the running instance named", err)
 	}
 }

@@ -69,6 +69,9 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if err := checkSourceVersion(ctx, src, o.Version); err != nil {
 		return Summary{}, err
 	}
+	if err := src.refuseRunning(ctx, o.Now()); err != nil {
+		return Summary{}, err
+	}
 	conn, err := connect(ctx, o.To)
 	if err != nil {
 		return Summary{}, err

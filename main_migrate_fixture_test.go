@@ -37,6 +37,7 @@ const fixtureDevices = 3000
 // buildProductDB makes a realistic SQLite database the way the product
 // does (the store and the engine, the key file beside the database, as
 // `pushdeck serve` would): an operator with a session and a login failure,
+// the expired instance row of a killed server,
 // an API key, two provider accounts with sealed credentials, devices with
 // tags, attributes and time zones, a segment, a template, a webhook
 // endpoint (and the events its outbox collects), a recurring definition,
@@ -86,6 +87,8 @@ func buildProductDB(t *testing.T, path string) productFixture {
 	must(t, err)
 	f.webhooks = []int64{wh.ID}
 	must(t, store.Audit(ctx, models.AuditEntry{Actor: f.email, Action: "provider.create", Target: "MX", IP: "192.0.2.1"}))
+	// The row a killed server leaves, its heartbeat expired.
+	must(t, store.Heartbeat(ctx, models.Instance{ID: "sqlite-1", Host: "old-host", PID: 7}, -time.Second))
 	f.sent, f.draft = sendFixtureCampaign(t, store, f.accounts[0], log)
 	return f
 }

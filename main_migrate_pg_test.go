@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +19,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pushdeck/pushdeck/models"
-	"github.com/pushdeck/pushdeck/models/dbtest"
 )
 
 // TestMigrateCopiesTheProduct builds a realistic SQLite database through
@@ -102,7 +104,7 @@ func askAll(t *testing.T, cfg Config, answers []answer) map[string]string {
 	ctx := t.Context()
 	store, _, closeDB, err := openStore(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
-		t.Fatalf("open %s: %v", models.ShowDSN(cfg.DB), err)
+		t.Fatalf("open %s: %v", storeName(cfg.DB), err) // the URL holds the password
 	}
 	defer func() { must(t, closeDB()) }()
 	out := map[string]string{}
@@ -149,6 +151,13 @@ func checkRowCounts(t *testing.T, src, target string) {
 	}
 }
 
+func storeName(dsn string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return "PostgreSQL"
+	}
+	return "SQLite " + dsn
+}
+
 func normalized(t *testing.T, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
@@ -193,34 +202,55 @@ func sha256File(t *testing.T, path string) [32]byte {
 	return sha256.Sum256(b)
 }
 
-// emptyPostgres is a new PostgreSQL database with nothing in it, not
-// even the schema (dbtest's fresh database with its public schema made
-// anew), dropped when the test ends. It skips the test, saying how to run
-// it, unless PUSHDECK_TEST_DB is set.
+// emptyPostgres creates a new, empty PostgreSQL database (no schema) on
+// the server PUSHDECK_TEST_DB points to and returns its URL; it is dropped
+// when the test ends. Without PUSHDECK_TEST_DB the test is skipped with how
+// to run it.
 func emptyPostgres(t testing.TB) string {
 	t.Helper()
-	dbtest.Postgres(t)
-	dsn := dbtest.Fresh(t)
+	base := os.Getenv("PUSHDECK_TEST_DB")
+	if base == "" {
+		t.Skip("PostgreSQL test: run with PUSHDECK_TEST_DB=postgres://user:password@localhost:5432/db?sslmode=disable go test ./... (a role that may create databases)")
+	}
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("PUSHDECK_TEST_DB: %v", err)
+	}
+	t.Cleanup(func() { _ = admin.Close(context.Background()) }) // test teardown
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	name := "pushdeck_copy_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("PUSHDECK_TEST_DB: %v", err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// TestMigrateIntoAMigratedDatabase: a target whose schema the migrations
+// already made (no rows yet) is empty too.
+func TestMigrateIntoAMigratedDatabase(t *testing.T) {
+	target := emptyPostgres(t)
+	log := slog.New(slog.DiscardHandler)
+	db, err := models.Open(t.Context(), target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = conn.Close(ctx) }() // test setup
-	if _, err := conn.Exec(ctx, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"); err != nil {
-		t.Fatalf("empty the database: %v", err)
-	}
-	return dsn
-}
-
-// TestMigrateIntoAMigratedDatabase: a target whose schema `pushdeck
-// migrate --db postgres://…` already made (no rows yet) is empty too.
-func TestMigrateIntoAMigratedDatabase(t *testing.T) {
-	dbtest.Postgres(t)
-	target := dbtest.Fresh(t)
+	must(t, models.Migrate(t.Context(), db, log))
+	must(t, models.Close(db))
 	src := filepath.Join(t.TempDir(), "pushdeck.db")
 	buildProductDB(t, src)
-	if err := cmdMigrate(t.Context(), []string{"--from", src, "--to", target}, io.Discard, io.Discard, slog.New(slog.DiscardHandler)); err != nil {
+	if err := cmdMigrate(t.Context(), []string{"--from", src, "--to", target}, io.Discard, io.Discard, log); err != nil {
 		t.Fatal(err)
 	}
 	checkRowCounts(t, src, target)

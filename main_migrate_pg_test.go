@@ -2,14 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pushdeck/pushdeck/models"
+	"github.com/pushdeck/pushdeck/models/dbtest"
 )
 
 // TestMigrateCopiesTheProduct builds a realistic SQLite database through
@@ -202,40 +199,10 @@ func sha256File(t *testing.T, path string) [32]byte {
 	return sha256.Sum256(b)
 }
 
-// emptyPostgres creates a new, empty PostgreSQL database (no schema) on
-// the server PUSHDECK_TEST_DB points to and returns its URL; it is dropped
-// when the test ends. Without PUSHDECK_TEST_DB the test is skipped with how
-// to run it.
-func emptyPostgres(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv("PUSHDECK_TEST_DB")
-	if base == "" {
-		t.Skip("PostgreSQL test: run with PUSHDECK_TEST_DB=postgres://user:password@localhost:5432/db?sslmode=disable go test ./... (a role that may create databases)")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("PUSHDECK_TEST_DB: %v", err)
-	}
-	t.Cleanup(func() { _ = admin.Close(context.Background()) }) // test teardown
-	b := make([]byte, 8)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	name := "pushdeck_copy_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("PUSHDECK_TEST_DB: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
+// emptyPostgres is a new PostgreSQL database without a schema, dropped
+// when the test ends; the test skips, saying how to run it, off
+// PostgreSQL.
+func emptyPostgres(t testing.TB) string { return dbtest.EmptyPostgres(t) }
 
 // TestMigrateIntoAMigratedDatabase: a target whose schema the migrations
 // already made (no rows yet) is empty too.

@@ -72,6 +72,15 @@ func Postgres(t testing.TB) {
 	}
 }
 
+// EmptyPostgres returns the URL of a new PostgreSQL database without a
+// schema (dropped when the test ends), skipping t, with how to run it,
+// unless the suite runs on PostgreSQL.
+func EmptyPostgres(t testing.TB) string {
+	t.Helper()
+	Postgres(t)
+	return freshdb.Empty(t)
+}
+
 // SkipOnPostgres skips t when the suite runs on PostgreSQL: for tests of
 // SQLite's own machinery (pragmas, file modes, WAL), with the reason.
 func SkipOnPostgres(t testing.TB, why string) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -16,8 +17,11 @@ const maxResponseBytes = 64 << 10
 
 // call performs one messages:send exchange with the cached access token
 // and classifies the answer. A 401 drops the token, so the caller's next
-// attempt fetches a new one.
-func (c *Client) call(ctx context.Context, body []byte) answer {
+// attempt fetches a new one — once per refresh allowance: the requests of
+// one send share it, so a token fetched after the first 401 and refused
+// too is not dropped again by the requests still in flight (each would
+// fetch yet another).
+func (c *Client) call(ctx context.Context, body []byte, refresh *atomic.Bool) answer {
 	tok, gen, err := c.tok.token()
 	if err != nil {
 		pe := providers.AsError(err)
@@ -46,7 +50,7 @@ func (c *Client) call(ctx context.Context, body []byte) answer {
 		return transportAnswer(ctx, err)
 	}
 	a := classify(resp.StatusCode, resp.Header, raw)
-	if a.v == reauth {
+	if a.v == reauth && refresh != nil && refresh.CompareAndSwap(true, false) {
 		c.tok.refused(gen)
 	}
 	return a
@@ -107,4 +111,11 @@ func (a answer) error() *providers.Error {
 		e.AllRecipientsInvalid = true
 	}
 	return e
+}
+
+// oneRefresh is an allowance for a single token refresh.
+func oneRefresh() *atomic.Bool {
+	var b atomic.Bool
+	b.Store(true)
+	return &b
 }

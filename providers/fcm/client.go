@@ -157,8 +157,9 @@ func (c *Client) Verify(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("fcm: verify: encode: %w", err)
 	}
+	refresh := oneRefresh()
 	for attempt := 0; attempt < 2; attempt++ {
-		a := c.call(ctx, body)
+		a := c.call(ctx, body, refresh)
 		switch {
 		case a.v == accepted:
 			return nil

@@ -73,9 +73,9 @@ func (c *Client) sendTopic(ctx context.Context, log *slog.Logger, msg *message) 
 	if err != nil {
 		return providers.Result{}, fmt.Errorf("fcm: send: encode: %w", err)
 	}
-	a := c.call(ctx, body)
+	a := c.call(ctx, body, oneRefresh())
 	if a.v == reauth {
-		a = c.call(ctx, body)
+		a = c.call(ctx, body, nil)
 	}
 	if a.v != accepted {
 		log.InfoContext(ctx, "fcm topic send refused", slog.String("code", a.code))
@@ -110,10 +110,11 @@ func (c *Client) sendTokens(ctx context.Context, log *slog.Logger, msg *message,
 	}
 	deadline := time.Now().Add(retryBudget)
 	refreshed := false
+	refresh := oneRefresh()
 	var stuck []answer
 	var stuckToken []string
 	for attempt := 1; len(pending) > 0; attempt++ {
-		answers := c.round(ctx, tmpl, tokens, pending)
+		answers := c.round(ctx, tmpl, tokens, pending, refresh)
 		var again []int
 		var wait time.Duration
 		s.leftover, s.leftToken = s.leftover[:0], s.leftToken[:0]
@@ -170,7 +171,7 @@ func (c *Client) sendTokens(ctx context.Context, log *slog.Logger, msg *message,
 // per token would grow a fresh stack through Go's HTTP/2 client for every
 // message. The client's in-flight bound is the same, as a worker holds its
 // slot only while the round has work for it.
-func (c *Client) round(ctx context.Context, tmpl *bodyTemplate, tokens []string, idx []int) []answer {
+func (c *Client) round(ctx context.Context, tmpl *bodyTemplate, tokens []string, idx []int, refresh *atomic.Bool) []answer {
 	out := make([]answer, len(idx))
 	var stop atomic.Pointer[answer]
 	work := make(chan int)
@@ -183,7 +184,7 @@ func (c *Client) round(ctx context.Context, tmpl *bodyTemplate, tokens []string,
 				out[i] = *a
 				continue
 			}
-			out[i] = c.send(ctx, tmpl, tokens[idx[i]])
+			out[i] = c.send(ctx, tmpl, tokens[idx[i]], refresh)
 			if out[i].v == fatal {
 				stop.CompareAndSwap(nil, &out[i])
 			}
@@ -208,13 +209,13 @@ func (c *Client) round(ctx context.Context, tmpl *bodyTemplate, tokens []string,
 	return out
 }
 
-// send sends the message to one token.
-func (c *Client) send(ctx context.Context, tmpl *bodyTemplate, tok string) answer {
+// send sends the message to one token; refresh is call's.
+func (c *Client) send(ctx context.Context, tmpl *bodyTemplate, tok string, refresh *atomic.Bool) answer {
 	body, err := tmpl.body(tok)
 	if err != nil {
 		return answer{v: fatal, code: codeRefused, msg: "cannot encode the message", err: err}
 	}
-	return c.call(ctx, body)
+	return c.call(ctx, body, refresh)
 }
 
 // result ends the batch as Send's comment says.

@@ -179,8 +179,14 @@ func (e *Engine) runSlot(ctx context.Context, r models.Recurring, now time.Time)
 		if err != nil {
 			return err
 		}
+		// A run carries the definition's variants: each run is a campaign
+		// of its own, so it splits, samples and picks its winner afresh.
+		vs, err := draft.EncodeVariants(d.Variants)
+		if err != nil {
+			return err
+		}
 		adv.Run = &models.NewCampaign{Name: d.Name, ProviderID: d.ProviderID, GroupName: d.Group, Audience: d.Audience,
-			Message: msg, Options: opts, CreatedBy: r.CreatedBy}
+			Message: msg, Options: opts, CreatedBy: r.CreatedBy, Variants: vs}
 	}
 	c, err := e.store.AdvanceRecurring(ctx, r.ID, *r.NextRunAt, adv)
 	if errors.Is(err, models.ErrConflict) {

@@ -284,7 +284,7 @@ func TestNewcomerJourney(t *testing.T) {
 	b.check("csv export served", code == "200", "status %s", code)
 	recs, err := csv.NewReader(strings.NewReader(rest)).ReadAll()
 	b.check("csv export parses", err == nil && len(recs) > 0, "csv %q: %v", rest, err)
-	b.check("csv header", strings.Join(recs[0], ",") == "cid,status,code,message,request_id,updated_at", "header %q", recs[0])
+	b.check("csv header", strings.Join(recs[0], ",") == "cid,status,code,message,request_id,updated_at,variant", "header %q", recs[0])
 	var cids []string
 	for _, r := range recs[1:] {
 		cids = append(cids, r[0])

@@ -307,7 +307,8 @@ func (s *Server) apiListDeliveries(c *gin.Context) {
 		apiError(c, http.StatusUnprocessableEntity, "invalid", "some fields are invalid", map[string]string{"status": "must be one of pending, accepted, invalid, failed"})
 		return
 	}
-	if _, err := s.store.CampaignByID(c.Request.Context(), id); err != nil {
+	cm, err := s.store.CampaignHead(c.Request.Context(), id)
+	if err != nil {
 		s.apiFail(c, err)
 		return
 	}
@@ -320,14 +321,7 @@ func (s *Server) apiListDeliveries(c *gin.Context) {
 	if next != "" {
 		nextAfter = next
 	}
-	if ds == nil {
-		ds = []models.Delivery{}
-	}
-	en := s.englishOutcomes()
-	for i := range ds {
-		ds[i].Message = en.text(ds[i].Message)
-	}
-	c.JSON(http.StatusOK, gin.H{"items": ds, "next_after": nextAfter})
+	c.JSON(http.StatusOK, gin.H{"items": apiDeliveries(ds, variantNames(cm), s.englishOutcomes()), "next_after": nextAfter})
 }
 
 // followUpName reads the optional {"name": "..."} body of duplicate and

@@ -70,7 +70,7 @@ func (s *Server) campaignRows(ctx context.Context, f models.CampaignFilter) ([]c
 	for _, cm := range cs {
 		r := campaigns.Row{ID: cm.ID, URL: fmt.Sprintf("/campaigns/%d", cm.ID), Name: cm.Name, Status: string(cm.Status),
 			Provider: names[cm.ProviderID], Created: when(cm.CreatedAt), Recipients: num(cm.Recipients), Received: "—", ClickRate: "—",
-			NoneAccepted: noneAccepted(cm)}
+			NoneAccepted: noneAccepted(cm), AB: abState(cm)}
 		if fig, err := s.engine.CampaignFigures(ctx, cm.ID); err == nil && fig.Polled {
 			r.Received = num(fig.Total.Received)
 			r.ClickRate = pct(fig.Total.Clicked, fig.Total.Displayed)

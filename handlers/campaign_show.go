@@ -151,7 +151,7 @@ func (s *Server) progress(ctx context.Context, cm models.Campaign) (liveProgress
 	}
 	f := models.FiguresOf(cm.Totals(), models.UnsentOf(fails), nil)
 	p := campaigns.ProgressView{
-		ID: cm.ID, Status: string(cm.Status), Reason: reasonText(ctx, cm), NoneAccepted: noneAccepted(cm), Listed: f.Recipients > 0,
+		ID: cm.ID, Status: string(cm.Status), Reason: reasonText(ctx, cm), NoneAccepted: noneAccepted(cm), Listed: f.Recipients > 0, AB: abState(cm),
 		Recipients: num(f.Recipients), Pending: num(f.Pending), Accepted: num(f.Accepted), Invalid: num(f.Invalid), Failed: num(f.Failed),
 		Polled: fig.Polled, Stale: fig.Stale, Total: channelRow(ctx, fig.Total),
 	}

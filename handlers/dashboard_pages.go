@@ -80,7 +80,7 @@ func (s *Server) liveCampaigns(ctx context.Context) ([]dashboard.Live, error) {
 	}
 	out := make([]dashboard.Live, 0, len(cs))
 	for _, cm := range cs {
-		l := dashboard.Live{ID: cm.ID, Name: cm.Name, Done: num(cm.Recipients - cm.Pending), Total: num(cm.Recipients)}
+		l := dashboard.Live{ID: cm.ID, Name: cm.Name, Done: num(cm.Recipients - cm.Pending), Total: num(cm.Recipients), AB: abState(cm)}
 		if cm.Recipients > 0 {
 			l.Percent = int((cm.Recipients - cm.Pending) * 100 / cm.Recipients)
 		}

@@ -89,7 +89,7 @@ func campaignOps() []apiOp {
 			Answer: docTestSend{}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}},
 		{Method: http.MethodGet, Path: "/api/v1/campaigns/:id/deliveries", Tag: tag, Summary: "Per-recipient outcomes, in pages",
 			Query:  []apiParam{deliveryStatusParam(), limitParam(), afterParam("a recipient")},
-			Answer: docPage[models.Delivery, string]{}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}},
+			Answer: docPage[apiDelivery, string]{}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}},
 		{Method: http.MethodGet, Path: "/api/v1/campaigns/:id/deliveries.csv", Tag: tag, Summary: "Every delivery as CSV",
 			Query:  []apiParam{deliveryStatusParam()},
 			Answer: openapi3.NewStringSchema(), AnswerType: "text/csv", Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}},

@@ -18,7 +18,7 @@ func nameSchemas(g *schemaGen) {
 	g.name(models.Audience{}, "Audience")
 	g.name(providers.Message{}, "Message")
 	g.name(models.Totals{}, "Totals")
-	g.name(models.Delivery{}, "Delivery")
+	g.name(apiDelivery{}, "Delivery")
 	g.name(models.Device{}, "Device")
 	g.name(apiDevice{}, "DeviceUpsert")
 	g.name(models.ListChange{}, "ListChange")

@@ -171,12 +171,16 @@ func (s *Server) exportDeliveries(c *gin.Context) {
 	c.Status(http.StatusOK)
 	w := csv.NewWriter(c.Writer)
 	en := s.englishOutcomes()
-	if err := w.Write([]string{"cid", "status", "code", "message", "request_id", "updated_at"}); err != nil {
+	// The variant comes last, so a reader of the columns before it reads
+	// them where it always did.
+	if err := w.Write([]string{"cid", "status", "code", "message", "request_id", "updated_at", "variant"}); err != nil {
 		return
 	}
+	names := variantNames(cm)
 	err = s.store.StreamDeliveries(c.Request.Context(), cm.ID, st, func(ds []models.Delivery) error {
 		for _, d := range ds {
-			rec := []string{d.Recipient, d.Status, d.Code, en.text(d.Message), d.RequestID, d.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+			rec := []string{d.Recipient, d.Status, d.Code, en.text(d.Message), d.RequestID, d.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z"),
+				variantName(names, d.Variant)}
 			for i := range rec {
 				rec[i] = csvSafe(rec[i])
 			}

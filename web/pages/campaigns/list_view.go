@@ -21,6 +21,8 @@ type Row struct {
 	// NoneAccepted marks a finished campaign the provider accepted nobody
 	// of: its badge is never the green of success.
 	NoneAccepted bool
+	// AB marks a campaign awaiting its A/B winner, or testing.
+	AB ABState
 }
 
 // ListView is the campaigns page.

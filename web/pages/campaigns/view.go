@@ -74,6 +74,8 @@ type ProgressView struct {
 	NoneAccepted bool
 	// Retry is set while batches wait for another attempt.
 	Retry *RetryView
+	// AB marks a campaign awaiting its A/B winner, or testing.
+	AB ABState
 }
 
 // ActionsView is the campaign's action bar.

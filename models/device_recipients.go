@@ -1,9 +1,11 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // RecipientDevice is what a personalized message may read of one device:
@@ -28,42 +30,59 @@ func (s *Store) RecipientDevices(ctx context.Context, providerID int64, byAlias 
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	col := "cid"
+	// The lookup goes through the (provider_id, cid) or the partial
+	// (provider_id, alias) index, one probe per key: the "alias <> ''"
+	// term is what lets the partial index serve (no key is empty that a
+	// device could answer). Sorting by id is done here, not in SQL: an
+	// ORDER BY id made SQLite walk every device of the account in id
+	// order instead, a scan per batch that grew with the registry (27 ms
+	// of CPU per 500 recipients over 200,000 devices, against 0.5 ms).
+	where := `cid IN ?`
 	if byAlias {
-		col = "alias"
+		where = `alias IN ? AND alias <> ''`
 	}
-	// col is one of two constants, never input.
-	q := `SELECT cid, alias, user_id, platform, region, attributes FROM devices WHERE provider_id = ? AND ` + col + ` IN ? ORDER BY id`
+	// where is one of two constants, never input.
+	q := `SELECT id, cid, alias, user_id, platform, region, attributes FROM devices WHERE provider_id = ? AND ` + where
 	rows, err := s.read(ctx).Raw(q, providerID, keys).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("models: devices of %d recipients: %w", len(keys), err)
 	}
 	defer func() { _ = rows.Close() }() // read-only: a close error loses nothing
-	out := make([]RecipientDevice, 0, len(keys))
-	seen := make(map[string]bool, len(keys))
-	var attrs []byte
+	type row struct {
+		id    int64
+		d     RecipientDevice
+		attrs []byte
+	}
+	var found []row
 	for rows.Next() {
-		var d RecipientDevice
-		if err := rows.Scan(&d.CID, &d.Alias, &d.UserID, &d.Platform, &d.Region, &attrs); err != nil {
+		var r row
+		if err := rows.Scan(&r.id, &r.d.CID, &r.d.Alias, &r.d.UserID, &r.d.Platform, &r.d.Region, &r.attrs); err != nil {
 			return nil, fmt.Errorf("models: scan recipient device: %w", err)
 		}
+		found = append(found, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("models: devices of %d recipients: %w", len(keys), err)
+	}
+	slices.SortFunc(found, func(a, b row) int { return cmp.Compare(a.id, b.id) })
+	out := make([]RecipientDevice, 0, len(found))
+	seen := make(map[string]bool, len(found))
+	for _, r := range found {
+		d := r.d
 		d.Key = d.CID
 		if byAlias {
 			d.Key = d.Alias
 		}
 		if seen[d.Key] {
-			continue
+			continue // the oldest device of a shared alias answers
 		}
 		seen[d.Key] = true
-		if len(attrs) > 2 { // "{}" is the stored form of none
-			if err := json.Unmarshal(attrs, &d.Attributes); err != nil {
+		if len(r.attrs) > 2 { // "{}" is the stored form of none
+			if err := json.Unmarshal(r.attrs, &d.Attributes); err != nil {
 				return nil, fmt.Errorf("models: attributes of device %q: %w", d.CID, err)
 			}
 		}
 		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("models: devices of %d recipients: %w", len(keys), err)
 	}
 	return out, nil
 }

@@ -160,6 +160,10 @@ func TestDeliveriesExportVariant(t *testing.T) {
 	if r, o := app.apiDo(http.MethodPost, fmt.Sprintf("/api/v1/campaigns/%d/send", pid), plain, "", nil); r.StatusCode != http.StatusOK {
 		t.Fatalf("send: %d %s", r.StatusCode, o)
 	}
+	eventually(t, 15*time.Second, "the plain campaign completes", func() bool {
+		cm, err := app.store.CampaignHead(t.Context(), pid)
+		return err == nil && cm.Status == models.StatusCompleted
+	})
 	resp, body = app.apiDo(http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d/deliveries.csv", pid), key, "", nil)
 	recs, err = csv.NewReader(strings.NewReader(body)).ReadAll()
 	if resp.StatusCode != http.StatusOK || err != nil || len(recs) != 3 || len(recs[1]) != 7 || recs[1][6] != "" || recs[2][6] != "" {

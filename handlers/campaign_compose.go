@@ -178,7 +178,8 @@ func (s *Server) composerChoices(ctx context.Context, v *campaigns.FormView) {
 // newFormValues are a new campaign's defaults. The zone is UTC until the
 // page script reads the browser's.
 func newFormValues() campaigns.FormValues {
-	return campaigns.FormValues{AudienceKind: "all", ClickAction: "startapp", Timezone: "UTC", WeComDupCheck: true, AB: campaigns.DefaultABValues()}
+	msg := campaigns.MessageValues{ClickAction: "startapp"}
+	return campaigns.FormValues{AudienceKind: "all", MessageValues: msg, Timezone: "UTC", WeComDupCheck: true, AB: campaigns.DefaultABValues(msg)}
 }
 
 // renderComposer renders the composer with status.

@@ -23,12 +23,15 @@ import (
 func formValues(c *gin.Context) campaigns.FormValues {
 	p := func(k string) string { return c.PostForm(k) }
 	on := func(k string) bool { return c.PostForm(k) != "" }
+	// The composer's own section: every field is its own, posted or not.
+	var msg campaigns.MessageValues
+	for _, f := range campaigns.VariantFields() {
+		msg.Set(f.Name, p(f.Name))
+	}
 	return campaigns.FormValues{
 		Name: p("name"), TemplateID: p("template_id"), TemplateName: p("template_name"), ProviderID: p("provider_id"), Group: strings.TrimSpace(p("group")),
 		AudienceKind: p("audience_kind"), AudienceValues: p("audience_values"), SegmentID: p("segment_id"), IncludeInvalid: on("include_invalid"),
-		Type: p("type"), Title: p("title"), Body: p("body"), BigText: p("big_text"), ImageURL: p("image_url"),
-		ClickAction: p("click_action"), ClickValue: p("click_value"), Badge: p("badge"), Sound: p("sound"), Ext: p("ext"),
-		ShowBegin: p("show_begin"), ShowEnd: p("show_end"), TTLSeconds: p("ttl_seconds"), WifiOnly: on("wifi_only"),
+		MessageValues: msg, TTLSeconds: p("ttl_seconds"),
 		IOSSound: p("ios_sound"), IOSSubtitle: p("ios_subtitle"), IOSThreadID: p("ios_thread_id"), IOSCollapseID: p("ios_collapse_id"),
 		IOSContentAvailable: on("ios_content_available"), IOSMutableContent: on("ios_mutable_content"),
 		AndroidChannel: p("android_channel_id"), Vendor: p("vendor"), MXStrategy: p("mx_strategy"), MXSequence: p("mx_sequence"),
@@ -36,7 +39,7 @@ func formValues(c *gin.Context) campaigns.FormValues {
 		WeComDupInterval: p("wecom_dup_interval"), WeComButton: p("wecom_btntxt"), WeComArticles: p("wecom_articles"),
 		Speed: p("speed"), ErrorThreshold: p("error_threshold"), ScheduleAt: p("schedule_at"), Timezone: p("timezone"),
 		LocalTime: strings.TrimSpace(p("local_time")), Marketing: on("marketing"),
-		AB:      abFormValues(c),
+		AB:      abFormValues(c, msg),
 		Options: postedOptions(c), // last: the fields above have parsed the form
 	}
 }
@@ -100,44 +103,17 @@ func draftFromForm(c *gin.Context, withFile bool) (campaigns.FormValues, draft.D
 }
 
 func messageFromForm(f campaigns.FormValues, v *models.ValidationError, loc *time.Location) providers.Message {
-	m := providers.Message{Type: providers.MessageType(f.Type), Title: f.Title, Body: f.Body, BigText: strings.TrimSpace(f.BigText),
-		ImageURL: strings.TrimSpace(f.ImageURL), Click: providers.Click{Action: f.ClickAction}, Sound: strings.TrimSpace(f.Sound),
-		WifiOnly: f.WifiOnly, Android: providers.AndroidOptions{ChannelID: strings.TrimSpace(f.AndroidChannel)},
+	m := providers.Message{Android: providers.AndroidOptions{ChannelID: strings.TrimSpace(f.AndroidChannel)},
 		IOS: providers.IOSOptions{Sound: strings.TrimSpace(f.IOSSound), Subtitle: strings.TrimSpace(f.IOSSubtitle), ThreadID: strings.TrimSpace(f.IOSThreadID),
 			CollapseID: strings.TrimSpace(f.IOSCollapseID), ContentAvailable: f.IOSContentAvailable, MutableContent: f.IOSMutableContent},
 		MX:    providers.MXOptions{Strategy: f.MXStrategy, Sequence: splitValues(f.MXSequence)},
 		WeCom: providers.WeComOptions{Safe: f.WeComSafe, EnableIDTrans: f.WeComIDTrans, ButtonText: strings.TrimSpace(f.WeComButton)},
 	}
-	switch f.ClickAction {
-	case providers.ClickURL:
-		m.Click.URL = strings.TrimSpace(f.ClickValue)
-	case providers.ClickIntent:
-		m.Click.Intent = f.ClickValue
-	case providers.ClickPayload:
-		m.Click.Payload = f.ClickValue
-	}
-	if strings.TrimSpace(f.Badge) != "" {
-		var n int
-		intField(v, f.Badge, "message.badge", &n)
-		m.Badge = &n
-	}
-	if ext := strings.TrimSpace(f.Ext); ext != "" {
-		m.Ext = json.RawMessage(ext)
-		if !json.Valid(m.Ext) {
-			v.Add("message.ext", "err.json_object", nil)
-			m.Ext = nil
-		}
-	}
+	applySection(&m, f.MessageValues, v, loc, "message.")
 	if raw := strings.TrimSpace(f.Vendor); raw != "" {
 		if err := json.Unmarshal([]byte(raw), &m.Vendor); err != nil || m.Vendor == nil {
 			v.Add("message.vendor", "err.vendor_json", nil)
 		}
-	}
-	if b := timeField(v, f.ShowBegin, "message.show_begin", loc); b != nil {
-		m.ShowBegin = *b
-	}
-	if e := timeField(v, f.ShowEnd, "message.show_end", loc); e != nil {
-		m.ShowEnd = *e
 	}
 	var secs int
 	intField(v, f.WeComDupInterval, "message.wecom.duplicate_check_interval", &secs)

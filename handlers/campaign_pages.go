@@ -120,7 +120,7 @@ func (s *Server) showNewCampaign(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		vals.AB = campaigns.DefaultABValues()
+		vals.AB = campaigns.DefaultABValues(vals.MessageValues)
 	}
 	s.renderComposer(c, http.StatusOK, 0, vals, nil)
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/pushdeck/pushdeck/dispatch/draft"
-	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/web/pages/campaigns"
 )
 
@@ -20,9 +18,8 @@ func valuesOf(d draft.Draft) campaigns.FormValues {
 	m := d.Message
 	f := campaigns.FormValues{
 		Name: d.Name, ProviderID: strconv.FormatInt(d.ProviderID, 10), Group: d.Group, AudienceKind: d.Audience.Kind, IncludeInvalid: d.Audience.IncludeInvalid,
-		Type: string(m.Type), Title: m.Title, Body: m.Body, BigText: m.BigText, ImageURL: m.ImageURL, ClickAction: m.Click.Action,
-		Sound: m.Sound, ShowBegin: localInput(m.ShowBegin, loc), ShowEnd: localInput(m.ShowEnd, loc), WifiOnly: m.WifiOnly,
-		IOSSound: m.IOS.Sound, IOSSubtitle: m.IOS.Subtitle, IOSThreadID: m.IOS.ThreadID, IOSCollapseID: m.IOS.CollapseID,
+		MessageValues: sectionOf(m, loc),
+		IOSSound:      m.IOS.Sound, IOSSubtitle: m.IOS.Subtitle, IOSThreadID: m.IOS.ThreadID, IOSCollapseID: m.IOS.CollapseID,
 		IOSContentAvailable: m.IOS.ContentAvailable, IOSMutableContent: m.IOS.MutableContent, AndroidChannel: m.Android.ChannelID,
 		MXStrategy: m.MX.Strategy, MXSequence: strings.Join(m.MX.Sequence, ", "),
 		WeComSafe: m.WeCom.Safe, WeComIDTrans: m.WeCom.EnableIDTrans, WeComDupCheck: d.Options.DuplicateCheckOn(), WeComButton: m.WeCom.ButtonText,
@@ -39,13 +36,6 @@ func valuesOf(d draft.Draft) campaigns.FormValues {
 		f.SegmentID = d.Audience.Values[0]
 	} else {
 		f.AudienceValues = strings.Join(d.Audience.Values, "\n")
-	}
-	f.ClickValue = map[string]string{providers.ClickURL: m.Click.URL, providers.ClickIntent: m.Click.Intent, providers.ClickPayload: m.Click.Payload}[m.Click.Action]
-	if m.Badge != nil {
-		f.Badge = strconv.Itoa(*m.Badge)
-	}
-	if len(bytes.TrimSpace(m.Ext)) > 0 && string(bytes.TrimSpace(m.Ext)) != "null" {
-		f.Ext = string(m.Ext)
 	}
 	if len(m.Vendor) > 0 {
 		if b, err := json.MarshalIndent(m.Vendor, "", "  "); err == nil {

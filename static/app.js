@@ -35,14 +35,43 @@ function pushdeckApplyKind(form) {
     el.hidden = !on;
     el.disabled = !on;
   });
-  var type = form.querySelector("select[name='type']");
-  if (type && type.selectedOptions.length && type.selectedOptions[0].disabled) {
-    var first = type.querySelector("option:not([disabled])");
-    if (first) {
-      type.value = first.value;
-      type.dispatchEvent(new Event("change", { bubbles: true }));
+  form.querySelectorAll("select[name='type'], select[data-ab-base='type']").forEach(function (type) {
+    if (type.selectedOptions.length && type.selectedOptions[0].disabled) {
+      var first = type.querySelector("option:not([disabled])");
+      if (first) {
+        type.value = first.value;
+        type.dispatchEvent(new Event("change", { bubbles: true }));
+      }
     }
-  }
+  });
+}
+
+// A/B variants: each field of a further variant (data-ab-base names the
+// composer's own field it copies) follows the composer's field while it
+// still holds the same value, so a variant stays a copy of the first until
+// the operator changes it there; a field that differs is marked.
+function pushdeckVariants(form) {
+  function value(el) { return el.type === "checkbox" ? (el.checked ? "1" : "") : el.value; }
+  form.querySelectorAll("[data-ab-base]").forEach(function (el) {
+    var base = form.querySelector("[name='" + el.getAttribute("data-ab-base") + "']");
+    if (!base) return;
+    var last = value(base);
+    function mark() {
+      var wrap = el.closest(".ab-field");
+      if (wrap) wrap.toggleAttribute("data-differs", value(el) !== value(base));
+    }
+    function follow() {
+      if (value(el) === last) {
+        if (el.type === "checkbox") el.checked = base.checked; else el.value = base.value;
+      }
+      last = value(base);
+      mark();
+    }
+    base.addEventListener("input", follow);
+    base.addEventListener("change", follow);
+    el.addEventListener("input", mark);
+    el.addEventListener("change", mark);
+  });
 }
 
 // The audience kind shows the inputs it uses (data-audience="tag alias cid").
@@ -125,6 +154,7 @@ document.addEventListener("DOMContentLoaded", function () {
   pushdeckCounters(form);
   pushdeckApplyAudience(form);
   pushdeckBrowserZone(form);
+  pushdeckVariants(form);
   form.addEventListener("change", function (ev) {
     if (ev.target.matches("[data-kind-source]")) pushdeckApplyKind(form);
     if (ev.target.matches("[data-audience-source]")) pushdeckApplyAudience(form);

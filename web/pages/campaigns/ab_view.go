@@ -3,8 +3,8 @@ package campaigns
 import "strconv"
 
 // ABValues are the composer's A/B test fields as typed. The first variant
-// is the message composed above it; the others take its fields with their
-// own title and body.
+// is the message composed above it; each other variant has a whole message
+// section of its own, which starts as a copy of the first.
 type ABValues struct {
 	On       bool
 	Variants []ABVariantValues
@@ -17,18 +17,21 @@ type ABValues struct {
 	Confirm     bool
 }
 
-// ABVariantValues are one variant's fields.
+// ABVariantValues are one variant's fields: its name, its share and (for
+// all but the first) its message section.
 type ABVariantValues struct {
-	Name, Share, Title, Body string
+	Name, Share string
+	MessageValues
 }
 
 // MaxABVariants is how many variants the composer offers.
 const MaxABVariants = 5
 
 // DefaultABValues are two even variants, off, with a 20 % sample judged by
-// clicks after an hour.
-func DefaultABValues() ABValues {
-	return ABValues{Variants: []ABVariantValues{{Name: "A", Share: "50"}, {Name: "B", Share: "50"}},
+// clicks after an hour; the second starts as a copy of first, the message
+// composed above.
+func DefaultABValues(first MessageValues) ABValues {
+	return ABValues{Variants: []ABVariantValues{{Name: "A", Share: "50"}, {Name: "B", Share: "50", MessageValues: first}},
 		Sample: "20", WaitMinutes: "60", Metric: "click"}
 }
 

@@ -248,22 +248,11 @@ type FormValues struct {
 	IncludeInvalid bool
 	// StoredCount is the length of a draft's stored list (too long to
 	// edit in a text box), kept when AudienceValues is left empty.
-	StoredCount         int64
-	SegmentID           string
-	Type                string
-	Title               string
-	Body                string
-	BigText             string
-	ImageURL            string
-	ClickAction         string
-	ClickValue          string
-	Badge               string
-	Sound               string
-	Ext                 string
-	ShowBegin           string
-	ShowEnd             string
+	StoredCount int64
+	SegmentID   string
+	// MessageValues are the message section (ab_message.go).
+	MessageValues
 	TTLSeconds          string
-	WifiOnly            bool
 	IOSSound            string
 	IOSSubtitle         string
 	IOSThreadID         string

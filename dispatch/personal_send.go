@@ -17,16 +17,19 @@ import (
 // request.
 const personalConcurrency = 8
 
-// partResult is the answer to one part.
+// partResult is the answer to one part. final is set on a part whose
+// outcome is unknown and that must not be sent again (personal_journal.go).
 type partResult struct {
-	res providers.Result
-	err error
+	res   providers.Result
+	err   error
+	final bool
 }
 
 // personalStore is what personalized batches read of the store.
 type personalStore interface {
 	// RecipientDevices loads the devices a batch's recipients name.
 	RecipientDevices(ctx context.Context, providerID int64, byAlias bool, keys []string) ([]models.RecipientDevice, error)
+	journalStore
 }
 
 // processPersonal renders and sends one leased batch of a personalized
@@ -35,21 +38,34 @@ type personalStore interface {
 func (s *sender) processPersonal(ctx context.Context, log *slog.Logger, j job, target providers.Target, info campaignInfo, acct models.ProviderAccount, cl *client) {
 	b := j.b
 	caps := cl.p.Capabilities()
-	devs, err := s.store.RecipientDevices(ctx, acct.ID, target.Kind == providers.AudienceAlias, b.Recipients)
-	if err != nil {
+	release := func(what string, err error) {
 		if ctx.Err() == nil {
-			log.Error("load the batch's devices", slog.Any("error", err))
+			log.Error(what, slog.Any("error", err))
 			if err := s.store.ReleaseBatch(context.WithoutCancel(ctx), b); err != nil {
 				log.Error("release batch", slog.Any("error", err))
 			}
 		}
+	}
+	devs, err := s.store.RecipientDevices(ctx, acct.ID, target.Kind == providers.AudienceAlias, b.Recipients)
+	if err != nil {
+		release("load the batch's devices", err)
 		return
 	}
 	limit := max(1, caps.Audiences[target.Kind])
 	pl := planPersonal(b, info.tmpl, recipientVars(devs), renderedCheck(providers.Kind(acct.Kind), caps, info.opts), limit)
-	// Parts an earlier attempt of this process got an answer for are not
-	// sent again: a retry repeats only what is still in doubt.
+	// Parts an earlier attempt got an answer for are not sent again: a
+	// retry repeats only what is still in doubt. This process remembers
+	// them; without request ids the store does too, across a restart.
 	done := s.partsDone(b.ID)
+	journal := caps.Idempotency != providers.IdempotencyRequestID
+	if journal {
+		jr, err := s.openJournal(ctx, log, b, append(append([]part{}, pl.groups...), pl.singles...), done, caps, info, cl.p)
+		if err != nil {
+			release("read the batch's journal", err)
+			return
+		}
+		cl = journaledClient(cl, jr)
+	}
 	todo := pl
 	todo.groups, todo.singles = unanswered(pl.groups, done), unanswered(pl.singles, done)
 	results := s.sendParts(ctx, j, target.Kind, todo, acct, cl, caps, info)
@@ -62,7 +78,7 @@ func (s *sender) processPersonal(ctx context.Context, log *slog.Logger, j job, t
 			done[p.id] = r
 		}
 	}
-	s.settlePersonal(ctx, log, b, pl, done, caps)
+	s.settlePersonal(ctx, log, b, pl, done, caps, journal)
 }
 
 // maxPartMemos bounds the batches whose answered parts are remembered
@@ -96,11 +112,12 @@ func (s *sender) forgetParts(batchID int64) {
 	s.mu.Unlock()
 }
 
-// unanswered keeps the parts without a successful answer.
+// unanswered keeps the parts without a successful answer, but for those
+// that must not be sent again.
 func unanswered(ps []part, done map[string]partResult) []part {
 	out := ps[:0:0]
 	for _, p := range ps {
-		if r, ok := done[p.id]; !ok || r.err != nil {
+		if r, ok := done[p.id]; !ok || (r.err != nil && !r.final) {
 			out = append(out, p)
 		}
 	}
@@ -198,9 +215,9 @@ func firstErr(out map[int]partResult) error {
 // whole batch again when the provider drops the parts it already took
 // (request ids, or its de-duplication window) or none was taken;
 // otherwise its recipients end failed with the provider's answer.
-func (s *sender) settlePersonal(ctx context.Context, log *slog.Logger, b models.Batch, pl personalPlan, results map[string]partResult, caps providers.Capabilities) {
+func (s *sender) settlePersonal(ctx context.Context, log *slog.Logger, b models.Batch, pl personalPlan, results map[string]partResult, caps providers.Capabilities, journaled bool) {
 	parts := append(append([]part{}, pl.groups...), pl.singles...)
-	out := models.BatchResult{Outcomes: pl.failed}
+	out := models.BatchResult{Outcomes: pl.failed, Journaled: journaled}
 	var retryErr *providers.Error
 	anyOK := false
 	for _, p := range parts {
@@ -212,6 +229,9 @@ func (s *sender) settlePersonal(ctx context.Context, log *slog.Logger, b models.
 			anyOK = true
 			if out.TaskID == "" {
 				out.TaskID = r.res.TaskID
+			}
+			if r.res.TaskID != "" {
+				out.TaskIDs = append(out.TaskIDs, r.res.TaskID)
 			}
 			for _, o := range r.res.Outcomes {
 				out.Outcomes = append(out.Outcomes, models.Outcome{Recipient: o.Recipient, Status: string(o.Status), Code: o.Code, Message: o.Message})
@@ -234,6 +254,9 @@ func (s *sender) settlePersonal(ctx context.Context, log *slog.Logger, b models.
 	if retryErr != nil && b.Attempts < s.cfg.MaxAttempts && (caps.Idempotency != providers.IdempotencyNone || !anyOK) {
 		s.failed(ctx, log, b, retryErr)
 		return
+	}
+	if len(out.TaskIDs) < 2 {
+		out.TaskIDs = nil // the batch's own task id is its only one
 	}
 	s.forgetParts(b.ID)
 	s.finish(ctx, log, b, out)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"sync"
 	"time"
 
@@ -20,8 +19,9 @@ type pollStore interface {
 	// CampaignsToPoll lists campaigns started since `since` that have
 	// provider tasks to report on.
 	CampaignsToPoll(ctx context.Context, since time.Time) ([]models.Campaign, error)
-	// CampaignTaskIDs lists the provider task ids of a campaign's batches.
-	CampaignTaskIDs(ctx context.Context, id int64) ([]string, error)
+	// CampaignTaskPage lists up to n of a campaign's provider task ids
+	// after the cursor, in task-id order.
+	CampaignTaskPage(ctx context.Context, id int64, after string, n int) ([]string, error)
 	// CampaignVariantTasks lists a campaign's task ids by variant.
 	CampaignVariantTasks(ctx context.Context, id int64) ([]models.VariantTask, error)
 	// SaveVariantSnapshot is SaveSnapshot for one variant of a campaign,
@@ -126,51 +126,7 @@ func (p *poller) pollCampaign(ctx context.Context, c models.Campaign) {
 		p.pollVariants(ctx, log, cl, rep, c)
 		return
 	}
-	ids, err := p.store.CampaignTaskIDs(ctx, c.ID)
-	if err != nil || len(ids) == 0 {
-		return
-	}
-	sum := map[string]*providers.ChannelStats{}
-	for _, id := range ids {
-		if err := cl.limit.Wait(ctx); err != nil {
-			return // shutting down
-		}
-		r, err := rep.Report(ctx, id)
-		if ctx.Err() != nil {
-			return // shutting down: not the provider's failure
-		}
-		if err != nil {
-			pe := providers.AsError(err)
-			log.Warn("poll report", slog.String("task", id), slog.String("code", pe.Code))
-			if err := p.store.SaveSnapshot(ctx, c.ID, nil, pe.Code+": "+pe.Msg); err != nil {
-				log.Error("save snapshot", slog.Any("error", err))
-			}
-			return
-		}
-		// Channel lines only: the provider's own total would count every
-		// recipient twice in the funnel and the chart, which sum the lines.
-		for _, ch := range r.Channels {
-			s, ok := sum[ch.Channel]
-			if !ok {
-				s = &providers.ChannelStats{Channel: ch.Channel}
-				sum[ch.Channel] = s
-			}
-			s.Add(ch)
-		}
-	}
-	out := make([]providers.ChannelStats, 0, len(sum))
-	for _, s := range sum {
-		out = append(out, *s)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Channel < out[j].Channel })
-	b, err := json.Marshal(out)
-	if err != nil {
-		log.Error("encode snapshot", slog.Any("error", err))
-		return
-	}
-	if err := p.store.SaveSnapshot(ctx, c.ID, b, ""); err != nil {
-		log.Error("save snapshot", slog.Any("error", err))
-	}
+	p.pollTasks(ctx, log, cl, rep, c)
 }
 
 // Figures are a campaign's latest provider figures.

@@ -81,6 +81,12 @@ func (s *sender) process(ctx context.Context, log *slog.Logger, j job) {
 	if !s.stillSending(ctx, log, b) {
 		return
 	}
+	if info.tmpl != nil && target.Kind.IsList() {
+		// Judged part by part, from the parts' own record: a batch
+		// interrupted mid-way sends only what never left.
+		s.processPersonal(ctx, log, j, target, info, acct, cl)
+		return
+	}
 	caps := cl.p.Capabilities()
 	if end, unsafe := s.unsafeResend(b, caps, info); unsafe {
 		log.Warn("batch not sent again: it could be delivered twice", slog.String("code", end.Code))
@@ -88,10 +94,6 @@ func (s *sender) process(ctx context.Context, log *slog.Logger, j job) {
 		return
 	}
 	if !s.withKey(ctx, log, cl.p, &b) {
-		return
-	}
-	if info.tmpl != nil && target.Kind.IsList() {
-		s.processPersonal(ctx, log, j, target, info, acct, cl)
 		return
 	}
 	start := time.Now()

@@ -159,15 +159,6 @@ func (s *Store) CancelCampaign(ctx context.Context, id int64, actor, reason stri
 	return out, err
 }
 
-// CampaignTaskIDs lists the provider task ids a campaign's batches produced.
-func (s *Store) CampaignTaskIDs(ctx context.Context, id int64) ([]string, error) {
-	var ids []string
-	if err := s.conn(ctx).Model(&Batch{}).Where("campaign_id = ? AND task_id <> ''", id).Distinct().Pluck("task_id", &ids).Error; err != nil {
-		return nil, fmt.Errorf("models: task ids of campaign %d: %w", id, err)
-	}
-	return ids, nil
-}
-
 // DeliveryFilter selects one keyset page of a campaign's deliveries.
 type DeliveryFilter struct {
 	Status string

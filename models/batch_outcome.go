@@ -24,6 +24,10 @@ type BatchResult struct {
 	Final   string
 	Code    string
 	Message string
+	// TaskIDs and Journaled are a personalized batch's (batch_tasks.go):
+	// the tasks of all its requests, and whether its parts were journaled.
+	TaskIDs   []string
+	Journaled bool
 }
 
 // Completion is one leased batch's outcome, to record.
@@ -91,6 +95,9 @@ func (s *Store) CompleteBatches(ctx context.Context, done []Completion) (campaig
 				deltas[b.CampaignID] = t
 			}
 			if err := tx.writeSettlement(ctx, b, settled[i], t); err != nil {
+				return err
+			}
+			if err := tx.writeBatchTasks(ctx, b, res); err != nil {
 				return err
 			}
 		}

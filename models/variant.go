@@ -99,7 +99,10 @@ type VariantTask struct {
 // CampaignVariantTasks lists a campaign's provider tasks by variant.
 func (s *Store) CampaignVariantTasks(ctx context.Context, id int64) ([]VariantTask, error) {
 	var out []VariantTask
-	err := s.conn(ctx).Raw(`SELECT DISTINCT variant, task_id FROM batches WHERE campaign_id = ? AND task_id <> '' ORDER BY variant, task_id`, id).Scan(&out).Error
+	// The tasks of personalized batches' parts (batch_tasks) with them.
+	err := s.conn(ctx).Raw(`SELECT variant, task_id FROM batches WHERE campaign_id = ? AND task_id <> ''
+		UNION SELECT b.variant, t.task_id FROM batch_tasks t JOIN batches b ON b.id = t.batch_id WHERE t.campaign_id = ?
+		ORDER BY 1, 2`, id, id).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: variant tasks of campaign %d: %w", id, err)
 	}

@@ -319,6 +319,18 @@ type Reporter interface {
 	Report(ctx context.Context, taskID string) (Report, error)
 }
 
+// ManyReporter is implemented by providers whose statistics API takes
+// several tasks in one call: a campaign of many tasks (a personalized one
+// can have one per recipient) is polled in calls of up to ReportLimit.
+type ManyReporter interface {
+	// ReportLimit is the most task ids one Reports call takes.
+	ReportLimit() int
+	// Reports fetches the figures of up to ReportLimit tasks, keyed by
+	// task id; a task the provider does not know yet is left out.
+	// Failures are *Error.
+	Reports(ctx context.Context, taskIDs []string) (map[string]Report, error)
+}
+
 // KeyIssuer is implemented by providers whose de-duplication key is issued
 // by the provider rather than chosen by the caller (a pool of ids to fetch
 // before sending): a RequestID alone cannot make a retry safe there, since

@@ -57,6 +57,9 @@ func (c *Client) Report(ctx context.Context, taskID string) (providers.Report, e
 	return reps[taskID], nil
 }
 
+// ReportLimit is MaxReportIDs (providers.ManyReporter).
+func (c *Client) ReportLimit() int { return MaxReportIDs }
+
 // Reports fetches the figures of up to MaxReportIDs pushes in one call,
 // keyed by msg_id. Failures are *providers.Error.
 func (c *Client) Reports(ctx context.Context, msgIDs []string) (map[string]providers.Report, error) {

@@ -11,31 +11,55 @@ import (
 	"github.com/pushdeck/pushdeck/providers"
 )
 
+// MaxReportTasks is the most task ids one /push/task/detail call carries.
+// The API documents no limit (its list is an array of task ids); 100
+// keeps a request and its answer small.
+const MaxReportTasks = 100
+
 // Report fetches one task's per-channel figures with POST /push/task/detail.
 // MX push reports valid targets, sent and received per channel (no display
 // or click figures). A task the server does not list yet yields an empty
 // Report. Failures are *providers.Error.
 func (c *Client) Report(ctx context.Context, taskID string) (providers.Report, error) {
-	id, err := strconv.ParseInt(taskID, 10, 64)
-	if err != nil {
-		return providers.Report{}, invalid("task id %q is not an MX push task id (an integer)", taskID)
-	}
-	data, err := c.call(ctx, http.MethodPost, "/push/task/detail", nil, taskDetailRequest{List: []int64{id}})
+	reps, err := c.Reports(ctx, []string{taskID})
 	if err != nil {
 		return providers.Report{}, err
+	}
+	return reps[taskID], nil
+}
+
+// ReportLimit is MaxReportTasks (providers.ManyReporter).
+func (c *Client) ReportLimit() int { return MaxReportTasks }
+
+// Reports fetches the figures of up to MaxReportTasks tasks in one
+// /push/task/detail call, keyed by task id. Failures are *providers.Error.
+func (c *Client) Reports(ctx context.Context, taskIDs []string) (map[string]providers.Report, error) {
+	if len(taskIDs) == 0 || len(taskIDs) > MaxReportTasks {
+		return nil, invalid("a report takes 1–%d task ids, got %d", MaxReportTasks, len(taskIDs))
+	}
+	ids := make([]int64, len(taskIDs))
+	for i, t := range taskIDs {
+		id, err := strconv.ParseInt(t, 10, 64)
+		if err != nil {
+			return nil, invalid("task id %q is not an MX push task id (an integer)", t)
+		}
+		ids[i] = id
+	}
+	data, err := c.call(ctx, http.MethodPost, "/push/task/detail", nil, taskDetailRequest{List: ids})
+	if err != nil {
+		return nil, err
 	}
 	var details []taskDetail
 	if len(data) > 0 && string(data) != "null" {
 		if err := json.Unmarshal(data, &details); err != nil {
-			return providers.Report{}, badResponse("POST /push/task/detail", err)
+			return nil, badResponse("POST /push/task/detail", err)
 		}
 	}
+	out := make(map[string]providers.Report, len(details))
 	for _, d := range details {
-		if d.TaskID == id {
-			return providers.Report{Channels: channelStats(d)}, nil
-		}
+		out[strconv.FormatInt(d.TaskID, 10)] = providers.Report{Channels: channelStats(d)}
 	}
-	return providers.Report{}, nil
+	return out, nil
 }
 
 // channelStats maps a TaskDetail to one ChannelStats per channel, in the

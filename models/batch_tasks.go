@@ -24,7 +24,7 @@ func (s *Store) writeBatchTasks(ctx context.Context, b Batch, res BatchResult) e
 			return fmt.Errorf("models: encode task ids of batch %d: %w", b.ID, err)
 		}
 		_, err = s.rawExec(ctx, `INSERT INTO batch_tasks (campaign_id, task_id, batch_id)
-			SELECT DISTINCT ?, j.value, ? FROM `+s.dialect.eachText("?", "j")+` WHERE j.value <> ''
+			SELECT DISTINCT CAST(? AS BIGINT), j.value, CAST(? AS BIGINT) FROM `+s.dialect.eachText("?", "j")+` WHERE j.value <> ''
 			ON CONFLICT (campaign_id, task_id, batch_id) DO NOTHING`, b.CampaignID, b.ID, string(ids))
 		if err != nil {
 			return fmt.Errorf("models: task ids of batch %d: %w", b.ID, err)

@@ -25,8 +25,9 @@ type localPlan struct {
 	// quiet are the account's quiet hours, for a marketing campaign.
 	quiet              bool
 	qsH, qsM, qeH, qeM int
-	// start is when the campaign started sending: every due time is the
-	// first one at or after it, so a resumed plan computes the same ones.
+	// start is when the campaign started sending (for the rest of an A/B
+	// test, when its winner was chosen): every due time is the first one
+	// at or after it, so a resumed plan computes the same ones.
 	start time.Time
 	by    string
 	cache map[string]time.Time
@@ -51,6 +52,12 @@ func (p *planner) localPlanOf(c models.Campaign, acct models.ProviderAccount) *l
 	lp := &localPlan{home: o.Location(), start: p.store.Now(), by: "cid", cache: map[string]time.Time{}}
 	if c.StartedAt != nil {
 		lp.start = *c.StartedAt
+	}
+	// The rest of a test-first campaign starts when its winner was chosen:
+	// the local times of the start's day went to the sample, so the rest
+	// gets each zone's next one rather than all of it at once.
+	if c.ABPhase == models.ABRest && c.ABDecideAt != nil {
+		lp.start = *c.ABDecideAt
 	}
 	if o.LocalTime != "" {
 		lp.hh, lp.mm, lp.atSet = draft.ClockTime(o.LocalTime)

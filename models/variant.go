@@ -19,7 +19,8 @@ const (
 	ABWait ABPhase = "wait"
 	// ABChoose: the wait is over and an operator picks the winner.
 	ABChoose ABPhase = "choose"
-	// ABRest: the winner goes (or went) to the rest of the audience.
+	// ABRest: the winner goes (or went) to the rest of the audience; it
+	// was chosen at ABDecideAt.
 	ABRest ABPhase = "rest"
 )
 
@@ -76,11 +77,14 @@ func (s *Store) AwaitWinner(ctx context.Context, id int64) error {
 // ChooseWinner records the winning variant and reopens the campaign's plan
 // for the rest of the audience, in one statement: only a campaign still
 // waiting (or awaiting the operator) takes it, so a winner is chosen once.
+// ab_decide_at becomes the moment of the choice: the rest's local times
+// are the first ones after it, however often its plan resumes.
 // ErrConflict otherwise.
 func (s *Store) ChooseWinner(ctx context.Context, id int64, variant int, actor string) error {
-	r := s.conn(ctx).Exec(`UPDATE campaigns SET ab_phase = ?, ab_winner = ?, ab_decided_by = ?, planned = ?, plan_cursor = '', updated_at = ?
+	now := s.now()
+	r := s.conn(ctx).Exec(`UPDATE campaigns SET ab_phase = ?, ab_winner = ?, ab_decided_by = ?, ab_decide_at = ?, planned = ?, plan_cursor = '', updated_at = ?
 		WHERE id = ? AND ab_phase IN (?, ?) AND status IN (?, ?)`,
-		ABRest, variant, actor, false, s.now(), id, ABWait, ABChoose, StatusSending, StatusPaused)
+		ABRest, variant, actor, now, false, now, id, ABWait, ABChoose, StatusSending, StatusPaused)
 	if r.Error != nil {
 		return fmt.Errorf("models: choose the winner of campaign %d: %w", id, r.Error)
 	}

@@ -144,3 +144,68 @@ func TestABLocalTime(t *testing.T) {
 		}
 	}
 }
+
+// TestABQuietHours: a marketing test-first campaign (no local time) whose
+// winner is picked inside the account's quiet hours sends the rest when
+// they end, in each recipient's zone; the sample went at once, outside
+// them. Started at 00:00 UTC (09:00 in Tokyo) with a 13-hour wait, the
+// pick falls at 22:00 Tokyo time, and the rest goes at 08:00 Tokyo time.
+func TestABQuietHours(t *testing.T) {
+	fake := mxfake.New(t)
+	h := newHarness(t, Config{Workers: 2})
+	start := time.Date(2026, time.June, 1, 0, 0, 0, 0, time.UTC)
+	clock := &fakeClock{t: start}
+	h.clocked(clock)
+	ctx := context.Background()
+	acct := h.account("mxpush", fake.URL(), fake.Credentials())
+	acct, err := h.store.SetQuietHours(ctx, acct.ID, "22:00", "08:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokyo := "Asia/Tokyo"
+	var in []models.DeviceInput
+	for _, cid := range cids(300) {
+		in = append(in, models.DeviceInput{CID: cid, Timezone: &tokyo})
+	}
+	if _, err := h.store.UpsertDevices(ctx, acct.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	d := draft.Draft{Name: "ab quiet", ProviderID: acct.ID, Audience: models.Audience{Kind: "cid", Values: cids(300)},
+		Options: draft.Options{Marketing: true, ABTest: &draft.ABTest{SamplePercent: 30, WaitSeconds: 13 * 3600, Metric: draft.MetricReceived}}}
+	for _, name := range []string{"A", "B"} {
+		d.Variants = append(d.Variants, draft.Variant{Name: name, Share: 50,
+			Message: providers.Message{Type: providers.TypeNotification, Title: name, Body: "Variant " + name}})
+	}
+	c, _, err := h.engine.CreateCampaign(ctx, d, "test", models.Idempotency{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	split := newSplitter(models.Campaign{ID: c.ID, ABPhase: models.ABSample}, d)
+	var sample []string
+	for _, cid := range cids(300) {
+		if _, ok := split.place(cid); ok {
+			sample = append(sample, cid)
+		}
+	}
+	h.start()
+	h.send(c)
+	h.waitSent(c.ID, sample...)
+	c = h.waitPhase(c.ID, models.ABWait)
+	// 13:00:01 UTC is 22:00:01 in Tokyo: inside the quiet hours.
+	clock.Set(c.ABDecideAt.Add(time.Second))
+	c = h.waitPhase(c.ID, models.ABRest)
+	for deadline := time.Now().Add(10 * time.Second); !c.Planned; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the rest is not planned")
+		}
+		if c, err = h.store.CampaignHead(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.waitSent(c.ID, sample...)
+	clock.Set(time.Date(2026, time.June, 1, 23, 0, 30, 0, time.UTC)) // 08:00:30 in Tokyo
+	h.waitSent(c.ID, cids(300)...)
+	c = h.waitStatus(c.ID, 10*time.Second, models.StatusCompleted)
+	h.checkInvariants(c, 300)
+	h.checkVariants(c, 300, mxTitles(fake), *c.ABWinner)
+}

@@ -10,7 +10,9 @@ import (
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
 	"github.com/pushdeck/pushdeck/providers/fcm"
+	"github.com/pushdeck/pushdeck/providers/jpush"
 	"github.com/pushdeck/pushdeck/providers/providertest/fcmfake"
+	"github.com/pushdeck/pushdeck/providers/providertest/jpushfake"
 	"github.com/pushdeck/pushdeck/providers/providertest/mxfake"
 )
 
@@ -163,5 +165,68 @@ func TestPersonalizedReportsEveryTask(t *testing.T) {
 	}
 	if calls := len(fake.RequestsTo("/push/task/detail")) - polls; calls != (n+99)/100 {
 		t.Errorf("%d report calls, want %d", calls, (n+99)/100)
+	}
+}
+
+// TestPersonalizedRestartDedupeWindow: a personalized JPush campaign
+// (de-duplication by a cid JPush issues) whose engine stops while a part's
+// push was carried out but its answer had not come: after the restart the
+// part goes again with the cid kept in the journal, JPush answers it as a
+// repeat, and every device is shown its text exactly once, all accepted.
+func TestPersonalizedRestartDedupeWindow(t *testing.T) {
+	const n = 400
+	fake := jpushfake.New(t)
+	fake.LoseAnswerNext(1, jpushfake.Loss{Hang: 20 * time.Second})
+	reg := providers.Registry{jpush.Kind: jpush.Spec()}
+	h := newHarness(t, Config{Workers: 1})
+	h.engine = New(h.store, reg, h.engine.cfg, h.engine.log)
+	acct := h.account(string(jpush.Kind), fake.URL(), fake.Credentials())
+	// Two texts: two list pushes.
+	in := make([]models.DeviceInput, n)
+	for i := range in {
+		attrs := models.Attributes{"name": []string{"Ann", "Bob"}[i%2]}
+		in[i] = models.DeviceInput{CID: fmt.Sprintf("cid-%06d", i), Attributes: &attrs}
+	}
+	ctx := context.Background()
+	if _, err := h.store.UpsertDevices(ctx, acct.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	d := draft.Draft{Name: "personal", ProviderID: acct.ID, Audience: models.Audience{Kind: "all"},
+		Message: providers.Message{Type: providers.TypeNotification, Title: "Hi {{ name }}", Body: "b"}, Options: draft.Options{ErrorThreshold: 100}}
+	c, _, err := h.engine.CreateCampaign(ctx, d, "test", models.Idempotency{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	h.send(c)
+	deadline := time.Now().Add(30 * time.Second)
+	for len(fake.Pushes()) < 2 { // one carried out with its answer hanging
+		if time.Now().After(deadline) {
+			t.Fatalf("%d pushes after 30s", len(fake.Pushes()))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // the other part's answer is recorded
+	h.stop()
+	var inFlight int64
+	if err := h.store.DB().Raw(`SELECT COUNT(*) FROM batch_parts WHERE answer IS NULL AND provider_key <> ''`).Scan(&inFlight).Error; err != nil || inFlight != 1 {
+		t.Fatalf("%d parts in flight with their cid at the stop (%v), want 1", inFlight, err)
+	}
+	h.engine = New(h.store, reg, h.engine.cfg, h.engine.log)
+	h.start()
+	c = h.waitStatus(c.ID, 60*time.Second, models.StatusCompleted)
+	if got := h.checkInvariants(c, n); got[models.DeliveryAccepted] != n {
+		t.Fatalf("outcomes %v, want all accepted", got)
+	}
+	for id, k := range fake.DeliveryCounts() {
+		if k != 1 {
+			t.Fatalf("%s shown %d times", id, k)
+		}
+	}
+	if got := len(fake.DeliveryCounts()); got != n {
+		t.Fatalf("%d devices reached, want %d", got, n)
+	}
+	if pushes := len(fake.Pushes()); pushes != 2 {
+		t.Errorf("%d pushes carried out, want 2", pushes)
 	}
 }

@@ -1,14 +1,17 @@
 package e2e
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pushdeck/pushdeck/providers/providertest/jpushfake"
+	"github.com/pushdeck/pushdeck/providers/providertest/wecomfake"
 )
 
 // TestABTestFirstJPush: through the binary and its API, a test-first A/B
@@ -124,5 +127,106 @@ func TestABTestFirstJPush(t *testing.T) {
 	if code := srv.api(http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d/variants", c.ID), key, nil, &cmp); code != http.StatusOK ||
 		cmp.Metric != "received" || len(cmp.Items) != 2 || cmp.Items[1].Rate <= cmp.Items[0].Rate {
 		t.Fatalf("variants %d %+v", code, cmp)
+	}
+}
+
+// splitPlace is the documented split: FNV-1a of the campaign id (8 bytes,
+// big-endian) and the recipient, modulo 10,000.
+func splitPlace(id int64, recipient string) int {
+	h := fnv.New64a()
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(id))
+	_, _ = h.Write(b[:])
+	_, _ = h.Write([]byte(recipient))
+	return int(h.Sum64() % 10_000)
+}
+
+// TestABAcceptedShareWeCom: through the binary and its API, a test-first
+// campaign on WeCom, which reports nothing per message, is judged by the
+// accepted share: WeCom refuses half of variant A's sample as unknown
+// users, so B wins and goes to the rest, and the variants comparison says
+// the metric was "accepted".
+func TestABAcceptedShareWeCom(t *testing.T) {
+	srv := newServer(t)
+	key := srv.adminAndKey(adminEmail, adminPassword)
+	admin := srv.cli("apikey", "create", "--name", "e2e-admin", "--role", "admin")
+	fake := wecomfake.New(t)
+	srv.start()
+
+	var acct struct {
+		ID int64 `json:"id"`
+	}
+	body := map[string]any{"name": "WeCom", "kind": "wecom", "base_url": fake.URL, "credentials": json.RawMessage(fake.Credentials())}
+	if code := srv.api(http.MethodPost, "/api/v1/providers", admin, body, &acct); code != http.StatusCreated {
+		t.Fatalf("create the WeCom account: %d\n%s", code, srv.logTail())
+	}
+	const n = 400
+	users := make([]string, n)
+	for i := range users {
+		users[i] = fmt.Sprintf("user-%04d", i)
+	}
+	variant := func(name string) map[string]any {
+		return map[string]any{"name": name, "share": 50, "message": map[string]any{"type": "text", "body": "Hello from " + name}}
+	}
+	var c struct {
+		ID int64 `json:"id"`
+	}
+	body = map[string]any{"name": "A/B WeCom", "provider_id": acct.ID, "audience": map[string]any{"kind": "cid", "values": users},
+		"variants": []any{variant("Alpha"), variant("Beta")},
+		"options":  map[string]any{"ab_test": map[string]any{"sample_percent": 50, "wait_seconds": 1, "metric": "click"}}}
+	if code := srv.api(http.MethodPost, "/api/v1/campaigns", key, body, &c); code != http.StatusCreated {
+		t.Fatalf("create the campaign: %d", code)
+	}
+	// Alpha's sample: the first half of the sample's part of the scale.
+	var refused []string
+	alpha := 0
+	for _, u := range users {
+		if p := splitPlace(c.ID, u); p < 5000 && p*10_000/5000 < 5000 {
+			if alpha%2 == 0 {
+				refused = append(refused, u)
+			}
+			alpha++
+		}
+	}
+	fake.SetInvalidUsers(refused...)
+	if code := srv.api(http.MethodPost, fmt.Sprintf("/api/v1/campaigns/%d/send", c.ID), key, nil, nil); code != http.StatusOK {
+		t.Fatalf("send: %d", code)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for srv.campaignStatus(key, c.ID) != "completed" {
+		if time.Now().After(deadline) {
+			t.Fatalf("campaign is %s\n%s", srv.campaignStatus(key, c.ID), srv.logTail())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var cmp struct {
+		Metric string `json:"metric"`
+		Leader int    `json:"leader"`
+		Winner *int   `json:"winner"`
+		Items  []struct {
+			Recipients int64   `json:"recipients"`
+			Accepted   int64   `json:"accepted"`
+			Rate       float64 `json:"rate"`
+		} `json:"items"`
+	}
+	if code := srv.api(http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d/variants", c.ID), key, nil, &cmp); code != http.StatusOK ||
+		cmp.Metric != "accepted" || cmp.Winner == nil || *cmp.Winner != 1 || len(cmp.Items) != 2 {
+		t.Fatalf("variants %d %+v", code, cmp)
+	}
+	if a := cmp.Items[0]; a.Recipients != int64(alpha) || a.Accepted != int64(alpha-len(refused)) || cmp.Items[1].Rate != 1 {
+		t.Fatalf("variants %+v, want Alpha %d of %d accepted and Beta all", cmp.Items, alpha-len(refused), alpha)
+	}
+	// At the fake: every user named once, the refused ones in Alpha's
+	// sample only.
+	named := map[string]int{}
+	for _, m := range fake.Messages() {
+		for _, u := range m.ToUser {
+			named[u]++
+		}
+	}
+	for _, u := range users {
+		if named[u] != 1 {
+			t.Fatalf("%s named in %d requests", u, named[u])
+		}
 	}
 }

@@ -261,7 +261,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	// until the HTTP server has finished its in-flight requests.
 	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 	srv := handlers.New(handlers.Params{Store: store, Engine: engine, Webhooks: webhooks, Registry: Registry(), Catalog: cat, Log: log,
-		Config: handlers.Config{TrustedProxies: proxies}, Context: engineCtx})
+		Config: handlers.Config{TrustedProxies: proxies}, Context: engineCtx, Instance: id})
 	hs := srv.HTTPServer(cfg.Addr)
 	if err := announceSetup(ctx, store, srv, stdout, log); err != nil {
 		stopEngine()

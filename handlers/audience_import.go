@@ -1,11 +1,9 @@
 package handlers
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -25,151 +23,124 @@ import (
 // maxImportBytes bounds an uploaded CSV (a million devices is ≈100 MB).
 const maxImportBytes = 2 << 30
 
-// importer runs page-started CSV imports in the background and keeps their
-// progress in memory for the polling page. It belongs to the Server (no
-// package state); a restart forgets the jobs, and since imports are
-// idempotent, uploading the file again finishes an interrupted one.
+// recentImports is how many jobs the import page lists.
+const recentImports = 20
+
+// importer runs page-started CSV imports in the background. Their progress
+// lives in the import_jobs table, not here, so whichever instance a load
+// balancer sends the polling page to reads it, and a restart does not
+// forget a job: the row of an import whose instance died reads as
+// interrupted. It belongs to the Server (no package state).
 type importer struct {
-	// ctx is the server's lifetime: an import stops when it ends.
+	// ctx is the server's lifetime: an import stops when it ends, and its
+	// row says interrupted.
 	ctx   context.Context
 	store *models.Store
 	log   *slog.Logger
-	mu    sync.Mutex
-	seq   int64
-	jobs  map[int64]*importJob
-	// wg lets tests wait for running imports.
+	// instance is this process's id in the instances table; the jobs it
+	// runs carry it, so the others can tell when it died.
+	instance string
+	// wg lets tests (and a stopping server) wait for running imports.
 	wg sync.WaitGroup
 }
 
-// maxImportJobs is how many finished jobs are remembered.
-const maxImportJobs = 20
-
-func newImporter(ctx context.Context, store *models.Store, log *slog.Logger) *importer {
-	return &importer{ctx: ctx, store: store, log: log, jobs: map[int64]*importJob{}}
+func newImporter(ctx context.Context, store *models.Store, log *slog.Logger, instance string) *importer {
+	return &importer{ctx: ctx, store: store, log: log, instance: instance}
 }
 
-// importJob is one import: what was asked and how far it got.
-type importJob struct {
-	id         int64
-	providerID int64
-	account    string
-	file       string
-	by         string
-	size       int64
-	started    time.Time
-
-	mu       sync.Mutex
-	prog     models.ImportProgress
-	done     bool
-	finished time.Time
-	err      error
-}
-
-// start imports the CSV at path (a temp file it then removes) into the
-// account, in the background.
-func (im *importer) start(acct models.ProviderAccount, file, by, path string, size int64) *importJob {
-	im.mu.Lock()
-	im.seq++
-	j := &importJob{id: im.seq, providerID: acct.ID, account: acct.Name, file: file, by: by, size: size, started: time.Now()}
-	im.jobs[j.id] = j
-	im.evictLocked()
-	im.mu.Unlock()
+// start records the import of the CSV at path (a temp file it then
+// removes) into the account and runs it in the background. The upload's
+// temp file is on this instance's disk, so this instance, the one that
+// received it, runs the import; the other instances only read its row.
+func (im *importer) start(ctx context.Context, acct models.ProviderAccount, file, by, path string, size int64) (models.ImportJob, error) {
+	job, err := im.store.CreateImportJob(ctx, models.ImportJobInput{ProviderID: acct.ID, FileName: file, Size: size, StartedBy: by, InstanceID: im.instance})
+	if err != nil {
+		return models.ImportJob{}, err
+	}
 	im.wg.Add(1)
 	go func() {
 		defer im.wg.Done()
-		res, err := im.run(j, path)
-		j.mu.Lock()
-		j.prog.Result, j.err, j.done, j.finished = res, err, true, time.Now()
-		j.mu.Unlock()
+		_, err := im.run(job, path)
 		var ve *models.ValidationError
-		if err != nil && !errors.As(err, &ve) {
-			im.log.Error("device import", slog.Int64("provider", acct.ID), slog.String("file", file), slog.Any("error", err))
+		if err != nil && !errors.As(err, &ve) && im.ctx.Err() == nil {
+			im.log.Error("device import", slog.Int64("provider", acct.ID), slog.Int64("job", job.ID), slog.String("file", job.FileName), slog.Any("error", err))
 		}
 	}()
-	return j
+	return job, nil
 }
 
-func (im *importer) run(j *importJob, path string) (models.ImportResult, error) {
-	defer func() {
-		if err := os.Remove(path); err != nil {
-			im.log.Warn("remove import file", slog.String("path", path), slog.Any("error", err))
-		}
-	}()
+func (im *importer) run(job models.ImportJob, path string) (models.ImportResult, error) {
+	defer removeTemp(path)
 	f, err := os.Open(path)
 	if err != nil {
-		return models.ImportResult{}, fmt.Errorf("handlers: open import file: %w", err)
+		err = fmt.Errorf("handlers: open import file: %w", err)
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(im.ctx), 10*time.Second)
+		defer cancel()
+		if _, ferr := im.store.FinishImportJob(fctx, job.ID, models.ImportProgress{}, err); ferr != nil {
+			return models.ImportResult{}, errors.Join(err, ferr)
+		}
+		return models.ImportResult{}, err
 	}
 	defer f.Close()
-	return im.store.ImportCSV(im.ctx, j.providerID, f, models.ImportOptions{Progress: func(p models.ImportProgress) {
-		j.mu.Lock()
-		j.prog = p
-		j.mu.Unlock()
-	}})
+	return im.store.RunImportJob(im.ctx, job, f, im.log)
 }
 
-// evictLocked forgets the oldest finished jobs beyond maxImportJobs.
-func (im *importer) evictLocked() {
-	for len(im.jobs) > maxImportJobs {
-		var oldest *importJob
-		for _, j := range im.jobs {
-			j.mu.Lock()
-			done := j.done
-			j.mu.Unlock()
-			if done && (oldest == nil || j.id < oldest.id) {
-				oldest = j
-			}
+// interruptDead marks the running imports of dead instances interrupted,
+// among them those of the process this one replaces (a restarted process
+// is a new instance). Reads already show such a job as interrupted; the
+// mark makes it stay so and lets it be pruned like a finished one.
+func (im *importer) interruptDead(ctx context.Context) {
+	n, err := im.store.InterruptImportJobs(ctx, im.instance)
+	if err != nil {
+		if ctx.Err() == nil {
+			im.log.Error("interrupt dead imports", slog.Any("error", err))
 		}
-		if oldest == nil {
-			return
-		}
-		delete(im.jobs, oldest.id)
+		return
+	}
+	if n > 0 {
+		im.log.Warn("imports of stopped instances marked interrupted", slog.Int64("imports", n))
 	}
 }
 
-func (im *importer) get(id int64) (*importJob, bool) {
-	im.mu.Lock()
-	defer im.mu.Unlock()
-	j, ok := im.jobs[id]
-	return j, ok
-}
-
-// recent returns the remembered jobs, newest first.
-func (im *importer) recent() []*importJob {
-	im.mu.Lock()
-	defer im.mu.Unlock()
-	out := make([]*importJob, 0, len(im.jobs))
-	for _, j := range im.jobs {
-		out = append(out, j)
+// importStatus names a job's status in the reader's language.
+func importStatus(ctx context.Context, status string) string {
+	switch status {
+	case models.ImportRunning:
+		return i18n.T(ctx, "importjobs.status_running")
+	case models.ImportDone:
+		return i18n.T(ctx, "importjobs.status_done")
+	case models.ImportFailed:
+		return i18n.T(ctx, "importjobs.status_failed")
 	}
-	slices.SortFunc(out, func(a, b *importJob) int { return cmp.Compare(b.id, a.id) })
-	return out
+	return i18n.T(ctx, "importjobs.status_interrupted")
 }
 
-// view renders a job's state for the page, in the reader's language.
-func (j *importJob) view(c *gin.Context) audience.JobView {
+// importJobView renders a job's state for the page, in the reader's
+// language. names maps account ids to names.
+func importJobView(c *gin.Context, j models.ImportJob, names map[int64]string) audience.JobView {
 	ctx := c.Request.Context()
-	j.mu.Lock()
-	p, done, err, finished := j.prog, j.done, j.err, j.finished
-	j.mu.Unlock()
+	p := j.Progress
 	r := p.Result
-	v := audience.JobView{URL: fmt.Sprintf("/audience/import/%d", j.id), Account: j.account, File: j.file, By: j.by, Started: when(j.started),
-		Running: !done, Read: bytesText(p.Bytes), Rows: num(p.Rows), Imported: num(r.Imported), Updated: num(r.Updated),
-		Unchanged: num(r.Unchanged), Rejected: num(r.RejectedTotal)}
-	if j.size > 0 {
-		v.Percent = int(min(100, p.Bytes*100/j.size))
+	v := audience.JobView{URL: fmt.Sprintf("/audience/import/%d", j.ID), Account: names[j.ProviderID], File: j.FileName, By: j.StartedBy,
+		Started: when(j.StartedAt), Running: j.Running(), Read: bytesText(p.Bytes), Rows: num(p.Rows), Imported: num(r.Imported),
+		Updated: num(r.Updated), Unchanged: num(r.Unchanged), Rejected: num(r.RejectedTotal),
+		Status: importStatus(ctx, j.Status)}
+	if j.Size > 0 {
+		v.Percent = int(min(100, p.Bytes*100/j.Size))
 	}
-	if done {
-		v.Elapsed = finished.Sub(j.started).Round(100 * time.Millisecond).String()
+	if j.FinishedAt != nil {
+		v.Elapsed = j.FinishedAt.Sub(j.StartedAt).Round(100 * time.Millisecond).String()
 	}
-	var ve *models.ValidationError
 	switch {
-	case errors.As(err, &ve):
-		for k, fe := range ve.Fields {
+	case j.Status == models.ImportInterrupted:
+		v.Interrupted = i18n.T(ctx, "importjobs.interrupted")
+	case len(j.FileErrors) > 0:
+		for k, fe := range j.FileErrors {
 			label := "audience.field_" + k
 			v.FileErrors = append(v.FileErrors, i18n.T(ctx, label)+": "+i18n.T(ctx, fe.ID, fe.Data))
 		}
 		slices.Sort(v.FileErrors)
-	case err != nil:
+	case j.Status == models.ImportFailed:
 		v.Failed = i18n.T(ctx, "audience.import_failed")
 	}
 	for _, rj := range r.Rejected {
@@ -192,9 +163,32 @@ func (s *Server) showImport(c *gin.Context) {
 	s.renderImport(c, http.StatusOK, c.Query("provider_id"), nil, nil)
 }
 
-func (s *Server) renderImport(c *gin.Context, status int, providerID string, errs web.Errors, job *importJob) {
+// accountNames maps every account's id to its name.
+func (s *Server) accountNames(ctx context.Context) (map[int64]string, error) {
+	as, err := s.store.ListProviderAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(as))
+	for _, a := range as {
+		out[a.ID] = a.Name
+	}
+	return out, nil
+}
+
+func (s *Server) renderImport(c *gin.Context, status int, providerID string, errs web.Errors, job *models.ImportJob) {
 	ctx := c.Request.Context()
 	accts, acct, err := s.audienceAccount(ctx, providerID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	names, err := s.accountNames(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	recent, err := s.store.RecentImportJobs(ctx, recentImports)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -202,29 +196,40 @@ func (s *Server) renderImport(c *gin.Context, status int, providerID string, err
 	pid := strconv.FormatInt(acct.ID, 10)
 	v := audience.ImportView{Tabs: audience.Tabs{Current: "import", ProviderID: pid}, Accounts: accts, ProviderID: pid, Errors: errs}
 	if job != nil {
-		jv := job.view(c)
+		jv := importJobView(c, *job, names)
 		v.Job = &jv
 	}
-	for _, j := range s.imports.recent() {
-		if job == nil || j.id != job.id {
-			v.Recent = append(v.Recent, j.view(c))
+	for _, j := range recent {
+		if job == nil || j.ID != job.ID {
+			v.Recent = append(v.Recent, importJobView(c, j, names))
 		}
 	}
 	s.render(c, status, audience.Import(v))
 }
 
+// showImportJob shows a job's row, whichever instance runs it.
 func (s *Server) showImportJob(c *gin.Context) {
+	ctx := c.Request.Context()
 	id, ok := parseID(c.Param("id"))
-	j, found := s.imports.get(id)
-	if !ok || !found {
+	if !ok {
 		s.fail(c, models.ErrNotFound)
 		return
 	}
-	if isPartial(c) {
-		s.render(c, http.StatusOK, audience.Job(j.view(c)))
+	j, err := s.store.ImportJobByID(ctx, id)
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
-	s.renderImport(c, http.StatusOK, strconv.FormatInt(j.providerID, 10), nil, j)
+	if isPartial(c) {
+		names, err := s.accountNames(ctx)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.render(c, http.StatusOK, audience.Job(importJobView(c, j, names)))
+		return
+	}
+	s.renderImport(c, http.StatusOK, strconv.FormatInt(j.ProviderID, 10), nil, &j)
 }
 
 // startImport saves the upload to a temp file (streamed: never held whole)
@@ -269,104 +274,18 @@ func (s *Server) startImport(c *gin.Context) {
 		s.renderImport(c, http.StatusUnprocessableEntity, rawPID, errs, nil)
 		return
 	}
-	j := s.imports.start(acct, file, actor(c), path, size)
+	j, err := s.imports.start(ctx, acct, file, actor(c), path, size)
+	if err != nil {
+		removeTemp(path)
+		s.fail(c, err)
+		return
+	}
 	if !s.audit(c, "device_import", fmt.Sprintf("provider:%d", acct.ID), file) {
 		return
 	}
 	if isPartial(c) {
-		s.render(c, http.StatusOK, audience.Job(j.view(c)))
+		s.render(c, http.StatusOK, audience.Job(importJobView(c, j, map[int64]string{acct.ID: acct.Name})))
 		return
 	}
-	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/audience/import/%d", j.id))
-}
-
-func removeTemp(path string) {
-	if path != "" {
-		_ = os.Remove(path) // best effort: a file in the temp dir
-	}
-}
-
-var errTooLarge = errors.New("upload too large")
-
-// receiveUpload copies the "file" part into a temp file and returns it with
-// the provider_id field.
-func (s *Server) receiveUpload(c *gin.Context) (pid, name, path string, size int64, err error) {
-	if c.Request.MultipartForm != nil {
-		pid = c.PostForm("provider_id")
-		fh, ferr := c.FormFile("file")
-		if ferr != nil {
-			return pid, "", "", 0, nil
-		}
-		f, ferr := fh.Open()
-		if ferr != nil {
-			return pid, fh.Filename, "", 0, fmt.Errorf("handlers: open upload: %w", ferr)
-		}
-		defer f.Close()
-		path, size, err = spool(f)
-		return pid, fh.Filename, path, size, err
-	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxImportBytes)
-	mr, err := c.Request.MultipartReader()
-	if err != nil {
-		return "", "", "", 0, nil // not multipart: reported as a missing file
-	}
-	for {
-		part, perr := mr.NextPart()
-		if errors.Is(perr, io.EOF) {
-			return pid, name, path, size, nil
-		}
-		if perr != nil {
-			return pid, name, path, size, tooLarge(perr)
-		}
-		switch part.FormName() {
-		case "provider_id":
-			b, _ := io.ReadAll(io.LimitReader(part, 32)) // a short field; a read error leaves it invalid
-			pid = string(b)
-		case "file":
-			if path != "" {
-				continue
-			}
-			name = part.FileName()
-			path, size, err = spool(part)
-			if err != nil {
-				return pid, name, path, size, tooLarge(err)
-			}
-		}
-		if err := part.Close(); err != nil {
-			return pid, name, path, size, tooLarge(err)
-		}
-	}
-}
-
-func tooLarge(err error) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return errTooLarge
-	}
-	return fmt.Errorf("handlers: read upload: %w", err)
-}
-
-// spool copies r into a new temp file.
-func spool(r io.Reader) (string, int64, error) {
-	f, err := os.CreateTemp("", "pushdeck-import-*.csv")
-	if err != nil {
-		return "", 0, fmt.Errorf("handlers: spool upload: %w", err)
-	}
-	n, err := io.Copy(f, r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return f.Name(), n, err
-	}
-	return f.Name(), n, nil
-}
-
-func sortedValues(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	slices.Sort(out)
-	return out
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/audience/import/%d", j.ID))
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pushdeck/pushdeck/models"
 )
 
 // upload posts a multipart CSV to the import page: as htmx (CSRF header,
@@ -61,6 +64,16 @@ func (b *browser) upload(providerID, name, csv string, htmx bool) (*http.Respons
 	return resp, string(raw)
 }
 
+// latestImport is the newest import job's row.
+func (a *testApp) latestImport() models.ImportJob {
+	a.t.Helper()
+	jobs, err := a.store.RecentImportJobs(context.Background(), 1)
+	if err != nil || len(jobs) == 0 {
+		a.t.Fatalf("no import job: %v", err)
+	}
+	return jobs[0]
+}
+
 func TestImportPage(t *testing.T) {
 	app := newTestApp(t)
 	b := app.browser()
@@ -86,8 +99,7 @@ func TestImportPage(t *testing.T) {
 	}
 	if jobURL == "" {
 		app.srv.imports.wg.Wait()
-		recent := app.srv.imports.recent()
-		jobURL = fmt.Sprintf("/audience/import/%d", recent[0].id)
+		jobURL = fmt.Sprintf("/audience/import/%d", app.latestImport().ID)
 	}
 	var final string
 	eventually(t, 20*time.Second, "import to finish", func() bool {
@@ -136,7 +148,7 @@ func TestImportPage(t *testing.T) {
 			t.Fatalf("bad header upload: %d", resp.StatusCode)
 		}
 		app.srv.imports.wg.Wait()
-		_, body = b.get(fmt.Sprintf("/audience/import/%d", app.srv.imports.recent()[0].id))
+		_, body = b.get(fmt.Sprintf("/audience/import/%d", app.latestImport().ID))
 		errs := doc(t, body).Find(`[data-testid="import-file-errors"]`).Text()
 		if !strings.Contains(errs, "tag") {
 			t.Errorf("header problems not shown: %q", errs)

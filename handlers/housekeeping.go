@@ -8,7 +8,9 @@ import (
 
 // RunHousekeeping deletes expired sessions and stale login-throttle rows
 // now and then every `every` until ctx ends, so neither table grows with
-// time or with failed logins.
+// time or with failed logins. It also marks the CSV imports of dead
+// instances interrupted, first at start: a process that restarts marks
+// those of the one it replaces.
 func (s *Server) RunHousekeeping(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -23,6 +25,7 @@ func (s *Server) RunHousekeeping(ctx context.Context, every time.Duration) {
 }
 
 func (s *Server) housekeep(ctx context.Context) {
+	s.imports.interruptDead(ctx)
 	sessions, err := s.store.PruneSessions(ctx)
 	if err != nil && ctx.Err() == nil {
 		s.log.Error("prune sessions", slog.Any("error", err))

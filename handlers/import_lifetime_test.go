@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pushdeck/pushdeck/models"
 )
 
 // TestImportsStopWithTheServer: a page-started import runs on the
 // server's lifetime context, so it stops when the server does instead of
-// writing on after shutdown.
+// writing on after shutdown; its row says interrupted.
 func TestImportsStopWithTheServer(t *testing.T) {
 	app := newTestApp(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -30,16 +32,31 @@ func TestImportsStopWithTheServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := srv.imports.start(acct, "big.csv", "test", path, int64(sb.Len()))
+	j, err := srv.imports.start(t.Context(), acct, "big.csv", "test", path, int64(sb.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cancel()
 	srv.Wait()
-	j.mu.Lock()
-	err, done := j.err, j.done
-	j.mu.Unlock()
-	if !done || !errors.Is(err, context.Canceled) {
-		t.Fatalf("import after shutdown: done %v, err %v; want it stopped by the server's end", done, err)
+	got, err := app.store.ImportJobByID(t.Context(), j.ID)
+	if err != nil || got.Status != models.ImportInterrupted || got.FinishedAt == nil {
+		t.Fatalf("import after shutdown: %+v (%v); want it stopped by the server's end and marked interrupted", got, err)
 	}
 	if n, _ := app.store.CountDevices(t.Context(), acct.ID); n == 300_000 {
 		t.Fatal("every row was written after the server stopped")
+	}
+	// Any instance's page says so, and how to finish it.
+	b := app.browser()
+	b.setupAdmin("admin@example.com", "password123")
+	_, body := b.get(fmt.Sprintf("/audience/import/%d", j.ID))
+	d := doc(t, body)
+	if msg := d.Find(`[data-testid="import-interrupted"]`).Text(); !strings.Contains(msg, "upload the file again") {
+		t.Errorf("interrupted import shows %q", msg)
+	}
+	if d.Find(`[data-testid="import-job"][data-running]`).Length() != 0 {
+		t.Error("an interrupted import still polls")
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the upload's temp file is left: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -94,6 +95,10 @@ type Params struct {
 	// Context is the server's lifetime: work the pages start in the
 	// background (CSV imports) stops when it ends. Nil means none.
 	Context context.Context
+	// Instance is this process's id among the instances sharing the
+	// database (the engine's Owner): the CSV imports it runs carry it.
+	// Empty means a random one.
+	Instance string
 }
 
 // Server is the HTTP layer.
@@ -124,7 +129,10 @@ func New(p Params) *Server {
 	if p.Context == nil {
 		p.Context = context.Background()
 	}
-	s.imports = newImporter(p.Context, p.Store, p.Log)
+	if p.Instance == "" {
+		p.Instance = "srv-" + rand.Text()[:10]
+	}
+	s.imports = newImporter(p.Context, p.Store, p.Log, p.Instance)
 	s.previews = newPreviewGate(p.Config.Limits.Previews)
 	gin.SetMode(gin.ReleaseMode)
 	g := gin.New()

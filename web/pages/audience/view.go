@@ -175,6 +175,12 @@ type JobView struct {
 	By      string
 	Started string
 	Running bool
+	// Status names the job's state (running, done, failed, interrupted)
+	// for the list of recent imports.
+	Status string
+	// Interrupted says the import stopped with its instance and how to
+	// finish it ("" when it did not).
+	Interrupted string
 	// Failed is why the import stopped early ("" when it did not).
 	Failed string
 	// FileErrors are file-level problems (no cid column, …).

@@ -110,6 +110,7 @@ func productAnswers(f productFixture) []answer {
 		{"webhooks", func(ctx context.Context, s *models.Store) (any, error) { return s.ListWebhooks(ctx) }},
 		{"webhook log", func(ctx context.Context, s *models.Store) (any, error) { return s.WebhookLog(ctx, f.webhooks[0], 50) }},
 		{"recurring", func(ctx context.Context, s *models.Store) (any, error) { return s.ListRecurring(ctx, 0, 10) }},
+		{"import jobs", func(ctx context.Context, s *models.Store) (any, error) { return s.RecentImportJobs(ctx, 10) }},
 		{"audit", func(ctx context.Context, s *models.Store) (any, error) {
 			return s.ListAudit(ctx, models.AuditFilter{Limit: 50})
 		}},

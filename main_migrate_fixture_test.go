@@ -37,7 +37,7 @@ const fixtureDevices = 3000
 // buildProductDB makes a realistic SQLite database the way the product
 // does (the store and the engine, the key file beside the database, as
 // `pushdeck serve` would): an operator with a session and a login failure,
-// the expired instance row of a killed server,
+// the expired instance row of a killed server and its console imports,
 // an API key, two provider accounts with sealed credentials, devices with
 // tags, attributes and time zones, a segment, a template, a webhook
 // endpoint (and the events its outbox collects), a recurring definition,
@@ -89,6 +89,18 @@ func buildProductDB(t *testing.T, path string) productFixture {
 	must(t, store.Audit(ctx, models.AuditEntry{Actor: f.email, Action: "provider.create", Target: "MX", IP: "192.0.2.1"}))
 	// The row a killed server leaves, its heartbeat expired.
 	must(t, store.Heartbeat(ctx, models.Instance{ID: "sqlite-1", Host: "old-host", PID: 7}, -time.Second))
+	// Console imports: one that failed on its file, one the killed server
+	// left running (it reads as interrupted on both stores).
+	failed, err := store.CreateImportJob(ctx, models.ImportJobInput{ProviderID: f.accounts[1], FileName: "fleet.csv", Size: 10, StartedBy: f.email, InstanceID: "sqlite-1"})
+	must(t, err)
+	_, err = store.FinishImportJob(ctx, failed.ID, models.ImportProgress{Bytes: 10},
+		&models.ValidationError{Fields: map[string]models.FieldError{"header": {ID: "err.csv_syntax", Data: map[string]any{"Line": 1}}}})
+	must(t, err)
+	left, err := store.CreateImportJob(ctx, models.ImportJobInput{ProviderID: f.accounts[0], FileName: "更多设备.csv", Size: 1 << 20, StartedBy: f.email, InstanceID: "sqlite-1"})
+	must(t, err)
+	must(t, store.UpdateImportProgress(ctx, left.ID, models.ImportProgress{Bytes: 4096, Rows: 40, Result: models.ImportResult{
+		UpsertResult: models.UpsertResult{Imported: 39}, RejectedTotal: 1,
+		Rejected: []models.Rejection{{Line: 12, Field: "platform", FieldError: models.FieldError{ID: "err.choice"}}}}}))
 	f.sent, f.draft = sendFixtureCampaign(t, store, f.accounts[0], log)
 	return f
 }

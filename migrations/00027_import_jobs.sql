@@ -15,6 +15,11 @@
 -- page shows them in the reader's language. error is a failure's text,
 -- bounded. Finished rows are pruned per account (the newest 100, none
 -- older than 30 days) when a new import starts.
+--
+-- `pushdeck migrate` copies the table like every other (the history of
+-- imports is the operator's): a row still running in the SQLite file
+-- belongs to an instance that has stopped, since the copier refuses a
+-- source an instance still heartbeats in, so it reads as interrupted.
 
 -- +goose Up
 CREATE TABLE import_jobs (

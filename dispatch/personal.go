@@ -34,8 +34,10 @@ const CodePersonalized = "personalized_invalid"
 // part is one request of a personalized batch: a rendered message and the
 // indexes (in the batch) of the recipients it goes to.
 type part struct {
-	id      string
-	msg     providers.Message
+	id string
+	// msg is shared by the parts of one rendering: a message is a large
+	// value, and a batch's parts are copied as they are sent and settled.
+	msg     *providers.Message
 	members []int
 }
 
@@ -85,12 +87,12 @@ func planPersonal(b models.Batch, tpl *render.Template, devs map[string]render.V
 			continue
 		}
 		if len(g.members) == 1 {
-			pl.singles = append(pl.singles, part{id: subRequestID(b.RequestID, "s", g.members), msg: g.msg, members: g.members})
+			pl.singles = append(pl.singles, part{id: subRequestID(b.RequestID, "s", g.members), msg: &g.msg, members: g.members})
 			continue
 		}
 		for lo := 0; lo < len(g.members); lo += limit {
 			ms := g.members[lo:min(lo+limit, len(g.members))]
-			pl.groups = append(pl.groups, part{id: subRequestID(b.RequestID, "g", ms), msg: g.msg, members: ms})
+			pl.groups = append(pl.groups, part{id: subRequestID(b.RequestID, "g", ms), msg: &g.msg, members: ms})
 		}
 	}
 	return pl

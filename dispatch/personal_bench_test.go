@@ -2,16 +2,18 @@ package dispatch
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pushdeck/pushdeck/dispatch/draft"
 	"github.com/pushdeck/pushdeck/models"
 	"github.com/pushdeck/pushdeck/providers"
+	"github.com/pushdeck/pushdeck/providers/providertest/mxfake"
 )
 
 // BenchmarkPersonalSend is the engine's part of a personalized send where
@@ -27,16 +29,24 @@ func BenchmarkPersonalSend(b *testing.B) {
 	}
 	for range b.N {
 		b.StopTimer()
-		srv, pushed := leanMX(b, true)
+		var pushed, wrong atomic.Int64
+		fake := mxfake.New(b, mxfake.Lean(func(values []string, m *mxfake.Message) {
+			for _, v := range values {
+				pushed.Add(1)
+				if m == nil || m.Title != "Hi n"+strings.TrimPrefix(v, "token-") {
+					wrong.Add(1)
+				}
+			}
+		}))
 		h := newHarness(b, Config{Workers: 4, Idle: 5 * time.Millisecond})
-		acct, err := h.store.CreateProviderAccount(context.Background(), models.ProviderInput{Name: "mx", Kind: "mxpush", BaseURL: srv.URL,
-			Credentials: json.RawMessage(`{"app_id":"app","access_token":"tok"}`), RateLimit: models.MaxRateLimit})
+		acct, err := h.store.CreateProviderAccount(context.Background(), models.ProviderInput{Name: "mx", Kind: "mxpush", BaseURL: fake.URL(),
+			Credentials: fake.Credentials(), RateLimit: models.MaxRateLimit})
 		if err != nil {
 			b.Fatal(err)
 		}
 		in := make([]models.DeviceInput, 0, models.MaxDeviceBatch)
 		for i := 0; i < n; i++ {
-			attrs := models.Attributes{"name": fmt.Sprintf("n%07d", i)}
+			attrs := models.Attributes{"name": fmt.Sprintf("n%08d", i)}
 			in = append(in, models.DeviceInput{CID: fmt.Sprintf("token-%08d", i), Attributes: &attrs})
 			if len(in) == models.MaxDeviceBatch || i == n-1 {
 				if _, err := h.store.UpsertDevices(context.Background(), acct.ID, in); err != nil {
@@ -58,8 +68,8 @@ func BenchmarkPersonalSend(b *testing.B) {
 		h.waitStatus(c.ID, 10*time.Minute, models.StatusCompleted)
 		elapsed := time.Since(start)
 		b.StopTimer()
-		if pushed.Load() != int64(n) {
-			b.Fatalf("pushed %d, want %d", pushed.Load(), n)
+		if pushed.Load() != int64(n) || wrong.Load() != 0 {
+			b.Fatalf("pushed %d (%d with another's text), want %d and none wrong", pushed.Load(), wrong.Load(), n)
 		}
 		h.stop()
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "recipients/s")

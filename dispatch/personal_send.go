@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pushdeck/pushdeck/models"
@@ -145,7 +146,7 @@ func (s *sender) sendParts(ctx context.Context, j job, kind providers.AudienceKi
 		for i, m := range p.members {
 			vals[i] = j.b.Recipients[m]
 		}
-		return providers.SendRequest{RequestID: p.id, Message: p.msg, Target: providers.Target{Kind: kind, Values: vals},
+		return providers.SendRequest{RequestID: p.id, Message: *p.msg, Target: providers.Target{Kind: kind, Values: vals},
 			DedupeWindow: s.dedupeWindow(caps, info)}
 	}
 	observe := func(err error) {
@@ -178,22 +179,26 @@ func (s *sender) sendParts(ctx context.Context, j job, kind providers.AudienceKi
 	} else {
 		sequential = len(parts)
 	}
-	sem := make(chan struct{}, personalConcurrency)
+	// A few senders take the requests in order, rather than a goroutine
+	// each: a request's goroutine grows its stack through the HTTP client
+	// every time, a sender only once per batch.
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for i := 0; i < sequential; i++ {
-		if !pace() {
-			break
-		}
-		sem <- struct{}{}
+	for range min(personalConcurrency, sequential) {
 		wg.Go(func() {
-			defer func() { <-sem }()
-			start := time.Now()
-			res, err := cl.p.Send(ctx, request(parts[i]))
-			s.metrics.observeCall(acct.Kind, time.Since(start), err)
-			observe(err)
-			mu.Lock()
-			out[i] = partResult{res: res, err: err}
-			mu.Unlock()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= sequential || !pace() {
+					return
+				}
+				start := time.Now()
+				res, err := cl.p.Send(ctx, request(parts[i]))
+				s.metrics.observeCall(acct.Kind, time.Since(start), err)
+				observe(err)
+				mu.Lock()
+				out[i] = partResult{res: res, err: err}
+				mu.Unlock()
+			}
 		})
 	}
 	wg.Wait()

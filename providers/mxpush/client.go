@@ -32,6 +32,14 @@ type Client struct {
 	creds credentials
 	http  *http.Client
 	log   *slog.Logger
+	// hdr holds the header values every call sends, made once: request
+	// header maps share them and only read them.
+	hdr headerValues
+}
+
+// headerValues are the values of a call's header fields.
+type headerValues struct {
+	json, appID, token []string
 }
 
 // credentials is the decoded credentials object {app_id, access_token}.
@@ -83,7 +91,8 @@ func New(cfg providers.Config) (providers.Provider, error) {
 	if lg == nil {
 		lg = slog.Default()
 	}
-	return &Client{base: base, creds: creds, http: hc, log: lg.With(slog.String("provider", string(providers.KindMXPush)))}, nil
+	return &Client{base: base, creds: creds, http: hc, log: lg.With(slog.String("provider", string(providers.KindMXPush))),
+		hdr: headerValues{json: []string{"application/json"}, appID: []string{creds.AppID}, token: []string{creds.AccessToken}}}, nil
 }
 
 // decodeCredentials reads {app_id, access_token}, recording problems in
@@ -131,12 +140,13 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 	if err != nil {
 		return nil, &providers.Error{Class: providers.Permanent, Code: "invalid_request", Msg: "cannot build request", Err: fmt.Errorf("mxpush: %s: %w", op, err)}
 	}
+	// The header is built in its canonical form directly: a personalized
+	// send makes one call per recipient, and Set canonicalizes every key
+	// every time.
+	req.Header = http.Header{"Accept": c.hdr.json, "App_id": c.hdr.appID, "Access-Token": c.hdr.token}
 	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header["Content-Type"] = c.hdr.json
 	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("app_id", c.creds.AppID)
-	req.Header.Set("access-token", c.creds.AccessToken)
 
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -146,6 +156,12 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
 		return nil, providers.TransportError(ctx, providerName, fmt.Errorf("mxpush: %s: %w", op, err))
+	}
+	if resp.StatusCode == http.StatusOK {
+		if data, ok := plainOK(raw); ok {
+			c.log.DebugContext(ctx, "mxpush call", slog.String("op", op), slog.Int("status", resp.StatusCode), slog.Int("code", codeOK))
+			return data, nil
+		}
 	}
 	var env envelope
 	decErr := json.Unmarshal(raw, &env)

@@ -64,6 +64,9 @@ func parseNotifyData(data json.RawMessage) (string, error) {
 	case "false":
 		return "", badResponse("POST /push/notify", fmt.Errorf("data is false"))
 	}
+	if id, ok := plainTaskID(d); ok {
+		return strconv.FormatInt(id, 10), nil
+	}
 	var r notifyResult
 	if err := json.Unmarshal(d, &r); err != nil {
 		return "", badResponse("POST /push/notify", err)

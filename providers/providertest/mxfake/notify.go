@@ -129,7 +129,14 @@ func (s *Server) handleNotify(w http.ResponseWriter, _ *http.Request, body []byt
 		return
 	}
 	id := s.createTask(req, aud)
-	writeOK(w, map[string]int64{"task_id": id})
+	// The envelope writeOK would encode, written directly: a benchmark
+	// pushes a million of these through the fake.
+	b := make([]byte, 0, 64)
+	b = append(b, `{"code":200,"data":{"task_id":`...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, "},\"message\":null}\n"...)
+	w.Header()["Content-Type"] = []string{"application/json;charset=UTF-8"}
+	_, _ = w.Write(b) // a failed write means the client went away
 }
 
 type errTooMany struct{ n int }

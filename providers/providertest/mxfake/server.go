@@ -193,19 +193,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if s.injectFault(w, r) {
 		return
 	}
-	type route struct{ method, path string }
-	handlers := map[route]func(http.ResponseWriter, *http.Request, []byte){
-		{http.MethodPost, "/push/notify"}:      s.handleNotify,
-		{http.MethodGet, "/push/certificate"}:  s.handleCertificate,
-		{http.MethodPost, "/push/task/detail"}: s.handleTaskDetail,
-	}
-	h, ok := handlers[route{r.Method, r.URL.Path}]
-	if !ok {
+	h, method := s.route(r.URL.Path)
+	if h == nil || r.Method != method {
 		status := http.StatusNotFound
-		for k := range handlers {
-			if k.path == r.URL.Path {
-				status = http.StatusMethodNotAllowed
-			}
+		if h != nil {
+			status = http.StatusMethodNotAllowed
 		}
 		writeHTTP(w, status, r.URL.Path)
 		return
@@ -218,6 +210,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h(w, r, body)
+}
+
+// route returns a path's handler and its method (nil for no such path).
+func (s *Server) route(path string) (func(http.ResponseWriter, *http.Request, []byte), string) {
+	switch path {
+	case "/push/notify":
+		return s.handleNotify, http.MethodPost
+	case "/push/certificate":
+		return s.handleCertificate, http.MethodGet
+	case "/push/task/detail":
+		return s.handleTaskDetail, http.MethodPost
+	}
+	return nil, ""
 }
 
 func (s *Server) record(r *http.Request, body []byte) {

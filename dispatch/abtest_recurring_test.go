@@ -119,3 +119,76 @@ func TestABRecurringOccurrences(t *testing.T) {
 		t.Fatalf("both runs sampled the same recipients")
 	}
 }
+
+// TestABRecurringOverlap: a run still awaiting its winner when the next
+// slot comes does not hold the next run back, and the two runs' picks are
+// their own: the operator picks B for the first and A for the second, and
+// each run sends its own pick to its own rest.
+func TestABRecurringOverlap(t *testing.T) {
+	fake := mxfake.New(t)
+	h := newHarness(t, Config{Workers: 2})
+	clock := &fakeClock{t: berlin(t, 2026, time.May, 4, 8, 0)}
+	h.clocked(clock)
+	acct := h.account("mxpush", fake.URL(), fake.Credentials())
+	const n = 300
+	d := draft.Draft{Name: "Overlapping A/B", ProviderID: acct.ID, Audience: models.Audience{Kind: "cid", Values: cids(n)},
+		Options: draft.Options{ABTest: &draft.ABTest{SamplePercent: 30, WaitSeconds: 3600, Metric: draft.MetricReceived, Confirm: true}}}
+	for _, name := range []string{"A", "B"} {
+		d.Variants = append(d.Variants, draft.Variant{Name: name, Share: 50,
+			Message: providers.Message{Type: providers.TypeNotification, Title: name, Body: "Variant " + name}})
+	}
+	ctx := context.Background()
+	r, err := h.engine.CreateRecurring(ctx, d, RepeatRule{Every: "daily", At: "09:00", Timezone: "Europe/Berlin", Count: 2}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	clock.Set(berlin(t, 2026, time.May, 4, 9, 0).Add(30 * time.Second))
+	first := h.waitPhase(h.waitRun(r.ID, 1).ID, models.ABWait)
+	clock.Set(first.ABDecideAt.Add(time.Second))
+	first = h.waitPhase(first.ID, models.ABChoose)
+	sampled1 := taskTitles(fake.Tasks())
+
+	// The next day, the first run still awaits its pick.
+	clock.Set(berlin(t, 2026, time.May, 5, 9, 0).Add(30 * time.Second))
+	second := h.waitPhase(h.waitRun(r.ID, 2).ID, models.ABWait)
+	clock.Set(second.ABDecideAt.Add(time.Second))
+	second = h.waitPhase(second.ID, models.ABChoose)
+	if got := h.waitPhase(first.ID, models.ABChoose); got.ABWinner != nil {
+		t.Fatalf("first run took a winner %v it was not given", got.ABWinner)
+	}
+	if _, err := h.engine.ChooseWinner(ctx, second.ID, 0, "ops@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	second = h.waitStatus(second.ID, 10*time.Second, models.StatusCompleted)
+	if _, err := h.engine.ChooseWinner(ctx, first.ID, 1, "ops@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	first = h.waitStatus(first.ID, 10*time.Second, models.StatusCompleted)
+	if *first.ABWinner != 1 || *second.ABWinner != 0 {
+		t.Fatalf("winners %d and %d, want 1 and 0", *first.ABWinner, *second.ABWinner)
+	}
+	// Each run's pushes, told apart by their batches' request ids: every
+	// recipient once per run, with its run's variant.
+	runOf := map[string]int64{}
+	for _, c := range []models.Campaign{first, second} {
+		var ids []string
+		if err := h.store.DB().Raw(`SELECT request_id FROM batches WHERE campaign_id = ?`, c.ID).Scan(&ids).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			runOf[id] = c.ID
+		}
+	}
+	perRun := map[int64][]mxfake.Task{}
+	for _, task := range fake.Tasks() {
+		perRun[runOf[task.RequestID]] = append(perRun[runOf[task.RequestID]], task)
+	}
+	for _, c := range []models.Campaign{first, second} {
+		h.checkInvariants(c, n)
+		h.checkVariants(c, n, taskTitles(perRun[c.ID]), *c.ABWinner)
+	}
+	if len(sampled1) == 0 || len(perRun[first.ID])+len(perRun[second.ID]) != len(fake.Tasks()) {
+		t.Fatalf("%d tasks, %d and %d told apart by run", len(fake.Tasks()), len(perRun[first.ID]), len(perRun[second.ID]))
+	}
+}

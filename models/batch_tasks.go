@@ -30,7 +30,10 @@ func (s *Store) writeBatchTasks(ctx context.Context, b Batch, res BatchResult) e
 			return fmt.Errorf("models: task ids of batch %d: %w", b.ID, err)
 		}
 	}
-	if res.Journaled {
+	// A batch that ends failed may have journaled parts before it failed
+	// (the engine says Journaled only when it settles the parts itself);
+	// failures are few, so looking costs the hot path nothing.
+	if res.Journaled || res.Final != "" {
 		if _, err := s.rawExec(ctx, `DELETE FROM batch_parts WHERE batch_id = ?`, b.ID); err != nil {
 			return fmt.Errorf("models: drop the parts of batch %d: %w", b.ID, err)
 		}

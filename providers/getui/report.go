@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 
 	"github.com/pushdeck/pushdeck/providers"
 )
@@ -59,6 +60,38 @@ func (c *Client) Report(ctx context.Context, taskID string) (providers.Report, e
 	return c.report(ctx, "/report/push/task/"+url.PathEscape(taskID), taskID)
 }
 
+// MaxReportTasks is the most task ids one /report/push/task call takes.
+const MaxReportTasks = 200
+
+// ReportLimit is MaxReportTasks (providers.ManyReporter).
+func (c *Client) ReportLimit() int { return MaxReportTasks }
+
+// Reports fetches the figures of up to MaxReportTasks tasks in one call
+// (their ids comma-joined in the path), keyed by task id; single pushes,
+// which GeTui keeps no report for, are left out. Failures are
+// *providers.Error.
+func (c *Client) Reports(ctx context.Context, taskIDs []string) (map[string]providers.Report, error) {
+	if len(taskIDs) == 0 || len(taskIDs) > MaxReportTasks {
+		return nil, permanent("taskid", "a report takes 1–%d task ids, got %d", MaxReportTasks, len(taskIDs))
+	}
+	esc := make([]string, len(taskIDs))
+	for i, t := range taskIDs {
+		if t == "" || strings.Contains(t, ",") {
+			return nil, permanent("taskid", "bad task id %q", t)
+		}
+		esc[i] = url.PathEscape(t)
+	}
+	var data map[string]map[string]json.RawMessage
+	if err := c.call(ctx, http.MethodGet, "/report/push/task/"+strings.Join(esc, ","), nil, &data); err != nil {
+		return nil, err
+	}
+	out := make(map[string]providers.Report, len(data))
+	for id, lines := range data {
+		out[id] = reportOf(lines)
+	}
+	return out, nil
+}
+
 // GroupReport fetches a task group's figures (GET
 // /report/push/task_group/{group_name}). Failures are *providers.Error.
 func (c *Client) GroupReport(ctx context.Context, group string) (providers.Report, error) {
@@ -77,8 +110,13 @@ func (c *Client) report(ctx context.Context, path, key string) (providers.Report
 	if err := c.call(ctx, http.MethodGet, path, nil, &data); err != nil {
 		return providers.Report{}, err
 	}
+	return reportOf(data[key]), nil
+}
+
+// reportOf maps one task's or group's channel → counters.
+func reportOf(lines map[string]json.RawMessage) providers.Report {
 	var rep providers.Report
-	for name, raw := range data[key] {
+	for name, raw := range lines {
 		n, ok := decodeCounters(raw)
 		if !ok {
 			continue
@@ -101,7 +139,7 @@ func (c *Client) report(ctx context.Context, path, key string) (providers.Report
 		rep.Channels = append(rep.Channels, st)
 	}
 	sort.Slice(rep.Channels, func(i, j int) bool { return rep.Channels[i].Channel < rep.Channels[j].Channel })
-	return rep, nil
+	return rep
 }
 
 // decodeCounters decodes one channel's figures; ok is false for entries

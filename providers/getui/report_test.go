@@ -78,6 +78,43 @@ func TestReport(t *testing.T) {
 	}
 }
 
+// TestReports: one call reports several tasks, keyed by task id; a
+// single push (no report kept) is left out, and too many ids are refused.
+func TestReports(t *testing.T) {
+	srv := getuifake.New(t)
+	c := newTestClient(t, srv)
+	ctx := context.Background()
+	var ids []string
+	for i, n := range []int{10, 20} {
+		res, err := c.Send(ctx, providers.SendRequest{RequestID: fmt.Sprintf("report-many-%04d", i), Message: notify(),
+			Target: providers.Target{Kind: providers.AudienceCID, Values: cids(n)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.TaskID)
+	}
+	single, err := c.Send(ctx, providers.SendRequest{RequestID: "report-single-01", Message: notify(),
+		Target: providers.Target{Kind: providers.AudienceCID, Values: cids(1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps, err := c.Reports(ctx, append(ids, single.TaskID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reps) != 2 {
+		t.Fatalf("%d reports, want the 2 list tasks: %v", len(reps), reps)
+	}
+	checkTotals(t, reps[ids[0]], 10)
+	checkTotals(t, reps[ids[1]], 20)
+	if n := len(srv.RequestsTo("/report/push/task/" + ids[0] + "," + ids[1] + "," + single.TaskID)); n != 1 {
+		t.Errorf("report calls = %d, want one for all", n)
+	}
+	if _, err := c.Reports(ctx, make([]string, MaxReportTasks+1)); err == nil {
+		t.Error("more than the limit was asked")
+	}
+}
+
 func TestReportBroadcast(t *testing.T) {
 	srv := getuifake.New(t)
 	srv.SetAppUsers(300)

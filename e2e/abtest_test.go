@@ -229,4 +229,36 @@ func TestABAcceptedShareWeCom(t *testing.T) {
 			t.Fatalf("%s named in %d requests", u, named[u])
 		}
 	}
+
+	// The same A/B campaign made to repeat keeps its variants and its test
+	// (every run tests afresh); shares that do not add up are a 422.
+	body["repeat"] = map[string]any{"every": "daily", "at": "09:00", "timezone": "Asia/Shanghai"}
+	body["audience"] = map[string]any{"kind": "cid", "values": users[:100]}
+	var rec struct {
+		Campaign struct {
+			Variants []struct {
+				Name string `json:"name"`
+			} `json:"variants"`
+			Options struct {
+				ABTest *struct {
+					SamplePercent int `json:"sample_percent"`
+				} `json:"ab_test"`
+			} `json:"options"`
+		} `json:"campaign"`
+	}
+	if code := srv.api(http.MethodPost, "/api/v1/recurring", key, body, &rec); code != http.StatusCreated ||
+		len(rec.Campaign.Variants) != 2 || rec.Campaign.Options.ABTest == nil || rec.Campaign.Options.ABTest.SamplePercent != 50 {
+		t.Fatalf("recurring A/B: %d %+v", code, rec.Campaign)
+	}
+	bad := variant("Beta")
+	bad["share"] = 40
+	body["variants"] = []any{variant("Alpha"), bad}
+	var refusedBody struct {
+		Error struct {
+			Fields map[string]string `json:"fields"`
+		} `json:"error"`
+	}
+	if code := srv.api(http.MethodPost, "/api/v1/recurring", key, body, &refusedBody); code != http.StatusUnprocessableEntity || refusedBody.Error.Fields["variants[1].share"] == "" {
+		t.Fatalf("recurring A/B with shares of 90: %d %v, want 422 naming variants[1].share", code, refusedBody.Error.Fields)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/pushdeck/pushdeck/models"
 )
@@ -19,10 +20,32 @@ func (s *sender) finish(ctx context.Context, log *slog.Logger, b models.Batch, r
 	}
 }
 
+// recordLanes is how many goroutines record outcomes side by side where
+// the database runs writers in parallel (PostgreSQL): one transaction
+// there mostly waits — for the server to insert its delivery rows, then
+// for the commit's WAL flush — while another could be writing.
+const recordLanes = 4
+
 // recorder commits batch outcomes in groups (one transaction for up to
-// recordGroup batches) and reacts to what they did to their campaigns.
-// After ctx ends it records what is already queued, then returns.
+// recordGroup batches) and reacts to what they did to their campaigns:
+// one lane on SQLite, whose single writer gains nothing from more,
+// recordLanes where writers run in parallel. After ctx ends it records
+// what is already queued, then returns.
 func (s *sender) recorder(ctx context.Context) {
+	lanes := 1
+	if s.store.ParallelWrites() {
+		lanes = recordLanes
+	}
+	var wg sync.WaitGroup
+	for range lanes {
+		wg.Go(func() { s.recordLane(ctx) })
+	}
+	wg.Wait()
+}
+
+// recordLane takes outcomes off the queue and records them a group at a
+// time until ctx ends, then records what is still queued.
+func (s *sender) recordLane(ctx context.Context) {
 	const recordGroup = 16
 	wctx := context.WithoutCancel(ctx)
 	for {

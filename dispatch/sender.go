@@ -37,6 +37,9 @@ type sendStore interface {
 	// returns the campaigns they changed and the batches whose lease was
 	// lost (not recorded).
 	CompleteBatches(ctx context.Context, done []models.Completion) (campaigns map[int64]models.Campaign, lost []models.Batch, err error)
+	// ParallelWrites is true when CompleteBatches may run in several
+	// goroutines at once to advantage (the recorder's lanes).
+	ParallelWrites() bool
 	// CampaignStatus reads a campaign's status (ErrNotFound).
 	CampaignStatus(ctx context.Context, id int64) (models.Status, error)
 	// CampaignByID returns ErrNotFound for an unknown id.

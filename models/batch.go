@@ -113,6 +113,11 @@ func (s *Store) CampaignStatus(ctx context.Context, id int64) (Status, error) {
 func (s *Store) CancelCampaign(ctx context.Context, id int64, actor, reason string) (Campaign, error) {
 	var out Campaign
 	err := s.WithTx(ctx, func(tx *Store) error {
+		// Batches before the campaign, as the recorders lock them
+		// (CompleteBatches): one recording a batch finishes first.
+		if err := tx.lockPendingBatches(ctx, id); err != nil {
+			return err
+		}
 		c, err := tx.CampaignByID(ctx, id)
 		if err != nil {
 			return err

@@ -1,9 +1,12 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // Outcome is the provider's answer for one recipient of a batch.
@@ -56,17 +59,36 @@ func (s *Store) CompleteBatch(ctx context.Context, b Batch, res BatchResult) (Ca
 // when its last batch is in. Batches whose lease was lost (another worker
 // reclaimed them) are skipped and returned in lost. The campaigns touched
 // are returned by id, as they are after the transaction.
+//
+// Where writers run in parallel (PostgreSQL) several of these
+// transactions run at once, from this process's recorder lanes and from
+// other instances, without the write lock; row locks keep them correct.
+// Each batch's conditional UPDATE locks its row first, so a batch is
+// recorded once (a racing transaction re-reads it and finds it no longer
+// pending under its lease). The campaigns' rows come last, after every
+// batch row — by the counters' UPDATE, which holds the campaign's row
+// until the commit: the end check that follows sees every other
+// recorder's batches either committed or still pending, and one whose
+// batch is still pending runs its own check after this commit. Batches go
+// in id order and campaigns in id order, as in CancelCampaign, so two such
+// transactions never wait for each other in a circle; the delivery rows
+// are written between, while only the group's own batches are locked, so
+// recorders of one campaign write them side by side and queue only for
+// the short counter update and the commit.
 func (s *Store) CompleteBatches(ctx context.Context, done []Completion) (campaigns map[int64]Campaign, lost []Batch, err error) {
-	campaigns = map[int64]Campaign{}
 	// Sorting outcomes and encoding rows needs no database: it is done
 	// before the write lock, so the other writers wait only for SQL.
+	done = slices.Clone(done)
+	slices.SortFunc(done, func(a, b Completion) int { return cmp.Compare(a.Batch.ID, b.Batch.ID) })
 	settled := make([]settlement, len(done))
 	for i, d := range done {
 		if settled[i], err = settle(d.Batch, d.Result); err != nil {
 			return nil, nil, err
 		}
 	}
-	err = s.WithTx(ctx, func(tx *Store) error {
+	err = s.parallelTx(ctx, func(tx *Store) error {
+		// A transaction the server aborted runs again from here.
+		campaigns, lost = map[int64]Campaign{}, nil
 		now := tx.now()
 		deltas := map[int64]*Totals{}
 		for i, d := range done {
@@ -103,7 +125,8 @@ func (s *Store) CompleteBatches(ctx context.Context, done []Completion) (campaig
 		}
 		// Every recipient of a batch was pending until now (a batch
 		// completes once), so the counts are exactly the counters' deltas.
-		for id, t := range deltas {
+		for _, id := range slices.Sorted(maps.Keys(deltas)) {
+			t := deltas[id]
 			_, err := tx.rawExec(ctx, `UPDATE campaigns SET pending = pending - ?, accepted = accepted + ?, invalid = invalid + ?, failed = failed + ?, updated_at = ? WHERE id = ?`,
 				t.Accepted+t.Invalid+t.Failed, t.Accepted, t.Invalid, t.Failed, now, id)
 			if err != nil {

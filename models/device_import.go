@@ -112,6 +112,7 @@ func (s *Store) ImportCSV(ctx context.Context, providerID int64, r io.Reader, op
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("models: import devices: %w", err)
 	}
+	s.importAnalyze(ctx, res)
 	// The rows went in over several transactions; the event follows the
 	// last one (a crash before it loses only the notice, and the import is
 	// idempotent, so running it again announces it).
@@ -191,6 +192,26 @@ func (s *Store) writeImportTx(ctx context.Context, providerID int64, first csvBa
 		return fmt.Errorf("models: import devices into account %d: %w", providerID, err)
 	}
 	return readErr
+}
+
+// importAnalyze refreshes the devices table's statistics after an import
+// added rows, where the dialect asks for it. PostgreSQL's autovacuum
+// analyzes a table only after a tenth of it changed and at its next round
+// (a minute apart by default): a send started right after a first large
+// import meanwhile planned its audience pages from an empty table's
+// estimates — a scan of every matching device and a sort for each page
+// of 5,000 (measured: 190 ms a page at 200,000 devices, 10 ms once
+// analyzed; at a million devices the audience read grows with the square
+// of its size). ANALYZE reads a fixed sample, so it costs a fraction of a
+// second however large the table. A failure is not returned over the
+// import's own result: it only leaves the statistics to autovacuum (a
+// user that does not own the table gets a warning from the server, not
+// an error).
+func (s *Store) importAnalyze(ctx context.Context, res ImportResult) {
+	if s.dialect.analyzeDevices == "" || res.Imported == 0 {
+		return
+	}
+	_ = s.conn(context.WithoutCancel(ctx)).Exec(s.dialect.analyzeDevices).Error
 }
 
 // cacheSize reads the write connection's page cache setting (0 where the

@@ -98,6 +98,18 @@ type sqlDialect struct {
 	// importCache is true when an import may enlarge the connection's
 	// page cache (SQLite's PRAGMA cache_size).
 	importCache bool
+	// freezeSQL, when not empty, adds a chunk of batches in one statement
+	// (insertBatchesAtOnce); otherwise a row a statement.
+	freezeSQL string
+	// rowLock ends a SELECT that locks the rows it reads until the
+	// transaction ends: "" where the single writer needs none. It is the
+	// lock an UPDATE takes (NO KEY: the key is not changed), so it does
+	// not wait for the key-share locks that inserting delivery and batch
+	// rows take on their campaign through the foreign key.
+	rowLock string
+	// analyzeDevices, when not empty, refreshes the planner's statistics
+	// of the devices table after an import added rows (importAnalyze).
+	analyzeDevices string
 }
 
 func dialectFor(db *gorm.DB) sqlDialect {
@@ -170,6 +182,9 @@ func postgresDialect() sqlDialect {
 		jsonObject:         "json_build_object",
 		now:                pgNow,
 		claimLock:          " FOR UPDATE SKIP LOCKED",
+		analyzeDevices:     "ANALYZE devices",
+		rowLock:            " FOR NO KEY UPDATE",
+		freezeSQL:          pgFreezeSQL,
 		jsonInt:            func(expr, key string) string { return "(" + expr + " ->> '" + key + "')::bigint" },
 		utcHour:            func(col string) string { return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')" },
 		tagBlocks:          tagBlockSQL{gone: pgBlocksGone, put: pgBlocksPut, get: pgBlocksGet},

@@ -99,12 +99,20 @@ func benchEngine(b *testing.B, n int) float64 {
 	b.StopTimer()
 	srv, pushed := leanMX(b, true)
 	h := newHarness(b, Config{Workers: 4, Idle: 5 * time.Millisecond})
+	c := benchAudience(b, h, srv.URL, n)
+	h.start()
+	return benchSend(b, h, h, c, n, pushed)
+}
+
+// benchAudience creates the benchmark's account and a campaign to n
+// imported devices on h's store.
+func benchAudience(b *testing.B, h *harness, url string, n int) models.Campaign {
 	// The operator's contract allows far more than MX push's cautious
 	// default: the account is created with an explicit rate, as the API and
 	// the provider form allow, so the figure is the engine's without the
 	// adaptive rate's slow start (e2e's BenchmarkListedSendE2E measures the
 	// product with default settings).
-	acct, err := h.store.CreateProviderAccount(context.Background(), models.ProviderInput{Name: "mx", Kind: "mxpush", BaseURL: srv.URL,
+	acct, err := h.store.CreateProviderAccount(context.Background(), models.ProviderInput{Name: "mx", Kind: "mxpush", BaseURL: url,
 		Credentials: json.RawMessage(`{"app_id":"app","access_token":"tok"}`), RateLimit: models.MaxRateLimit})
 	if err != nil {
 		b.Fatal(err)
@@ -133,17 +141,22 @@ func benchEngine(b *testing.B, n int) float64 {
 	if err != nil || res.Imported != int64(n) {
 		b.Fatalf("import %d devices: %+v %v", n, res, err)
 	}
+	tree := json.RawMessage(`{"op":"and","items":[{"field":"platform","op":"in","values":["android","ios"]}]}`)
+	return h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "conditions", Tree: tree}, draft.Options{})
+}
+
+// benchSend starts campaign c through starter's engine, h's database, and
+// times it until every one of its n recipients is accepted; the engines
+// are running and stopped after.
+func benchSend(b *testing.B, h, starter *harness, c models.Campaign, n int, pushed *atomic.Int64) float64 {
 	// The import's own peak is not the send's: reset the peak RSS
 	// (VmHWM) before the timed part.
 	debug.FreeOSMemory()
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // best effort: peakRSSMB then includes the import
-	tree := json.RawMessage(`{"op":"and","items":[{"field":"platform","op":"in","values":["android","ios"]}]}`)
-	c := h.campaign(acct, providers.TypeNotification, models.Audience{Kind: "conditions", Tree: tree}, draft.Options{})
 	runtime.GC()
-	h.start()
 	b.StartTimer()
 	start := time.Now()
-	h.send(c)
+	starter.send(c)
 	for {
 		var cur models.Campaign
 		if err := h.rdb.First(&cur, c.ID).Error; err != nil {
@@ -160,6 +173,7 @@ func benchEngine(b *testing.B, n int) float64 {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	h.stop()
+	starter.stop()
 	return float64(n) / elapsed.Seconds()
 }
 

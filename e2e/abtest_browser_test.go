@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pushdeck/pushdeck/providers/providertest/jpushfake"
 )
 
 // abTemplateBody is the saved template the A/B campaign starts from.
@@ -103,6 +106,13 @@ func TestABCampaignFromTemplate(t *testing.T) {
 		}
 	}
 	waitAB("the sample is out", func() bool { return cm.AB.Phase == "wait" })
+	// While the test waits, the list and the dashboard say so beside the
+	// status, which stays sending.
+	b.open("/campaigns")
+	b.check("testing in the list", strings.HasPrefix(b.text(`[data-testid="campaign-row"] [data-testid="ab-testing"]`), "Testing — winner at ") &&
+		b.text(`[data-testid="campaign-row"] [data-testid="status"]`) == "Sending", "row %q", b.text(`[data-testid="campaign-row"]`))
+	b.open("/")
+	b.check("testing among the live campaigns", b.count(`[data-testid="sending-now"] [data-testid="ab-testing"]`) == 1, "live %q", b.text(`[data-testid="sending-now"]`))
 	b.open(fmt.Sprintf("/campaigns/%d/stats", id))
 	b.check("variants side by side", b.count(`[data-testid="variant-row"]`) == 2 && b.count(`[data-testid="pick-winner"]`) == 2 &&
 		b.text(`[data-testid="variants-note"]`) != "", "variants %q", b.text(`[data-testid="variants"]`))
@@ -135,4 +145,124 @@ func TestABCampaignFromTemplate(t *testing.T) {
 	b.open(fmt.Sprintf("/campaigns/%d/stats", id))
 	b.check("the winner marked", b.count(`[data-testid="variant-row"][data-variant="1"] [data-testid="variant-winner"]`) == 1, "variants %q", b.text(`[data-testid="variants"]`))
 	b.shot("ab-stats-winner")
+}
+
+// TestABVariantFieldsJPush: in the browser, an operator composes an A/B
+// campaign on JPush whose second variant keeps the first's title and body
+// and differs in its tap URL and extra data instead. The variant's fields
+// follow the first's as it is typed until the operator changes them; a
+// bad URL is refused beside the variant's own input; the campaign goes
+// through the JPush fake, which receives variant B's URL and data for
+// exactly the recipients whose delivery rows (JSON and CSV) name B.
+func TestABVariantFieldsJPush(t *testing.T) {
+	srv := newServer(t)
+	requireBrowser(t)
+	key := srv.adminAndKey(adminEmail, adminPassword)
+	admin := srv.cli("apikey", "create", "--name", "e2e-admin", "--role", "admin")
+	fake := jpushfake.New(t)
+	srv.start()
+	var acct struct {
+		ID int64 `json:"id"`
+	}
+	body := map[string]any{"name": "JPush AB", "kind": "jpush", "base_url": fake.URL(), "credentials": json.RawMessage(fake.Credentials())}
+	if code := srv.api(http.MethodPost, "/api/v1/providers", admin, body, &acct); code != http.StatusCreated {
+		t.Fatalf("create the JPush account: %d", code)
+	}
+	const n = 200
+	rids := make([]string, n)
+	for i := range rids {
+		rids[i] = fmt.Sprintf("vf-%04d", i)
+	}
+	const urlA, urlB = "https://a.example/spring", "https://b.example/offer"
+
+	b := newTab(t, srv)
+	b.login(adminEmail, adminPassword)
+	b.open(fmt.Sprintf("/campaigns/new?provider_id=%d", acct.ID))
+	form := `[data-testid="campaign-form"]`
+	b.click("variants on", form+` [name="ab_on"]`)
+	b.fill("the first message", form, map[string]string{"name": "Links A/B", "audience_kind": "cid", "audience_values": strings.Join(rids, "\n"),
+		"title": "Spring sale", "body": "30 % off this week", "click_action": "url", "click_value": urlA, "opt_platform": "android"})
+	b.check("the second variant follows the first", b.value(form+` [name="ab_title_1"]`) == "Spring sale" && b.value(form+` [name="ab_click_action_1"]`) == "url" &&
+		b.value(form+` [name="ab_click_value_1"]`) == urlA && b.count(`[data-testid="ab-variant-1"] .ab-field[data-differs]`) == 0,
+		"types %q %q, title %q, action %q, url %q, marked %s", b.value(form+` [name="type"]`), b.value(form+` [name="ab_type_1"]`), b.value(form+` [name="ab_title_1"]`), b.value(form+` [name="ab_click_action_1"]`),
+		b.value(form+` [name="ab_click_value_1"]`), eval[string](b, "marked fields", `[...document.querySelectorAll('[data-testid="ab-variant-1"] .ab-field[data-differs]')].map(e => e.dataset.abField).join(",")`))
+	b.click("open the variant's other fields", `[data-testid="ab-more-1"] > summary`)
+	b.fill("variant B's URL (mistyped) and data", form, map[string]string{"ab_name_0": "Link A", "ab_share_0": "50", "ab_name_1": "Link B", "ab_share_1": "50",
+		"ab_click_value_1": "b.example offer", "ab_ext_1": `{"offer": "b"}`})
+	b.check("the changed fields are marked", b.count(`[data-testid="ab-variant-1"] .ab-field[data-differs] [name="ab_click_value_1"]`) == 1 &&
+		b.count(`[data-testid="ab-variant-1"] .ab-field[data-differs] [name="ab_ext_1"]`) == 1 &&
+		b.count(`[data-testid="ab-variant-1"] .ab-field[data-differs] [name="ab_title_1"]`) == 0, "marked: %d", b.count(`[data-testid="ab-variant-1"] .ab-field[data-differs]`))
+	status := b.submit("save with a bad URL", `[data-testid="save-draft"]`)
+	errSel := `[data-testid="field-ab_click_value_1"] [data-testid="error-ab_click_value_1"]`
+	b.check("refused beside the variant's URL", status == http.StatusUnprocessableEntity && b.text(errSel) != "" && b.count(`[data-testid="error-click_value"]`) == 0,
+		"status %d, error %q", status, b.text(errSel))
+	b.check("the form keeps the variant's fields", b.value(form+` [name="ab_ext_1"]`) == `{"offer": "b"}` && b.value(form+` [name="click_value"]`) == urlA &&
+		strings.Contains(b.text(`[data-testid="ab-differs-1"]`), "URL"), "ext %q, differs %q", b.value(form+` [name="ab_ext_1"]`), b.text(`[data-testid="ab-differs-1"]`))
+	b.fill("variant B's URL", form, map[string]string{"ab_click_value_1": urlB})
+	b.shot("ab-variant-fields")
+	status = b.submit("save the draft", `[data-testid="save-draft"]`)
+	m := campaignPath.FindStringSubmatch(b.path())
+	b.check("draft saved", status == http.StatusOK && m != nil, "status %d at %s: %s", status, b.path(), b.text(`[data-testid="form-errors"]`))
+	id, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := srv.api(http.MethodPost, fmt.Sprintf("/api/v1/campaigns/%d/send", id), key, nil, nil); code != http.StatusOK {
+		t.Fatalf("send: %d", code)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for srv.campaignStatus(key, id) != "completed" {
+		if time.Now().After(deadline) {
+			t.Fatalf("campaign is %s\n%s", srv.campaignStatus(key, id), srv.logTail())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// At the fake: each device once, with its variant's URL and data.
+	gotURL, gotExt := map[string]string{}, map[string]bool{}
+	for _, p := range fake.Pushes() {
+		url := urlA
+		if strings.Contains(string(p.Body), urlB) {
+			url = urlB
+		}
+		for _, r := range p.Recipients {
+			if _, dup := gotURL[r]; dup {
+				t.Fatalf("%s pushed twice", r)
+			}
+			gotURL[r], gotExt[r] = url, strings.Contains(string(p.Body), `"offer"`)
+		}
+	}
+	var page struct {
+		Items []struct {
+			CID         string `json:"cid"`
+			Status      string `json:"status"`
+			VariantName string `json:"variant_name"`
+		} `json:"items"`
+	}
+	if code := srv.api(http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d/deliveries?limit=500", id), key, nil, &page); code != http.StatusOK || len(page.Items) != n {
+		t.Fatalf("deliveries: %d, %d rows", code, len(page.Items))
+	}
+	code, raw := srv.apiRaw(time.Minute, http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d/deliveries.csv", id), key, nil)
+	recs, err := csv.NewReader(strings.NewReader(string(raw))).ReadAll()
+	if code != http.StatusOK || err != nil || len(recs) != n+1 || recs[0][6] != "variant" {
+		t.Fatalf("csv: %d %v, %d rows", code, err, len(recs))
+	}
+	csvVariant := map[string]string{}
+	for _, r := range recs[1:] {
+		csvVariant[r[0]] = r[6]
+	}
+	byVariant := map[string]int{}
+	for _, d := range page.Items {
+		wantURL, wantExt := urlA, false
+		if d.VariantName == "Link B" {
+			wantURL, wantExt = urlB, true
+		}
+		if d.Status != "accepted" || gotURL[d.CID] != wantURL || gotExt[d.CID] != wantExt || csvVariant[d.CID] != d.VariantName {
+			t.Fatalf("%s (%s, %q; CSV %q): pushed %q, data %v", d.CID, d.Status, d.VariantName, csvVariant[d.CID], gotURL[d.CID], gotExt[d.CID])
+		}
+		byVariant[d.VariantName]++
+	}
+	if byVariant["Link A"] < n/4 || byVariant["Link B"] < n/4 {
+		t.Fatalf("split %v", byVariant)
+	}
 }

@@ -65,6 +65,13 @@ func (s *Server) composerView(ctx context.Context, id int64, vals campaigns.Form
 	if (v.Values.Type == "" || (ve == nil && !fits)) && len(caps.MessageTypes) > 0 {
 		v.Values.Type = string(caps.MessageTypes[0]) // the kind's first is its default
 	}
+	// So are the further variants, chosen the same way.
+	for i := 1; i < len(v.Values.AB.Variants); i++ {
+		vr := &v.Values.AB.Variants[i]
+		if (vr.Type == "" || (ve == nil && !caps.SupportsType(providers.MessageType(vr.Type)))) && len(caps.MessageTypes) > 0 {
+			vr.Type = string(caps.MessageTypes[0])
+		}
+	}
 	if ve != nil {
 		for k, fe := range ve.Fields {
 			msg := i18n.T(ctx, fe.ID, fe.Data)

@@ -22,8 +22,8 @@ type pollStore interface {
 	// CampaignTaskPage lists up to n of a campaign's provider task ids
 	// after the cursor, in task-id order.
 	CampaignTaskPage(ctx context.Context, id int64, after string, n int) ([]string, error)
-	// CampaignVariantTasks lists a campaign's task ids by variant.
-	CampaignVariantTasks(ctx context.Context, id int64) ([]models.VariantTask, error)
+	// VariantTaskPage is CampaignTaskPage for one variant's batches.
+	VariantTaskPage(ctx context.Context, id int64, variant int, after string, n int) ([]string, error)
 	// SaveVariantSnapshot is SaveSnapshot for one variant of a campaign,
 	// with its accepted count at the time.
 	SaveVariantSnapshot(ctx context.Context, campaignID int64, variant int, channels json.RawMessage, accepted int64, pollErr string) error

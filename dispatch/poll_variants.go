@@ -23,33 +23,35 @@ func (p *poller) pollVariants(ctx context.Context, log *slog.Logger, cl *client,
 		log.Error("poll: variant totals", slog.Any("error", err))
 		return
 	}
-	tasks, err := p.store.CampaignVariantTasks(ctx, c.ID)
-	if err != nil || len(tasks) == 0 {
-		return
+	variants := make([]int, 0, len(totals))
+	for v := range totals {
+		variants = append(variants, v)
 	}
+	sort.Ints(variants)
 	all := map[string]*providers.ChannelStats{}
 	byVariant := map[int]map[string]*providers.ChannelStats{}
-	for _, t := range tasks {
-		if err := cl.limit.Wait(ctx); err != nil {
-			return // shutting down
+	for _, v := range variants {
+		sum := map[string]*providers.ChannelStats{}
+		pages := func(ctx context.Context, after string, n int) ([]string, error) {
+			return p.store.VariantTaskPage(ctx, c.ID, v, after, n)
 		}
-		r, err := rep.Report(ctx, t.TaskID)
-		if ctx.Err() != nil {
-			return // shutting down: not the provider's failure
-		}
-		if err != nil {
-			pe := providers.AsError(err)
-			log.Warn("poll report", slog.String("task", t.TaskID), slog.Int("variant", t.Variant), slog.String("code", pe.Code))
-			p.saveVariantErrors(ctx, log, c.ID, tasks, pe.Code+": "+pe.Msg)
+		polled, pe, ok := p.sumTasks(ctx, log, cl, rep, pages, func(ch providers.ChannelStats) {
+			addChannel(all, ch)
+			addChannel(sum, ch)
+		})
+		if !ok {
 			return
 		}
-		if byVariant[t.Variant] == nil {
-			byVariant[t.Variant] = map[string]*providers.ChannelStats{}
+		if pe != nil {
+			p.saveVariantErrors(ctx, log, c.ID, variants, pe.Code+": "+pe.Msg)
+			return
 		}
-		for _, ch := range r.Channels {
-			addChannel(all, ch)
-			addChannel(byVariant[t.Variant], ch)
+		if polled {
+			byVariant[v] = sum
 		}
+	}
+	if len(byVariant) == 0 {
+		return // no task yet
 	}
 	for v, sum := range byVariant {
 		b, err := json.Marshal(sortedChannels(sum))
@@ -73,14 +75,9 @@ func (p *poller) pollVariants(ctx context.Context, log *slog.Logger, cl *client,
 
 // saveVariantErrors stores a failed poll for the campaign and each of its
 // variants.
-func (p *poller) saveVariantErrors(ctx context.Context, log *slog.Logger, id int64, tasks []models.VariantTask, msg string) {
-	seen := map[int]bool{}
-	for _, t := range tasks {
-		if seen[t.Variant] {
-			continue
-		}
-		seen[t.Variant] = true
-		if err := p.store.SaveVariantSnapshot(ctx, id, t.Variant, nil, 0, msg); err != nil {
+func (p *poller) saveVariantErrors(ctx context.Context, log *slog.Logger, id int64, variants []int, msg string) {
+	for _, v := range variants {
+		if err := p.store.SaveVariantSnapshot(ctx, id, v, nil, 0, msg); err != nil {
 			log.Error("save variant snapshot", slog.Any("error", err))
 		}
 	}

@@ -74,9 +74,12 @@ func TestBatchTasks(t *testing.T) {
 	if !slices.Equal(paged, want) {
 		t.Fatalf("paged %v, want %v", paged, want)
 	}
-	vt, err := s.CampaignVariantTasks(ctx, c.ID)
-	if err != nil || len(vt) != len(want) {
-		t.Fatalf("variant tasks %v (%v), want %d", vt, err, len(want))
+	vt, err := s.VariantTaskPage(ctx, c.ID, 0, "", MaxTaskPage)
+	if err != nil || !slices.Equal(vt, want) {
+		t.Fatalf("variant tasks %v (%v), want %v", vt, err, want)
+	}
+	if vt, err := s.VariantTaskPage(ctx, c.ID, 1, "", MaxTaskPage); err != nil || len(vt) != 0 {
+		t.Fatalf("variant 1 tasks %v (%v), want none", vt, err)
 	}
 }
 

@@ -86,3 +86,28 @@ func (s *Store) CampaignTaskPage(ctx context.Context, id int64, after string, n 
 	}
 	return out, nil
 }
+
+// VariantTaskPage is CampaignTaskPage for the batches of one variant of
+// an A/B campaign.
+func (s *Store) VariantTaskPage(ctx context.Context, id int64, variant int, after string, n int) ([]string, error) {
+	n = min(max(n, 1), MaxTaskPage)
+	rows, err := s.read(rowContext(ctx)).Raw(`SELECT task_id FROM batches WHERE campaign_id = ? AND variant = ? AND task_id > ?
+		UNION SELECT t.task_id FROM batch_tasks t JOIN batches b ON b.id = t.batch_id WHERE t.campaign_id = ? AND b.variant = ? AND t.task_id > ?
+		ORDER BY 1 LIMIT ?`, id, variant, after, id, variant, after, n).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("models: task ids of campaign %d variant %d: %w", id, variant, err)
+	}
+	defer rows.Close()
+	out := make([]string, 0, min(n, 1024))
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("models: task ids of campaign %d variant %d: %w", id, variant, err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("models: task ids of campaign %d variant %d: %w", id, variant, err)
+	}
+	return out, nil
+}

@@ -94,25 +94,6 @@ func (s *Store) ChooseWinner(ctx context.Context, id int64, variant int, actor s
 	return nil
 }
 
-// VariantTask is one provider task of a campaign and the variant it sent.
-type VariantTask struct {
-	Variant int
-	TaskID  string
-}
-
-// CampaignVariantTasks lists a campaign's provider tasks by variant.
-func (s *Store) CampaignVariantTasks(ctx context.Context, id int64) ([]VariantTask, error) {
-	var out []VariantTask
-	// The tasks of personalized batches' parts (batch_tasks) with them.
-	err := s.conn(ctx).Raw(`SELECT variant, task_id FROM batches WHERE campaign_id = ? AND task_id <> ''
-		UNION SELECT b.variant, t.task_id FROM batch_tasks t JOIN batches b ON b.id = t.batch_id WHERE t.campaign_id = ?
-		ORDER BY 1, 2`, id, id).Scan(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("models: variant tasks of campaign %d: %w", id, err)
-	}
-	return out, nil
-}
-
 // VariantSnapshot is one poll of a variant's provider figures.
 type VariantSnapshot struct {
 	ID         int64

@@ -79,6 +79,7 @@ func productAnswers(f productFixture) []answer {
 			return []any{cs, n}, err
 		}},
 		{"campaign events", func(ctx context.Context, s *models.Store) (any, error) { return s.CampaignEvents(ctx, f.sent) }},
+		{"campaign task ids", func(ctx context.Context, s *models.Store) (any, error) { return s.CampaignTaskIDs(ctx, f.sent) }},
 		{"campaign failures", func(ctx context.Context, s *models.Store) (any, error) { return s.CampaignFailures(ctx, f.sent) }},
 		{"snapshot", func(ctx context.Context, s *models.Store) (any, error) {
 			snap, _, err := s.LatestSnapshot(ctx, f.sent)

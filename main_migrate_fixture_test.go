@@ -144,8 +144,12 @@ func sendFixtureCampaign(t *testing.T, store *models.Store, acct int64, log *slo
 		cids[i] = fmt.Sprintf("cid-%06d", i*2)
 	}
 	msg := providers.Message{Type: providers.TypeNotification, Title: "Spring", Body: "Sale"}
+	// Personalized: each batch goes as one request per plan, and their
+	// tasks are kept apart (batch_tasks).
+	personal := msg
+	personal.Title = `Spring for {{ plan | default: "you" }}`
 	c, _, err := eng.CreateCampaign(ctx, draft.Draft{Name: "spring", ProviderID: acct, Group: "spring",
-		Audience: models.Audience{Kind: "cid", Values: cids}, Message: msg}, "test", models.Idempotency{Key: "spring-1"})
+		Audience: models.Audience{Kind: "cid", Values: cids}, Message: personal}, "test", models.Idempotency{Key: "spring-1"})
 	must(t, err)
 	_, err = eng.Send(ctx, c.ID, "test")
 	must(t, err)
@@ -161,6 +165,9 @@ func sendFixtureCampaign(t *testing.T, store *models.Store, acct int64, log *slo
 		must(t, err)
 		_, _, snapErr := store.LatestSnapshot(ctx, c.ID)
 		if got.Status == models.StatusCompleted && snapErr == nil {
+			if ids, err := store.CampaignTaskIDs(ctx, c.ID); err != nil || len(ids) <= 3 {
+				t.Fatalf("the personalized campaign kept %d task ids (%v), want one per plan and batch", len(ids), err)
+			}
 			return c.ID, d.ID
 		}
 		if time.Now().After(deadline) {

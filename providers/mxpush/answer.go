@@ -3,8 +3,38 @@ package mxpush
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"strconv"
 )
+
+// readBody reads at most maxResponse bytes of an answer, into a buffer of
+// the announced length when there is one: a push's answer is a few dozen
+// bytes, and io.ReadAll starts at 512.
+func readBody(resp *http.Response) ([]byte, error) {
+	lr := io.LimitReader(resp.Body, maxResponse)
+	if n := resp.ContentLength; n > 0 && n < maxResponse {
+		return readAll(lr, make([]byte, 0, n+1)) // +1: the read that finds the end
+	}
+	return io.ReadAll(lr)
+}
+
+// readAll is io.ReadAll into buf, which it grows only when full.
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
 
 // plainOK recognises the usual answer to a push without reflection:
 // {"code":200,"data":{"task_id":n},"message":null} (or data true or null),

@@ -153,7 +153,7 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 		return nil, providers.TransportError(ctx, providerName, fmt.Errorf("mxpush: %s: %w", op, err))
 	}
 	defer func() { _ = resp.Body.Close() }() // nothing useful to do with a close error
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	raw, err := readBody(resp)
 	if err != nil {
 		return nil, providers.TransportError(ctx, providerName, fmt.Errorf("mxpush: %s: %w", op, err))
 	}

@@ -183,7 +183,7 @@ func writeHTTP(w http.ResponseWriter, status int, path string) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	body, err := readBody(r)
 	if err != nil {
 		writeHTTP(w, http.StatusBadRequest, r.URL.Path)
 		return
@@ -210,6 +210,36 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h(w, r, body)
+}
+
+// maxBody bounds the request body read.
+const maxBody = 8 << 20
+
+// readBody reads the request body into a buffer of its announced length
+// when there is one (io.ReadAll starts at 512 bytes, grown by copies).
+func readBody(r *http.Request) ([]byte, error) {
+	lr := io.LimitReader(r.Body, maxBody)
+	if n := r.ContentLength; n > 0 && n < maxBody {
+		return readAll(lr, make([]byte, 0, n+1)) // +1: the read that finds the end
+	}
+	return io.ReadAll(lr)
+}
+
+// readAll is io.ReadAll into buf, which it grows only when full.
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // route returns a path's handler and its method (nil for no such path).

@@ -131,9 +131,25 @@ func abSummary(ctx context.Context, cm models.Campaign, d draft.Draft) templ.Com
 	if t := d.Options.ABTest; t != nil {
 		v.Test = i18n.T(ctx, "abtest.test_summary", map[string]any{"Sample": t.SamplePercent, "N": (t.WaitSeconds + 59) / 60})
 	}
+	loc := d.Options.Location()
+	first := sectionOf(d.Variants[0].Message, loc)
 	for i, vr := range d.Variants {
-		v.Variants = append(v.Variants, campaigns.ABSummaryVariant{Name: vr.Name, Share: fmt.Sprintf("%d%%", vr.Share),
-			Title: vr.Message.Title, Body: vr.Message.Body, Winner: cm.ABWinner != nil && *cm.ABWinner == i})
+		row := campaigns.ABSummaryVariant{Name: vr.Name, Share: fmt.Sprintf("%d%%", vr.Share),
+			Title: vr.Message.Title, Body: vr.Message.Body, Winner: cm.ABWinner != nil && *cm.ABWinner == i}
+		// Beyond title and body, what this variant changes of the first's
+		// message: the page shows what the test is about.
+		s := sectionOf(vr.Message, loc)
+		for _, f := range s.Differs(first) {
+			if f.Name == "title" || f.Name == "body" {
+				continue
+			}
+			val := s.Get(f.Name)
+			if f.Type == "checkbox" {
+				val = i18n.T(ctx, map[bool]string{true: "abconsole.on", false: "abconsole.off"}[val != ""])
+			}
+			row.Other = append(row.Other, campaigns.Detail{Label: i18n.T(ctx, f.Label), Value: val})
+		}
+		v.Variants = append(v.Variants, row)
 	}
 	return campaigns.ABSummary(v)
 }

@@ -132,6 +132,12 @@ func TestComposerVariantFields(t *testing.T) {
 			bm.Badge == nil || *bm.Badge != 3 || string(bm.Ext) != `{"variant":"b"}` || !bm.WifiOnly || bm.Title != "Hello there" || bm.Body != "Other body" {
 			t.Errorf("second variant: %+v", bm)
 		}
+		_, page := b.get(fmt.Sprintf("/campaigns/%d", id))
+		other := doc(t, page).Find(`[data-testid="ab-summary-other"]`)
+		if other.Length() != 2 || strings.TrimSpace(other.First().Text()) != "" || !strings.Contains(other.Last().Text(), "https://b.example/offer") ||
+			!strings.Contains(other.Last().Text(), "Badge: 3") || !strings.Contains(other.Last().Text(), "Wi-Fi") {
+			t.Errorf("campaign page lists the differences as %q", other.Text())
+		}
 	})
 
 	t.Run("reopened, saved unchanged, duplicated", func(t *testing.T) {

@@ -52,4 +52,7 @@ type ABSummaryView struct {
 type ABSummaryVariant struct {
 	Name, Share, Title, Body string
 	Winner                   bool
+	// Other are the further message fields in which it differs from the
+	// first variant.
+	Other []Detail
 }

@@ -116,6 +116,17 @@ func TestComposerVariantFields(t *testing.T) {
 		}
 	})
 
+	t.Run("removing the first makes the second's message the composer's", func(t *testing.T) {
+		resp, body := b.post("/campaigns", composerForm("sandbox", sb, abForm(map[string]string{"ab_remove": "0", "ab_count": "3", "ab_name_2": "C",
+			"ab_big_text_1": "Long text of B", "ab_title_2": "Third"})))
+		d := doc(t, body)
+		if resp.StatusCode != http.StatusOK || fieldValue(d, "title") != "Hello there" || fieldValue(d, "big_text") != "Long text of B" ||
+			fieldValue(d, "ab_name_0") != "B" || fieldValue(d, "ab_title_1") != "Third" {
+			t.Fatalf("after removing A: %d, title %q, big text %q, first %q, second's title %q", resp.StatusCode, fieldValue(d, "title"),
+				fieldValue(d, "big_text"), fieldValue(d, "ab_name_0"), fieldValue(d, "ab_title_1"))
+		}
+	})
+
 	var id int64
 	t.Run("saved with every differing field", func(t *testing.T) {
 		resp, body := b.post("/campaigns", composerForm("sandbox", sb, differing))

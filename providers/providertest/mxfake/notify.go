@@ -107,12 +107,24 @@ type parsedAudience struct {
 }
 
 func (s *Server) handleNotify(w http.ResponseWriter, _ *http.Request, body []byte) {
-	var req NotifyRequest
-	if err := decodeStrict(body, &req); err != nil {
-		writeCode(w, 10002, "invalid request parameters: "+err.Error())
-		return
+	var (
+		req   NotifyRequest
+		aud   parsedAudience
+		quick bool
+		err   error
+	)
+	if s.lean != nil {
+		if r, a, ok := quickNotify(body); ok {
+			req, aud, quick = r, a, true
+		}
 	}
-	aud, err := checkAudience(req.Audience)
+	if !quick {
+		if derr := decodeStrict(body, &req); derr != nil {
+			writeCode(w, 10002, "invalid request parameters: "+derr.Error())
+			return
+		}
+		aud, err = checkAudience(req.Audience)
+	}
 	if err == nil {
 		err = checkSetting(req.Setting)
 	}

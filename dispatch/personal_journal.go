@@ -50,6 +50,9 @@ type partJournal struct {
 
 	mu   sync.Mutex
 	keys map[string]string // part id → key
+	// begins and answers write the parts of concurrent calls together.
+	begins  coalesce[models.PartStart]
+	answers coalesce[models.PartAnswer]
 }
 
 // journaledClient is cl whose provider journals every request it sends.
@@ -112,7 +115,8 @@ func (j *partJournal) begin(ctx context.Context, reqs []providers.SendRequest) e
 		reqs[i].Key = key
 		starts[i] = models.PartStart{ID: reqs[i].RequestID, Key: key}
 	}
-	if err := j.store.BeginParts(ctx, j.batchID, starts); err != nil {
+	err := j.begins.add(starts, func(ps []models.PartStart) error { return j.store.BeginParts(ctx, j.batchID, ps) })
+	if err != nil {
 		j.log.Error("journal parts", slog.Any("error", err))
 		return &providers.Error{Class: providers.Retry, Code: CodeJournal, Msg: "the parts could not be recorded before sending", NotDelivered: true}
 	}
@@ -170,7 +174,8 @@ func (j *partJournal) answer(ctx context.Context, reqs []providers.SendRequest, 
 		}
 		out[i] = models.PartAnswer{ID: r.RequestID, Answer: string(b)}
 	}
-	if err := j.store.AnswerParts(context.WithoutCancel(ctx), j.batchID, out); err != nil {
+	wctx := context.WithoutCancel(ctx)
+	if err := j.answers.add(out, func(as []models.PartAnswer) error { return j.store.AnswerParts(wctx, j.batchID, as) }); err != nil {
 		// The parts stay in flight in the journal: a later process treats
 		// them as unanswered, as it would after a kill.
 		j.log.Error("journal part answers", slog.Any("error", err))

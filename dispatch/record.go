@@ -23,7 +23,11 @@ func (s *sender) finish(ctx context.Context, log *slog.Logger, b models.Batch, r
 // recordLanes is how many goroutines record outcomes side by side where
 // the database runs writers in parallel (PostgreSQL): one transaction
 // there mostly waits — for the server to insert its delivery rows, then
-// for the commit's WAL flush — while another could be writing.
+// for the commit's WAL flush — while another could be writing. Measured
+// sending 1,000,000 recipients on PostgreSQL (2 cores, load 2–3, runs
+// alternating): one lane 191,000–263,000 recipients/s (3 runs), two
+// 208,000, four 224,000–294,000 (3 runs), eight 280,000; the send is
+// CPU-bound by then, so more lanes mostly add noise.
 const recordLanes = 4
 
 // recorder commits batch outcomes in groups (one transaction for up to

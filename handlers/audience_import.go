@@ -115,14 +115,14 @@ func importStatus(ctx context.Context, status string) string {
 	return i18n.T(ctx, "importjobs.status_interrupted")
 }
 
-// importJobView renders a job's state for the page, in the reader's
-// language. names maps account ids to names.
-func importJobView(c *gin.Context, j models.ImportJob, names map[int64]string) audience.JobView {
+// importJobView renders a job's state for the page as of now, in the
+// reader's language. names maps account ids to names.
+func importJobView(c *gin.Context, j models.ImportJob, names map[int64]string, now time.Time) audience.JobView {
 	ctx := c.Request.Context()
 	p := j.Progress
 	r := p.Result
 	v := audience.JobView{URL: fmt.Sprintf("/audience/import/%d", j.ID), Account: names[j.ProviderID], File: j.FileName, By: j.StartedBy,
-		Started: when(j.StartedAt), Running: j.Running(), Read: bytesText(p.Bytes), Rows: num(p.Rows), Imported: num(r.Imported),
+		Started: when(j.StartedAt), Running: j.Running(), Poll: j.Watched(now), Read: bytesText(p.Bytes), Rows: num(p.Rows), Imported: num(r.Imported),
 		Updated: num(r.Updated), Unchanged: num(r.Unchanged), Rejected: num(r.RejectedTotal),
 		Status: importStatus(ctx, j.Status)}
 	if j.Size > 0 {
@@ -196,12 +196,12 @@ func (s *Server) renderImport(c *gin.Context, status int, providerID string, err
 	pid := strconv.FormatInt(acct.ID, 10)
 	v := audience.ImportView{Tabs: audience.Tabs{Current: "import", ProviderID: pid}, Accounts: accts, ProviderID: pid, Errors: errs}
 	if job != nil {
-		jv := importJobView(c, *job, names)
+		jv := importJobView(c, *job, names, s.store.Now())
 		v.Job = &jv
 	}
 	for _, j := range recent {
 		if job == nil || j.ID != job.ID {
-			v.Recent = append(v.Recent, importJobView(c, j, names))
+			v.Recent = append(v.Recent, importJobView(c, j, names, s.store.Now()))
 		}
 	}
 	s.render(c, status, audience.Import(v))
@@ -226,7 +226,7 @@ func (s *Server) showImportJob(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		s.render(c, http.StatusOK, audience.Job(importJobView(c, j, names)))
+		s.render(c, http.StatusOK, audience.Job(importJobView(c, j, names, s.store.Now())))
 		return
 	}
 	s.renderImport(c, http.StatusOK, strconv.FormatInt(j.ProviderID, 10), nil, &j)
@@ -284,7 +284,7 @@ func (s *Server) startImport(c *gin.Context) {
 		return
 	}
 	if isPartial(c) {
-		s.render(c, http.StatusOK, audience.Job(importJobView(c, j, map[int64]string{acct.ID: acct.Name})))
+		s.render(c, http.StatusOK, audience.Job(importJobView(c, j, map[int64]string{acct.ID: acct.Name}, s.store.Now())))
 		return
 	}
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/audience/import/%d", j.ID))

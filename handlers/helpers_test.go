@@ -77,11 +77,14 @@ func newTestAppReg(t testing.TB, reg providers.Registry, adjust func(*Config)) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := dispatch.New(store, reg, dispatch.Config{Idle: 20 * time.Millisecond, PollEvery: 200 * time.Millisecond,
+	// The engine heartbeats as the instance whose imports the server runs,
+	// as in `pushdeck serve`.
+	const instance = "test-instance"
+	eng := dispatch.New(store, reg, dispatch.Config{Owner: instance, Idle: 20 * time.Millisecond, PollEvery: 200 * time.Millisecond,
 		BackoffBase: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond}, log)
 	cfg := Config{Throttle: models.Throttle{MaxFailures: 3, Window: time.Minute, Lockout: time.Minute}}
 	adjust(&cfg)
-	srv := New(Params{Store: store, Engine: eng, Registry: reg, Catalog: cat, Log: log, Config: cfg})
+	srv := New(Params{Store: store, Engine: eng, Registry: reg, Catalog: cat, Log: log, Config: cfg, Instance: instance})
 	ts := httptest.NewServer(srv.Handler())
 	done := make(chan struct{})
 	go func() { eng.Run(ctx); close(done) }()

@@ -24,6 +24,11 @@ const (
 	// least every importTouchEvery, so only an instance that stopped (or a
 	// write lock held this long) leaves it still.
 	ImportJobStale = 30 * time.Second
+	// importJobQuiet is how long a job's row must have gone unwritten for
+	// a missing or expired heartbeat to count against it: an instance
+	// whose heartbeat waited behind a long write (SQLite's one writer) but
+	// whose import still writes is slow, not dead.
+	importJobQuiet = 5 * time.Second
 	// MaxImportJobsKept is how many finished jobs an account keeps; older
 	// ones are deleted when a new import starts, as are jobs of more than
 	// importJobsKeptFor.
@@ -40,6 +45,14 @@ const (
 	maxImportActorBytes = 320
 )
 
+// Watched reports whether a page showing the job should keep polling it:
+// while it runs, and while an interrupted job's row is recent enough that
+// its instance may only have been slow (its next write makes it running
+// again).
+func (j ImportJob) Watched(now time.Time) bool {
+	return j.Running() || (j.Status == ImportInterrupted && now.Sub(j.UpdatedAt) < ImportJobStale)
+}
+
 // ImportJob is a CSV import started in the console, as its row holds it.
 // Any instance reads it; only the instance that runs the import writes it.
 type ImportJob struct {
@@ -51,9 +64,10 @@ type ImportJob struct {
 	// InstanceID is the instance running the import: the one that
 	// received the upload, since the file is on its disk.
 	InstanceID string
-	// Status is running, done, failed or interrupted. A running row whose
-	// instance is dead (heartbeat expired, or the row went unwritten for
-	// ImportJobStale) is read as interrupted.
+	// Status is running, done, failed or interrupted. A running row is
+	// read as interrupted when its instance is dead: no live heartbeat (an
+	// instance that serves always has one) and the row quiet for 5 s, or
+	// the row unwritten for ImportJobStale whatever the heartbeat says.
 	Status     string
 	StartedAt  time.Time
 	UpdatedAt  time.Time
@@ -236,18 +250,32 @@ func (s *Store) RecentImportJobs(ctx context.Context, limit int) ([]ImportJob, e
 }
 
 // InterruptImportJobs marks as interrupted the running jobs of dead
-// instances: those whose heartbeat expired and those whose row went
-// unwritten for ImportJobStale. An instance calls it when it starts (a
+// instances: those whose instance has no live heartbeat (expired, or its
+// row gone: reaped or stopped) and whose row has been quiet for
+// importJobQuiet, and those whose row went unwritten for ImportJobStale. An instance calls it when it starts (a
 // restarted process is a new instance; the one before it is dead) and now
 // and then after. self's own jobs are never marked: it is running them.
 func (s *Store) InterruptImportJobs(ctx context.Context, self string) (int64, error) {
 	now := s.now()
 	defer s.lockSerialWrite()()
 	res := s.conn(ctx).Exec(`UPDATE import_jobs SET status = 'interrupted', finished_at = updated_at
-WHERE status = 'running' AND instance_id <> ? AND (updated_at < ? OR instance_id IN (SELECT id FROM instances WHERE expires_at < ?))`,
-		self, now.Add(-ImportJobStale), now)
+WHERE status = 'running' AND instance_id <> ? AND (updated_at < ? OR (updated_at < ? AND instance_id NOT IN (SELECT id FROM instances WHERE expires_at >= ?)))`,
+		self, now.Add(-ImportJobStale), now.Add(-importJobQuiet), now)
 	if res.Error != nil {
 		return 0, fmt.Errorf("models: interrupt dead import jobs: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// interruptImportsOf marks the running jobs of one dead instance
+// interrupted (the reaper, inside its transaction), those whose row has
+// been quiet for importJobQuiet: one written since, by an instance that
+// was only slow to renew its heartbeat, is left to ImportJobStale.
+func (s *Store) interruptImportsOf(ctx context.Context, instance string) (int64, error) {
+	res := s.conn(ctx).Exec(`UPDATE import_jobs SET status = 'interrupted', finished_at = updated_at
+WHERE status = 'running' AND instance_id = ? AND updated_at < ?`, instance, s.now().Add(-importJobQuiet))
+	if res.Error != nil {
+		return 0, fmt.Errorf("interrupt imports of %s: %w", instance, res.Error)
 	}
 	return res.RowsAffected, nil
 }
@@ -268,7 +296,9 @@ func (r importJobRow) job(now time.Time) (ImportJob, error) {
 		return ImportJob{}, fmt.Errorf("models: import job %d: %w", r.ID, err)
 	}
 	j.Progress.Result.Rejected, j.FileErrors = rej, fileErrs
-	if j.Status == ImportRunning && (now.Sub(j.UpdatedAt) > ImportJobStale || (r.InstanceExpires != nil && r.InstanceExpires.Before(now))) {
+	quiet := now.Sub(j.UpdatedAt)
+	live := r.InstanceExpires != nil && !r.InstanceExpires.Before(now)
+	if j.Status == ImportRunning && (quiet > ImportJobStale || (quiet > importJobQuiet && !live)) {
 		// Its instance died while it ran: it stopped where its row says.
 		j.Status = ImportInterrupted
 		j.FinishedAt = &j.UpdatedAt

@@ -147,18 +147,23 @@ func TestImportJobsOfDeadInstances(t *testing.T) {
 		}
 		return got.Status
 	}
-	for _, in := range []string{"alive", "dying"} {
+	for _, in := range []string{"alive", "dying", "slow"} {
 		if err := at.Heartbeat(ctx, Instance{ID: in}, 15*time.Second); err != nil {
 			t.Fatal(err)
 		}
 	}
-	alive, dying, quiet, self := create("alive"), create("dying"), create("unregistered"), create("self")
+	alive, dying, quiet, self, slow := create("alive"), create("dying"), create("unregistered"), create("self"), create("slow")
 
 	clk.now = clk.now.Add(10 * time.Second)
 	if err := at.Heartbeat(ctx, Instance{ID: "alive"}, 15*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	clk.now = clk.now.Add(10 * time.Second) // dying's heartbeat has expired
+	clk.now = clk.now.Add(8 * time.Second)
+	// slow's heartbeat waits behind a long write, but its import writes.
+	if err := at.UpdateImportProgress(ctx, slow.ID, ImportProgress{Rows: 1}); err != nil {
+		t.Fatal(err)
+	}
+	clk.now = clk.now.Add(2 * time.Second) // dying's and slow's heartbeats have expired
 	for _, j := range []ImportJob{alive, quiet, self} {
 		if err := at.UpdateImportProgress(ctx, j.ID, ImportProgress{Rows: 1}); err != nil {
 			t.Fatal(err)
@@ -170,26 +175,48 @@ func TestImportJobsOfDeadInstances(t *testing.T) {
 	if got := status(alive); got != ImportRunning {
 		t.Errorf("job of a live instance reads %s", got)
 	}
+	if got := status(slow); got != ImportRunning {
+		t.Errorf("job written %s ago by an instance late with its heartbeat reads %s", 2*time.Second, got)
+	}
+	if n, err := at.InterruptImportJobs(ctx, "self"); err != nil || n != 1 {
+		t.Errorf("sweep marked %d (%v), want dying's only", n, err)
+	}
 	if got := status(quiet); got != ImportRunning {
 		t.Errorf("fresh job of an instance without a row reads %s", got)
+	}
+	clk.now = clk.now.Add(6 * time.Second)
+	if err := at.Heartbeat(ctx, Instance{ID: "alive"}, 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := status(quiet); got != ImportInterrupted {
+		t.Errorf("job of an instance without a heartbeat, quiet for 6s, reads %s", got)
+	}
+	if got := status(alive); got != ImportRunning {
+		t.Errorf("job of a live instance, quiet for 6s, reads %s", got)
 	}
 	clk.now = clk.now.Add(ImportJobStale + time.Second)
 	if err := at.Heartbeat(ctx, Instance{ID: "alive"}, time.Hour); err != nil {
 		t.Fatal(err)
-	}
-	if got := status(quiet); got != ImportInterrupted {
-		t.Errorf("job unwritten for %s reads %s", ImportJobStale, got)
 	}
 	if got := status(alive); got != ImportInterrupted {
 		t.Errorf("stale job of a live instance reads %s (its import stopped writing)", got)
 	}
 	n, err := at.InterruptImportJobs(ctx, "self")
 	if err != nil || n != 3 {
-		t.Errorf("sweep marked %d (%v), want alive's, dying's and the unregistered one's", n, err)
+		t.Errorf("sweep marked %d (%v), want alive's, slow's and the unregistered one's", n, err)
 	}
 	var running int64
 	if err := s.DB().Raw(`SELECT count(*) FROM import_jobs WHERE status = 'running'`).Scan(&running).Error; err != nil || running != 1 {
 		t.Errorf("%d rows still running (%v), want only self's", running, err)
+	}
+	if _, err := at.FinishImportJob(ctx, self.ID, ImportProgress{}, context.Canceled); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := at.ImportJobByID(ctx, self.ID); got.Status != ImportInterrupted || !got.Watched(clk.now) || got.Watched(clk.now.Add(ImportJobStale)) {
+		t.Errorf("a job interrupted a moment ago is watched for a comeback, for %s: %+v", ImportJobStale, got)
+	}
+	if got, _ := at.ImportJobByID(ctx, dying.ID); got.Watched(clk.now) {
+		t.Errorf("a job quiet since %s is still watched", got.UpdatedAt)
 	}
 	// alive was only slow: its next write makes it running again.
 	if err := at.UpdateImportProgress(ctx, alive.ID, ImportProgress{Rows: 2}); err != nil {
@@ -280,5 +307,42 @@ func TestBoundText(t *testing.T) {
 		if got := boundText(c.in, c.maxBytes, c.chars); got != c.want {
 			t.Errorf("boundText(%q, %d, %d) = %q, want %q", c.in, c.maxBytes, c.chars, got, c.want)
 		}
+	}
+}
+
+// TestReapMarksImportsInterrupted: the reaper that deletes a dead
+// instance's row marks its running imports interrupted in the same
+// transaction (without the row, readers could tell only by staleness).
+func TestReapMarksImportsInterrupted(t *testing.T) {
+	s := mustOpenStore(t)
+	ctx := context.Background()
+	acct := mustCreateAccount(t, s)
+	clk := &jobClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	at := clk.store(s)
+	jobs := map[string]ImportJob{}
+	for _, in := range []string{"dead", "alive"} {
+		if err := at.Heartbeat(ctx, Instance{ID: in}, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		j, err := at.CreateImportJob(ctx, ImportJobInput{ProviderID: acct.ID, FileName: in + ".csv", InstanceID: in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs[in] = j
+	}
+	clk.now = clk.now.Add(11 * time.Second)
+	if err := at.Heartbeat(ctx, Instance{ID: "alive"}, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	got, err := at.ReapInstances(ctx, "alive")
+	if err != nil || len(got) != 1 || got[0].ID != "dead" || got[0].Imports != 1 {
+		t.Fatalf("reaped %+v (%v), want dead with its one import", got, err)
+	}
+	var stored []string
+	if err := s.DB().Raw(`SELECT status FROM import_jobs ORDER BY id`).Scan(&stored).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 2 || stored[0] != ImportInterrupted || stored[1] != ImportRunning {
+		t.Errorf("stored statuses %v, want dead's interrupted, alive's running", stored)
 	}
 }

@@ -60,11 +60,16 @@ type ReapedInstance struct {
 	ID       string
 	Batches  int64
 	Webhooks int64
+	// Imports is how many of its console imports it left running, now
+	// marked interrupted.
+	Imports int64
 }
 
 // ReapInstances deletes the rows of instances whose heartbeat expired
 // before now and releases the batch and webhook leases they held, so their
-// work is taken again at once instead of when each lease runs out. Each
+// work is taken again at once instead of when each lease runs out; their
+// running console imports are marked interrupted (without the instance's
+// row a reader could only tell by the import's row going stale). Each
 // dead instance goes in its own transaction whose delete is conditional on
 // the row still being expired: an instance that renews meanwhile keeps its
 // leases. A batch a dead instance may have sent keeps its request id, so
@@ -91,7 +96,10 @@ func (s *Store) ReapInstances(ctx context.Context, self string) ([]ReapedInstanc
 			if r.Batches, err = tx.ReleaseLeases(ctx, id); err != nil {
 				return err
 			}
-			r.Webhooks, err = tx.ReleaseWebhookLeases(ctx, id)
+			if r.Webhooks, err = tx.ReleaseWebhookLeases(ctx, id); err != nil {
+				return err
+			}
+			r.Imports, err = tx.interruptImportsOf(ctx, id)
 			return err
 		})
 		if err != nil {

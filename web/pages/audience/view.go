@@ -175,6 +175,9 @@ type JobView struct {
 	By      string
 	Started string
 	Running bool
+	// Poll keeps the card polling: while it runs, and for a while after it
+	// reads as interrupted, in case its instance was only slow.
+	Poll bool
 	// Status names the job's state (running, done, failed, interrupted)
 	// for the list of recent imports.
 	Status string

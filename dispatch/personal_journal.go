@@ -53,7 +53,21 @@ type partJournal struct {
 	// begins and answers write the parts of concurrent calls together.
 	begins  coalesce[models.PartStart]
 	answers coalesce[models.PartAnswer]
+	// writing counts the answers still being written (wait).
+	writing sync.WaitGroup
 }
+
+// answerLater records the answers without holding up the call's return:
+// the next request need not wait for the database. The batch's outcome
+// waits for them (wait), so an answer is never recorded after it.
+func (j *partJournal) answerLater(ctx context.Context, reqs []providers.SendRequest, res []providers.Result, callErr error) {
+	stopping := ctx.Err() != nil
+	wctx := context.WithoutCancel(ctx)
+	j.writing.Go(func() { j.answer(wctx, stopping, reqs, res, callErr) })
+}
+
+// wait returns when every answer handed to answerLater is written.
+func (j *partJournal) wait() { j.writing.Wait() }
 
 // journaledClient is cl whose provider journals every request it sends.
 func journaledClient(cl *client, jr *partJournal) *client {
@@ -80,7 +94,7 @@ func (p journaled) Send(ctx context.Context, req providers.SendRequest) (provide
 		return providers.Result{}, err
 	}
 	res, err := p.Provider.Send(ctx, reqs[0])
-	p.j.answer(ctx, reqs, []providers.Result{res}, err)
+	p.j.answerLater(ctx, reqs, []providers.Result{res}, err)
 	return res, err
 }
 
@@ -98,7 +112,7 @@ func (p journaledEach) SendEach(ctx context.Context, reqs []providers.SendReques
 		return nil, err
 	}
 	res, err := p.each.SendEach(ctx, reqs)
-	p.j.answer(ctx, reqs, res, err)
+	p.j.answerLater(ctx, reqs, res, err)
 	return res, err
 }
 
@@ -149,10 +163,10 @@ func (j *partJournal) key(ctx context.Context, partID string) (string, error) {
 
 // answer records the answers of parts begun. A call cut short by the
 // engine stopping has no answer, unless it proves nothing was sent: its
-// parts stay in flight, as after a kill. The write does not depend on
-// ctx: an answer that came is kept even while stopping.
-func (j *partJournal) answer(ctx context.Context, reqs []providers.SendRequest, res []providers.Result, callErr error) {
-	if callErr != nil && ctx.Err() != nil && !providers.AsError(callErr).NotDelivered {
+// parts stay in flight, as after a kill. ctx is not cancelled by the
+// stop: an answer that came is kept even while stopping.
+func (j *partJournal) answer(ctx context.Context, stopping bool, reqs []providers.SendRequest, res []providers.Result, callErr error) {
+	if callErr != nil && stopping && !providers.AsError(callErr).NotDelivered {
 		return
 	}
 	out := make([]models.PartAnswer, len(reqs))
@@ -174,8 +188,7 @@ func (j *partJournal) answer(ctx context.Context, reqs []providers.SendRequest, 
 		}
 		out[i] = models.PartAnswer{ID: r.RequestID, Answer: string(b)}
 	}
-	wctx := context.WithoutCancel(ctx)
-	if err := j.answers.add(out, func(as []models.PartAnswer) error { return j.store.AnswerParts(wctx, j.batchID, as) }); err != nil {
+	if err := j.answers.add(out, func(as []models.PartAnswer) error { return j.store.AnswerParts(ctx, j.batchID, as) }); err != nil {
 		// The parts stay in flight in the journal: a later process treats
 		// them as unanswered, as it would after a kill.
 		j.log.Error("journal part answers", slog.Any("error", err))

@@ -59,13 +59,15 @@ func (s *sender) processPersonal(ctx context.Context, log *slog.Logger, j job, t
 	// them; without request ids the store does too, across a restart.
 	done := s.partsDone(b.ID)
 	journal := caps.Idempotency != providers.IdempotencyRequestID
+	var jr *partJournal
 	if journal {
-		jr, err := s.openJournal(ctx, log, b, append(append([]part{}, pl.groups...), pl.singles...), done, caps, info, cl.p)
+		jr, err = s.openJournal(ctx, log, b, append(append([]part{}, pl.groups...), pl.singles...), done, caps, info, cl.p)
 		if err != nil {
 			release("read the batch's journal", err)
 			return
 		}
 		cl = journaledClient(cl, jr)
+		defer jr.wait() // nothing of this attempt is written after it ends
 	}
 	todo := pl
 	todo.groups, todo.singles = unanswered(pl.groups, done), unanswered(pl.singles, done)
@@ -78,6 +80,9 @@ func (s *sender) processPersonal(ctx context.Context, log *slog.Logger, j job, t
 		if r, ok := results[i]; ok {
 			done[p.id] = r
 		}
+	}
+	if jr != nil {
+		jr.wait() // the parts' answers are in before the batch's outcome
 	}
 	s.settlePersonal(ctx, log, b, pl, done, caps, journal)
 }

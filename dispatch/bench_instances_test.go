@@ -18,7 +18,9 @@ import (
 // imported devices, started through the engine that does not lead (the
 // leader plans it), sent by both. Both engines live in the benchmark's
 // process, so peak_rss_MB is theirs together. SQLite has one writer and
-// is skipped. Run:
+// is skipped. PUSHDECK_BENCH_LATENCY delays each answer of the endpoint
+// (both benchmarks take it), to compare one instance and two where the
+// provider's answer time, not the shared CPU, bounds an instance. Run:
 //
 //	PUSHDECK_TEST_DB=postgres://… PUSHDECK_BENCH_RECIPIENTS=1000000 go test -run '^$' -bench ListedSendTwoInstances -benchtime 1x ./dispatch
 func BenchmarkListedSendTwoInstances(b *testing.B) {
@@ -31,7 +33,7 @@ func BenchmarkListedSendTwoInstances(b *testing.B) {
 	}
 	for range b.N {
 		b.StopTimer()
-		srv, pushed := leanMX(b, true)
+		srv, pushed := leanMXDelayed(b, true, benchLatency(b))
 		// A heartbeat late under load must not drop an instance from the
 		// count mid-run (each paces the account at its share).
 		cfg := Config{Workers: 4, Idle: 5 * time.Millisecond, InstanceLease: 3 * time.Second}

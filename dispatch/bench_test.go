@@ -27,6 +27,28 @@ import (
 // headers and decodes each body like the real service, but keeps nothing,
 // so the benchmark measures pushdeck and not the fake.
 func leanMX(b *testing.B, keepAlive bool) (*httptest.Server, *atomic.Int64) {
+	return leanMXDelayed(b, keepAlive, 0)
+}
+
+// benchLatency is PUSHDECK_BENCH_LATENCY (a Go duration, "20ms"): how long
+// the engine benchmarks' endpoint takes to answer each push. On loopback an
+// answer takes microseconds, so the shared CPU bounds a send; a real
+// provider answers in tens of milliseconds, and then the batches one
+// instance keeps in flight bound it — the case a second instance helps.
+func benchLatency(b *testing.B) time.Duration {
+	v := os.Getenv("PUSHDECK_BENCH_LATENCY")
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		b.Fatalf("PUSHDECK_BENCH_LATENCY=%q: want a duration such as 20ms", v)
+	}
+	return d
+}
+
+// leanMXDelayed is leanMX answering each push after delay.
+func leanMXDelayed(b *testing.B, keepAlive bool, delay time.Duration) (*httptest.Server, *atomic.Int64) {
 	var pushed atomic.Int64
 	var task atomic.Int64
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -45,6 +67,9 @@ func leanMX(b *testing.B, keepAlive bool) (*httptest.Server, *atomic.Int64) {
 		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Setting.RequestID == "" {
 			http.Error(w, "bad body", http.StatusBadRequest)
 			return
+		}
+		if delay > 0 {
+			time.Sleep(delay)
 		}
 		pushed.Add(int64(len(body.Audience.PushToken)))
 		w.Header().Set("Content-Type", "application/json")
@@ -97,7 +122,7 @@ func BenchmarkListedSend(b *testing.B) {
 
 func benchEngine(b *testing.B, n int) float64 {
 	b.StopTimer()
-	srv, pushed := leanMX(b, true)
+	srv, pushed := leanMXDelayed(b, true, benchLatency(b))
 	h := newHarness(b, Config{Workers: 4, Idle: 5 * time.Millisecond})
 	c := benchAudience(b, h, srv.URL, n)
 	h.start()

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pushdeck/pushdeck/models/dbtest"
 )
 
 // sibling is a second `pushdeck serve` on s's database, as a second
@@ -53,6 +55,11 @@ func importCSV(t *testing.T, n int) string {
 // says the import was interrupted and to upload the file again, which,
 // done on the second, finishes it: every device in, none twice.
 func TestImportAcrossInstancesBrowser(t *testing.T) {
+	// Instances that share the work share a PostgreSQL database. On one
+	// SQLite file the second process's page waits behind the first's
+	// 50,000-row import transactions (one writer for the file), so the
+	// page may not load within the test's minute while the import runs.
+	dbtest.Postgres(t)
 	const n = 1_000_000
 	a := newServer(t)
 	// A dead instance is noticed within a second.
@@ -89,7 +96,7 @@ func TestImportAcrossInstancesBrowser(t *testing.T) {
 	msg := tb.text(`#import-job [data-testid="import-interrupted"]`)
 	tb.check("how to finish it", strings.Contains(msg, "upload the file again"), "message %q", msg)
 	partial := tb.text(`#import-job [data-testid="import-imported"]`)
-	tb.check("part of it went in", partial != "0" && partial != "1,000,000", "imported %q before the kill", partial)
+	tb.check("the page showed it moving", partial != "0" && partial != "1,000,000", "imported %q before the kill", partial)
 	tb.shot("import-interrupted")
 
 	// Uploading the file again on the second instance finishes the job.
@@ -105,8 +112,11 @@ func TestImportAcrossInstancesBrowser(t *testing.T) {
 		}
 		return v
 	}
+	// The killed instance's open transaction is lost (its rows were counted
+	// on the card, not committed), so how many come back unchanged depends
+	// on when the kill fell; every device in exactly once does not.
 	imported, unchanged := count("import-imported"), count("import-unchanged")
-	tb.check("every device once", imported+unchanged == n && unchanged > 0 && count("import-updated") == 0,
+	tb.check("every device once", imported+unchanged == n && count("import-updated") == 0,
 		"imported %d, unchanged %d, want %d in all", imported, unchanged, n)
 	statuses := tb.text(`[data-testid="recent-imports"]`)
 	tb.check("the recent imports list the interrupted one", strings.Contains(statuses, "Interrupted"), "recent: %q", statuses)

@@ -313,24 +313,6 @@ type Provider interface {
 	Verify(ctx context.Context) error
 }
 
-// Reporter is implemented by providers with a statistics API.
-type Reporter interface {
-	// Report fetches the figures of one task. Failures are *Error.
-	Report(ctx context.Context, taskID string) (Report, error)
-}
-
-// ManyReporter is implemented by providers whose statistics API takes
-// several tasks in one call: a campaign of many tasks (a personalized one
-// can have one per recipient) is polled in calls of up to ReportLimit.
-type ManyReporter interface {
-	// ReportLimit is the most task ids one Reports call takes.
-	ReportLimit() int
-	// Reports fetches the figures of up to ReportLimit tasks, keyed by
-	// task id; a task the provider does not know yet is left out.
-	// Failures are *Error.
-	Reports(ctx context.Context, taskIDs []string) (map[string]Report, error)
-}
-
 // KeyIssuer is implemented by providers whose de-duplication key is issued
 // by the provider rather than chosen by the caller (a pool of ids to fetch
 // before sending): a RequestID alone cannot make a retry safe there, since
@@ -341,12 +323,6 @@ type KeyIssuer interface {
 	// IssueKey returns a fresh key. Issuing delivers nothing, so a failed
 	// or lost call may be repeated. Failures are *Error.
 	IssueKey(ctx context.Context) (string, error)
-}
-
-// GroupReporter is implemented by providers with task-group statistics.
-type GroupReporter interface {
-	// GroupReport fetches the figures of a task group. Failures are *Error.
-	GroupReport(ctx context.Context, group string) (Report, error)
 }
 
 // Recaller is implemented by providers that can withdraw a sent message.

@@ -1,5 +1,31 @@
 package providers
 
+import "context"
+
+// Reporter is implemented by providers with a statistics API.
+type Reporter interface {
+	// Report fetches the figures of one task. Failures are *Error.
+	Report(ctx context.Context, taskID string) (Report, error)
+}
+
+// ManyReporter is implemented by providers whose statistics API takes
+// several tasks in one call: a campaign of many tasks (a personalized one
+// can have one per recipient) is polled in calls of up to ReportLimit.
+type ManyReporter interface {
+	// ReportLimit is the most task ids one Reports call takes.
+	ReportLimit() int
+	// Reports fetches the figures of up to ReportLimit tasks, keyed by
+	// task id; a task the provider does not know yet is left out.
+	// Failures are *Error.
+	Reports(ctx context.Context, taskIDs []string) (map[string]Report, error)
+}
+
+// GroupReporter is implemented by providers with task-group statistics.
+type GroupReporter interface {
+	// GroupReport fetches the figures of a task group. Failures are *Error.
+	GroupReport(ctx context.Context, group string) (Report, error)
+}
+
 // TotalChannel names the line of a report that covers every channel.
 const TotalChannel = "total"
 

@@ -43,59 +43,7 @@ func TestJPushExactlyOnceUnderFaults(t *testing.T) {
 	const key = "jpush-test-key"
 	id := seedJPushCampaign(t, dbPath, key, fake, n)
 
-	env := append(os.Environ(), "PUSHDECK_DB="+dbPath, "PUSHDECK_SECRET_KEY="+key, "PUSHDECK_LOG_LEVEL=warn",
-		// A restart is a new instance: the dead one's leases are released
-		// once its heartbeat expires, so keep that short.
-		"PUSHDECK_INSTANCE_LEASE=1s")
-	start := func() (*exec.Cmd, string) {
-		addr := freeAddr(t)
-		cmd := exec.Command(bin, "serve", "--addr", addr)
-		cmd.Env = env
-		cmd.Stderr = io.Discard
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd, addr
-	}
-	kills := 0
-	for range 3 {
-		cmd, _ := start()
-		time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond)
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		_ = cmd.Wait() // killed: the exit status is expected to be an error
-		kills++
-		if campaignStatus(t, dbPath, key, id).Status == models.StatusCompleted {
-			break
-		}
-	}
-	cmd, addr := start()
-	for up := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			_ = resp.Body.Close()
-			break
-		}
-		if time.Now().After(up) {
-			t.Fatal("the restarted binary never answered /healthz")
-		}
-	}
-	var c models.Campaign
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
-		c = campaignStatus(t, dbPath, key, id)
-		if c.Status == models.StatusCompleted || time.Now().After(deadline) {
-			break
-		}
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("graceful stop: %v", err)
-	}
-	if c.Status != models.StatusCompleted {
-		t.Fatalf("after %d kills the campaign is %s (%s) with %+v", kills, c.Status, c.StatusReason, c.Totals())
-	}
+	c, kills := killThreeTimes(t, bin, dbPath, key, id)
 	if want := (models.Totals{Recipients: n, Accepted: n}); c.Totals() != want {
 		t.Errorf("totals %+v, want %+v", c.Totals(), want)
 	}
@@ -173,4 +121,67 @@ func seedJPushCampaign(t *testing.T, path, key string, fake *jpushfake.Server, n
 		t.Fatal(err)
 	}
 	return c.ID
+}
+
+// killThreeTimes runs the binary on the database at dbPath, kills it with
+// SIGKILL at a random moment up to three times (fewer when the campaign id
+// completes first), then starts it once more and waits up to two minutes
+// for the campaign, stopping that run gracefully. A restart is a new
+// instance: the dead one's leases are released once its heartbeat
+// expires, so the lease is kept short. It fails the test unless the
+// campaign completed, and returns it with the number of kills.
+func killThreeTimes(t *testing.T, bin, dbPath, key string, id int64) (models.Campaign, int) {
+	t.Helper()
+	env := append(os.Environ(), "PUSHDECK_DB="+dbPath, "PUSHDECK_SECRET_KEY="+key, "PUSHDECK_LOG_LEVEL=warn",
+		"PUSHDECK_INSTANCE_LEASE=1s")
+	start := func() (*exec.Cmd, string) {
+		addr := freeAddr(t)
+		cmd := exec.Command(bin, "serve", "--addr", addr)
+		cmd.Env = env
+		cmd.Stderr = io.Discard
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd, addr
+	}
+	kills := 0
+	for range 3 {
+		cmd, _ := start()
+		time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond)
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait() // killed: the exit status is expected to be an error
+		kills++
+		if campaignStatus(t, dbPath, key, id).Status == models.StatusCompleted {
+			break
+		}
+	}
+	cmd, addr := start()
+	for up := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			_ = resp.Body.Close()
+			break
+		}
+		if time.Now().After(up) {
+			t.Fatal("the restarted binary never answered /healthz")
+		}
+	}
+	var c models.Campaign
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		c = campaignStatus(t, dbPath, key, id)
+		if c.Status == models.StatusCompleted || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("graceful stop: %v", err)
+	}
+	if c.Status != models.StatusCompleted {
+		t.Fatalf("after %d kills the campaign is %s (%s) with %+v", kills, c.Status, c.StatusReason, c.Totals())
+	}
+	return c, kills
 }

@@ -4,12 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"net/http"
-	"os"
-	"os/exec"
-	"syscall"
 	"testing"
 	"time"
 
@@ -40,57 +35,7 @@ func TestJPushPersonalizedKill9(t *testing.T) {
 	const key = "jpush-personal-key"
 	id := seedPersonalJPush(t, dbPath, key, fake, n)
 
-	env := append(os.Environ(), "PUSHDECK_DB="+dbPath, "PUSHDECK_SECRET_KEY="+key, "PUSHDECK_LOG_LEVEL=warn",
-		"PUSHDECK_INSTANCE_LEASE=1s")
-	start := func() (*exec.Cmd, string) {
-		addr := freeAddr(t)
-		cmd := exec.Command(bin, "serve", "--addr", addr)
-		cmd.Env = env
-		cmd.Stderr = io.Discard
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd, addr
-	}
-	kills := 0
-	for range 3 {
-		cmd, _ := start()
-		time.Sleep(time.Duration(300+rand.IntN(700)) * time.Millisecond)
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		_ = cmd.Wait() // killed: the exit status is expected to be an error
-		kills++
-		if campaignStatus(t, dbPath, key, id).Status == models.StatusCompleted {
-			break
-		}
-	}
-	cmd, addr := start()
-	for up := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			_ = resp.Body.Close()
-			break
-		}
-		if time.Now().After(up) {
-			t.Fatal("the restarted binary never answered /healthz")
-		}
-	}
-	var c models.Campaign
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
-		c = campaignStatus(t, dbPath, key, id)
-		if c.Status == models.StatusCompleted || time.Now().After(deadline) {
-			break
-		}
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("graceful stop: %v", err)
-	}
-	if c.Status != models.StatusCompleted {
-		t.Fatalf("after %d kills the campaign is %s (%s) with %+v", kills, c.Status, c.StatusReason, c.Totals())
-	}
+	c, kills := killThreeTimes(t, bin, dbPath, key, id)
 	if want := (models.Totals{Recipients: n, Accepted: n}); c.Totals() != want {
 		t.Errorf("totals %+v, want %+v", c.Totals(), want)
 	}

@@ -90,15 +90,19 @@ func buildProductDB(t *testing.T, path string) productFixture {
 	// The row a killed server leaves, its heartbeat expired.
 	must(t, store.Heartbeat(ctx, models.Instance{ID: "sqlite-1", Host: "old-host", PID: 7}, -time.Second))
 	// Console imports: one that failed on its file, one the killed server
-	// left running (it reads as interrupted on both stores).
-	failed, err := store.CreateImportJob(ctx, models.ImportJobInput{ProviderID: f.accounts[1], FileName: "fleet.csv", Size: 10, StartedBy: f.email, InstanceID: "sqlite-1"})
+	// left running. Both were written a minute ago, so the running one reads
+	// as interrupted from the first question on, on both stores (written
+	// now, it would turn interrupted while the test runs).
+	then := store.Now().Add(-time.Minute)
+	past := store.WithClock(func() time.Time { return then })
+	failed, err := past.CreateImportJob(ctx, models.ImportJobInput{ProviderID: f.accounts[1], FileName: "fleet.csv", Size: 10, StartedBy: f.email, InstanceID: "sqlite-1"})
 	must(t, err)
-	_, err = store.FinishImportJob(ctx, failed.ID, models.ImportProgress{Bytes: 10},
+	_, err = past.FinishImportJob(ctx, failed.ID, models.ImportProgress{Bytes: 10},
 		&models.ValidationError{Fields: map[string]models.FieldError{"header": {ID: "err.csv_syntax", Data: map[string]any{"Line": 1}}}})
 	must(t, err)
-	left, err := store.CreateImportJob(ctx, models.ImportJobInput{ProviderID: f.accounts[0], FileName: "更多设备.csv", Size: 1 << 20, StartedBy: f.email, InstanceID: "sqlite-1"})
+	left, err := past.CreateImportJob(ctx, models.ImportJobInput{ProviderID: f.accounts[0], FileName: "更多设备.csv", Size: 1 << 20, StartedBy: f.email, InstanceID: "sqlite-1"})
 	must(t, err)
-	must(t, store.UpdateImportProgress(ctx, left.ID, models.ImportProgress{Bytes: 4096, Rows: 40, Result: models.ImportResult{
+	must(t, past.UpdateImportProgress(ctx, left.ID, models.ImportProgress{Bytes: 4096, Rows: 40, Result: models.ImportResult{
 		UpsertResult: models.UpsertResult{Imported: 39}, RejectedTotal: 1,
 		Rejected: []models.Rejection{{Line: 12, Field: "platform", FieldError: models.FieldError{ID: "err.choice"}}}}}))
 	f.sent, f.draft = sendFixtureCampaign(t, store, f.accounts[0], log)

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pushdeck/pushdeck/migrations"
 )
@@ -129,7 +131,12 @@ func databaseExists(ctx context.Context, c *pgx.Conn, name string) (bool, error)
 }
 
 // dropDatabase removes a test's database, ending connections the test
-// left open (WITH FORCE) so a leak cannot fail the next test.
+// left open (WITH FORCE) so a leak cannot fail the next test. FORCE is
+// refused (42501) while an autovacuum worker is in the database: the role
+// may not signal it. A plain DROP makes the server cancel the worker
+// itself, and fails (55006) only while the test's own connections are
+// still there, which the next FORCE ends; the two alternate until one
+// works or 30 s pass.
 func dropDatabase(t testing.TB, adminURL, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -139,8 +146,27 @@ func dropDatabase(t testing.TB, adminURL, name string) {
 		return
 	}
 	defer func() { _ = admin.Close(ctx) }() // as in freshPostgres
-	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+ident(name)+" WITH (FORCE)"); err != nil {
-		t.Errorf("freshdb: drop %s: %v", name, err)
+	force := true
+	for {
+		stmt := "DROP DATABASE IF EXISTS " + ident(name)
+		if force {
+			stmt += " WITH (FORCE)"
+		}
+		_, err := admin.Exec(ctx, stmt)
+		var pgErr *pgconn.PgError
+		if err == nil || !errors.As(err, &pgErr) || (pgErr.Code != "42501" && pgErr.Code != "55006") {
+			if err != nil {
+				t.Errorf("freshdb: drop %s: %v", name, err)
+			}
+			return
+		}
+		force = pgErr.Code == "55006"
+		select {
+		case <-ctx.Done():
+			t.Errorf("freshdb: drop %s: %v", name, err)
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
 

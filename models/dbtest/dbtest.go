@@ -38,13 +38,14 @@ func IsPostgres() bool { return freshdb.IsPostgres() }
 // New returns a fresh migrated database on the store the suite runs on.
 func New(t testing.TB) DB {
 	t.Helper()
-	dsn := Fresh(t)
+	dsn := freshdb.Migrated(t, migrate)
 	ctx := context.Background()
 	w, err := models.Open(ctx, dsn)
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
 	}
 	t.Cleanup(func() { closeDB(t, w) })
+	// Already migrated from the template: this only checks it is current.
 	if err := models.Migrate(ctx, w, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatalf("dbtest: %v", err)
 	}

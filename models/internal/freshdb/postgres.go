@@ -172,13 +172,17 @@ func dropDatabase(t testing.TB, adminURL, name string) {
 
 // templateName is pushdeck_tmpl_ and a hash of every PostgreSQL migration
 // file's name and content.
-func templateName() (string, error) {
+func templateName() (string, error) { return hashName(migrations.Postgres) }
+
+// hashName is pushdeck_tmpl_ and a hash of every file's name and content
+// in files.
+func hashName(files fs.FS) (string, error) {
 	h := sha256.New()
-	err := fs.WalkDir(migrations.Postgres, ".", func(path string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := fs.ReadFile(migrations.Postgres, path)
+		b, err := fs.ReadFile(files, path)
 		if err != nil {
 			return err
 		}

@@ -15,8 +15,14 @@ import (
 // (models' own tests cannot import models/dbtest, which imports models.)
 func mustOpenStore(t testing.TB) *Store {
 	t.Helper()
+	return mustOpenStoreAt(t, freshdb.Migrated(t, migrateDSN))
+}
+
+// mustOpenStoreAt opens the fresh database dsn as mustOpenStore does.
+func mustOpenStoreAt(t testing.TB, dsn string) *Store {
+	t.Helper()
 	ctx := context.Background()
-	db, err := Open(ctx, freshdb.DSN(t, migrateDSN))
+	db, err := Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

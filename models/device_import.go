@@ -45,6 +45,10 @@ type ImportProgress struct {
 	// Rows is how many data rows have been read.
 	Rows   int64
 	Result ImportResult
+	// Committed is the part of Result's counts that is in the database
+	// for certain: the transactions committed so far. Result also counts
+	// the open transaction, which a killed process loses.
+	Committed UpsertResult
 }
 
 // ImportResult is the outcome of a CSV import: the upsert counts plus the
@@ -146,6 +150,7 @@ const importCacheKiB = 16 << 10
 func (s *Store) writeImportTx(ctx context.Context, providerID int64, first csvBatch, more <-chan csvBatch, opt ImportOptions, res *ImportResult) error {
 	var readErr error
 	committed := res.UpsertResult
+	var last ImportProgress
 	err := s.WithTx(ctx, func(tx *Store) error {
 		if tx.dialect.importCache {
 			if err := tx.conn(ctx).Exec(fmt.Sprintf(`PRAGMA cache_size = -%d`, importCacheKiB)).Error; err != nil {
@@ -171,7 +176,8 @@ func (s *Store) writeImportTx(ctx context.Context, providerID int64, first csvBa
 			if opt.Progress != nil {
 				p := *res
 				p.Rejected = slices.Clone(res.Rejected)
-				opt.Progress(ImportProgress{Bytes: b.bytes, Rows: b.read, Result: p})
+				last = ImportProgress{Bytes: b.bytes, Rows: b.read, Result: p, Committed: committed}
+				opt.Progress(last)
 			}
 			if rows >= opt.TxRows {
 				break
@@ -190,6 +196,10 @@ func (s *Store) writeImportTx(ctx context.Context, providerID int64, first csvBa
 	if err != nil {
 		res.UpsertResult = committed // the transaction's rows are not in
 		return fmt.Errorf("models: import devices into account %d: %w", providerID, err)
+	}
+	if opt.Progress != nil && last.Rows > 0 {
+		last.Committed = res.UpsertResult // the transaction is in
+		opt.Progress(last)
 	}
 	return readErr
 }

@@ -163,7 +163,7 @@ func (s *Store) pruneImportJobs(ctx context.Context, providerID int64, now time.
 // takes the write lock only where the database has one writer: on SQLite
 // it waits for the import's current transaction to commit.
 func (s *Store) UpdateImportProgress(ctx context.Context, id int64, p ImportProgress) error {
-	result, err := encodeImportResult(p.Result, nil)
+	result, err := encodeImportResult(p.Result, &p.Committed, nil)
 	if err != nil {
 		return err
 	}
@@ -195,7 +195,7 @@ func (s *Store) FinishImportJob(ctx context.Context, id int64, p ImportProgress,
 	default:
 		status, text = ImportFailed, boundText(runErr.Error(), -1, maxImportErrorChars)
 	}
-	result, err := encodeImportResult(p.Result, fileErrs)
+	result, err := encodeImportResult(p.Result, &p.Committed, fileErrs)
 	if err != nil {
 		return "", err
 	}
@@ -291,17 +291,25 @@ func (r importJobRow) job(now time.Time) (ImportJob, error) {
 	j.Progress = ImportProgress{Bytes: r.BytesRead, Rows: r.RowsRead}
 	j.Progress.Result.UpsertResult = UpsertResult{Imported: r.Imported, Updated: r.Updated, Unchanged: r.Unchanged}
 	j.Progress.Result.RejectedTotal = r.Rejected
-	rej, fileErrs, err := decodeImportResult(r.Result)
+	doc, err := decodeImportResult(r.Result)
 	if err != nil {
 		return ImportJob{}, fmt.Errorf("models: import job %d: %w", r.ID, err)
 	}
-	j.Progress.Result.Rejected, j.FileErrors = rej, fileErrs
+	j.Progress.Result.Rejected, j.FileErrors = doc.rejected, doc.fileErrs
+	if doc.committed != nil {
+		j.Progress.Committed = *doc.committed
+	}
 	quiet := now.Sub(j.UpdatedAt)
 	live := r.InstanceExpires != nil && !r.InstanceExpires.Before(now)
 	if j.Status == ImportRunning && (quiet > ImportJobStale || (quiet > importJobQuiet && !live)) {
 		// Its instance died while it ran: it stopped where its row says.
 		j.Status = ImportInterrupted
 		j.FinishedAt = &j.UpdatedAt
+	}
+	if j.Status == ImportInterrupted && doc.committed != nil {
+		// Only the committed transactions are in; the counts columns also
+		// hold the one the dead instance had open.
+		j.Progress.Result.UpsertResult = *doc.committed
 	}
 	return j, nil
 }

@@ -13,6 +13,16 @@ import (
 type importResultDoc struct {
 	Rejected   []rejectionDoc           `json:"rejected,omitempty"`
 	FileErrors map[string]fieldErrorDoc `json:"file_errors,omitempty"`
+	// Committed is ImportProgress.Committed while the job runs: what a job
+	// whose instance died has surely put in (the counts columns also hold
+	// its last, lost transaction).
+	Committed *committedDoc `json:"committed,omitempty"`
+}
+
+type committedDoc struct {
+	Imported  int64 `json:"imported"`
+	Updated   int64 `json:"updated"`
+	Unchanged int64 `json:"unchanged"`
 }
 
 type rejectionDoc struct {
@@ -29,11 +39,14 @@ type fieldErrorDoc struct {
 
 // encodeImportResult is the result column for r's rejections and a file
 // problem ("" when there is neither).
-func encodeImportResult(r ImportResult, fileErrs map[string]FieldError) (string, error) {
-	if len(r.Rejected) == 0 && len(fileErrs) == 0 {
+func encodeImportResult(r ImportResult, committed *UpsertResult, fileErrs map[string]FieldError) (string, error) {
+	if len(r.Rejected) == 0 && len(fileErrs) == 0 && committed == nil {
 		return "", nil
 	}
 	var doc importResultDoc
+	if committed != nil {
+		doc.Committed = &committedDoc{Imported: committed.Imported, Updated: committed.Updated, Unchanged: committed.Unchanged}
+	}
 	for _, rj := range r.Rejected {
 		doc.Rejected = append(doc.Rejected, rejectionDoc{Line: rj.Line, Field: rj.Field, ID: rj.ID, Data: rj.Data})
 	}
@@ -52,31 +65,40 @@ func encodeImportResult(r ImportResult, fileErrs map[string]FieldError) (string,
 	return string(b), nil
 }
 
+// importResultRead is the result column read back.
+type importResultRead struct {
+	rejected  []Rejection
+	fileErrs  map[string]FieldError
+	committed *UpsertResult // nil for rows written without it
+}
+
 // decodeImportResult reads the result column back. Numbers come back as
 // int64 where they are whole (the catalog's plural forms take integers,
 // not float64).
-func decodeImportResult(s string) ([]Rejection, map[string]FieldError, error) {
+func decodeImportResult(s string) (importResultRead, error) {
 	if s == "" {
-		return nil, nil, nil
+		return importResultRead{}, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
 	dec.UseNumber()
 	var doc importResultDoc
 	if err := dec.Decode(&doc); err != nil {
-		return nil, nil, fmt.Errorf("decode import result: %w", err)
+		return importResultRead{}, fmt.Errorf("decode import result: %w", err)
 	}
-	var rej []Rejection
+	var out importResultRead
+	if c := doc.Committed; c != nil {
+		out.committed = &UpsertResult{Imported: c.Imported, Updated: c.Updated, Unchanged: c.Unchanged}
+	}
 	for _, d := range doc.Rejected {
-		rej = append(rej, Rejection{Line: d.Line, Field: d.Field, FieldError: FieldError{ID: d.ID, Data: wholeNumbers(d.Data)}})
+		out.rejected = append(out.rejected, Rejection{Line: d.Line, Field: d.Field, FieldError: FieldError{ID: d.ID, Data: wholeNumbers(d.Data)}})
 	}
-	var fileErrs map[string]FieldError
 	if len(doc.FileErrors) > 0 {
-		fileErrs = make(map[string]FieldError, len(doc.FileErrors))
+		out.fileErrs = make(map[string]FieldError, len(doc.FileErrors))
 		for k, d := range doc.FileErrors {
-			fileErrs[k] = FieldError{ID: d.ID, Data: wholeNumbers(d.Data)}
+			out.fileErrs[k] = FieldError{ID: d.ID, Data: wholeNumbers(d.Data)}
 		}
 	}
-	return rej, fileErrs, nil
+	return out, nil
 }
 
 // wholeNumbers turns the json.Numbers of data into int64 (or float64 when

@@ -39,7 +39,7 @@ func (s *Store) RunImportJob(ctx context.Context, job ImportJob, r io.Reader, lo
 	close(stop)
 	wg.Wait()
 	p, _ := t.get()
-	p.Result = res
+	p.Result, p.Committed = res, res.UpsertResult // what ImportCSV returns is committed
 	if err == nil {
 		p.Bytes = max(p.Bytes, job.Size)
 	}

@@ -31,7 +31,7 @@ const (
 // so it lands between the import's transactions; on PostgreSQL it goes at
 // once.
 func (s *Store) RunImportJob(ctx context.Context, job ImportJob, r io.Reader, log *slog.Logger) (ImportResult, error) {
-	t := &importTracker{}
+	t := &importTracker{committed: make(chan struct{}, 1)}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() { s.flushImportJob(ctx, job.ID, t, stop, log) })
@@ -53,17 +53,29 @@ func (s *Store) RunImportJob(ctx context.Context, job ImportJob, r io.Reader, lo
 	return res, err
 }
 
-// importTracker holds the latest progress ImportCSV reported.
+// importTracker holds the latest progress ImportCSV reported. committed
+// hears when a transaction was committed, so the row is written at once:
+// a job whose instance dies reads with the committed counts of its last
+// write, and waiting for the next tick would leave them a transaction
+// behind more often.
 type importTracker struct {
-	mu  sync.Mutex
-	p   ImportProgress
-	seq int64
+	mu        sync.Mutex
+	p         ImportProgress
+	seq       int64
+	committed chan struct{}
 }
 
 func (t *importTracker) set(p ImportProgress) {
 	t.mu.Lock()
+	moved := p.Committed != t.p.Committed
 	t.p, t.seq = p, t.seq+1
 	t.mu.Unlock()
+	if moved {
+		select {
+		case t.committed <- struct{}{}:
+		default: // a write is already due
+		}
+	}
 }
 
 func (t *importTracker) get() (ImportProgress, int64) {
@@ -73,8 +85,8 @@ func (t *importTracker) get() (ImportProgress, int64) {
 }
 
 // flushImportJob writes the tracker's progress to the row every
-// importFlushEvery when it moved, and every importTouchEvery regardless,
-// until stop closes or ctx ends.
+// importFlushEvery when it moved, every importTouchEvery regardless, and
+// as soon as a transaction commits, until stop closes or ctx ends.
 func (s *Store) flushImportJob(ctx context.Context, id int64, t *importTracker, stop <-chan struct{}, log *slog.Logger) {
 	tick := time.NewTicker(importFlushEvery)
 	defer tick.Stop()
@@ -87,6 +99,7 @@ func (s *Store) flushImportJob(ctx context.Context, id int64, t *importTracker, 
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-t.committed:
 		}
 		p, seq := t.get()
 		if seq == wrote && time.Since(last) < importTouchEvery {

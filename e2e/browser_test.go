@@ -18,6 +18,11 @@ import (
 // stepTimeout bounds one step; a step that waits for the engine says so.
 const stepTimeout = 15 * time.Second
 
+// maxShotHeight is the tallest page (CSS pixels) shot whole. Encoding a
+// full screenshot of the API reference (every operation, many screens
+// tall) outlasted stepTimeout on a loaded CI machine; its top shows it.
+const maxShotHeight = 6000
+
 // tab is one headless chromium with a fresh profile, driving one server.
 // Every step names itself: a failing step saves a screenshot and prints
 // the page's URL and text and the end of the server log.
@@ -203,7 +208,8 @@ func (b *tab) check(step string, ok bool, format string, args ...any) {
 	}
 }
 
-// shot saves a full-page screenshot as NN-name.png in the artifact dir.
+// shot saves a screenshot as NN-name.png in the artifact dir: the whole
+// page, or its top when the page is taller than maxShotHeight.
 func (b *tab) shot(name string) {
 	b.t.Helper()
 	if err := b.saveShot(name); err != nil {
@@ -214,7 +220,15 @@ func (b *tab) shot(name string) {
 func (b *tab) saveShot(name string) error {
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	height, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement ? document.documentElement.scrollHeight : 0`))
+	if err != nil {
+		return err
+	}
+	shot := chromedp.FullScreenshot(100)
+	if height > maxShotHeight {
+		shot = chromedp.CaptureScreenshot()
+	}
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		return err
 	}

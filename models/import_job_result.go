@@ -37,8 +37,8 @@ type fieldErrorDoc struct {
 	Data map[string]any `json:"data,omitempty"`
 }
 
-// encodeImportResult is the result column for r's rejections and a file
-// problem ("" when there is neither).
+// encodeImportResult is the result column for r's rejections, the
+// committed counts and a file problem ("" when there is none of them).
 func encodeImportResult(r ImportResult, committed *UpsertResult, fileErrs map[string]FieldError) (string, error) {
 	if len(r.Rejected) == 0 && len(fileErrs) == 0 && committed == nil {
 		return "", nil
